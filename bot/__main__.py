@@ -1,0 +1,158 @@
+"""Entry point: ``gluteclub`` / ``python -m bot`` with run, migrate, check-content, sync-commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+import discord
+from pydantic import ValidationError
+from sqlalchemy.engine import make_url
+
+from bot.app import GluteBot, ShardedGluteBot, create_bot, point_discord_at
+from bot.content.loader import ContentError, check_content, load_content
+from bot.core.clock import Clock, SystemClock
+from bot.db import migrate
+from bot.db.engine import make_session_factory, open_engine
+from bot.services import Services
+from bot.settings import TOKEN_HELP, Settings
+
+log = logging.getLogger("bot")
+
+
+@asynccontextmanager
+async def build_bot(
+    settings: Settings, *, clock: Clock | None = None, start_jobs: bool = True
+) -> AsyncIterator[GluteBot | ShardedGluteBot]:
+    """The one startup path: engine → content → services → bot; everything released on exit."""
+    content = load_content(settings.content_dir)
+    point_discord_at(settings.discord_api_base, settings.discord_gateway_url)
+    async with open_engine(settings.db_url) as engine:
+        services = Services.build(content, make_session_factory(engine), clock or SystemClock())
+        bot = create_bot(settings, services, start_jobs=start_jobs)
+        async with bot:
+            yield bot
+
+
+async def serve(settings: Settings, token: str) -> None:
+    async with build_bot(settings) as bot:
+        await bot.start(token)
+
+
+async def push_commands(settings: Settings, token: str) -> int:
+    async with build_bot(settings, start_jobs=False) as bot:
+        await bot.login(token)
+        synced = await bot.sync_commands()
+    where = f"guild {settings.dev_guild_id}" if settings.dev_guild_id else "all guilds (global)"
+    print(f"Synced {len(synced)} commands to {where}.")
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _require_token(settings: Settings) -> str | None:
+    token = settings.token_or_none()
+    if token is None:
+        print(f"error: {TOKEN_HELP}", file=sys.stderr)
+    return token
+
+
+def _configure_logging(level: str) -> None:
+    discord.utils.setup_logging(level=getattr(logging, level, logging.INFO), root=True)
+
+
+def cmd_run(settings: Settings) -> int:
+    token = _require_token(settings)
+    if token is None:
+        return 2
+    problems = check_content(settings.content_dir)
+    if problems:
+        for problem in problems:
+            print(f"content error: {problem}", file=sys.stderr)
+        return 1
+    log.info("applying migrations to %s", _safe_url(settings.db_url))
+    migrate.upgrade(settings.db_url)
+    try:
+        asyncio.run(serve(settings, token))
+    except discord.LoginFailure:
+        print("error: Discord refused the token (DISCORD_TOKEN). Reset it in the developer portal.", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_migrate(settings: Settings) -> int:
+    migrate.upgrade(settings.db_url)
+    print(f"Database is up to date: {_safe_url(settings.db_url)}")
+    return 0
+
+
+def cmd_check_content(settings: Settings) -> int:
+    problems = check_content(settings.content_dir)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) in {settings.content_dir}", file=sys.stderr)
+        return 1
+    content = load_content(settings.content_dir)
+    print(
+        f"Content OK: {len(content.exercises)} exercises, {len(content.routines)} routines, "
+        f"{len(content.selftests)} self-tests."
+    )
+    return 0
+
+
+def cmd_sync_commands(settings: Settings) -> int:
+    token = _require_token(settings)
+    if token is None:
+        return 2
+    return asyncio.run(push_commands(settings, token))
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "migrate": cmd_migrate,
+    "check-content": cmd_check_content,
+    "sync-commands": cmd_sync_commands,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="gluteclub", description="The gluteclub Discord bot.")
+    parser.add_argument(
+        "command",
+        nargs="?",
+        default="run",
+        choices=sorted(COMMANDS),
+        help="run (default: migrate, then start the bot), migrate, check-content, sync-commands",
+    )
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"]).upper()
+            print(f"error: setting {field}: {error['msg']}", file=sys.stderr)
+        return 2
+    _configure_logging(settings.log_level)
+    try:
+        return COMMANDS[args.command](settings)
+    except ContentError as exc:
+        for problem in exc.problems:
+            print(f"content error: {problem}", file=sys.stderr)
+        return 1
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

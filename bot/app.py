@@ -1,0 +1,110 @@
+"""The bot: one subclass, cogs built with their services, scheduler owned by the bot's lifetime."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+import yarl
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from discord.ext import commands
+
+from bot.cogs.glutes import GlutesCog
+from bot.services import Services
+from bot.settings import Settings
+from bot.tree import ClubCommandTree
+
+log = logging.getLogger(__name__)
+
+
+def point_discord_at(api_base: str | None, gateway_url: str | None) -> None:
+    """Send REST and gateway traffic to a proxy (or a local stand-in) instead of discord.com.
+
+    discord.py reads both from class attributes, so this is process-wide by nature.
+    """
+    if api_base:
+        discord.http.Route.BASE = api_base.rstrip("/")
+    if gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+def make_intents() -> discord.Intents:
+    intents = discord.Intents.none()
+    intents.guilds = True
+    # Leaving members drop off the boards: GUILD_MEMBER_REMOVE needs this (privileged) intent.
+    intents.members = True
+    return intents
+
+
+class _ClubBotMixin(commands.bot.BotBase):
+    settings: Settings
+    services: Services
+
+    def __init__(self, settings: Settings, services: Services, *, start_jobs: bool = True, **kwargs: Any) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=make_intents(),
+            tree_cls=ClubCommandTree,
+            help_command=None,
+            chunk_guilds_at_startup=False,
+            member_cache_flags=discord.MemberCacheFlags.none(),
+            guild_ready_timeout=settings.guild_ready_timeout,
+            max_messages=None,
+            allowed_mentions=discord.AllowedMentions(everyone=False, users=True, roles=True),
+            **kwargs,
+        )
+        self.settings = settings
+        self.services = services
+        self.start_jobs = start_jobs
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+
+    async def setup_hook(self) -> None:
+        services = self.services
+        await self.add_cog(GlutesCog(services.routines))
+        if self.start_jobs:
+            self.scheduler.start()
+        log.info("setup complete: %d cogs, scheduler %s", len(self.cogs), "on" if self.start_jobs else "off")
+
+    async def on_ready(self) -> None:
+        # Fires again after every reconnect: only log here, never (re)start anything.
+        log.info("ready as %s in %d guilds", self.user, len(self.guilds))
+
+    async def close(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await super().close()
+
+    def owns_guild(self, guild_id: int) -> bool:
+        """Whether this process runs the shard that Discord routes ``guild_id`` to."""
+        count = self.shard_count or 1
+        mine = getattr(self, "shard_ids", None)
+        if mine is None:
+            shard_id = getattr(self, "shard_id", None)
+            mine = [shard_id] if shard_id is not None else range(count)
+        return (guild_id >> 22) % count in mine
+
+    async def sync_commands(self) -> list[discord.app_commands.AppCommand]:
+        """Push the slash-command tree: to the dev guild when set (instant), else globally."""
+        if self.settings.dev_guild_id:
+            guild = discord.Object(id=self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            return await self.tree.sync(guild=guild)
+        return await self.tree.sync()
+
+
+class GluteBot(_ClubBotMixin, commands.Bot):
+    """One process, one gateway connection."""
+
+
+class ShardedGluteBot(_ClubBotMixin, commands.AutoShardedBot):
+    """One process running the shards in ``SHARD_IDS`` of ``SHARD_COUNT``."""
+
+
+def create_bot(settings: Settings, services: Services, **kwargs: Any) -> GluteBot | ShardedGluteBot:
+    if settings.shard_count:
+        kwargs.setdefault("shard_count", settings.shard_count)
+        if settings.shard_ids:
+            kwargs.setdefault("shard_ids", settings.shard_ids)
+        return ShardedGluteBot(settings, services, **kwargs)
+    return GluteBot(settings, services, **kwargs)

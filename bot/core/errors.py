@@ -1,0 +1,23 @@
+"""Domain errors: each carries a message fit to show the member who caused it."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A problem the member can fix or should know about; never a bug."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(DomainError):
+    """An option value the bot cannot use (bad time, unknown zone, …)."""
+
+
+class NotFound(DomainError):
+    """Something the member named does not exist."""
+
+
+class NotAllowed(DomainError):
+    """The member may not do this (not an admin, not their button, …)."""

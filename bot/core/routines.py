@@ -1,0 +1,93 @@
+"""This week's routine for a club, at the week's step of its progression."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from bot.content.schema import Content, Routine
+from bot.core.clock import Clock
+from bot.core.timeutil import local_date, week_start_date
+from bot.db.engine import SessionFactory
+from bot.db.models import Club
+from bot.db.repo import ensure_club
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    slug: str
+    name: str
+    dose: str
+    cue: str
+
+
+@dataclass(frozen=True)
+class WeekPlan:
+    routine_slug: str
+    routine_name: str
+    summary: str
+    week_number: int
+    week_start: date
+    minutes: float
+    sessions_per_week: int
+    note: str
+    items: list[PlanItem]
+    done: bool = False
+    next_steps: list[str] = field(default_factory=list)
+    lead_in: PlanItem | None = None
+
+
+def club_week_number(club: Club, today: date) -> int:
+    """1 for the club's first week, counting club-weeks in the club's calendar."""
+    first = week_start_date(local_date(club.created_at, club.timezone), club.week_start)
+    current = week_start_date(today, club.week_start)
+    return max(1, (current - first).days // 7 + 1)
+
+
+def build_plan(content: Content, routine: Routine, week_number: int, week_start: date) -> WeekPlan:
+    step = routine.step_for_week(week_number)
+    items = []
+    for slug, dose in step.items:
+        exercise = content.exercise(slug)
+        items.append(PlanItem(slug=slug, name=exercise.name, dose=dose.render(), cue=exercise.cues[0]))
+    return WeekPlan(
+        routine_slug=routine.slug,
+        routine_name=routine.name,
+        summary=routine.summary,
+        week_number=week_number,
+        week_start=week_start,
+        minutes=routine.minutes,
+        sessions_per_week=step.sessions_per_week,
+        note=step.note,
+        items=items,
+    )
+
+
+class RoutineService:
+    """Works out what a club's members should do this week."""
+
+    def __init__(self, sessions: SessionFactory, content: Content, clock: Clock) -> None:
+        self._sessions = sessions
+        self._content = content
+        self._clock = clock
+
+    def routine_for(self, club: Club) -> Routine:
+        return self._content.routines.get(club.routine_slug) or self._content.default_routine()
+
+    def plan_for_club(self, club: Club, now: datetime | None = None) -> WeekPlan:
+        now = now or self._clock.now()
+        today = local_date(now, club.timezone)
+        return build_plan(
+            self._content,
+            self.routine_for(club),
+            club_week_number(club, today),
+            week_start_date(today, club.week_start),
+        )
+
+    async def week_plan(self, guild_id: int) -> WeekPlan:
+        """This club-week's plan for the guild's club (created with defaults if new)."""
+        now = self._clock.now()
+        async with self._sessions() as session:
+            club = await ensure_club(session, guild_id, now)
+            await session.commit()
+        return self.plan_for_club(club, now)

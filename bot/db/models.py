@@ -1,0 +1,79 @@
+"""SQLModel tables. Unique constraints carry the rules that must hold under concurrency."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bot.db.types import UTCDateTime
+
+# Stable constraint names on every backend, so migrations and `alembic check` agree.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _utc_column(*, nullable: bool = False, index: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class Club(SQLModel, table=True):
+    """One Discord guild's club settings."""
+
+    __tablename__ = "club"
+
+    id: int | None = Field(default=None, primary_key=True)
+    guild_id: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
+    channel_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    timezone: str = Field(default="UTC", max_length=64)
+    week_start: str = Field(default="monday", max_length=9)
+    post_day: str = Field(default="monday", max_length=9)
+    post_time: str = Field(default="07:00", max_length=5)
+    leaderboard_day: str = Field(default="monday", max_length=9)
+    leaderboard_time: str = Field(default="08:00", max_length=5)
+    role_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    routine_slug: str = Field(default="five-minute", max_length=64)
+    paused: bool = Field(default=False)
+    created_at: datetime = Field(sa_column=_utc_column())
+
+
+class Member(SQLModel, table=True):
+    """A Discord user as a member of one club, with a display-name snapshot."""
+
+    __tablename__ = "member"
+    __table_args__ = (UniqueConstraint("club_id", "user_id", name="uq_member_club_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    club_id: int = Field(sa_column=Column(ForeignKey("club.id", ondelete="CASCADE"), nullable=False))
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    display_name: str = Field(max_length=100)
+    hidden: bool = Field(default=False)
+    left_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    created_at: datetime = Field(sa_column=_utc_column())
+
+
+class Checkin(SQLModel, table=True):
+    """One counted activity. ``period_key`` makes double counting impossible in the database."""
+
+    __tablename__ = "checkin"
+    __table_args__ = (
+        UniqueConstraint("member_id", "kind", "period_key", name="uq_checkin_member_kind_period"),
+        # Leaderboards aggregate one club over a date range, grouped by member.
+        Index("ix_checkin_club_date", "club_id", "local_date", "member_id", "points"),
+        Index("ix_checkin_member_created", "member_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(sa_column=Column(ForeignKey("member.id", ondelete="CASCADE"), nullable=False))
+    club_id: int = Field(sa_column=Column(ForeignKey("club.id", ondelete="CASCADE"), nullable=False))
+    kind: str = Field(max_length=16)
+    local_date: date
+    period_key: str = Field(max_length=32)
+    points: int
+    created_at: datetime = Field(sa_column=_utc_column())

@@ -1,0 +1,64 @@
+"""Small data-access helpers shared by the services."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from bot.db.models import Club, Member
+
+DISPLAY_NAME_MAX = 100
+
+
+async def get_club(session: AsyncSession, guild_id: int) -> Club | None:
+    result = await session.execute(select(Club).where(Club.guild_id == guild_id))
+    return result.scalar_one_or_none()
+
+
+async def ensure_club(session: AsyncSession, guild_id: int, now: datetime) -> Club:
+    """The guild's club row, created with defaults the first time it is needed."""
+    club = await get_club(session, guild_id)
+    if club is not None:
+        return club
+    try:
+        async with session.begin_nested():
+            club = Club(guild_id=guild_id, created_at=now)
+            session.add(club)
+    except IntegrityError:
+        # Another request created it first; use theirs.
+        club = await get_club(session, guild_id)
+        assert club is not None
+    return club
+
+
+async def get_member(session: AsyncSession, club_id: int, user_id: int) -> Member | None:
+    result = await session.execute(
+        select(Member).where(Member.club_id == club_id, Member.user_id == user_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def ensure_member(
+    session: AsyncSession, club: Club, user_id: int, display_name: str, now: datetime
+) -> Member:
+    """The member row, its display-name snapshot refreshed; a returning member is back on boards."""
+    name = (display_name or "member").strip()[:DISPLAY_NAME_MAX] or "member"
+    assert club.id is not None
+    member = await get_member(session, club.id, user_id)
+    if member is None:
+        try:
+            async with session.begin_nested():
+                member = Member(club_id=club.id, user_id=user_id, display_name=name, created_at=now)
+                session.add(member)
+        except IntegrityError:
+            member = await get_member(session, club.id, user_id)
+            assert member is not None
+    if member.display_name != name or member.left_at is not None:
+        member.display_name = name
+        member.left_at = None
+        session.add(member)
+        await session.flush()
+    return member

@@ -1,0 +1,76 @@
+"""The command tree: domain errors become friendly ephemeral replies; everything else is logged."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+
+from bot.core.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+GENERIC_FAILURE = "Sorry, something went wrong on my side. It has been logged; please try again in a minute."
+
+
+async def reply_ephemeral(interaction: discord.Interaction, message: str) -> None:
+    """Reply privately, whether or not the interaction was already answered or deferred."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True)
+        else:
+            await interaction.response.send_message(message, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not deliver an error reply for interaction %s", interaction.id)
+
+
+def describe(interaction: discord.Interaction) -> str:
+    command = interaction.command.qualified_name if interaction.command else "?"
+    data = interaction.data or {}
+    return (
+        f"command={command!r} custom_id={data.get('custom_id')!r} user={interaction.user.id} "
+        f"guild={interaction.guild_id} channel={interaction.channel_id}"
+    )
+
+
+def friendly_message(error: BaseException) -> str | None:
+    """The text to show for an error the member can act on, or None for a real failure."""
+    original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+    if isinstance(original, DomainError):
+        return original.message
+    if isinstance(error, app_commands.MissingPermissions):
+        missing = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+        return f"Only members with **{missing}** can do that."
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "That command works inside a club's server, not in direct messages."
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Easy there: try again in {error.retry_after:.0f} s."
+    if isinstance(error, app_commands.TransformerError):
+        return f"I could not understand `{str(error.value)[:50]}` for that option."
+    if isinstance(error, app_commands.CheckFailure):
+        return "You can't use that command here."
+    return None
+
+
+async def handle_interaction_error(interaction: discord.Interaction, error: BaseException) -> None:
+    message = friendly_message(error)
+    if message is None:
+        original = getattr(error, "original", error)
+        log.error("unhandled error in %s", describe(interaction), exc_info=original)
+        message = GENERIC_FAILURE
+    await reply_ephemeral(interaction, message)
+
+
+class ClubCommandTree(app_commands.CommandTree):
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        await handle_interaction_error(interaction, error)
+
+
+class ClubView(discord.ui.View):
+    """A view whose callbacks fail the same friendly way as commands."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[discord.ui.View]
+    ) -> None:
+        await handle_interaction_error(interaction, error)

@@ -1,0 +1,74 @@
+"""Shared fixtures: throwaway databases on SQLite and PostgreSQL, and a guard against logged errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from tests.databases import PostgresDatabases, SqliteDatabases, postgres_unavailable_reason
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session")
+def sqlite_databases(tmp_path_factory: pytest.TempPathFactory) -> SqliteDatabases:
+    return SqliteDatabases(tmp_path_factory.mktemp("sqlite"))
+
+
+@pytest.fixture(scope="session")
+def postgres_databases() -> Iterator[PostgresDatabases]:
+    reason = postgres_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    databases = PostgresDatabases()
+    yield databases
+    databases.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A freshly migrated, empty database on each backend."""
+    if request.param == "sqlite":
+        databases: SqliteDatabases = request.getfixturevalue("sqlite_databases")
+        url = databases.new()
+        yield url
+        databases.drop(url)
+    else:
+        pg: PostgresDatabases = request.getfixturevalue("postgres_databases")
+        url = pg.new()
+        yield url
+        pg.drop(url)
+
+
+class ErrorLogGuard(logging.Handler):
+    """Collects ERROR records; a test fails if the bot logged one it did not expect."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+        self.expected: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def expect(self, fragment: str) -> None:
+        """Allow ERROR records whose message contains ``fragment``."""
+        self.expected.append(fragment)
+
+    def unexpected(self) -> list[logging.LogRecord]:
+        return [r for r in self.records if not any(f in r.getMessage() for f in self.expected)]
+
+
+@pytest.fixture(autouse=True)
+def error_log_guard() -> Iterator[ErrorLogGuard]:
+    guard = ErrorLogGuard()
+    root = logging.getLogger()
+    root.addHandler(guard)
+    yield guard
+    root.removeHandler(guard)
+    bad = guard.unexpected()
+    if bad:
+        lines = "\n".join(f"{r.name}: {r.getMessage()}" for r in bad[:5])
+        pytest.fail(f"the bot logged {len(bad)} unexpected error(s):\n{lines}")
