@@ -13,6 +13,8 @@ SessionFactory = async_sessionmaker[AsyncSession]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the driver, open transactions (see _sqlite_begin), so savepoints work.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
@@ -21,12 +23,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(connection: Any) -> None:
+    # Take the write lock up front: a read that later upgrades to a write would get
+    # SQLITE_BUSY under WAL when another writer got in between, instead of waiting.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Build the async engine for ``url`` (``sqlite+aiosqlite`` or ``postgresql+asyncpg``)."""
     if url.startswith("sqlite"):
         _ensure_sqlite_dir(url)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.db.types import UTCDateTime
@@ -40,6 +40,8 @@ class Club(SQLModel, table=True):
     role_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     routine_slug: str = Field(default="five-minute", max_length=64)
     paused: bool = Field(default=False)
+    # Comma-separated role ids whose holders are left off the boards.
+    excluded_role_ids: str = Field(default="", max_length=1000)
     created_at: datetime = Field(sa_column=_utc_column())
 
 
@@ -54,6 +56,8 @@ class Member(SQLModel, table=True):
     user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     display_name: str = Field(max_length=100)
     hidden: bool = Field(default=False)
+    # Role ids as last seen on an interaction, to honour the club's excluded roles.
+    role_ids: str = Field(default="", max_length=2000)
     left_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     created_at: datetime = Field(sa_column=_utc_column())
 
@@ -76,4 +80,17 @@ class Checkin(SQLModel, table=True):
     local_date: date
     period_key: str = Field(max_length=32)
     points: int
+    created_at: datetime = Field(sa_column=_utc_column())
+
+
+class BoardArchive(SQLModel, table=True):
+    """A frozen leaderboard for one finished period, so it can be shown again later."""
+
+    __tablename__ = "board_archive"
+    __table_args__ = (UniqueConstraint("club_id", "period_key", name="uq_board_archive_club_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    club_id: int = Field(sa_column=Column(ForeignKey("club.id", ondelete="CASCADE"), nullable=False))
+    period_key: str = Field(max_length=32)
+    board: dict = Field(sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
     created_at: datetime = Field(sa_column=_utc_column())

@@ -1,0 +1,46 @@
+"""Points per check-in kind: the one place to change them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    ROUTINE = "routine"
+    EXTRA = "extra"
+    STRETCH = "stretch"
+    TEST = "test"
+    STANDUP = "standup"
+
+
+POINTS: dict[Kind, int] = {
+    Kind.ROUTINE: 10,
+    Kind.EXTRA: 5,
+    Kind.STRETCH: 2,
+    Kind.TEST: 3,
+    Kind.STANDUP: 1,
+}
+
+# Stand-ups count at most this many times a day (each one is its own slot in the period key).
+STANDUP_DAILY_CAP = 8
+
+UNDO_WINDOW_MINUTES = 10
+
+LABELS: dict[Kind, str] = {
+    Kind.ROUTINE: "weekly routine",
+    Kind.EXTRA: "extra strength session",
+    Kind.STRETCH: "stretch",
+    Kind.TEST: "self-test",
+    Kind.STANDUP: "stand-up",
+}
+
+
+def rules_text() -> str:
+    """The counting rules, for help texts."""
+    return (
+        f"**Points**: routine {POINTS[Kind.ROUTINE]}, extra {POINTS[Kind.EXTRA]}, stretch {POINTS[Kind.STRETCH]}, "
+        f"self-test {POINTS[Kind.TEST]}, stand-up {POINTS[Kind.STANDUP]} (up to {STANDUP_DAILY_CAP} a day).\n"
+        "**Limits**: one routine per club-week; one extra, one stretch and one self-test per day. "
+        "You can log yesterday but not earlier, and never the future. "
+        f"Undo your last check-in within {UNDO_WINDOW_MINUTES} minutes with `/checkin undo`."
+    )

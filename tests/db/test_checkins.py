@@ -1,0 +1,199 @@
+"""Check-in rules and leaderboards against real SQLite and PostgreSQL databases."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from bot.core.checkins import CheckinService, Who
+from bot.core.clock import ManualClock
+from bot.core.errors import InvalidInput, NotFound
+from bot.core.leaderboard import LeaderboardService, Period
+from bot.core.points import POINTS, STANDUP_DAILY_CAP, Kind
+from bot.db.engine import SessionFactory, make_engine, make_session_factory
+from bot.db.models import Checkin, Club, Member
+
+GUILD = 111 << 22
+
+
+@dataclass
+class Env:
+    sessions: SessionFactory
+    clock: ManualClock
+    checkins: CheckinService
+    boards: LeaderboardService
+
+    async def set_club(self, **values: object) -> None:
+        async with self.sessions() as session:
+            await session.execute(update(Club).where(Club.guild_id == GUILD).values(**values))
+            await session.commit()
+
+    async def count(self, kind: str | None = None) -> int:
+        async with self.sessions() as session:
+            query = select(func.count()).select_from(Checkin)
+            if kind:
+                query = query.where(Checkin.kind == kind)
+            return (await session.execute(query)).scalar_one()
+
+
+@pytest.fixture
+async def env(db_url: str) -> AsyncIterator[Env]:
+    engine = make_engine(db_url)
+    sessions = make_session_factory(engine)
+    clock = ManualClock(datetime(2026, 11, 18, 12, 0, tzinfo=UTC))  # a Wednesday
+    yield Env(sessions, clock, CheckinService(sessions, clock), LeaderboardService(sessions, clock))
+    await engine.dispose()
+
+
+def who(n: int, name: str | None = None) -> Who:
+    return Who(guild_id=GUILD, user_id=1000 + n, display_name=name or f"runner{n}")
+
+
+async def test_second_routine_in_a_week_counts_once(env: Env) -> None:
+    first = await env.checkins.record(who(1), "routine")
+    env.clock.advance(timedelta(days=2))
+    second = await env.checkins.record(who(1), "routine")
+    assert first.counted
+    assert first.points == POINTS[Kind.ROUTINE]
+    assert not second.counted
+    assert "Already counted" in second.message
+    assert await env.count("routine") == 1
+    assert second.week_points == POINTS[Kind.ROUTINE]
+    assert second.place == 1
+
+
+async def test_concurrent_double_clicks_count_once(env: Env) -> None:
+    results = await asyncio.gather(*(env.checkins.record(who(2), "routine") for _ in range(6)))
+    assert sum(r.counted for r in results) == 1
+    assert await env.count("routine") == 1
+
+
+async def test_extra_and_stretch_once_a_day_and_yesterday_allowed(env: Env) -> None:
+    assert (await env.checkins.record(who(3), "stretch")).counted
+    assert not (await env.checkins.record(who(3), "stretch")).counted
+    back = await env.checkins.record(who(3), "stretch", when="yesterday")
+    assert back.counted
+    assert back.local_date.isoformat() == "2026-11-17"
+    with pytest.raises(InvalidInput):
+        await env.checkins.record(who(3), "extra", when="tomorrow")
+    assert await env.count("stretch") == 2
+
+
+async def test_standups_are_capped_per_day(env: Env) -> None:
+    results = [await env.checkins.record(who(4), "standup") for _ in range(STANDUP_DAILY_CAP + 2)]
+    assert [r.counted for r in results].count(True) == STANDUP_DAILY_CAP
+    assert "up to" in results[-1].message
+    assert await env.count("standup") == STANDUP_DAILY_CAP
+
+
+async def test_undo_only_within_ten_minutes(env: Env) -> None:
+    await env.checkins.record(who(5), "extra")
+    env.clock.advance(timedelta(minutes=9))
+    assert "Undone" in await env.checkins.undo_last(who(5))
+    assert await env.count() == 0
+    await env.checkins.record(who(5), "extra")
+    env.clock.advance(timedelta(minutes=11))
+    with pytest.raises(NotFound):
+        await env.checkins.undo_last(who(5))
+    assert await env.count() == 1
+
+
+async def test_streak_survives_the_current_week_until_it_ends(env: Env) -> None:
+    start = env.clock.now()
+    for weeks_ago in (3, 2, 1):
+        env.clock.set(start - timedelta(weeks=weeks_ago))
+        await env.checkins.record(who(6), "routine")
+    env.clock.set(start)
+    result = await env.checkins.record(who(6), "stretch")
+    assert result.streak.current == 3
+    result = await env.checkins.record(who(6), "routine")
+    assert (result.streak.current, result.streak.longest) == (4, 4)
+    env.clock.set(start + timedelta(weeks=2))
+    result = await env.checkins.record(who(6), "stretch")
+    assert result.streak.current == 0
+    assert result.streak.longest == 4
+
+
+async def test_sunday_2330_local_counts_for_that_week(env: Env) -> None:
+    await env.checkins.record(who(7), "stretch")  # creates the club
+    await env.set_club(timezone="America/Los_Angeles")
+    # Sunday 22 Nov 2026 23:30 in Los Angeles is Monday 07:30 UTC.
+    env.clock.set(datetime(2026, 11, 23, 7, 30, tzinfo=UTC))
+    result = await env.checkins.record(who(7), "routine")
+    assert result.local_date.isoformat() == "2026-11-22"
+    env.clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))  # 01:00 Monday local: a new week
+    assert (await env.checkins.record(who(7), "routine")).counted
+    assert await env.count("routine") == 2
+
+
+async def test_board_ties_share_a_rank_and_earliest_comes_first(env: Env) -> None:
+    # runner1: 10 at 12:00; runner2: 10 at 12:05; runner3: 15; runner4: 2.
+    await env.checkins.record(who(1, "Ann"), "routine")
+    env.clock.advance(timedelta(minutes=5))
+    await env.checkins.record(who(2, "Ben"), "routine")
+    await env.checkins.record(who(3, "Cat"), "routine")
+    await env.checkins.record(who(3, "Cat"), "extra")
+    await env.checkins.record(who(4, "Dan"), "stretch")
+    board = await env.boards.board(GUILD, Period.WEEK)
+    assert [(r.rank, r.display_name, r.points) for r in board.rows] == [
+        (1, "Cat", 15),
+        (2, "Ann", 10),
+        (2, "Ben", 10),
+        (4, "Dan", 2),
+    ]
+    assert board.rows[0].routines == 1
+    assert board.ranked_members == 4
+
+
+async def test_hidden_left_and_excluded_members_drop_off_boards(env: Env) -> None:
+    await env.checkins.record(who(1, "Ann"), "routine")
+    await env.checkins.record(who(2, "Ben"), "routine")
+    await env.checkins.record(who(3, "Cat"), "routine")
+    await env.checkins.record(Who(GUILD, 1004, "Coach", role_ids=(77,)), "routine")
+    async with env.sessions() as session:
+        await session.execute(update(Member).where(Member.user_id == 1001).values(hidden=True))
+        await session.execute(update(Member).where(Member.user_id == 1002).values(left_at=env.clock.now()))
+        await session.commit()
+    await env.set_club(excluded_role_ids="77")
+    board = await env.boards.board(GUILD, Period.WEEK)
+    assert [r.display_name for r in board.rows] == ["Cat"]
+
+
+async def test_top_ten_plus_the_callers_own_row(env: Env) -> None:
+    for n in range(12):
+        await env.checkins.record(who(n, f"r{n}"), "routine")
+        env.clock.advance(timedelta(seconds=1))
+    board = await env.boards.board(GUILD, Period.WEEK, caller_user_id=1011)
+    assert len(board.rows) == 11
+    assert board.rows[-1].display_name == "r11"
+    assert board.rows[-1].is_caller
+    assert all(r.rank == 1 for r in board.rows)
+
+
+async def test_finished_week_is_archived_once_and_shown_again(env: Env) -> None:
+    await env.checkins.record(who(1, "Ann"), "routine")
+    env.clock.advance(timedelta(days=7))
+    first = await env.boards.finished_week(GUILD)
+    await env.checkins.record(who(2, "Ben"), "routine", when="yesterday")  # late entry for last week
+    again = await env.boards.finished_week(GUILD)
+    assert [r.display_name for r in first.rows] == ["Ann"]
+    assert again.rows == first.rows
+    shown = await env.boards.board(GUILD, Period.LAST_WEEK)
+    assert shown.archived
+    assert [r.display_name for r in shown.rows] == ["Ann"]
+
+
+async def test_month_board_follows_the_club_calendar(env: Env) -> None:
+    env.clock.set(datetime(2026, 10, 31, 12, 0, tzinfo=UTC))
+    await env.checkins.record(who(1, "Ann"), "extra")
+    env.clock.set(datetime(2026, 11, 2, 12, 0, tzinfo=UTC))
+    await env.checkins.record(who(2, "Ben"), "extra")
+    month = await env.boards.board(GUILD, Period.MONTH)
+    everything = await env.boards.board(GUILD, Period.ALL)
+    assert [r.display_name for r in month.rows] == ["Ben"]
+    assert {r.display_name for r in everything.rows} == {"Ann", "Ben"}
