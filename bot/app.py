@@ -10,7 +10,9 @@ import yarl
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 
+from bot.cogs.checkins import CheckinCog, make_done_button
 from bot.cogs.glutes import GlutesCog
+from bot.cogs.privacy import PrivacyCog
 from bot.services import Services
 from bot.settings import Settings
 from bot.tree import ClubCommandTree
@@ -61,7 +63,11 @@ class _ClubBotMixin(commands.bot.BotBase):
 
     async def setup_hook(self) -> None:
         services = self.services
+        self.done_button = make_done_button(services.checkins)
+        self.add_dynamic_items(self.done_button)
         await self.add_cog(GlutesCog(services.routines))
+        await self.add_cog(CheckinCog(services.checkins, services.boards, services.stats, services.content))
+        await self.add_cog(PrivacyCog(services.privacy))
         if self.start_jobs:
             self.scheduler.start()
         log.info("setup complete: %d cogs, scheduler %s", len(self.cogs), "on" if self.start_jobs else "off")

@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.content.schema import Content
+from bot.core.checkins import CheckinService
 from bot.core.clock import Clock
+from bot.core.leaderboard import LeaderboardService
+from bot.core.privacy import PrivacyService
 from bot.core.routines import RoutineService
+from bot.core.stats import StatsService
 from bot.db.engine import SessionFactory
 
 
@@ -16,6 +20,10 @@ class Services:
     sessions: SessionFactory
     clock: Clock
     routines: RoutineService
+    checkins: CheckinService
+    boards: LeaderboardService
+    stats: StatsService
+    privacy: PrivacyService
 
     @classmethod
     def build(cls, content: Content, sessions: SessionFactory, clock: Clock) -> Services:
@@ -24,4 +32,8 @@ class Services:
             sessions=sessions,
             clock=clock,
             routines=RoutineService(sessions, content, clock),
+            checkins=CheckinService(sessions, clock),
+            boards=LeaderboardService(sessions, clock),
+            stats=StatsService(sessions, clock),
+            privacy=PrivacyService(sessions, clock),
         )

@@ -9,6 +9,7 @@ with its file and field path. ``load_content`` returns the validated :class:`Con
 from __future__ import annotations
 
 import difflib
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ EXERCISES_FILE = "exercises.yaml"
 ROUTINES_FILE = "routines.yaml"
 SELFTESTS_FILE = "selftests.yaml"
 GUIDE_FILE = "guide.yaml"
+FILES = (EXERCISES_FILE, ROUTINES_FILE, SELFTESTS_FILE, GUIDE_FILE)
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,10 @@ class _Reader:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.problems: list[Problem] = []
+        # Each list as written, valid items or not: links and duplicates are checked on these, so that
+        # one bad field neither hides other problems nor makes every link to its item look broken.
+        self.raw: dict[str, list[Any]] = {}
+        self.raw_guide: dict[str, Any] | None = None
 
     def label(self, filename: str) -> str:
         return f"{self.directory.name}/{filename}"
@@ -127,6 +133,7 @@ class _Reader:
         if not isinstance(items, list):
             self.add(filename, key, "expected a list")
             return []
+        self.raw[key] = items
         out = []
         for index, raw in enumerate(items):
             model_obj = self.validate(model, raw, filename, [key, index])
@@ -135,87 +142,119 @@ class _Reader:
         return out
 
 
+def _get(data: Any, *path: str | int) -> Any:
+    """``data[path[0]][path[1]]…``, or None where the structure is not as expected."""
+    for part in path:
+        if isinstance(part, int):
+            if not isinstance(data, list) or part >= len(data):
+                return None
+        elif not isinstance(data, dict):
+            return None
+        data = data[part] if isinstance(part, int) else data.get(part)
+    return data
+
+
+def _each(data: Any, *path: str | int) -> list[tuple[int, Any]]:
+    value = _get(data, *path)
+    return list(enumerate(value)) if isinstance(value, list) else []
+
+
+def _slugs(raw: list[Any]) -> list[tuple[int, str]]:
+    return [(i, item["slug"]) for i, item in enumerate(raw) if isinstance(_get(item, "slug"), str)]
+
+
 def _unique_slugs(reader: _Reader, filename: str, key: str, items: list[tuple[int, Any]]) -> dict[str, Any]:
-    by_slug: dict[str, Any] = {}
     first: dict[str, int] = {}
-    for index, item in items:
-        if item.slug in by_slug:
-            reader.add(
-                filename, f"{key}[{index}].slug", f"duplicate slug {item.slug!r} (first at {key}[{first[item.slug]}])"
-            )
-            continue
-        by_slug[item.slug] = item
-        first[item.slug] = index
-    return by_slug
+    for index, slug in _slugs(reader.raw.get(key, [])):
+        if slug in first:
+            reader.add(filename, f"{key}[{index}].slug", f"duplicate slug {slug!r} (first at {key}[{first[slug]}])")
+        else:
+            first[slug] = index
+    return {item.slug: item for index, item in items if first.get(item.slug) == index}
 
 
-def _hint(slug: str, known: dict[str, Any]) -> str:
+def _link_fields(reader: _Reader) -> list[tuple[str, str, str]]:
+    """(file, field, slug) for every place the content names an exercise by slug."""
+    links: list[tuple[str, str, str]] = []
+    for i, item in enumerate(reader.raw.get("exercises", [])):
+        for which in ("easier", "harder"):
+            value = _get(item, which)
+            if isinstance(value, str) and looks_like_slug(value):
+                links.append((EXERCISES_FILE, f"exercises[{i}].{which}", value))
+    for r, routine in enumerate(reader.raw.get("routines", [])):
+        places = [(f"routines[{r}].items", _each(routine, "items"))]
+        for s, stage in _each(routine, "progression", "stages"):
+            places.append((f"routines[{r}].progression.stages[{s}].items", _each(stage, "items")))
+        for prefix, entries in places:
+            for j, entry in entries:
+                slug = _get(entry, "exercise")
+                if isinstance(slug, str):
+                    links.append((ROUTINES_FILE, f"{prefix}[{j}].exercise", slug))
+    for t, test in enumerate(reader.raw.get("selftests", [])):
+        for o, outcome in _each(test, "outcomes"):
+            for e, slug in _each(outcome, "exercises"):
+                if isinstance(slug, str):
+                    links.append((SELFTESTS_FILE, f"selftests[{t}].outcomes[{o}].exercises[{e}]", slug))
+    guide = reader.raw_guide
+    if isinstance(_get(guide, "hip_flexor_stretch"), str):
+        links.append((GUIDE_FILE, "hip_flexor_stretch", guide["hip_flexor_stretch"]))
+    for i, slug in _each(guide, "after_run_stretches"):
+        if isinstance(slug, str):
+            links.append((GUIDE_FILE, f"after_run_stretches[{i}]", slug))
+    return links
+
+
+def _check_links(reader: _Reader) -> None:
+    if "exercises" not in reader.raw:
+        return  # the exercise list could not be read: every link would look broken
+    known = {slug for _, slug in _slugs(reader.raw["exercises"])}
+    for filename, field, slug in _link_fields(reader):
+        if slug not in known:
+            reader.add(filename, field, f"unknown exercise {slug!r}{_hint(slug, known)}")
+
+
+def _check_default_routine(reader: _Reader) -> None:
+    raw = reader.raw.get("routines")
+    if not raw:
+        return
+    defaults = [str(_get(r, "slug") or f"routines[{i}]") for i, r in enumerate(raw) if _get(r, "default") is True]
+    if len(defaults) != 1:
+        found = ", ".join(defaults) if defaults else "none"
+        reader.add(ROUTINES_FILE, "routines[*].default", f"exactly one routine must have default: true (found {found})")
+
+
+def _hint(slug: str, known: Collection[str]) -> str:
     close = difflib.get_close_matches(slug, list(known), n=1)
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def _check_exercises(reader: _Reader, items: list[tuple[int, Exercise]], exercises: dict[str, Exercise]) -> None:
+def _check_names(reader: _Reader, items: list[tuple[int, Exercise]]) -> None:
     f = EXERCISES_FILE
-    # Every name, alias and slug must lead to one exercise only.
-    owner: dict[str, str] = {}
+    # Every name, alias and slug must lead to one exercise only (ignoring case, spacing, plural s).
+    users: dict[str, dict[str, tuple[int, str, str]]] = {}
     for index, ex in items:
-        if exercises.get(ex.slug) is not ex:
-            continue
-        mine: set[str] = set()
         for pos, name in enumerate(names_of(ex)):
             field = "name" if pos == 0 else ("slug" if pos == len(ex.aliases) + 1 else f"aliases[{pos - 1}]")
-            for key in {compact(name), loose(name)}:
-                other = owner.get(key)
-                if other is not None and other != ex.slug:
+            for key in (compact(name), loose(name)):
+                users.setdefault(key, {}).setdefault(ex.slug, (index, field, name))
+    reported: set[tuple[str, str]] = set()
+    for by_slug in users.values():
+        for slug, (index, field, name) in by_slug.items():
+            for other in by_slug:
+                if other != slug and (slug, other) not in reported:
+                    reported.add((slug, other))
                     reader.add(f, f"exercises[{index}].{field}", f"{name!r} also names exercise {other!r}")
-                    break
-            mine |= {compact(name), loose(name)}
-        for key in mine:
-            owner.setdefault(key, ex.slug)
-    for index, ex in items:
-        for which in ("easier", "harder"):
-            value = getattr(ex, which)
-            if value and looks_like_slug(value) and value not in exercises:
-                reader.add(f, f"exercises[{index}].{which}", f"unknown exercise {value!r}{_hint(value, exercises)}")
 
 
-def _check_routines(
-    reader: _Reader, items: list[tuple[int, Routine]], exercises: dict[str, Exercise], routines: dict[str, Routine]
-) -> None:
-    f = ROUTINES_FILE
-    for index, routine in items:
-        lists = [(f"routines[{index}].items", routine.items)]
-        for s, stage in enumerate(routine.progression.stages):
-            if stage.items is not None:
-                lists.append((f"routines[{index}].progression.stages[{s}].items", stage.items))
-        for prefix, routine_items in lists:
-            for i, item in enumerate(routine_items):
-                if item.exercise not in exercises:
-                    reader.add(
-                        f,
-                        f"{prefix}[{i}].exercise",
-                        f"unknown exercise {item.exercise!r}{_hint(item.exercise, exercises)}",
-                    )
-    defaults = [r.slug for r in routines.values() if r.default]
-    if routines and len(defaults) != 1:
-        found = ", ".join(defaults) if defaults else "none"
-        reader.add(f, "routines[*].default", f"exactly one routine must have default: true (found {found})")
-
-
-def _check_selftests(reader: _Reader, items: list[tuple[int, SelfTest]], exercises: dict[str, Exercise]) -> None:
+def _check_outcome_order(reader: _Reader, items: list[tuple[int, SelfTest]], exercises: dict[str, Exercise]) -> None:
     f = SELFTESTS_FILE
     for index, test in items:
         for o, outcome in enumerate(test.outcomes):
             prefix = f"selftests[{index}].outcomes[{o}]"
-            known = []
-            for e, slug in enumerate(outcome.exercises):
-                if slug not in exercises:
-                    reader.add(f, f"{prefix}.exercises[{e}]", f"unknown exercise {slug!r}{_hint(slug, exercises)}")
-                else:
-                    known.append(exercises[slug])
-            if outcome.weak and known:
+            valid = [exercises[slug] for slug in outcome.exercises if slug in exercises]
+            if outcome.weak and valid:
                 # Isolation first, loading after: once a loaded exercise appears, no activation work follows.
-                kinds = [ex.type for ex in known if ex.type != "stretch"]
+                kinds = [ex.type for ex in valid if ex.type != "stretch"]
                 if "activation" not in kinds:
                     reader.add(f, f"{prefix}.exercises", "a weak outcome should start with activation work")
                 elif "loaded" in kinds and "activation" in kinds[kinds.index("loaded") :]:
@@ -234,9 +273,7 @@ def _check_guide(reader: _Reader, guide: Guide, exercises: dict[str, Exercise]) 
     links = [("hip_flexor_stretch", guide.hip_flexor_stretch)] if guide.hip_flexor_stretch else []
     links += [(f"after_run_stretches[{i}]", slug) for i, slug in enumerate(guide.after_run_stretches)]
     for field, slug in links:
-        if slug not in exercises:
-            reader.add(f, field, f"unknown exercise {slug!r}{_hint(slug, exercises)}")
-        elif exercises[slug].type != "stretch":
+        if slug in exercises and exercises[slug].type != "stretch":
             reader.add(f, field, f"{slug!r} is not a stretch")
 
 
@@ -252,6 +289,7 @@ def _read(directory: Path) -> tuple[Content | None, list[Problem]]:
     guide_data = reader.read_yaml(GUIDE_FILE)
     guide = None
     if guide_data is not None:
+        reader.raw_guide = guide_data if isinstance(guide_data, dict) else None
         guide = reader.validate(Guide, guide_data, GUIDE_FILE, [])
     elif (reader.directory / GUIDE_FILE).is_file() and not any(
         p.file == reader.label(GUIDE_FILE) for p in reader.problems
@@ -262,14 +300,16 @@ def _read(directory: Path) -> tuple[Content | None, list[Problem]]:
     routines = _unique_slugs(reader, ROUTINES_FILE, "routines", routine_items)
     selftests = _unique_slugs(reader, SELFTESTS_FILE, "selftests", selftest_items)
 
-    _check_exercises(reader, exercise_items, exercises)
-    _check_routines(reader, routine_items, exercises, routines)
-    _check_selftests(reader, selftest_items, exercises)
+    _check_names(reader, exercise_items)
+    _check_links(reader)
+    _check_default_routine(reader)
+    _check_outcome_order(reader, selftest_items, exercises)
     if guide is not None:
         _check_guide(reader, guide, exercises)
 
     if reader.problems or guide is None:
-        return None, reader.problems
+        order = {reader.label(name): rank for rank, name in enumerate(FILES)}
+        return None, sorted(reader.problems, key=lambda p: order.get(p.file, -1))
     content = Content(exercises=exercises, routines=routines, selftests=selftests, guide=guide)
     return content, []
 

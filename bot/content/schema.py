@@ -129,12 +129,12 @@ class Dose(_Model):
         if self.reps is not None:
             top = f"–{self.reps_max}" if self.reps_max else ""
             text = f"{self.reps}{top} {self.unit}{side}"
-            if self.sets is not None:
+            if self.sets is not None and self.sets > 1:
                 text = f"{self.sets} × {text}"
             if hold:
                 text += f", {hold} hold each"
         elif hold is not None:
-            text = f"{self.sets} × {hold} hold{side}" if self.sets is not None else f"{hold}{side}"
+            text = f"{self.sets} × {hold} hold{side}" if self.sets is not None and self.sets > 1 else f"{hold}{side}"
         else:
             text = f"{self.minutes:g} min"
         if self.note:

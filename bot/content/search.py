@@ -53,44 +53,48 @@ def find_exercise(content: Content, query: str) -> Exercise | None:
     return None
 
 
-def _fuzzy(query: str, text: str) -> float:
-    """Similarity of ``query`` to ``text`` or to any run of as many words in it (0–1)."""
-    best = SequenceMatcher(None, query, text).ratio()
+def _fuzzy(query: str, text: str) -> tuple[float, float]:
+    """Similarity of ``query`` to ``text`` or to any run of as many words in it (0–1), and, to
+    break ties, the similarity to the whole of ``text``."""
+    whole = SequenceMatcher(None, query, text).ratio()
+    best = whole
     q_words = query.split()
     t_words = text.split()
     n = len(q_words)
     if 0 < n < len(t_words):
         for i in range(len(t_words) - n + 1):
             window = " ".join(t_words[i : i + n])
-            best = max(best, SequenceMatcher(None, query, window).ratio())
-    return best
+            # Typos rarely hit the first letter; requiring it keeps "band" from matching "and".
+            if window[0] == query[0]:
+                best = max(best, SequenceMatcher(None, query, window).ratio())
+    return best, whole
 
 
-def _rank(exercise: Exercise, query: str) -> tuple[int, float] | None:
-    """(tier, -score) for the best-matching name of ``exercise``; lower sorts first; None = no match.
+def _rank(exercise: Exercise, query: str) -> tuple[int, float, float] | None:
+    """(tier, -score, -tie-break) for the best-matching name of ``exercise``; lower sorts first; None = no match.
 
     Tiers: 0 exact, 1 prefix, 2 every query word starts a word, 3 substring, 4 typo-tolerant.
     """
     q_compact = query.replace(" ", "")
     q_words = query.split()
-    best: tuple[int, float] | None = None
+    best: tuple[int, float, float] | None = None
     for raw in names_of(exercise):
         text = normalize(raw)
         t_compact = text.replace(" ", "")
         t_words = text.split()
         if t_compact == q_compact or loose(text) == loose(query):
-            rank = (0, -1.0)
+            rank = (0, -1.0, 0.0)
         elif text.startswith(query) or t_compact.startswith(q_compact):
-            rank = (1, -len(query) / len(text))
+            rank = (1, -len(query) / len(text), 0.0)
         elif all(any(w.startswith(q) for w in t_words) for q in q_words):
-            rank = (2, -len(query) / len(text))
+            rank = (2, -len(query) / len(text), 0.0)
         elif query in text or q_compact in t_compact:
-            rank = (3, -len(query) / len(text))
+            rank = (3, -len(query) / len(text), 0.0)
         else:
-            score = _fuzzy(query, text)
+            score, whole = _fuzzy(query, text)
             if score < FUZZY_MIN:
                 continue
-            rank = (4, -score)
+            rank = (4, -score, -whole)
         if best is None or rank < best:
             best = rank
     return best
@@ -129,9 +133,9 @@ def suggest(content: Content, query: str, limit: int = 3) -> list[Exercise]:
             scored.append((rank, normalize(exercise.name), exercise))
             continue
         # Looser than search: a query far from every name may still be a long, garbled one.
-        score = max(_fuzzy(query, normalize(name)) for name in names_of(exercise))
+        score, whole = max(_fuzzy(query, normalize(name)) for name in names_of(exercise))
         if score >= 0.6:
-            scored.append(((5, -score), normalize(exercise.name), exercise))
+            scored.append(((5, -score, -whole), normalize(exercise.name), exercise))
     scored.sort(key=lambda r: (r[0], r[1]))
     return [exercise for _, _, exercise in scored[:limit]]
 

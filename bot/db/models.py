@@ -94,3 +94,19 @@ class BoardArchive(SQLModel, table=True):
     period_key: str = Field(max_length=32)
     board: dict = Field(sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
     created_at: datetime = Field(sa_column=_utc_column())
+
+
+class TestResult(SQLModel, table=True):
+    """One self-test answer. Personal: never on a board or in a public post."""
+
+    __tablename__ = "test_result"
+    __table_args__ = (Index("ix_test_result_member_created", "member_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(sa_column=Column(ForeignKey("member.id", ondelete="CASCADE"), nullable=False))
+    club_id: int = Field(sa_column=Column(ForeignKey("club.id", ondelete="CASCADE"), nullable=False))
+    test_slug: str = Field(max_length=64)
+    side: str = Field(default="both", max_length=8)
+    outcome: str = Field(max_length=32)
+    weak: bool = Field(default=False)
+    created_at: datetime = Field(sa_column=_utc_column())

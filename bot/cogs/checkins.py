@@ -1,0 +1,126 @@
+"""`/checkin`, `/undo`, the Done button, `/leaderboard` and `/me`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cogs.common import guarded, who_from
+from bot.content.schema import Content
+from bot.core.checkins import CheckinService
+from bot.core.leaderboard import LeaderboardService, Period
+from bot.core.points import Kind, rules_text
+from bot.core.stats import StatsService
+from bot.render.boards import board_embed, checkin_text, stats_embed
+
+DONE_PREFIX = "gc:done:"
+
+
+def make_done_button(checkins: CheckinService) -> type[discord.ui.DynamicItem[discord.ui.Button[Any]]]:
+    """The Done button class, bound to the check-in service. Its custom id survives restarts."""
+
+    class DoneButton(
+        discord.ui.DynamicItem[discord.ui.Button[Any]], template=DONE_PREFIX + r"(?P<kind>routine|extra|stretch)"
+    ):
+        def __init__(self, kind: str = Kind.ROUTINE.value) -> None:
+            super().__init__(
+                discord.ui.Button(
+                    label="Done ✅", style=discord.ButtonStyle.success, custom_id=f"{DONE_PREFIX}{kind}"
+                )
+            )
+            self.kind = kind
+
+        @classmethod
+        async def from_custom_id(
+            cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: Any
+        ) -> DoneButton:
+            return cls(match["kind"])
+
+        @guarded
+        async def callback(self, interaction: discord.Interaction) -> None:
+            # Anyone may press Done on any post: it records for whoever pressed it.
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            result = await checkins.record(who_from(interaction), self.kind)
+            await interaction.followup.send(checkin_text(result), ephemeral=True)
+
+    return DoneButton
+
+
+def done_view(button_cls: type[discord.ui.DynamicItem[Any]]) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(button_cls())
+    return view
+
+
+class CheckinCog(commands.Cog):
+    def __init__(
+        self,
+        checkins: CheckinService,
+        boards: LeaderboardService,
+        stats: StatsService,
+        content: Content,
+    ) -> None:
+        self.checkins = checkins
+        self.boards = boards
+        self.stats = stats
+        self.content = content
+
+    @app_commands.command(name="checkin", description="Log the routine, an extra session or a stretch")
+    @app_commands.describe(kind="What you did", when="Today, or yesterday if you forgot to log it")
+    @app_commands.choices(
+        kind=[
+            app_commands.Choice(name="weekly routine (10 pts, once a week)", value="routine"),
+            app_commands.Choice(name="extra strength session (5 pts, once a day)", value="extra"),
+            app_commands.Choice(name="stretch (2 pts, once a day)", value="stretch"),
+            app_commands.Choice(name="show the rules", value="rules"),
+        ],
+        when=[
+            app_commands.Choice(name="today", value="today"),
+            app_commands.Choice(name="yesterday", value="yesterday"),
+        ],
+    )
+    async def checkin(self, interaction: discord.Interaction, kind: str, when: str = "today") -> None:
+        if kind == "rules":
+            await interaction.response.send_message(rules_text(), ephemeral=True)
+            return
+        who = who_from(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await self.checkins.record(who, kind, when=when)
+        await interaction.followup.send(checkin_text(result), ephemeral=True)
+
+    @app_commands.command(name="undo", description="Undo your last check-in (within 10 minutes)")
+    async def undo(self, interaction: discord.Interaction) -> None:
+        who = who_from(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await interaction.followup.send(await self.checkins.undo_last(who), ephemeral=True)
+
+    @app_commands.command(name="leaderboard", description="The club's board: this week, last week, month or all time")
+    @app_commands.choices(
+        period=[
+            app_commands.Choice(name="this week", value=Period.WEEK.value),
+            app_commands.Choice(name="last week", value=Period.LAST_WEEK.value),
+            app_commands.Choice(name="this month", value=Period.MONTH.value),
+            app_commands.Choice(name="all time", value=Period.ALL.value),
+        ]
+    )
+    async def leaderboard(self, interaction: discord.Interaction, period: str = Period.WEEK.value) -> None:
+        who = who_from(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        board = await self.boards.board(who.guild_id, period, caller_user_id=who.user_id)
+        await interaction.followup.send(embed=board_embed(board), ephemeral=True)
+
+    @app_commands.command(name="me", description="Your points, streak and last self-test (only you see it)")
+    async def me(self, interaction: discord.Interaction) -> None:
+        who = who_from(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        stats = await self.stats.me(who)
+        test_name = outcome = None
+        if stats.last_test:
+            test = self.content.selftests.get(stats.last_test.test_slug)
+            if test:
+                test_name = test.name
+                outcome = next((o.label for o in test.outcomes if o.id == stats.last_test.outcome), None)
+        await interaction.followup.send(embed=stats_embed(stats, test_name, outcome), ephemeral=True)

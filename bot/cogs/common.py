@@ -1,0 +1,41 @@
+"""Helpers the cogs share: who is asking, guarded button callbacks."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import discord
+
+from bot.core.checkins import Who
+from bot.core.errors import NotAllowed
+from bot.tree import handle_interaction_error
+
+T = TypeVar("T")
+
+
+def who_from(interaction: discord.Interaction) -> Who:
+    """The member behind an interaction; only usable inside a server."""
+    if interaction.guild_id is None:
+        raise NotAllowed("That works inside your club's server, not in direct messages.")
+    user = interaction.user
+    roles: tuple[int, ...] = ()
+    if isinstance(user, discord.Member):
+        roles = tuple(role.id for role in user.roles if role.id != interaction.guild_id)
+    return Who(guild_id=interaction.guild_id, user_id=user.id, display_name=user.display_name, role_ids=roles)
+
+
+def guarded(
+    callback: Callable[..., Awaitable[None]],
+) -> Callable[..., Awaitable[None]]:
+    """Give a button callback the same friendly error handling as slash commands."""
+
+    @functools.wraps(callback)
+    async def wrapper(self: Any, interaction: discord.Interaction, *args: Any) -> None:
+        try:
+            await callback(self, interaction, *args)
+        except Exception as error:
+            await handle_interaction_error(interaction, error)
+
+    return wrapper

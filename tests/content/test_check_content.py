@@ -1,0 +1,203 @@
+"""check_content on broken copies of the content reports each problem with its file and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.content import ContentError, Problem, check_content, load_content
+
+
+def _load(directory: Path, name: str) -> Any:
+    return yaml.safe_load((directory / name).read_text(encoding="utf-8"))
+
+
+def _save(directory: Path, name: str, data: Any) -> None:
+    (directory / name).write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def _index(items: list[dict], slug: str) -> int:
+    return next(i for i, item in enumerate(items) if item["slug"] == slug)
+
+
+def _where(problems: list[Problem]) -> list[tuple[str, str]]:
+    return [(p.file, p.field) for p in problems]
+
+
+def test_copy_is_clean(content_copy: Path) -> None:
+    assert check_content(content_copy) == []
+
+
+def test_problem_str() -> None:
+    problem = Problem("content/exercises.yaml", "exercises[3].cues", "give 2–4 coaching cues")
+    assert str(problem) == "content/exercises.yaml: exercises[3].cues: give 2–4 coaching cues"
+    assert str(Problem("content/guide.yaml", "", "file is missing")) == "content/guide.yaml: file is missing"
+
+
+def test_bad_yaml(content_copy: Path) -> None:
+    (content_copy / "selftests.yaml").write_text("selftests:\n  - slug: [unclosed\n    name: x\n", encoding="utf-8")
+    problems = check_content(content_copy)
+    assert len(problems) == 1
+    assert problems[0].file == "content/selftests.yaml"
+    assert problems[0].field.startswith("line ")
+    assert "YAML syntax error" in problems[0].message
+
+
+def test_missing_field(content_copy: Path) -> None:
+    data = _load(content_copy, "exercises.yaml")
+    i = _index(data["exercises"], "clams")
+    del data["exercises"][i]["cues"]
+    _save(content_copy, "exercises.yaml", data)
+    problems = check_content(content_copy)
+    assert _where(problems) == [("content/exercises.yaml", f"exercises[{i}].cues")]
+    assert "required" in problems[0].message.lower()
+    assert str(problems[0]).startswith(f"content/exercises.yaml: exercises[{i}].cues: ")
+
+
+def test_too_many_cues_and_unknown_key(content_copy: Path) -> None:
+    data = _load(content_copy, "exercises.yaml")
+    data["exercises"][0]["cues"] = ["a", "b", "c", "d", "e"]
+    data["exercises"][1]["colour"] = "red"
+    data["exercises"][2]["dose"]["reps"] = 400
+    _save(content_copy, "exercises.yaml", data)
+    where = _where(check_content(content_copy))
+    assert ("content/exercises.yaml", "exercises[0].cues") in where
+    assert ("content/exercises.yaml", "exercises[1].colour") in where
+    assert ("content/exercises.yaml", "exercises[2].dose.reps") in where
+
+
+def test_dangling_slug_in_routine(content_copy: Path) -> None:
+    data = _load(content_copy, "routines.yaml")
+    r = _index(data["routines"], "five-minute")
+    data["routines"][r]["items"][1]["exercise"] = "glute-brige"
+    _save(content_copy, "routines.yaml", data)
+    problems = check_content(content_copy)
+    assert _where(problems) == [("content/routines.yaml", f"routines[{r}].items[1].exercise")]
+    assert "glute-brige" in problems[0].message
+    assert "glute-bridge" in problems[0].message
+
+
+def test_dangling_slugs_elsewhere(content_copy: Path) -> None:
+    ex = _load(content_copy, "exercises.yaml")
+    i = _index(ex["exercises"], "glute-bridge")
+    ex["exercises"][i]["harder"] = "one-leg-brige"
+    _save(content_copy, "exercises.yaml", ex)
+    tests = _load(content_copy, "selftests.yaml")
+    tests["selftests"][0]["outcomes"][1]["exercises"][0] = "no-such-move"
+    _save(content_copy, "selftests.yaml", tests)
+    guide = _load(content_copy, "guide.yaml")
+    guide["hip_flexor_stretch"] = "hip-flexor-strech"
+    _save(content_copy, "guide.yaml", guide)
+    where = _where(check_content(content_copy))
+    assert ("content/exercises.yaml", f"exercises[{i}].harder") in where
+    assert ("content/selftests.yaml", "selftests[0].outcomes[1].exercises[0]") in where
+    assert ("content/guide.yaml", "hip_flexor_stretch") in where
+
+
+def test_duplicate_slug(content_copy: Path) -> None:
+    data = _load(content_copy, "exercises.yaml")
+    i = _index(data["exercises"], "clams")
+    copy = dict(data["exercises"][i], name="Clams again", aliases=["another clam thing"])
+    data["exercises"].append(copy)
+    _save(content_copy, "exercises.yaml", data)
+    problems = check_content(content_copy)
+    last = len(data["exercises"]) - 1
+    assert _where(problems) == [("content/exercises.yaml", f"exercises[{last}].slug")]
+    assert "duplicate slug 'clams'" in problems[0].message
+
+
+def test_duplicate_alias(content_copy: Path) -> None:
+    data = _load(content_copy, "exercises.yaml")
+    i = _index(data["exercises"], "fire-hydrant")
+    data["exercises"][i]["aliases"].append("Clam-shell")
+    k = len(data["exercises"][i]["aliases"]) - 1
+    c = _index(data["exercises"], "clams")
+    _save(content_copy, "exercises.yaml", data)
+    problems = check_content(content_copy)
+    # Reported once on each side of the clash.
+    assert len(problems) == 2
+    assert {p.file for p in problems} == {"content/exercises.yaml"}
+    mine = next(p for p in problems if p.field == f"exercises[{i}].aliases[{k}]")
+    assert "'Clam-shell' also names exercise 'clams'" in mine.message
+    assert any(p.field.startswith(f"exercises[{c}].") and "fire-hydrant" in p.message for p in problems)
+
+
+@pytest.mark.parametrize("defaults", [0, 2])
+def test_default_routine_must_be_unique(content_copy: Path, defaults: int) -> None:
+    data = _load(content_copy, "routines.yaml")
+    for n, routine in enumerate(data["routines"]):
+        routine["default"] = n < defaults
+    _save(content_copy, "routines.yaml", data)
+    problems = check_content(content_copy)
+    assert _where(problems) == [("content/routines.yaml", "routines[*].default")]
+
+
+def test_weak_outcome_must_start_with_activation(content_copy: Path) -> None:
+    data = _load(content_copy, "selftests.yaml")
+    t = _index(data["selftests"], "single-leg-squat")
+    outcome = next(o for o in data["selftests"][t]["outcomes"] if o["weak"])
+    outcome["exercises"] = ["reverse-lunge", "clams"]
+    _save(content_copy, "selftests.yaml", data)
+    problems = check_content(content_copy)
+    assert [p.file for p in problems] == ["content/selftests.yaml"]
+    assert problems[0].field.startswith(f"selftests[{t}].outcomes[")
+
+
+def test_missing_file_and_missing_guide_muscle(content_copy: Path) -> None:
+    (content_copy / "selftests.yaml").unlink()
+    guide = _load(content_copy, "guide.yaml")
+    del guide["muscles"]["quads"]
+    del guide["muscle_names"]["quads"]
+    _save(content_copy, "guide.yaml", guide)
+    problems = check_content(content_copy)
+    assert Problem("content/selftests.yaml", "", "file is missing") in problems
+    assert any(p.file == "content/guide.yaml" and p.field == "muscles" and "quads" in p.message for p in problems)
+
+
+def test_every_problem_is_collected_and_load_raises(content_copy: Path) -> None:
+    (content_copy / "guide.yaml").write_text("intro: [oops\n", encoding="utf-8")
+    routines = _load(content_copy, "routines.yaml")
+    routines["routines"][0]["items"][0]["exercise"] = "nope"
+    routines["routines"][1]["per_week"] = 0
+    _save(content_copy, "routines.yaml", routines)
+    exercises = _load(content_copy, "exercises.yaml")
+    exercises["exercises"][3]["steps"] = []
+    _save(content_copy, "exercises.yaml", exercises)
+    problems = check_content(content_copy)
+    files = {p.file for p in problems}
+    assert files == {"content/guide.yaml", "content/routines.yaml", "content/exercises.yaml"}
+    assert len(problems) >= 4
+    with pytest.raises(ContentError) as caught:
+        load_content(content_copy)
+    assert caught.value.problems == problems
+    assert "content/routines.yaml: routines[0].items[0].exercise" in str(caught.value)
+
+
+def test_missing_directory(tmp_path: Path) -> None:
+    problems = check_content(tmp_path / "nowhere")
+    assert len(problems) == 1
+    assert "does not exist" in problems[0].message
+    with pytest.raises(ContentError):
+        load_content(tmp_path / "nowhere")
+
+
+def test_empty_file(content_copy: Path) -> None:
+    (content_copy / "routines.yaml").write_text("# nothing\n", encoding="utf-8")
+    problems = check_content(content_copy)
+    assert ("content/routines.yaml", "routines") in _where(problems)
+
+
+def test_links_in_an_invalid_item_are_still_checked(content_copy: Path) -> None:
+    data = _load(content_copy, "routines.yaml")
+    r = _index(data["routines"], "five-minute")
+    data["routines"][r]["minutes"] = -1
+    data["routines"][r]["items"][0]["exercise"] = "bent-knee-plonk"
+    _save(content_copy, "routines.yaml", data)
+    where = _where(check_content(content_copy))
+    assert where == [
+        ("content/routines.yaml", f"routines[{r}].minutes"),
+        ("content/routines.yaml", f"routines[{r}].items[0].exercise"),
+    ]
