@@ -11,8 +11,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 
 from bot.cogs.checkins import CheckinCog, make_done_button
-from bot.cogs.glutes import GlutesCog
+from bot.cogs.glutes import GlutesCog, make_list_pager
 from bot.cogs.privacy import PrivacyCog
+from bot.cogs.selftests import SelfTestCog, make_answer_button
 from bot.services import Services
 from bot.settings import Settings
 from bot.tree import ClubCommandTree
@@ -64,10 +65,18 @@ class _ClubBotMixin(commands.bot.BotBase):
     async def setup_hook(self) -> None:
         services = self.services
         self.done_button = make_done_button(services.checkins)
-        self.add_dynamic_items(self.done_button)
-        await self.add_cog(GlutesCog(services.routines))
+        list_pager = make_list_pager(services.content)
+        answer_button = make_answer_button(services.content, services.selftests)
+        self.add_dynamic_items(self.done_button, list_pager, answer_button)
+        await self.add_cog(
+            GlutesCog(
+                services.content, services.routines, services.checkins, services.selftests,
+                self.done_button, list_pager,
+            )
+        )
         await self.add_cog(CheckinCog(services.checkins, services.boards, services.stats, services.content))
         await self.add_cog(PrivacyCog(services.privacy))
+        await self.add_cog(SelfTestCog(services.content, services.selftests, answer_button))
         if self.start_jobs:
             self.scheduler.start()
         log.info("setup complete: %d cogs, scheduler %s", len(self.cogs), "on" if self.start_jobs else "off")

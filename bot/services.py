@@ -10,6 +10,7 @@ from bot.core.clock import Clock
 from bot.core.leaderboard import LeaderboardService
 from bot.core.privacy import PrivacyService
 from bot.core.routines import RoutineService
+from bot.core.selftests import SelfTestService
 from bot.core.stats import StatsService
 from bot.db.engine import SessionFactory
 
@@ -24,16 +25,19 @@ class Services:
     boards: LeaderboardService
     stats: StatsService
     privacy: PrivacyService
+    selftests: SelfTestService
 
     @classmethod
     def build(cls, content: Content, sessions: SessionFactory, clock: Clock) -> Services:
+        checkins = CheckinService(sessions, clock)
         return cls(
             content=content,
             sessions=sessions,
             clock=clock,
             routines=RoutineService(sessions, content, clock),
-            checkins=CheckinService(sessions, clock),
+            checkins=checkins,
             boards=LeaderboardService(sessions, clock),
             stats=StatsService(sessions, clock),
             privacy=PrivacyService(sessions, clock),
+            selftests=SelfTestService(sessions, content, clock, checkins),
         )

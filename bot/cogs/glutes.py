@@ -2,25 +2,163 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.errors import NotAllowed
-from bot.core.routines import RoutineService
+from bot.cogs.common import guarded, who_from
+from bot.content.schema import EQUIPMENT, Content
+from bot.content.search import filter_exercises, find_exercise, search_exercises, suggest
+from bot.core.checkins import CheckinService
+from bot.core.errors import NotFound
+from bot.core.routines import RoutineService, personalise
+from bot.core.selftests import SelfTestService
+from bot.render.exercises import LIST_PAGE_SIZE, exercise_embed, list_embed, why_embed
+from bot.render.limits import AUTOCOMPLETE_MAX, CHOICE_NAME_MAX, clip
 from bot.render.plan import plan_embed
+
+LIST_PREFIX = "gc:list:"
+QUERY_MAX = 100
+
+
+def _list_title(content: Content, muscle: str | None, equipment: str | None) -> str:
+    parts = []
+    if muscle:
+        parts.append(content.guide.muscle_names.get(muscle, muscle))
+    if equipment:
+        parts.append(f"kit: {equipment}")
+    return "Exercises" + (f" · {' · '.join(parts)}" if parts else "")
+
+
+def make_list_pager(content: Content) -> type[discord.ui.DynamicItem[discord.ui.Button[Any]]]:
+    """Prev/next buttons whose custom id carries the filters and page, so no state is kept."""
+
+    class ListPager(
+        discord.ui.DynamicItem[discord.ui.Button[Any]],
+        template=LIST_PREFIX + r"(?P<muscle>[a-z-]*):(?P<equipment>[a-z-]*):(?P<page>\d{1,3}):(?P<dir>prev|next)",
+    ):
+        def __init__(self, muscle: str, equipment: str, page: int, direction: str, *, disabled: bool = False) -> None:
+            label = "◀ Prev" if direction == "prev" else "Next ▶"
+            super().__init__(
+                discord.ui.Button(
+                    label=label,
+                    style=discord.ButtonStyle.secondary,
+                    custom_id=f"{LIST_PREFIX}{muscle}:{equipment}:{page}:{direction}",
+                    disabled=disabled,
+                )
+            )
+            self.muscle, self.equipment, self.page = muscle, equipment, page
+
+        @classmethod
+        async def from_custom_id(
+            cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str]
+        ) -> ListPager:
+            return cls(match["muscle"], match["equipment"], int(match["page"]), match["dir"])
+
+        @guarded
+        async def callback(self, interaction: discord.Interaction) -> None:
+            embed, view = list_page(content, type(self), self.muscle or None, self.equipment or None, self.page)
+            await interaction.response.edit_message(embed=embed, view=view)
+
+    return ListPager
+
+
+def list_page(
+    content: Content,
+    pager: type[Any],
+    muscle: str | None,
+    equipment: str | None,
+    page: int,
+) -> tuple[discord.Embed, discord.ui.View | None]:
+    exercises = filter_exercises(content, muscle=muscle, equipment=equipment)
+    pages = max(1, -(-len(exercises) // LIST_PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    embed = list_embed(exercises, page, _list_title(content, muscle, equipment))
+    if pages == 1:
+        return embed, None
+    view = discord.ui.View(timeout=None)
+    m, e = muscle or "", equipment or ""
+    view.add_item(pager(m, e, page - 1, "prev", disabled=page == 0))
+    view.add_item(pager(m, e, page + 1, "next", disabled=page >= pages - 1))
+    return embed, view
 
 
 class GlutesCog(commands.Cog):
     glutes = app_commands.Group(name="glutes", description="The weekly glute routine and how to do each exercise")
 
-    def __init__(self, routines: RoutineService) -> None:
+    def __init__(
+        self,
+        content: Content,
+        routines: RoutineService,
+        checkins: CheckinService,
+        selftests: SelfTestService,
+        done_button: type[discord.ui.DynamicItem[Any]],
+        list_pager: type[discord.ui.DynamicItem[Any]],
+    ) -> None:
+        self.content = content
         self.routines = routines
+        self.checkins = checkins
+        self.selftests = selftests
+        self.done_button = done_button
+        self.list_pager = list_pager
 
     @glutes.command(name="today", description="This week's routine with this week's dose")
     async def today(self, interaction: discord.Interaction) -> None:
-        if interaction.guild_id is None:
-            raise NotAllowed("`/glutes today` follows your club's routine, so use it inside the club's server.")
+        who = who_from(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        plan = await self.routines.week_plan(interaction.guild_id)
-        await interaction.followup.send(embed=plan_embed(plan), ephemeral=True)
+        plan = await self.routines.week_plan(who.guild_id)
+        done = await self.checkins.done_this_week(who)
+        lead_in = await self.selftests.lead_in_exercise(who)
+        plan = personalise(self.content, plan, done=done, lead_in=lead_in)
+        view = discord.ui.View(timeout=None)
+        view.add_item(self.done_button())
+        await interaction.followup.send(embed=plan_embed(plan), view=view, ephemeral=True)
+
+    @glutes.command(name="exercise", description="How to do one exercise: steps, dose, cues, safety")
+    @app_commands.describe(name="Start typing: e.g. clam, bridge, side plank")
+    async def exercise(self, interaction: discord.Interaction, name: str) -> None:
+        query = name[:QUERY_MAX]
+        found = find_exercise(self.content, query)
+        if found is None:
+            hints = suggest(self.content, query, limit=3)
+            shown = clip(query, 40)
+            if hints:
+                names = ", ".join(f"**{h.name}**" for h in hints)
+                raise NotFound(f"I don't know an exercise called `{shown}`. Did you mean {names}?")
+            raise NotFound(f"I don't know an exercise called `{shown}`. Try `/glutes list` to browse them.")
+        await interaction.response.send_message(embed=exercise_embed(self.content, found), ephemeral=True)
+
+    @exercise.autocomplete("name")
+    async def exercise_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        matches = search_exercises(self.content, current[:QUERY_MAX], limit=AUTOCOMPLETE_MAX)
+        return [app_commands.Choice(name=clip(e.name, CHOICE_NAME_MAX), value=e.slug) for e in matches]
+
+    @glutes.command(name="list", description="Browse the exercises, by muscle or equipment")
+    @app_commands.choices(
+        muscle=[
+            app_commands.Choice(name="gluteus medius", value="gluteus-medius"),
+            app_commands.Choice(name="gluteus maximus", value="gluteus-maximus"),
+            app_commands.Choice(name="gluteus minimus", value="gluteus-minimus"),
+            app_commands.Choice(name="hamstrings", value="hamstrings"),
+            app_commands.Choice(name="core", value="core"),
+            app_commands.Choice(name="hip flexors", value="hip-flexors"),
+        ],
+        equipment=[app_commands.Choice(name=e, value=e) for e in sorted(EQUIPMENT)],
+    )
+    async def list_(
+        self, interaction: discord.Interaction, muscle: str | None = None, equipment: str | None = None
+    ) -> None:
+        embed, view = list_page(self.content, self.list_pager, muscle, equipment, 0)
+        if view is None:
+            await interaction.response.send_message(embed=embed, ephemeral=True)
+        else:
+            await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+    @glutes.command(name="why", description="Why glute strength matters for runners")
+    async def why(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(embed=why_embed(self.content), ephemeral=True)

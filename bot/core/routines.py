@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from bot.content.schema import Content, Routine
@@ -91,3 +91,24 @@ class RoutineService:
             club = await ensure_club(session, guild_id, now)
             await session.commit()
         return self.plan_for_club(club, now)
+
+
+def personalise(content: Content, plan: WeekPlan, *, done: bool, lead_in: str | None) -> WeekPlan:
+    """Add the member's own touches: a done mark with what to do next, and a lead-in exercise."""
+    next_steps: list[str] = []
+    if done:
+        next_steps.append("Optional: do it again on another day and log `/checkin kind:extra` (+5).")
+        stretch_slug = content.guide.hip_flexor_stretch
+        if stretch_slug and stretch_slug in content.exercises:
+            stretch = content.exercises[stretch_slug]
+            next_steps.append(f"Stretch: {stretch.name}, {stretch.dose.render()} (`/checkin kind:stretch`, +2).")
+    lead = None
+    if lead_in and lead_in in content.exercises and lead_in not in {i.slug for i in plan.items}:
+        exercise = content.exercises[lead_in]
+        lead = PlanItem(
+            slug=exercise.slug,
+            name=f"{exercise.name} (warm-up from your self-test)",
+            dose=exercise.dose.render(),
+            cue=exercise.cues[0],
+        )
+    return replace(plan, done=done, next_steps=next_steps, lead_in=lead)

@@ -100,13 +100,38 @@ class TestResult(SQLModel, table=True):
     """One self-test answer. Personal: never on a board or in a public post."""
 
     __tablename__ = "test_result"
-    __table_args__ = (Index("ix_test_result_member_created", "member_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_test_result_member_created", "member_id", "created_at"),
+        # One answer per side per started test: a second press on the same buttons is stale.
+        UniqueConstraint("run_id", "side", name="uq_test_result_run_side"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     member_id: int = Field(sa_column=Column(ForeignKey("member.id", ondelete="CASCADE"), nullable=False))
     club_id: int = Field(sa_column=Column(ForeignKey("club.id", ondelete="CASCADE"), nullable=False))
     test_slug: str = Field(max_length=64)
+    run_id: str = Field(max_length=16)
     side: str = Field(default="both", max_length=8)
     outcome: str = Field(max_length=32)
     weak: bool = Field(default=False)
     created_at: datetime = Field(sa_column=_utc_column())
+
+
+class ScheduledRun(SQLModel, table=True):
+    """The exactly-once claim for one club post: inserted before sending, updated with the outcome."""
+
+    __tablename__ = "scheduled_run"
+    __table_args__ = (UniqueConstraint("club_id", "kind", "period_key", name="uq_scheduled_run_club_kind_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    club_id: int = Field(sa_column=Column(ForeignKey("club.id", ondelete="CASCADE"), nullable=False))
+    kind: str = Field(max_length=16)
+    period_key: str = Field(max_length=32)
+    status: str = Field(default="claimed", max_length=16)  # claimed, sent, failed, skipped
+    attempts: int = Field(default=0)
+    late: bool = Field(default=False)
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    error: str | None = Field(default=None, max_length=500)
+    scheduled_for: datetime = Field(sa_column=_utc_column())
+    claimed_at: datetime = Field(sa_column=_utc_column())
+    finished_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))

@@ -25,13 +25,15 @@ def upgrade() -> None:
     sa.Column('member_id', sa.Integer(), nullable=False),
     sa.Column('club_id', sa.Integer(), nullable=False),
     sa.Column('test_slug', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('run_id', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('side', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
     sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('weak', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['club_id'], ['club.id'], name=op.f('fk_test_result_club_id_club'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['member_id'], ['member.id'], name=op.f('fk_test_result_member_id_member'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_test_result'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_test_result')),
+    sa.UniqueConstraint('run_id', 'side', name='uq_test_result_run_side')
     )
     with op.batch_alter_table('test_result', schema=None) as batch_op:
         batch_op.create_index('ix_test_result_member_created', ['member_id', 'created_at'], unique=False)

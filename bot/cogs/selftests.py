@@ -1,0 +1,106 @@
+"""`/test …`: guided self-tests with answer buttons that survive restarts."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cogs.common import guarded, who_from
+from bot.content.schema import Content, SelfTest
+from bot.core.errors import NotAllowed
+from bot.core.selftests import SelfTestService
+from bot.render.limits import clip
+from bot.render.selftests import history_embed, recommendation_embed, test_embed
+
+PREFIX = "gc:t:"
+SIDE_CODES = {"l": "left", "r": "right", "b": "both"}
+
+
+def make_answer_button(
+    content: Content, selftests: SelfTestService
+) -> type[discord.ui.DynamicItem[discord.ui.Button[Any]]]:
+    """Answer buttons; the custom id names the owner, the run, the test, the side and the outcome."""
+
+    class AnswerButton(
+        discord.ui.DynamicItem[discord.ui.Button[Any]],
+        template=PREFIX
+        + r"(?P<user>\d{1,20}):(?P<run>[0-9a-f]{8}):(?P<test>[a-z0-9-]+):(?P<side>[lrb]):(?P<outcome>[a-z0-9-]+)",
+    ):
+        def __init__(self, user_id: int, run: str, test: str, side: str, outcome: str, label: str = "?") -> None:
+            super().__init__(
+                discord.ui.Button(
+                    label=clip(label, 80),
+                    style=discord.ButtonStyle.primary,
+                    custom_id=f"{PREFIX}{user_id}:{run}:{test}:{side}:{outcome}",
+                )
+            )
+            self.user_id, self.run, self.test, self.side, self.outcome = user_id, run, test, side, outcome
+
+        @classmethod
+        async def from_custom_id(
+            cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str]
+        ) -> AnswerButton:
+            return cls(int(match["user"]), match["run"], match["test"], match["side"], match["outcome"])
+
+        @guarded
+        async def callback(self, interaction: discord.Interaction) -> None:
+            if interaction.user.id != self.user_id:
+                raise NotAllowed("These buttons belong to someone else's self-test. Start your own with `/test`.")
+            who = who_from(interaction)
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            rec = await selftests.record(who, self.test, SIDE_CODES[self.side], self.outcome, self.run)
+            await interaction.followup.send(embed=recommendation_embed(content, rec), ephemeral=True)
+
+    return AnswerButton
+
+
+def answer_view(test: SelfTest, user_id: int, button_cls: type[Any]) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    run = secrets.token_hex(4)
+    sides = [("l", "Left"), ("r", "Right")] if test.one_sided else [("b", "")]
+    for row, (code, side_label) in enumerate(sides):
+        for outcome in test.outcomes:
+            label = f"{side_label}: {outcome.label}" if side_label else outcome.label
+            button = button_cls(user_id, run, test.slug, code, outcome.id, label)
+            button.item.row = row
+            view.add_item(button)
+    return view
+
+
+class SelfTestCog(commands.Cog):
+    test_group = app_commands.Group(name="test", description="Quick self-tests of your glutes", guild_only=True)
+
+    def __init__(self, content: Content, selftests: SelfTestService, answer_button: type[Any]) -> None:
+        self.content = content
+        self.selftests = selftests
+        self.answer_button = answer_button
+
+    async def _start(self, interaction: discord.Interaction, slug: str) -> None:
+        test = self.selftests.test(slug)
+        who_from(interaction)
+        await interaction.response.send_message(
+            embed=test_embed(test), view=answer_view(test, interaction.user.id, self.answer_button), ephemeral=True
+        )
+
+    @test_group.command(name="hamstring-vs-glute", description="Which fires first when you lift your leg?")
+    async def hamstring_vs_glute(self, interaction: discord.Interaction) -> None:
+        await self._start(interaction, "hamstring-vs-glute")
+
+    @test_group.command(name="single-leg-squat", description="A mini squat on one leg: does your hip hold?")
+    async def single_leg_squat(self, interaction: discord.Interaction) -> None:
+        await self._start(interaction, "single-leg-squat")
+
+    @test_group.command(name="hip-drop", description="Stand on one leg: does the other hip drop?")
+    async def hip_drop(self, interaction: discord.Interaction) -> None:
+        await self._start(interaction, "hip-drop")
+
+    @test_group.command(name="history", description="Your self-test results over time (only you see them)")
+    async def history(self, interaction: discord.Interaction) -> None:
+        who = who_from(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await interaction.followup.send(embed=history_embed(await self.selftests.history(who)), ephemeral=True)
