@@ -81,8 +81,8 @@ def list_page(
         return embed, None
     view = discord.ui.View(timeout=None)
     m, e = muscle or "", equipment or ""
-    view.add_item(pager(m, e, page - 1, "prev", disabled=page == 0))
-    view.add_item(pager(m, e, page + 1, "next", disabled=page >= pages - 1))
+    view.add_item(pager(m, e, max(page - 1, 0), "prev", disabled=page == 0))
+    view.add_item(pager(m, e, min(page + 1, pages - 1), "next", disabled=page >= pages - 1))
     return embed, view
 
 

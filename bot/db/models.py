@@ -135,3 +135,47 @@ class ScheduledRun(SQLModel, table=True):
     scheduled_for: datetime = Field(sa_column=_utc_column())
     claimed_at: datetime = Field(sa_column=_utc_column())
     finished_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class Standup(SQLModel, table=True):
+    """One member's stand-up reminder settings, and where their series stands on its grid.
+
+    ``next_due_at`` is what the tick looks at: it is NULL whenever nothing can be due (off,
+    DMs closed), so the partial index holds only live rows and the due query is a short range scan.
+    """
+
+    __tablename__ = "standup"
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(
+        sa_column=Column(ForeignKey("member.id", ondelete="CASCADE"), nullable=False, unique=True)
+    )
+    club_id: int = Field(sa_column=Column(ForeignKey("club.id", ondelete="CASCADE"), nullable=False))
+    every_minutes: int = Field(default=45)
+    window_start: str = Field(default="09:00", max_length=5)
+    window_end: str = Field(default="17:30", max_length=5)
+    # Comma-separated day names in week order, e.g. "monday,tuesday,wednesday,thursday,friday".
+    days: str = Field(default="monday,tuesday,wednesday,thursday,friday", max_length=64)
+    timezone: str = Field(default="UTC", max_length=64)
+    enabled: bool = Field(default=True)
+    paused_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    skip_date: date | None = Field(default=None)
+    dm_blocked: bool = Field(default=False)
+    # True while next_due_at is a one-off snoozed reminder that sits before next_slot_at.
+    snoozed: bool = Field(default=False)
+    # The series' next slot on its grid; next_due_at equals it unless snoozed.
+    next_slot_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    next_due_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    last_reminded_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    created_at: datetime = Field(sa_column=_utc_column())
+    updated_at: datetime = Field(sa_column=_utc_column())
+
+
+_standup_due = Standup.__table__.c.next_due_at  # type: ignore[attr-defined]
+# The tick's query (next_due_at <= now, oldest first): a partial index over live rows only.
+Index(
+    "ix_standup_due",
+    _standup_due,
+    postgresql_where=_standup_due.is_not(None),
+    sqlite_where=_standup_due.is_not(None),
+)

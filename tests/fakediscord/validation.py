@@ -120,14 +120,16 @@ def _validate_components(errors: dict[str, Any], components: list[dict[str, Any]
     for i, comp in enumerate(components):
         ctype = comp.get("type")
         if not v2 and ctype != 1:
-            _set(errors, ["components", i, "type"], _err("UNION_TYPE_CHOICES", "Value of field \"type\" must be 1."))
+            _set(errors, ["components", i, "type"], _err("UNION_TYPE_CHOICES", 'Value of field "type" must be 1.'))
         if ctype == 1:
             children = comp.get("components") or []
             if not children:
                 _set(errors, ["components", i, "components"], _err("BASE_TYPE_REQUIRED", "This field is required"))
             if len(children) > 5:
                 _set(
-                    errors, ["components", i, "components"], _err("BASE_TYPE_MAX_LENGTH", "Must be 5 or fewer in length.")
+                    errors,
+                    ["components", i, "components"],
+                    _err("BASE_TYPE_MAX_LENGTH", "Must be 5 or fewer in length."),
                 )
     for comp in _walk_components(components):
         count += 1
@@ -136,7 +138,11 @@ def _validate_components(errors: dict[str, Any], components: list[dict[str, Any]
             if len(custom_id) > 100:
                 _set(errors, ["components"], _err("BASE_TYPE_MAX_LENGTH", "custom_id must be 100 or fewer in length."))
             if custom_id in seen:
-                _set(errors, ["components"], _err("COMPONENT_CUSTOM_ID_DUPLICATED", "Component custom id cannot be duplicated"))
+                _set(
+                    errors,
+                    ["components"],
+                    _err("COMPONENT_CUSTOM_ID_DUPLICATED", "Component custom id cannot be duplicated"),
+                )
             seen.add(custom_id)
         if comp.get("type") == 2:
             if comp.get("label") is not None and len(comp["label"]) > 80:
@@ -168,7 +174,10 @@ def validate_message(body: dict[str, Any], *, n_files: int, edit: bool = False) 
         _set(
             errors,
             ["content" if content else "embeds"],
-            _err("MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2", "The 'content' and 'embeds' fields cannot be used when using MessageFlags.IS_COMPONENTS_V2"),
+            _err(
+                "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2",
+                "The 'content' and 'embeds' fields cannot be used when using MessageFlags.IS_COMPONENTS_V2",
+            ),
         )
     if errors:
         raise invalid_form_body(errors)
@@ -197,20 +206,30 @@ def _validate_options(errors: dict[str, Any], path: list[str | int], options: li
         if not _COMMAND_NAME.match(name) or name != name.lower():
             _set(errors, [*opath, "name"], _err("APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid"))
         if name in names:
-            _set(errors, [*opath, "name"], _err("APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS", "Option names must be unique"))
+            _set(
+                errors,
+                [*opath, "name"],
+                _err("APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS", "Option names must be unique"),
+            )
         names.add(name)
         _check_len(errors, [*opath, "description"], opt.get("description") or "", 100, 1)
         otype = opt.get("type")
         if otype in (1, 2):
             kinds["sub"] += 1
             if depth >= (1 if otype == 2 else 2):
-                _set(errors, [*opath, "type"], _err("APPLICATION_COMMAND_OPTION_TYPE_INVALID", "Sub-command nesting is too deep"))
+                _set(
+                    errors,
+                    [*opath, "type"],
+                    _err("APPLICATION_COMMAND_OPTION_TYPE_INVALID", "Sub-command nesting is too deep"),
+                )
             _validate_options(errors, [*opath, "options"], opt.get("options") or [], depth + 1)
             if otype == 2 and any(o.get("type") != 1 for o in opt.get("options") or []):
                 _set(
                     errors,
                     [*opath, "options"],
-                    _err("APPLICATION_COMMAND_OPTION_TYPE_INVALID", "A sub-command group may only contain sub-commands"),
+                    _err(
+                        "APPLICATION_COMMAND_OPTION_TYPE_INVALID", "A sub-command group may only contain sub-commands"
+                    ),
                 )
         else:
             kinds["plain"] += 1
@@ -219,7 +238,10 @@ def _validate_options(errors: dict[str, Any], path: list[str | int], options: li
                 _set(
                     errors,
                     [*opath, "required"],
-                    _err("APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID", "Required options must be placed before non-required options"),
+                    _err(
+                        "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
+                        "Required options must be placed before non-required options",
+                    ),
                 )
             if not required:
                 seen_optional = True
@@ -230,7 +252,9 @@ def _validate_options(errors: dict[str, Any], path: list[str | int], options: li
                 _set(
                     errors,
                     [*opath, "autocomplete"],
-                    _err("APPLICATION_COMMAND_OPTION_AUTOCOMPLETE_AND_CHOICES", "Autocomplete cannot be set with choices"),
+                    _err(
+                        "APPLICATION_COMMAND_OPTION_AUTOCOMPLETE_AND_CHOICES", "Autocomplete cannot be set with choices"
+                    ),
                 )
     if kinds["sub"] and kinds["plain"]:
         _set(
@@ -258,9 +282,20 @@ def validate_commands(commands: list[dict[str, Any]]) -> None:
         else:
             _check_len(errors, [i, "name"], name, 32, 1)
             if cmd.get("description"):
-                _set(errors, [i, "description"], _err("APPLICATION_COMMAND_CONTEXT_MENU_DESCRIPTION", "Context menu commands cannot have a description"))
+                _set(
+                    errors,
+                    [i, "description"],
+                    _err(
+                        "APPLICATION_COMMAND_CONTEXT_MENU_DESCRIPTION",
+                        "Context menu commands cannot have a description",
+                    ),
+                )
         if (ctype, name) in seen:
-            _set(errors, [i, "name"], _err("APPLICATION_COMMANDS_DUPLICATE_NAME", f"Application command names must be unique: {name}"))
+            _set(
+                errors,
+                [i, "name"],
+                _err("APPLICATION_COMMANDS_DUPLICATE_NAME", f"Application command names must be unique: {name}"),
+            )
         seen.add((ctype, name))
     if chat_inputs > 100:
         _set(errors, [], _err("BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length."))

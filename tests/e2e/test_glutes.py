@@ -1,0 +1,95 @@
+"""`/glutes …` through the real discord.py client and the fake Discord."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import Club, custom_ids, embed_text
+from tests.fakediscord import CallbackType
+
+
+async def test_glutes_today_replies_with_this_weeks_routine(club: Club) -> None:
+    ix = await club.fake.slash(club.guild.id, club.runner.id, "glutes today")
+    first = await ix.response()
+    assert first["type"] == CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE
+    message = await ix.final()
+    text = embed_text(message)
+    for name in ("Bent-knee plank", "Glute bridge", "Reverse lunge", "Runner's arabesque"):
+        assert name in text
+    assert "10 × 10 s hold" in text
+    assert "10–15 reps per leg" in text
+    assert "about 5 min" in text
+    assert message["flags"] & 64, "the personal plan is ephemeral"
+    assert "gc:done:routine" in custom_ids(message)
+
+
+async def test_commands_are_synced_once_with_the_expected_names(club: Club) -> None:
+    names = {c["name"] for c in club.fake.commands}
+    assert {"glutes", "checkin", "leaderboard", "me", "privacy", "test", "undo"} <= names
+    glutes = next(c for c in club.fake.commands if c["name"] == "glutes")
+    assert {o["name"] for o in glutes["options"]} == {"today", "exercise", "list", "why"}
+    puts = [c for c in club.fake.calls if c.method == "PUT" and "commands" in c.path]
+    assert len(puts) == 1
+
+
+async def test_exercise_autocomplete_for_clam(club: Club) -> None:
+    ix = await club.fake.autocomplete(club.guild.id, club.runner.id, "glutes exercise", focused="name", value="clam")
+    response = await ix.response()
+    choices = response["data"]["choices"]
+    assert 1 <= len(choices) <= 25
+    assert choices[0]["value"] == "clams"
+
+
+async def test_autocomplete_never_exceeds_25_choices(club: Club) -> None:
+    ix = await club.fake.autocomplete(club.guild.id, club.runner.id, "glutes exercise", focused="name", value="")
+    assert len((await ix.response())["data"]["choices"]) == 25
+    ix = await club.fake.autocomplete(
+        club.guild.id, club.runner.id, "glutes exercise", focused="name", value="x" * 100
+    )
+    assert len((await ix.response())["data"]["choices"]) <= 25
+
+
+async def test_exercise_by_alias_shows_steps_dose_and_safety(club: Club) -> None:
+    message = await club.slash(club.runner, "glutes exercise", name="clamshell")
+    text = embed_text(message)
+    assert message["embeds"][0]["title"] == "Clams"
+    for heading in ("How to", "Cues", "Safety", "Dose"):
+        assert heading in text
+    assert sum(len(f["value"]) for f in message["embeds"][0]["fields"]) < 6000
+
+
+async def test_misspelt_exercise_gets_did_you_mean(club: Club) -> None:
+    message = await club.slash(club.runner, "glutes exercise", name="glute brigde")
+    assert "Did you mean" in message["content"]
+    assert "Glute bridge" in message["content"]
+    assert message["flags"] & 64
+
+
+async def test_huge_unknown_name_gets_a_short_friendly_reply(club: Club) -> None:
+    message = await club.slash(club.runner, "glutes exercise", name="zq" * 2000)
+    assert "don't know an exercise" in message["content"]
+    assert len(message["content"]) < 300
+
+
+async def test_list_paginates_with_buttons(club: Club) -> None:
+    message = await club.slash(club.runner, "glutes list")
+    assert "Page 1/" in embed_text(message)
+    next_id = next(c for c in custom_ids(message) if c.endswith(":next"))
+    ix = await club.fake.click(next_id, club.runner.id, club.guild.id)
+    page = await ix.response()
+    assert page["type"] == CallbackType.UPDATE_MESSAGE
+    assert "Page 2/" in page["data"]["embeds"][0]["footer"]["text"]
+    first_names = message["embeds"][0]["description"]
+    assert page["data"]["embeds"][0]["description"] != first_names
+
+
+async def test_list_filters_by_equipment(club: Club) -> None:
+    message = await club.slash(club.runner, "glutes list", equipment="band")
+    description = message["embeds"][0]["description"]
+    assert "band" in description.lower()
+    assert "Bent-knee plank" not in description
+
+
+async def test_why_has_the_disclaimer(club: Club) -> None:
+    message = await club.slash(club.runner, "glutes why")
+    text = embed_text(message)
+    assert "medical" in text.lower()
+    assert message["flags"] & 64
