@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import signal
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -40,6 +42,10 @@ async def build_bot(
 
 async def serve(settings: Settings, token: str) -> None:
     async with build_bot(settings) as bot:
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
+            # SIGTERM (docker stop, systemd) closes the gateway, scheduler and pool cleanly.
+            loop.add_signal_handler(signal.SIGTERM, lambda: asyncio.ensure_future(bot.close()))
         await bot.start(token)
 
 
@@ -71,6 +77,7 @@ def cmd_run(settings: Settings) -> int:
     token = _require_token(settings)
     if token is None:
         return 2
+    _configure_logging(settings.log_level)
     problems = check_content(settings.content_dir)
     if problems:
         for problem in problems:
@@ -113,6 +120,7 @@ def cmd_sync_commands(settings: Settings) -> int:
     token = _require_token(settings)
     if token is None:
         return 2
+    _configure_logging(settings.log_level)
     return asyncio.run(push_commands(settings, token))
 
 
@@ -141,7 +149,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             field = ".".join(str(part) for part in error["loc"]).upper()
             print(f"error: setting {field}: {error['msg']}", file=sys.stderr)
         return 2
-    _configure_logging(settings.log_level)
     try:
         return COMMANDS[args.command](settings)
     except ContentError as exc:

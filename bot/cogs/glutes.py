@@ -111,7 +111,7 @@ class GlutesCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         plan = await self.routines.week_plan(who.guild_id)
         done = await self.checkins.done_this_week(who)
-        lead_in = await self.selftests.lead_in_exercise(who)
+        lead_in = await self.selftests.lead_in_exercises(who)
         plan = personalise(self.content, plan, done=done, lead_in=lead_in)
         view = discord.ui.View(timeout=None)
         view.add_item(self.done_button())

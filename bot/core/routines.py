@@ -93,7 +93,7 @@ class RoutineService:
         return self.plan_for_club(club, now)
 
 
-def personalise(content: Content, plan: WeekPlan, *, done: bool, lead_in: str | None) -> WeekPlan:
+def personalise(content: Content, plan: WeekPlan, *, done: bool, lead_in: list[str] | None = None) -> WeekPlan:
     """Add the member's own touches: a done mark with what to do next, and a lead-in exercise."""
     next_steps: list[str] = []
     if done:
@@ -103,8 +103,10 @@ def personalise(content: Content, plan: WeekPlan, *, done: bool, lead_in: str | 
             stretch = content.exercises[stretch_slug]
             next_steps.append(f"Stretch: {stretch.name}, {stretch.dose.render()} (`/checkin kind:stretch`, +2).")
     lead = None
-    if lead_in and lead_in in content.exercises and lead_in not in {i.slug for i in plan.items}:
-        exercise = content.exercises[lead_in]
+    in_plan = {i.slug for i in plan.items}
+    extra = next((s for s in lead_in or [] if s in content.exercises and s not in in_plan), None)
+    if extra is not None:
+        exercise = content.exercises[extra]
         lead = PlanItem(
             slug=exercise.slug,
             name=f"{exercise.name} (warm-up from your self-test)",

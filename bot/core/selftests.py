@@ -119,8 +119,8 @@ class SelfTestService:
                 entries.append(HistoryEntry(test.name, row.side, label, row.weak, row.created_at))
             return entries
 
-    async def lead_in_exercise(self, who: Who) -> str | None:
-        """The activation exercise to start with when the member's latest result was weak."""
+    async def lead_in_exercises(self, who: Who) -> list[str]:
+        """Activation exercises to start with when the member's latest result was weak (best first)."""
         async with self._sessions() as session:
             _club, member = await seen(session, who, self._clock.now())
             await session.commit()
@@ -133,12 +133,9 @@ class SelfTestService:
                 )
             ).scalar_one_or_none()
         if latest is None or not latest.weak:
-            return None
+            return []
         test = self._content.selftests.get(latest.test_slug)
-        if test is None:
-            return None
-        outcome = next((o for o in test.outcomes if o.id == latest.outcome), None)
+        outcome = next((o for o in test.outcomes if o.id == latest.outcome), None) if test else None
         if outcome is None:
-            return None
-        activation = [s for s in self.ordered_exercises(outcome) if self._content.exercises[s].type == "activation"]
-        return activation[0] if activation else None
+            return []
+        return [s for s in self.ordered_exercises(outcome) if self._content.exercises[s].type == "activation"]

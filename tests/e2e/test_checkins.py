@@ -1,0 +1,172 @@
+"""Check-ins, leaderboards, `/me` and privacy through the fake Discord."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, update
+
+from bot.db.engine import make_engine, make_session_factory
+from bot.db.models import Checkin, Club as ClubRow
+from tests.e2e.conftest import Club, custom_ids, embed_text
+
+
+async def count_rows(club: Club, kind: str | None = None) -> int:
+    engine = make_engine(club.settings.db_url)
+    try:
+        async with make_session_factory(engine)() as session:
+            query = select(func.count()).select_from(Checkin)
+            if kind:
+                query = query.where(Checkin.kind == kind)
+            return (await session.execute(query)).scalar_one()
+    finally:
+        await engine.dispose()
+
+
+async def set_club(club: Club, **values: object) -> None:
+    engine = make_engine(club.settings.db_url)
+    try:
+        async with make_session_factory(engine)() as session:
+            await session.execute(update(ClubRow).where(ClubRow.guild_id == club.guild.id).values(**values))
+            await session.commit()
+    finally:
+        await engine.dispose()
+
+
+async def test_checkin_counts_once_then_says_already_counted(club: Club) -> None:
+    first = await club.slash(club.runner, "checkin", kind="routine")
+    second = await club.slash(club.runner, "checkin", kind="routine")
+    assert "Counted: weekly routine (+10)" in first["content"]
+    assert "1st place" in first["content"]
+    assert "Already counted" in second["content"]
+    assert first["flags"] & 64
+    assert await count_rows(club, "routine") == 1
+
+
+async def test_done_button_records_for_whoever_presses_it(club: Club) -> None:
+    plan = await club.slash(club.runner, "glutes today")
+    done = next(c for c in custom_ids(plan) if c.startswith("gc:done:"))
+    reply = await club.click(club.other, done)
+    assert "Counted" in reply["content"]
+    again = await club.click(club.other, done)
+    assert "Already counted" in again["content"]
+    mine = await club.click(club.runner, done)
+    assert "Counted" in mine["content"]
+    assert await count_rows(club, "routine") == 2
+    # /glutes today now shows the done mark and what to do next.
+    after = await club.slash(club.runner, "glutes today")
+    assert "Done this week" in embed_text(after)
+    assert "Stretch" in embed_text(after)
+
+
+async def test_concurrent_double_clicks_count_once(club: Club) -> None:
+    interactions = await asyncio.gather(
+        *(club.fake.click("gc:done:routine", club.runner.id, club.guild.id) for _ in range(5))
+    )
+    replies = await asyncio.gather(*(ix.final() for ix in interactions))
+    assert sum("Counted" in r["content"] for r in replies) == 1
+    assert sum("Already counted" in r["content"] for r in replies) == 4
+    assert await count_rows(club, "routine") == 1
+
+
+async def test_backfill_yesterday_only(club: Club) -> None:
+    reply = await club.slash(club.runner, "checkin", kind="stretch", when="yesterday")
+    assert "Counted" in reply["content"]
+    again = await club.slash(club.runner, "checkin", kind="stretch", when="yesterday")
+    assert "Already counted" in again["content"]
+    today = await club.slash(club.runner, "checkin", kind="stretch")
+    assert "Counted" in today["content"]
+    assert await count_rows(club, "stretch") == 2
+
+
+async def test_undo_within_ten_minutes(club: Club) -> None:
+    await club.slash(club.runner, "checkin", kind="extra")
+    club.clock.advance(timedelta(minutes=5))
+    reply = await club.slash(club.runner, "undo")
+    assert "Undone" in reply["content"]
+    assert await count_rows(club) == 0
+    await club.slash(club.runner, "checkin", kind="extra")
+    club.clock.advance(timedelta(minutes=15))
+    late = await club.slash(club.runner, "undo")
+    assert "Nothing to undo" in late["content"]
+    assert await count_rows(club) == 1
+
+
+async def test_checkin_rules_are_shown(club: Club) -> None:
+    reply = await club.slash(club.runner, "checkin", kind="rules")
+    assert "routine 10" in reply["content"]
+    assert "one routine per club-week" in reply["content"]
+
+
+async def test_leaderboard_ties_and_hidden_members(club: Club) -> None:
+    third = club.fake.add_member(club.guild.id, "cat")
+    await club.slash(club.runner, "checkin", kind="routine")
+    club.clock.advance(timedelta(minutes=1))
+    await club.slash(club.other, "checkin", kind="routine")
+    await club.slash(third, "checkin", kind="routine")
+    await club.slash(third, "checkin", kind="extra")
+    board = await club.slash(club.admin, "leaderboard", period="week")
+    lines = board["embeds"][0]["description"].splitlines()
+    assert lines[0].startswith("**1.** cat — 15 pts")
+    assert lines[1].startswith("**2.** ann — 10 pts")
+    assert lines[2].startswith("**2.** ben — 10 pts")
+    hidden = await club.slash(club.runner, "privacy hide")
+    assert "hidden" in hidden["content"]
+    board = await club.slash(club.admin, "leaderboard", period="week")
+    assert "ann" not in board["embeds"][0]["description"]
+    assert str(club.runner.id) not in json.dumps(board)
+    me = await club.slash(club.runner, "me")
+    assert "10 pts" in embed_text(me)
+
+
+async def test_week_boundary_in_the_clubs_timezone(club: Club) -> None:
+    await club.slash(club.runner, "checkin", kind="stretch")
+    await set_club(club, timezone="America/Los_Angeles")
+    # Sunday 23:30 in Los Angeles (Monday 07:30 UTC): counts for the week that is ending.
+    club.clock.set(datetime(2026, 11, 23, 7, 30, tzinfo=UTC))
+    assert "Counted" in (await club.slash(club.runner, "checkin", kind="routine"))["content"]
+    club.clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    board = await club.slash(club.runner, "leaderboard", period="last-week")
+    assert "ann — 12 pts" in board["embeds"][0]["description"]
+    this_week = await club.slash(club.runner, "leaderboard", period="week")
+    assert "ann" not in this_week["embeds"][0]["description"]
+
+
+async def test_privacy_export_and_forget(club: Club) -> None:
+    await club.slash(club.runner, "checkin", kind="routine")
+    await club.slash(club.runner, "checkin", kind="stretch")
+    ix = await club.fake.slash(club.guild.id, club.runner.id, "privacy export")
+    await ix.final()
+    upload = ix.followups[-1] if ix.followups else ix.original
+    files = [c for c in club.fake.calls if c.files and ix.payload["token"] in c.path]
+    assert files, "the export arrives as an attachment"
+    data = json.loads(files[-1].files[0][1])
+    assert {c["kind"] for c in data["checkins"]} == {"routine", "stretch"}
+    assert upload is not None
+
+    ix = await club.fake.slash(club.guild.id, club.runner.id, "privacy forget")
+    prompt = await ix.response()
+    confirm = next(c for c in custom_ids(prompt["data"]) if c.endswith("confirm"))
+    stranger = await club.fake.click(confirm, club.other.id, club.guild.id, message=ix.original)
+    assert "someone else" in (await stranger.response())["data"]["content"]
+    assert await count_rows(club) == 2
+    press = await club.fake.click(confirm, club.runner.id, club.guild.id, message=ix.original)
+    done = await press.final()
+    assert "deleted 2 check-ins" in done["content"]
+    assert await count_rows(club) == 0
+
+
+async def test_member_who_leaves_drops_off_the_board(club: Club) -> None:
+    await club.slash(club.runner, "checkin", kind="routine")
+    await club.slash(club.other, "checkin", kind="routine")
+    club.fake.remove_member(club.guild.id, club.other.id)
+    for _ in range(50):
+        board = await club.slash(club.runner, "leaderboard")
+        if "ben" not in board["embeds"][0]["description"]:
+            break
+        await asyncio.sleep(0.02)
+    assert "ben" not in board["embeds"][0]["description"]
+    assert "ann" in board["embeds"][0]["description"]
+    assert await count_rows(club) == 2
