@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 
 from bot.db.engine import make_engine, make_session_factory
-from bot.db.models import Checkin, Club as ClubRow
+from bot.db.models import Checkin
+from bot.db.models import Club as ClubRow
 from tests.e2e.conftest import Club, custom_ids, embed_text
 
 
