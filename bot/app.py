@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -11,9 +12,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 
 from bot.cogs.checkins import CheckinCog, make_done_button
+from bot.cogs.club import ClubCog, DiscordPostSender
 from bot.cogs.glutes import GlutesCog, make_list_pager
 from bot.cogs.privacy import PrivacyCog
 from bot.cogs.selftests import SelfTestCog, make_answer_button
+from bot.scheduling.club_jobs import ClubJobs
 from bot.services import Services
 from bot.settings import Settings
 from bot.tree import ClubCommandTree
@@ -61,6 +64,7 @@ class _ClubBotMixin(commands.bot.BotBase):
         self.services = services
         self.start_jobs = start_jobs
         self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self._background: set[asyncio.Task[None]] = set()
 
     async def setup_hook(self) -> None:
         services = self.services
@@ -77,9 +81,30 @@ class _ClubBotMixin(commands.bot.BotBase):
         await self.add_cog(CheckinCog(services.checkins, services.boards, services.stats, services.content))
         await self.add_cog(PrivacyCog(services.privacy))
         await self.add_cog(SelfTestCog(services.content, services.selftests, answer_button))
+        sender = DiscordPostSender(self, self.done_button)
+        self.club_jobs = ClubJobs(self.scheduler, services.clubs, services.posts, sender, owns=self.owns_guild)
+        routine_names = {slug: r.name for slug, r in services.content.routines.items()}
+        await self.add_cog(
+            ClubCog(services.clubs, services.posts, self.club_jobs, sender, services.privacy, routine_names)
+        )
         if self.start_jobs:
-            self.scheduler.start()
+            # Start paused so jobs land in the real store (replace_existing applies), then run.
+            self.scheduler.start(paused=True)
+            await self.club_jobs.load_all()
+            self.scheduler.resume()
+            # Catch-up needs the gateway up; run it once from here, not from on_ready (which repeats).
+            self._background.add(asyncio.create_task(self._catch_up_when_ready()))
         log.info("setup complete: %d cogs, scheduler %s", len(self.cogs), "on" if self.start_jobs else "off")
+
+    async def _catch_up_when_ready(self) -> None:
+        await self.wait_until_ready()
+        try:
+            sent = await self.club_jobs.catch_up_all()
+        except Exception:
+            log.exception("catching up missed club posts failed")
+            return
+        if sent:
+            log.info("sent %d club posts missed while offline", sent)
 
     async def on_ready(self) -> None:
         # Fires again after every reconnect: only log here, never (re)start anything.
@@ -88,6 +113,8 @@ class _ClubBotMixin(commands.bot.BotBase):
     async def close(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        for task in self._background:
+            task.cancel()
         await super().close()
 
     def owns_guild(self, guild_id: int) -> bool:

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from bot.content.schema import Content
 from bot.core.checkins import CheckinService
 from bot.core.clock import Clock
+from bot.core.clubs import ClubService
 from bot.core.leaderboard import LeaderboardService
 from bot.core.privacy import PrivacyService
 from bot.core.routines import RoutineService
+from bot.core.schedule import ClubPostService
 from bot.core.selftests import SelfTestService
 from bot.core.stats import StatsService
 from bot.db.engine import SessionFactory
@@ -26,18 +28,24 @@ class Services:
     stats: StatsService
     privacy: PrivacyService
     selftests: SelfTestService
+    clubs: ClubService
+    posts: ClubPostService
 
     @classmethod
     def build(cls, content: Content, sessions: SessionFactory, clock: Clock) -> Services:
         checkins = CheckinService(sessions, clock)
+        routines = RoutineService(sessions, content, clock)
+        boards = LeaderboardService(sessions, clock)
         return cls(
             content=content,
             sessions=sessions,
             clock=clock,
-            routines=RoutineService(sessions, content, clock),
+            routines=routines,
             checkins=checkins,
-            boards=LeaderboardService(sessions, clock),
+            boards=boards,
             stats=StatsService(sessions, clock),
             privacy=PrivacyService(sessions, clock),
             selftests=SelfTestService(sessions, content, clock, checkins),
+            clubs=ClubService(sessions, content, clock),
+            posts=ClubPostService(sessions, clock, routines, boards),
         )

@@ -1,0 +1,243 @@
+"""`/club …`: admins set the weekly posts up; the posts themselves are sent from here."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.clubs import ClubChanges, ClubService
+from bot.core.errors import InvalidInput, NotAllowed
+from bot.core.privacy import PrivacyService
+from bot.core.schedule import ClubPost, ClubPostService, PostKind, SendError
+from bot.core.timeutil import DAY_NAMES, suggest_timezones
+from bot.render.club import club_embed, post_content, post_embed
+from bot.render.limits import AUTOCOMPLETE_MAX
+from bot.scheduling.club_jobs import ClubJobs
+
+log = logging.getLogger(__name__)
+
+DAY_CHOICES = [app_commands.Choice(name=d.title(), value=d) for d in DAY_NAMES]
+NEEDED = ("view_channel", "send_messages", "embed_links")
+
+
+class DiscordPostSender:
+    """Sends a weekly post to its channel; Discord errors become SendError (transient or not)."""
+
+    def __init__(self, bot: commands.Bot, done_button: type[discord.ui.DynamicItem[Any]]) -> None:
+        self.bot = bot
+        self.done_button = done_button
+
+    async def __call__(self, post: ClubPost) -> int:
+        try:
+            channel = self.bot.get_channel(post.channel_id) or await self.bot.fetch_channel(post.channel_id)
+            if not isinstance(channel, discord.abc.Messageable):
+                raise SendError("the configured channel is not a text channel", transient=False)
+            view = None
+            if post.kind is PostKind.ROUTINE:
+                view = discord.ui.View(timeout=None)
+                view.add_item(self.done_button())
+            mentions = discord.AllowedMentions(roles=[discord.Object(post.role_id)] if post.role_id else False,
+                                               everyone=False, users=False)
+            kwargs: dict[str, Any] = {"content": post_content(post), "embed": post_embed(post),
+                                      "allowed_mentions": mentions}
+            if view is not None:
+                kwargs["view"] = view
+            message = await channel.send(**kwargs)
+            return message.id
+        except discord.Forbidden as exc:
+            raise SendError(f"I am not allowed to post in <#{post.channel_id}> ({exc.text or exc.status}). "
+                            "Check my View Channel, Send Messages and Embed Links permissions there.",
+                            transient=False) from exc
+        except discord.NotFound as exc:
+            raise SendError(f"the channel <#{post.channel_id}> no longer exists", transient=False) from exc
+        except discord.DiscordServerError as exc:
+            raise SendError(f"Discord had a server error ({exc.status})", transient=True) from exc
+        except discord.HTTPException as exc:
+            transient = exc.status >= 500 or exc.status == 429
+            raise SendError(f"Discord refused the post ({exc.status}: {exc.text})", transient=transient) from exc
+        except (OSError, TimeoutError) as exc:
+            raise SendError(f"network error: {exc}", transient=True) from exc
+
+
+def require_manager(interaction: discord.Interaction) -> None:
+    """Run-time check on top of default_permissions: server owners can re-grant commands to anyone."""
+    if interaction.guild_id is None:
+        raise NotAllowed("Club settings live in a server, not in direct messages.")
+    if not interaction.permissions.manage_guild:
+        raise NotAllowed("Only members with **Manage Server** can change the club's settings.")
+
+
+class ClubCog(commands.Cog):
+    club = app_commands.Group(
+        name="club",
+        description="Club settings: the weekly posts (Manage Server only)",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+
+    def __init__(
+        self, clubs: ClubService, posts: ClubPostService, jobs: ClubJobs, sender: DiscordPostSender,
+        privacy: PrivacyService, routine_names: dict[str, str],
+    ) -> None:
+        self.clubs = clubs
+        self.posts = posts
+        self.jobs = jobs
+        self.sender = sender
+        self.privacy = privacy
+        self.routine_names = routine_names
+
+    @club.command(name="setup", description="Choose the channel, day, time and time zone of the weekly post")
+    @app_commands.describe(
+        channel="Where the weekly routine goes", day="Day of the routine post", time="24-hour HH:MM, e.g. 07:30",
+        timezone="IANA zone, e.g. Europe/London", leaderboard_day="Day of the leaderboard post",
+        leaderboard_time="HH:MM of the leaderboard post", role="Role to mention in the post",
+        routine="Which routine the club follows",
+    )
+    @app_commands.choices(day=DAY_CHOICES, leaderboard_day=DAY_CHOICES)
+    async def setup(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
+        day: str,
+        time: str,
+        timezone: str,
+        leaderboard_day: str | None = None,
+        leaderboard_time: str | None = None,
+        role: discord.Role | None = None,
+        routine: str | None = None,
+    ) -> None:
+        require_manager(interaction)
+        assert interaction.guild is not None
+        changes = ClubChanges(
+            channel_id=channel.id, day=day, time=time[:20], timezone=timezone[:100],
+            leaderboard_day=leaderboard_day, leaderboard_time=leaderboard_time[:20] if leaderboard_time else None,
+            role_id=role.id if role else None, routine=routine[:64] if routine else None,
+        )
+        self.clubs.validate(changes)  # fail before anything changes
+        missing = self._missing_permissions(interaction.guild, channel)
+        if missing:
+            raise InvalidInput(
+                f"I can't post in {channel.mention}: I am missing **{', '.join(missing)}** there. "
+                "Grant it (channel settings → Permissions) and run `/club setup` again."
+            )
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        club = await self.clubs.configure(interaction.guild.id, changes)
+        self.jobs.schedule(club)
+        await interaction.followup.send(
+            "Saved. " + self._next_text(club) + " Try `/club post-now` for a first post.", ephemeral=True
+        )
+
+    @staticmethod
+    def _missing_permissions(guild: discord.Guild, channel: discord.abc.GuildChannel) -> list[str]:
+        perms = channel.permissions_for(guild.me)
+        return [name.replace("_", " ").title() for name in NEEDED if not getattr(perms, name)]
+
+    def _next_text(self, club: Any) -> str:
+        now = self.posts.now()
+        at = self.posts.next_at(club, PostKind.ROUTINE, now)
+        return f"Next routine post: {discord.utils.format_dt(at, 'F')}."
+
+    @setup.autocomplete("timezone")
+    async def timezone_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=z, value=z) for z in suggest_timezones(current[:64], AUTOCOMPLETE_MAX)]
+
+    @setup.autocomplete("routine")
+    async def routine_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        needle = current.lower()
+        return [
+            app_commands.Choice(name=name[:100], value=slug)
+            for slug, name in self.routine_names.items()
+            if needle in slug or needle in name.lower()
+        ][:AUTOCOMPLETE_MAX]
+
+    @club.command(name="show", description="The club's settings and the next post times")
+    async def show(self, interaction: discord.Interaction) -> None:
+        require_manager(interaction)
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        club = await self.clubs.get(interaction.guild_id)
+        if club is None:
+            await interaction.followup.send("Nothing is set up yet: start with `/club setup`.", ephemeral=True)
+            return
+        now = self.posts.now()
+        embed = club_embed(
+            club,
+            self.posts.next_at(club, PostKind.ROUTINE, now),
+            self.posts.next_at(club, PostKind.LEADERBOARD, now),
+            await self.posts.recent_runs(club.guild_id), await self.posts.last_failure(club.guild_id),
+        )
+        await interaction.followup.send(embed=embed, ephemeral=True)
+
+    @club.command(name="pause", description="Stop the weekly posts until /club resume")
+    async def pause(self, interaction: discord.Interaction) -> None:
+        require_manager(interaction)
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True)
+        club = await self.clubs.set_paused(interaction.guild_id, True)
+        self.jobs.schedule(club)
+        await interaction.followup.send("Weekly posts are paused. `/club resume` starts them again.", ephemeral=True)
+
+    @club.command(name="resume", description="Start the weekly posts again")
+    async def resume(self, interaction: discord.Interaction) -> None:
+        require_manager(interaction)
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True)
+        club = await self.clubs.set_paused(interaction.guild_id, False)
+        self.jobs.schedule(club)
+        await interaction.followup.send("Weekly posts are back on. " + self._next_text(club), ephemeral=True)
+
+    @club.command(name="post-now", description="Post this week's routine now (it counts as this week's post)")
+    async def post_now(self, interaction: discord.Interaction) -> None:
+        require_manager(interaction)
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        club = await self.clubs.get(interaction.guild_id)
+        if club is None or club.channel_id is None:
+            raise InvalidInput("Set the channel first with `/club setup`.")
+        result = await self.posts.fire(interaction.guild_id, PostKind.ROUTINE, self.sender, manual=True)
+        messages = {
+            "sent": f"Posted in <#{club.channel_id}>. It counts as this week's post.",
+            "duplicate": "This week's routine is already posted; the next one follows the schedule.",
+            "failed": f"I could not post: {result.detail}",
+        }
+        reply = messages.get(result.status, f"Not posted ({result.status}).")
+        await interaction.followup.send(reply, ephemeral=True)
+
+    @club.command(name="preview", description="See the next weekly post (only you see it)")
+    async def preview(self, interaction: discord.Interaction) -> None:
+        require_manager(interaction)
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        club = await self.clubs.get(interaction.guild_id)
+        if club is None:
+            raise InvalidInput("Nothing is set up yet: start with `/club setup`.")
+        post = await self.posts.preview(club)
+        await interaction.followup.send(content=post_content(post), embed=post_embed(post), ephemeral=True)
+
+    @club.command(name="exclude-role", description="Leave holders of a role (e.g. coaches) off the boards")
+    async def exclude_role(self, interaction: discord.Interaction, role: discord.Role, exclude: bool = True) -> None:
+        require_manager(interaction)
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True)
+        club = await self.clubs.get(interaction.guild_id)
+        current = {int(r) for r in (club.excluded_role_ids.split(",") if club and club.excluded_role_ids else [])}
+        current = current | {role.id} if exclude else current - {role.id}
+        await self.clubs.set_excluded_roles(interaction.guild_id, sorted(current))
+        verb = "are left off" if exclude else "are back on"
+        await interaction.followup.send(f"Members with {role.mention} {verb} the boards.", ephemeral=True)
+
+    @club.command(name="purge-left", description="Delete the data of members who left the server")
+    async def purge_left(self, interaction: discord.Interaction) -> None:
+        require_manager(interaction)
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True)
+        gone = await self.privacy.purge_left(interaction.guild_id)
+        await interaction.followup.send(f"Deleted the data of {gone} member(s) who left.", ephemeral=True)

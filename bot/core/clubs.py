@@ -1,0 +1,99 @@
+"""Club settings: validated changes, read by the scheduler and `/club show`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from bot.content.schema import Content
+from bot.core.clock import Clock
+from bot.core.errors import InvalidInput
+from bot.core.timeutil import format_hhmm, parse_day, parse_hhmm, parse_timezone
+from bot.db.engine import SessionFactory
+from bot.db.models import Club
+from bot.db.repo import ensure_club, get_club
+
+
+@dataclass(frozen=True)
+class ClubChanges:
+    """Raw option values from `/club setup`; None means "leave as it is"."""
+
+    channel_id: int | None = None
+    day: str | None = None
+    time: str | None = None
+    timezone: str | None = None
+    leaderboard_day: str | None = None
+    leaderboard_time: str | None = None
+    role_id: int | None = None
+    routine: str | None = None
+    week_start: str | None = None
+
+
+class ClubService:
+    def __init__(self, sessions: SessionFactory, content: Content, clock: Clock) -> None:
+        self._sessions = sessions
+        self._content = content
+        self._clock = clock
+
+    def validate(self, changes: ClubChanges) -> dict[str, object]:
+        """Every option checked before anything is stored: one bad value changes nothing."""
+        values: dict[str, object] = {}
+        if changes.channel_id is not None:
+            values["channel_id"] = changes.channel_id
+        if changes.day is not None:
+            values["post_day"] = parse_day(changes.day)
+        if changes.time is not None:
+            values["post_time"] = format_hhmm(parse_hhmm(changes.time))
+        if changes.timezone is not None:
+            values["timezone"] = parse_timezone(changes.timezone)
+        if changes.leaderboard_day is not None:
+            values["leaderboard_day"] = parse_day(changes.leaderboard_day)
+        if changes.leaderboard_time is not None:
+            values["leaderboard_time"] = format_hhmm(parse_hhmm(changes.leaderboard_time))
+        if changes.role_id is not None:
+            values["role_id"] = changes.role_id
+        if changes.week_start is not None:
+            values["week_start"] = parse_day(changes.week_start)
+        if changes.routine is not None:
+            if changes.routine not in self._content.routines:
+                names = ", ".join(f"`{slug}`" for slug in self._content.routines)
+                raise InvalidInput(f"There is no routine `{changes.routine[:40]}`. Choose one of {names}.")
+            values["routine_slug"] = changes.routine
+        return values
+
+    async def configure(self, guild_id: int, changes: ClubChanges) -> Club:
+        values = self.validate(changes)
+        async with self._sessions() as session:
+            club = await ensure_club(session, guild_id, self._clock.now())
+            for name, value in values.items():
+                setattr(club, name, value)
+            session.add(club)
+            await session.commit()
+            return club
+
+    async def set_paused(self, guild_id: int, paused: bool) -> Club:
+        async with self._sessions() as session:
+            club = await ensure_club(session, guild_id, self._clock.now())
+            club.paused = paused
+            session.add(club)
+            await session.commit()
+            return club
+
+    async def set_excluded_roles(self, guild_id: int, role_ids: list[int]) -> Club:
+        async with self._sessions() as session:
+            club = await ensure_club(session, guild_id, self._clock.now())
+            club.excluded_role_ids = ",".join(str(r) for r in sorted(set(role_ids)))
+            session.add(club)
+            await session.commit()
+            return club
+
+    async def get(self, guild_id: int) -> Club | None:
+        async with self._sessions() as session:
+            return await get_club(session, guild_id)
+
+    async def all_scheduled(self) -> list[Club]:
+        """Clubs that have a channel: the ones with weekly posts."""
+        async with self._sessions() as session:
+            rows = await session.execute(select(Club).where(Club.channel_id.is_not(None)))
+            return list(rows.scalars())

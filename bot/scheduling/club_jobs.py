@@ -1,0 +1,114 @@
+"""APScheduler jobs for the weekly club posts, built from the clubs table."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.base import BaseTrigger
+
+from bot.core.clubs import ClubService
+from bot.core.schedule import GRACE, ClubPostService, PostKind, PostSender, next_fire
+from bot.db.models import Club
+
+log = logging.getLogger(__name__)
+
+
+class WeeklyTrigger(BaseTrigger):
+    """Fires on a day name at a wall-clock time in an IANA zone, once per week across DST.
+
+    APScheduler's CronTrigger fires twice when the time falls in a repeated (fall-back)
+    hour and an hour late in a skipped one; this one fires exactly once, at the first
+    valid instant.
+    """
+
+    def __init__(self, day: str, at: str, timezone: str) -> None:
+        self.day, self.at, self.timezone = day, at, timezone
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+        after = previous_fire_time if previous_fire_time is not None else now - timedelta(microseconds=1)
+        return next_fire(self.day, self.at, self.timezone, after)
+
+    def __str__(self) -> str:
+        return f"weekly[{self.day} {self.at} {self.timezone}]"
+
+
+def job_id(guild_id: int, kind: PostKind) -> str:
+    return f"club:{guild_id}:{kind.value}"
+
+
+class ClubJobs:
+    """Two jobs per club (routine post, leaderboard post) with stable ids, replaced on change."""
+
+    def __init__(
+        self,
+        scheduler: BaseScheduler,
+        clubs: ClubService,
+        posts: ClubPostService,
+        send: PostSender,
+        owns: Callable[[int], bool] = lambda _guild_id: True,
+    ) -> None:
+        self.scheduler = scheduler
+        self.clubs = clubs
+        self.posts = posts
+        self.send = send
+        self.owns = owns
+
+    async def load_all(self) -> int:
+        """Build every club's jobs from the table; returns the number of jobs."""
+        count = 0
+        for club in await self.clubs.all_scheduled():
+            count += self.schedule(club)
+        log.info("scheduled %d club jobs", count)
+        return count
+
+    def schedule(self, club: Club) -> int:
+        """Add or replace the club's jobs (or remove them when it has no channel or another shard owns it)."""
+        if club.channel_id is None or not self.owns(club.guild_id):
+            self.unschedule(club.guild_id)
+            return 0
+        plan: list[tuple[PostKind, str, str]] = [
+            (PostKind.ROUTINE, club.post_day, club.post_time),
+            (PostKind.LEADERBOARD, club.leaderboard_day, club.leaderboard_time),
+        ]
+        for kind, day, at in plan:
+            self.scheduler.add_job(
+                self.run,
+                trigger=WeeklyTrigger(day, at, club.timezone),
+                args=(club.guild_id, kind.value),
+                id=job_id(club.guild_id, kind),
+                name=f"{kind.value} post for guild {club.guild_id}",
+                replace_existing=True,
+                coalesce=True,
+                misfire_grace_time=int(GRACE.total_seconds()),
+                max_instances=1,
+            )
+        return len(plan)
+
+    def unschedule(self, guild_id: int) -> None:
+        for kind in PostKind:
+            job = self.scheduler.get_job(job_id(guild_id, kind))
+            if job is not None:
+                job.remove()
+
+    async def run(self, guild_id: int, kind: str) -> Any:
+        try:
+            result = await self.posts.fire(guild_id, kind, self.send)
+        except Exception:
+            log.exception("weekly %s post for guild %s crashed", kind, guild_id)
+            return None
+        log.info("weekly %s post for guild %s: %s %s", kind, guild_id, result.status, result.detail)
+        return result
+
+    async def catch_up_all(self) -> int:
+        """Send posts missed during downtime (within the grace window); record older ones as skipped."""
+        sent = 0
+        for club in await self.clubs.all_scheduled():
+            if not self.owns(club.guild_id):
+                continue
+            for result in await self.posts.catch_up(club.guild_id, self.send):
+                sent += result.status == "sent"
+        return sent

@@ -1,0 +1,214 @@
+"""Weekly posts: exactly once, catch-up and skip, retries, two processes on one database."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import select
+
+from bot.content.loader import default_content_dir, load_content
+from bot.core.clock import ManualClock
+from bot.core.clubs import ClubChanges, ClubService
+from bot.core.errors import InvalidInput
+from bot.core.leaderboard import LeaderboardService
+from bot.core.routines import RoutineService
+from bot.core.schedule import ClubPost, ClubPostService, PostKind, SendError
+from bot.db.engine import SessionFactory, make_engine, make_session_factory
+from bot.db.models import ScheduledRun
+from bot.scheduling.club_jobs import ClubJobs
+
+GUILD = 222 << 22
+CONTENT = load_content(default_content_dir())
+# Monday 23 November 2026, 07:00 in London (GMT) is 07:00 UTC.
+DUE = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+
+
+@dataclass
+class Recorder:
+    """Stands in for the Discord channel: records posts, can fail on demand."""
+
+    posts: list[ClubPost] = field(default_factory=list)
+    failures: list[SendError] = field(default_factory=list)
+    calls: int = 0
+
+    async def __call__(self, post: ClubPost) -> int:
+        self.calls += 1
+        await asyncio.sleep(0)
+        if self.failures:
+            raise self.failures.pop(0)
+        self.posts.append(post)
+        return 9000 + len(self.posts)
+
+
+@dataclass
+class Env:
+    sessions: SessionFactory
+    clock: ManualClock
+    clubs: ClubService
+    posts: ClubPostService
+    send: Recorder
+
+    async def runs(self) -> list[ScheduledRun]:
+        async with self.sessions() as session:
+            return list((await session.execute(select(ScheduledRun).order_by(ScheduledRun.id))).scalars())
+
+
+def services(sessions: SessionFactory, clock: ManualClock) -> tuple[ClubService, ClubPostService]:
+    routines = RoutineService(sessions, CONTENT, clock)
+    boards = LeaderboardService(sessions, clock)
+    no_wait = _no_sleep
+    return ClubService(sessions, CONTENT, clock), ClubPostService(sessions, clock, routines, boards, sleep=no_wait)
+
+
+async def _no_sleep(_seconds: float) -> None:
+    await asyncio.sleep(0)
+
+
+@pytest.fixture
+async def env(db_url: str) -> AsyncIterator[Env]:
+    engine = make_engine(db_url)
+    sessions = make_session_factory(engine)
+    clock = ManualClock(DUE - timedelta(days=3))
+    clubs, posts = services(sessions, clock)
+    await clubs.configure(GUILD, ClubChanges(channel_id=42, day="monday", time="07:00", timezone="Europe/London"))
+    yield Env(sessions, clock, clubs, posts, Recorder())
+    await engine.dispose()
+
+
+async def test_post_goes_out_once_per_week_however_often_it_fires(env: Env) -> None:
+    env.clock.set(DUE)
+    results = [await env.posts.fire(GUILD, PostKind.ROUTINE, env.send) for _ in range(3)]
+    assert [r.status for r in results] == ["sent", "duplicate", "duplicate"]
+    assert len(env.send.posts) == 1
+    assert env.send.posts[0].plan is not None
+    assert not env.send.posts[0].late
+    runs = await env.runs()
+    assert [(r.kind, r.period_key, r.status, r.message_id) for r in runs] == [
+        ("routine", "w2026-11-23", "sent", 9001)
+    ]
+    env.clock.set(DUE + timedelta(days=7))
+    assert (await env.posts.fire(GUILD, PostKind.ROUTINE, env.send)).status == "sent"
+    assert len(env.send.posts) == 2
+
+
+async def test_catch_up_sends_late_within_grace_and_skips_older(env: Env) -> None:
+    env.clock.set(DUE + timedelta(minutes=40))
+    results = await env.posts.catch_up(GUILD, env.send)
+    routine = next(r for r in results if r.period_key == "w2026-11-23")
+    assert routine.status == "sent"
+    assert routine.late
+    assert env.send.posts[0].late
+    env.clock.set(DUE + timedelta(days=7, hours=3))
+    results = await env.posts.catch_up(GUILD, env.send)
+    assert "skipped" in {r.status for r in results}
+    assert len(env.send.posts) == 1
+    skipped = [r for r in await env.runs() if r.status == "skipped"]
+    assert {r.period_key for r in skipped} >= {"w2026-11-30"}
+
+
+async def test_transient_failures_are_retried_then_recorded(env: Env) -> None:
+    env.clock.set(DUE)
+    env.send.failures = [SendError("Discord had a server error (502)", transient=True)] * 2
+    result = await env.posts.fire(GUILD, PostKind.ROUTINE, env.send)
+    assert result.status == "sent"
+    assert env.send.calls == 3
+    run = (await env.runs())[0]
+    assert (run.status, run.attempts) == ("sent", 3)
+
+
+async def test_permission_errors_are_not_retried_and_surface_to_admins(env: Env) -> None:
+    env.clock.set(DUE)
+    env.send.failures = [SendError("I am not allowed to post in <#42> (Missing Permissions)", transient=False)]
+    result = await env.posts.fire(GUILD, PostKind.ROUTINE, env.send)
+    assert result.status == "failed"
+    assert env.send.calls == 1
+    failure = await env.posts.last_failure(GUILD)
+    assert failure is not None
+    assert "Missing Permissions" in failure
+    # A manual post-now takes the failed week over; the post tells the channel about the earlier failure.
+    result = await env.posts.fire(GUILD, PostKind.ROUTINE, env.send, manual=True)
+    assert result.status == "sent"
+    assert env.send.posts[0].previous_failure is not None
+    assert await env.posts.last_failure(GUILD) is None
+
+
+async def test_leaderboard_post_archives_the_week_that_ended(env: Env) -> None:
+    env.clock.set(DUE + timedelta(hours=1))
+    result = await env.posts.fire(GUILD, PostKind.LEADERBOARD, env.send)
+    assert result.status == "sent"
+    assert result.period_key == "w2026-11-16"
+    assert env.send.posts[0].board is not None
+    assert env.send.posts[0].board.period_key == "w2026-11-16"
+
+
+async def test_paused_club_posts_nothing(env: Env) -> None:
+    await env.clubs.set_paused(GUILD, True)
+    env.clock.set(DUE)
+    assert (await env.posts.fire(GUILD, PostKind.ROUTINE, env.send)).status == "paused"
+    assert env.send.posts == []
+
+
+async def test_bad_settings_change_nothing(env: Env) -> None:
+    for changes in (
+        ClubChanges(time="25:00"),
+        ClubChanges(timezone="Mars/Base"),
+        ClubChanges(day="someday"),
+        ClubChanges(time="08:00", timezone="Nowhere/Land"),
+        ClubChanges(routine="no-such-routine"),
+    ):
+        with pytest.raises(InvalidInput):
+            await env.clubs.configure(GUILD, changes)
+    club = await env.clubs.get(GUILD)
+    assert club is not None
+    assert (club.post_time, club.timezone, club.post_day) == ("07:00", "Europe/London", "monday")
+
+
+async def test_jobs_are_stable_per_club_and_replaced_on_change(env: Env) -> None:
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.start(paused=True)
+    jobs = ClubJobs(scheduler, env.clubs, env.posts, env.send)
+    assert await jobs.load_all() == 2
+    club = await env.clubs.configure(GUILD, ClubChanges(time="18:30"))
+    jobs.schedule(club)
+    assert sorted(j.id for j in scheduler.get_jobs()) == [f"club:{GUILD}:leaderboard", f"club:{GUILD}:routine"]
+    routine_job = scheduler.get_job(f"club:{GUILD}:routine")
+    assert "18:30" in str(routine_job.trigger)
+    scheduler.shutdown(wait=False)
+    other_shard = ClubJobs(AsyncIOScheduler(timezone="UTC"), env.clubs, env.posts, env.send, owns=lambda _g: False)
+    assert await other_shard.load_all() == 0
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+async def test_two_schedulers_sharing_postgres_post_once(db_url: str, env: Env) -> None:
+    """Two bot processes (two engines, two schedulers) fire the same club's job together."""
+    env.clock.set(DUE)
+    other_engine = make_engine(db_url)
+    try:
+        _clubs_b, posts_b = services(make_session_factory(other_engine), env.clock)
+        schedulers = [AsyncIOScheduler(timezone="UTC"), AsyncIOScheduler(timezone="UTC")]
+        all_jobs = [
+            ClubJobs(schedulers[0], env.clubs, env.posts, env.send),
+            ClubJobs(schedulers[1], env.clubs, posts_b, env.send),
+        ]
+        for scheduler, jobs in zip(schedulers, all_jobs, strict=True):
+            scheduler.start(paused=True)
+            await jobs.load_all()
+            scheduler.resume()
+            # Make the routine job due right now in both processes.
+            scheduler.get_job(f"club:{GUILD}:routine").modify(next_run_time=datetime.now(UTC))
+        for _ in range(200):
+            if len([r for r in await env.runs() if r.status != "claimed"]) >= 1 and env.send.calls >= 1:
+                break
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.2)
+        for scheduler in schedulers:
+            scheduler.shutdown(wait=False)
+    finally:
+        await other_engine.dispose()
+    assert len(env.send.posts) == 1
+    assert [r.status for r in await env.runs()] == ["sent"]
