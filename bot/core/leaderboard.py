@@ -125,6 +125,7 @@ async def compute_board(
             func.row_number()
             .over(order_by=(totals.c.pts.desc(), totals.c.reached.asc(), totals.c.member_id.asc()))
             .label("position"),
+            func.count().over().label("ranked_total"),
         )
         .join(Member, Member.id == totals.c.member_id)
         .where(and_(*visible))
@@ -134,7 +135,7 @@ async def compute_board(
     if caller_user_id is not None:
         wanted = or_(wanted, ranked.c.user_id == caller_user_id)
     rows = (await session.execute(select(ranked).where(wanted).order_by(ranked.c.position))).all()
-    count = (await session.execute(select(func.count()).select_from(ranked))).scalar_one()
+    count = rows[0].ranked_total if rows else 0
     streaks = await _streaks(session, club, [r.member_id for r in rows], today)
     board_rows = [
         BoardRow(
@@ -177,8 +178,10 @@ class LeaderboardService:
         period = Period(period)
         now = self._clock.now()
         async with self._sessions() as session:
-            club = await ensure_club(session, guild_id, now)
-            await session.commit()
+            club = await get_club(session, guild_id)
+            if club is None:
+                club = await ensure_club(session, guild_id, now)
+                await session.commit()
             today = local_date(now, club.timezone)
             if period is Period.LAST_WEEK:
                 archived = await self._archived(session, club, period_range(period, today, club.week_start)[2])
