@@ -111,4 +111,6 @@ class ClubJobs:
                 continue
             for result in await self.posts.catch_up(club.guild_id, self.send):
                 sent += result.status == "sent"
+                if result.status in ("sent", "failed", "skipped"):
+                    log.info("catch-up post for guild %s: %s %s", club.guild_id, result.status, result.period_key)
         return sent
