@@ -17,12 +17,12 @@ import asyncio
 import time
 
 from _common import ROOT, Database, write_result
+from sqlalchemy import func, select
 
 from bot.__main__ import build_bot
 from bot.db.engine import make_engine, make_session_factory
 from bot.db.models import Checkin
 from bot.settings import Settings
-from sqlalchemy import func, select
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.harness import running
 
@@ -31,7 +31,7 @@ TOKEN = "MTA4NTM1MTY1NzQ3MjAwMDAwNw.fake.token"
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def burst(url: str, presses: int, seconds: float) -> dict[str, object]:

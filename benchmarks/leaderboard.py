@@ -16,9 +16,9 @@ import sqlite3
 import time
 from datetime import UTC, date, datetime, timedelta
 
+import asyncpg
 from _common import Database, summary, write_result
 
-import asyncpg
 from bot.core.clock import ManualClock
 from bot.core.leaderboard import LeaderboardService, Period
 from bot.db.engine import make_engine, make_session_factory

@@ -14,6 +14,7 @@ from bot.core.errors import InvalidInput, NotAllowed
 from bot.core.privacy import PrivacyService
 from bot.core.schedule import ClubPost, ClubPostService, PostKind, SendError
 from bot.core.timeutil import DAY_NAMES, suggest_timezones
+from bot.pacing import Pacer
 from bot.render.club import club_embed, post_content, post_embed
 from bot.render.limits import AUTOCOMPLETE_MAX
 from bot.scheduling.club_jobs import ClubJobs
@@ -27,13 +28,20 @@ NEEDED = ("view_channel", "send_messages", "embed_links")
 class DiscordPostSender:
     """Sends a weekly post to its channel; Discord errors become SendError (transient or not)."""
 
-    def __init__(self, bot: commands.Bot, done_button: type[discord.ui.DynamicItem[Any]]) -> None:
+    def __init__(
+        self, bot: commands.Bot, done_button: type[discord.ui.DynamicItem[Any]], pacer: Pacer | None = None
+    ) -> None:
         self.bot = bot
         self.done_button = done_button
+        # Weekly posts share the minute across clubs: stay just under the global 50 requests/s.
+        self.pacer = pacer or Pacer(per_second=49, burst=1)
 
     async def __call__(self, post: ClubPost) -> int:
         try:
-            channel = self.bot.get_channel(post.channel_id) or await self.bot.fetch_channel(post.channel_id)
+            channel = self.bot.get_channel(post.channel_id)
+            if channel is None:
+                await self.pacer.wait()
+                channel = await self.bot.fetch_channel(post.channel_id)
             if not isinstance(channel, discord.abc.Messageable):
                 raise SendError("the configured channel is not a text channel", transient=False)
             view = None
@@ -46,6 +54,7 @@ class DiscordPostSender:
                                       "allowed_mentions": mentions}
             if view is not None:
                 kwargs["view"] = view
+            await self.pacer.wait()
             message = await channel.send(**kwargs)
             return message.id
         except discord.Forbidden as exc:
