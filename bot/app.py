@@ -16,6 +16,7 @@ from bot.cogs.club import ClubCog, DiscordPostSender
 from bot.cogs.glutes import GlutesCog, make_list_pager
 from bot.cogs.privacy import PrivacyCog
 from bot.cogs.selftests import SelfTestCog, make_answer_button
+from bot.cogs.standups import StandupCog, make_standup_buttons
 from bot.scheduling.club_jobs import ClubJobs
 from bot.services import Services
 from bot.settings import Settings
@@ -71,7 +72,8 @@ class _ClubBotMixin(commands.bot.BotBase):
         self.done_button = make_done_button(services.checkins)
         list_pager = make_list_pager(services.content)
         answer_button = make_answer_button(services.content, services.selftests)
-        self.add_dynamic_items(self.done_button, list_pager, answer_button)
+        standup_buttons = make_standup_buttons(services.standups)
+        self.add_dynamic_items(self.done_button, list_pager, answer_button, *standup_buttons)
         await self.add_cog(
             GlutesCog(
                 services.content, services.routines, services.checkins, services.selftests,
@@ -87,7 +89,14 @@ class _ClubBotMixin(commands.bot.BotBase):
         await self.add_cog(
             ClubCog(services.clubs, services.posts, self.club_jobs, sender, services.privacy, routine_names)
         )
+        self.standup_cog = StandupCog(self, services.standups, standup_buttons)
+        await self.add_cog(self.standup_cog)
         if self.start_jobs:
+            # One job serves every member's reminders: each member's next due time is a database row.
+            self.scheduler.add_job(
+                self.standup_cog.tick, "interval", seconds=30, id="standup:tick",
+                max_instances=1, coalesce=True, misfire_grace_time=30, replace_existing=True,
+            )
             # Start paused so jobs land in the real store (replace_existing applies), then run.
             self.scheduler.start(paused=True)
             await self.club_jobs.load_all()

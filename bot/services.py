@@ -13,6 +13,7 @@ from bot.core.privacy import PrivacyService
 from bot.core.routines import RoutineService
 from bot.core.schedule import ClubPostService
 from bot.core.selftests import SelfTestService
+from bot.core.standups import StandupService
 from bot.core.stats import StatsService
 from bot.db.engine import SessionFactory
 
@@ -30,6 +31,7 @@ class Services:
     selftests: SelfTestService
     clubs: ClubService
     posts: ClubPostService
+    standups: StandupService
 
     @classmethod
     def build(cls, content: Content, sessions: SessionFactory, clock: Clock) -> Services:
@@ -48,4 +50,5 @@ class Services:
             selftests=SelfTestService(sessions, content, clock, checkins),
             clubs=ClubService(sessions, content, clock),
             posts=ClubPostService(sessions, clock, routines, boards),
+            standups=StandupService(sessions, clock, checkins),
         )

@@ -99,6 +99,8 @@ class BoardArchive(SQLModel, table=True):
 class TestResult(SQLModel, table=True):
     """One self-test answer. Personal: never on a board or in a public post."""
 
+    __test__ = False  # not a pytest test class, despite the name
+
     __tablename__ = "test_result"
     __table_args__ = (
         Index("ix_test_result_member_created", "member_id", "created_at"),
