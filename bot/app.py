@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 from typing import Any
 
@@ -23,6 +25,8 @@ from bot.settings import Settings
 from bot.tree import ClubCommandTree
 
 log = logging.getLogger(__name__)
+
+COMMANDS_KEY = "commands_fingerprint"
 
 
 def point_discord_at(api_base: str | None, gateway_url: str | None) -> None:
@@ -91,6 +95,8 @@ class _ClubBotMixin(commands.bot.BotBase):
         )
         self.standup_cog = StandupCog(self, services.standups, standup_buttons)
         await self.add_cog(self.standup_cog)
+        if self.start_jobs and self.settings.sync_commands_on_start:
+            await self.sync_if_changed()
         if self.start_jobs:
             # One job serves every member's reminders: each member's next due time is a database row.
             self.scheduler.add_job(
@@ -135,13 +141,34 @@ class _ClubBotMixin(commands.bot.BotBase):
             mine = [shard_id] if shard_id is not None else range(count)
         return (guild_id >> 22) % count in mine
 
+    def command_fingerprint(self) -> str:
+        """A hash of the command tree as it would be pushed, and where to."""
+        payload = sorted((c.to_dict(self.tree) for c in self.tree.get_commands()), key=lambda c: c["name"])
+        blob = json.dumps({"guild": self.settings.dev_guild_id, "commands": payload}, sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    async def sync_if_changed(self) -> bool:
+        """Push the commands only when they differ from the last push (one process does it: shard 0's)."""
+        if not self.owns_guild(0):
+            return False
+        fingerprint = self.command_fingerprint()
+        if await self.services.state.get(COMMANDS_KEY) == fingerprint:
+            return False
+        await self.sync_commands()
+        log.info("slash commands changed since the last push: synced")
+        return True
+
     async def sync_commands(self) -> list[discord.app_commands.AppCommand]:
         """Push the slash-command tree: to the dev guild when set (instant), else globally."""
         if self.settings.dev_guild_id:
             guild = discord.Object(id=self.settings.dev_guild_id)
             self.tree.copy_global_to(guild=guild)
-            return await self.tree.sync(guild=guild)
-        return await self.tree.sync()
+            synced = await self.tree.sync(guild=guild)
+            await self.services.state.set(COMMANDS_KEY, self.command_fingerprint())
+            return synced
+        synced = await self.tree.sync()
+        await self.services.state.set(COMMANDS_KEY, self.command_fingerprint())
+        return synced
 
 
 class GluteBot(_ClubBotMixin, commands.Bot):

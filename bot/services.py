@@ -14,6 +14,7 @@ from bot.core.routines import RoutineService
 from bot.core.schedule import ClubPostService
 from bot.core.selftests import SelfTestService
 from bot.core.standups import StandupService
+from bot.core.state import StateStore
 from bot.core.stats import StatsService
 from bot.db.engine import SessionFactory
 
@@ -32,6 +33,7 @@ class Services:
     clubs: ClubService
     posts: ClubPostService
     standups: StandupService
+    state: StateStore
 
     @classmethod
     def build(cls, content: Content, sessions: SessionFactory, clock: Clock) -> Services:
@@ -51,4 +53,5 @@ class Services:
             clubs=ClubService(sessions, content, clock),
             posts=ClubPostService(sessions, clock, routines, boards),
             standups=StandupService(sessions, clock, checkins),
+            state=StateStore(sessions, clock),
         )

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     content_dir: Path = Field(default_factory=_default_content_dir)
     shard_count: int | None = None
     shard_ids: Annotated[list[int] | None, NoDecode] = None
+    # Push the slash commands at start-up when (and only when) they changed since the last push.
+    sync_commands_on_start: bool = True
     # How long discord.py waits for GUILD_CREATE after READY; small values suit tests.
     guild_ready_timeout: float = 2.0
 

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select, update
 from bot.core.checkins import Who, seen
 from bot.core.clock import Clock
 from bot.db.engine import SessionFactory
-from bot.db.models import BoardArchive, Checkin, Member, TestResult
+from bot.db.models import BoardArchive, Checkin, Member, Standup, TestResult
 from bot.db.repo import get_club, get_member
 
 
@@ -78,8 +78,20 @@ class PrivacyService:
         return json.dumps(data, indent=2).encode()
 
     async def _extra_export(self, session: Any, member: Member) -> dict[str, Any]:
-        # Features that store more per member extend the export here.
-        return {}
+        standup = (await session.execute(select(Standup).where(Standup.member_id == member.id))).scalar_one_or_none()
+        if standup is None:
+            return {"standup_reminders": None}
+        return {
+            "standup_reminders": {
+                "enabled": standup.enabled,
+                "every_minutes": standup.every_minutes,
+                "window": f"{standup.window_start}-{standup.window_end}",
+                "days": standup.days,
+                "timezone": standup.timezone,
+                "dms_closed": standup.dm_blocked,
+                "paused_until": _iso(standup.paused_until),
+            }
+        }
 
     async def forget(self, who: Who) -> Forgotten:
         """Delete every row about the member in this club, including their lines in archived boards."""

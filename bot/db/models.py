@@ -181,3 +181,13 @@ Index(
     postgresql_where=_standup_due.is_not(None),
     sqlite_where=_standup_due.is_not(None),
 )
+
+
+class BotState(SQLModel, table=True):
+    """Small facts the bot keeps about itself, e.g. the hash of the last synced command tree."""
+
+    __tablename__ = "bot_state"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=500)
+    updated_at: datetime = Field(sa_column=_utc_column())

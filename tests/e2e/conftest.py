@@ -29,6 +29,7 @@ def settings_for(fake: FakeDiscord, db_url: str, **overrides: Any) -> Settings:
         "discord_api_base": fake.api_base,
         "discord_gateway_url": fake.gateway_url,
         "guild_ready_timeout": 0.1,
+        "sync_commands_on_start": False,
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

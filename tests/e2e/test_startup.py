@@ -150,3 +150,24 @@ async def test_the_bot_runs_as_a_subprocess_from_environment_variables_only(
     assert TOKEN not in text, "the token is never logged"
     assert "applying migrations" in text
     assert (tmp_path / "sub.db").exists()
+
+
+async def test_commands_are_pushed_at_start_only_when_they_changed(fake: FakeDiscord, tmp_path: Path) -> None:
+    guild = fake.add_guild("Hill Harriers")
+    settings = settings_for(fake, f"sqlite+aiosqlite:///{tmp_path}/sync.db", sync_commands_on_start=True)
+    await migrate.upgrade_async(settings.db_url)
+
+    def pushes() -> int:
+        return len([c for c in fake.calls if c.method == "PUT" and c.path.endswith("/commands")])
+
+    async with build_bot(settings) as bot, running(bot, fake, token=TOKEN):
+        pass
+    assert pushes() == 1
+    assert {c["name"] for c in fake.commands} >= {"glutes", "club", "standup"}
+    async with build_bot(settings) as bot, running(bot, fake, token=TOKEN):
+        pass
+    assert pushes() == 1, "an unchanged tree is not pushed again"
+    async with build_bot(settings_for(fake, settings.db_url, sync_commands_on_start=True,
+                                      dev_guild_id=guild.id)) as bot, running(bot, fake, token=TOKEN):
+        pass
+    assert pushes() == 2, "a different target counts as a change"
