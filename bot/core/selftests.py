@@ -15,6 +15,7 @@ from bot.core.errors import DomainError, InvalidInput, NotFound
 from bot.core.points import Kind
 from bot.db.engine import SessionFactory
 from bot.db.models import TestResult
+from bot.db.repo import latest_test_result
 
 SIDES = ("left", "right", "both")
 
@@ -124,14 +125,8 @@ class SelfTestService:
         async with self._sessions() as session:
             _club, member = await seen(session, who, self._clock.now())
             await session.commit()
-            latest = (
-                await session.execute(
-                    select(TestResult)
-                    .where(TestResult.member_id == member.id)
-                    .order_by(TestResult.created_at.desc(), TestResult.id.desc())
-                    .limit(1)
-                )
-            ).scalar_one_or_none()
+            assert member.id is not None
+            latest = await latest_test_result(session, member.id)
         if latest is None or not latest.weak:
             return []
         test = self._content.selftests.get(latest.test_slug)

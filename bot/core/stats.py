@@ -12,7 +12,8 @@ from bot.core.clock import Clock
 from bot.core.points import Kind
 from bot.core.timeutil import local_date, month_start_date, next_month_start, week_start_date
 from bot.db.engine import SessionFactory
-from bot.db.models import Checkin, TestResult
+from bot.db.models import Checkin
+from bot.db.repo import latest_test_result
 
 
 @dataclass(frozen=True)
@@ -66,14 +67,8 @@ class StatsService:
                 )
             ).scalar_one()
             streak = await member_streak(session, club, member.id, today)
-            last = (
-                await session.execute(
-                    select(TestResult)
-                    .where(TestResult.member_id == member.id)
-                    .order_by(TestResult.created_at.desc(), TestResult.id.desc())
-                    .limit(1)
-                )
-            ).scalar_one_or_none()
+            assert member.id is not None
+            last = await latest_test_result(session, member.id)
             return MyStats(
                 week_points=await points_between(week, week + timedelta(days=7)),
                 all_points=await points_between(None, None),

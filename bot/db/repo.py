@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from bot.db.models import Club, Member
+from bot.db.models import Club, Member, TestResult
 
 DISPLAY_NAME_MAX = 100
 
@@ -62,3 +62,13 @@ async def ensure_member(
         session.add(member)
         await session.flush()
     return member
+
+
+async def latest_test_result(session: AsyncSession, member_id: int) -> TestResult | None:
+    result = await session.execute(
+        select(TestResult)
+        .where(TestResult.member_id == member_id)
+        .order_by(TestResult.created_at.desc(), TestResult.id.desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
