@@ -121,6 +121,7 @@ def cmd_sync_commands(settings: Settings) -> int:
     if token is None:
         return 2
     _configure_logging(settings.log_level)
+    migrate.upgrade(settings.db_url)  # the pushed tree's hash is stored in the database
     return asyncio.run(push_commands(settings, token))
 
 

@@ -171,3 +171,22 @@ async def test_commands_are_pushed_at_start_only_when_they_changed(fake: FakeDis
                                       dev_guild_id=guild.id)) as bot, running(bot, fake, token=TOKEN):
         pass
     assert pushes() == 2, "a different target counts as a change"
+
+
+async def test_sync_commands_cli_pushes_the_tree_once(fake: FakeDiscord, tmp_path: Path) -> None:
+    env = clean_env(
+        DISCORD_TOKEN=TOKEN,
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/cli.db",
+        DISCORD_API_BASE=fake.api_base,
+        DISCORD_GATEWAY_URL=fake.gateway_url,
+        PYTHONPATH=str(ROOT),
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "sync-commands", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, output.decode()[-2000:]
+    assert "Synced" in output.decode()
+    assert {c["name"] for c in fake.commands} >= {"glutes", "club", "standup", "test", "privacy"}
+    assert fake.identify_count == 0, "pushing commands needs no gateway connection"
