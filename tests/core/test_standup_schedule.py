@@ -256,5 +256,8 @@ def test_bad_windows_are_refused(every: int, start: time, end: time, fragment: s
 
 
 def test_edge_windows_are_accepted() -> None:
-    validate_window(20, time(9), time(9, 20))
-    validate_window(180, time(0, 0), time(23, 59))
+    # Exactly one interval fits: accepted; a minute less leaves no slot: refused.
+    assert validate_window(20, time(9), time(9, 20)) is None
+    assert validate_window(180, time(0, 0), time(23, 59)) is None
+    with pytest.raises(InvalidInput):
+        validate_window(20, time(9), time(9, 19))
