@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -15,6 +16,8 @@ from bot.core.schedule import GRACE, ClubPostService, PostKind, PostSender, next
 from bot.db.models import Club
 
 log = logging.getLogger(__name__)
+
+MAX_CONCURRENT_POSTS = 8
 
 
 class WeeklyTrigger(BaseTrigger):
@@ -56,6 +59,9 @@ class ClubJobs:
         self.posts = posts
         self.send = send
         self.owns = owns
+        # Many clubs share a post minute: bound how many posts are in flight (database pool, memory);
+        # the sender's pacer sets the actual rate.
+        self._in_flight = asyncio.Semaphore(MAX_CONCURRENT_POSTS)
 
     async def load_all(self) -> int:
         """Build every club's jobs from the table; returns the number of jobs."""
@@ -96,7 +102,8 @@ class ClubJobs:
 
     async def run(self, guild_id: int, kind: str) -> Any:
         try:
-            result = await self.posts.fire(guild_id, kind, self.send)
+            async with self._in_flight:
+                result = await self.posts.fire(guild_id, kind, self.send)
         except Exception:
             log.exception("weekly %s post for guild %s crashed", kind, guild_id)
             return None
