@@ -80,8 +80,7 @@ class _ClubBotMixin(commands.bot.BotBase):
         self.add_dynamic_items(self.done_button, list_pager, answer_button, *standup_buttons)
         await self.add_cog(
             GlutesCog(
-                services.content, services.routines, services.checkins, services.selftests,
-                self.done_button, list_pager,
+                services.content, services.routines, self.done_button, list_pager,
             )
         )
         await self.add_cog(CheckinCog(services.checkins, services.boards, services.stats, services.content))

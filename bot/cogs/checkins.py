@@ -49,12 +49,6 @@ def make_done_button(checkins: CheckinService) -> type[discord.ui.DynamicItem[di
     return DoneButton
 
 
-def done_view(button_cls: type[discord.ui.DynamicItem[Any]]) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    view.add_item(button_cls())
-    return view
-
-
 class CheckinCog(commands.Cog):
     def __init__(
         self,

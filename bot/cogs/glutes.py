@@ -12,10 +12,8 @@ from discord.ext import commands
 from bot.cogs.common import guarded, who_from
 from bot.content.schema import EQUIPMENT, Content
 from bot.content.search import filter_exercises, find_exercise, search_exercises, suggest
-from bot.core.checkins import CheckinService
 from bot.core.errors import NotFound
-from bot.core.routines import RoutineService, personalise
-from bot.core.selftests import SelfTestService
+from bot.core.routines import RoutineService
 from bot.render.exercises import LIST_PAGE_SIZE, exercise_embed, list_embed, why_embed
 from bot.render.limits import AUTOCOMPLETE_MAX, CHOICE_NAME_MAX, clip
 from bot.render.plan import plan_embed
@@ -93,15 +91,11 @@ class GlutesCog(commands.Cog):
         self,
         content: Content,
         routines: RoutineService,
-        checkins: CheckinService,
-        selftests: SelfTestService,
         done_button: type[discord.ui.DynamicItem[Any]],
         list_pager: type[discord.ui.DynamicItem[Any]],
     ) -> None:
         self.content = content
         self.routines = routines
-        self.checkins = checkins
-        self.selftests = selftests
         self.done_button = done_button
         self.list_pager = list_pager
 
@@ -109,10 +103,7 @@ class GlutesCog(commands.Cog):
     async def today(self, interaction: discord.Interaction) -> None:
         who = who_from(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        plan = await self.routines.week_plan(who.guild_id)
-        done = await self.checkins.done_this_week(who)
-        lead_in = await self.selftests.lead_in_exercises(who)
-        plan = personalise(self.content, plan, done=done, lead_in=lead_in)
+        plan = await self.routines.member_plan(who)
         view = discord.ui.View(timeout=None)
         view.add_item(self.done_button())
         await interaction.followup.send(embed=plan_embed(plan), view=view, ephemeral=True)

@@ -61,6 +61,18 @@ async def seen(session: AsyncSession, who: Who, now: datetime) -> tuple[Club, Me
     return club, member
 
 
+async def routine_done(session: AsyncSession, club: Club, member_id: int, today: date) -> bool:
+    """Whether the member has the routine in for the club-week containing ``today``."""
+    found = await session.execute(
+        select(Checkin.id).where(
+            Checkin.member_id == member_id,
+            Checkin.kind == Kind.ROUTINE.value,
+            Checkin.period_key == week_key(today, club.week_start),
+        )
+    )
+    return found.first() is not None
+
+
 async def routine_weeks(session: AsyncSession, member_id: int) -> list[date]:
     rows = await session.execute(
         select(Checkin.period_key).where(Checkin.member_id == member_id, Checkin.kind == Kind.ROUTINE.value)
@@ -182,16 +194,3 @@ class CheckinService:
             await session.execute(delete(Checkin).where(Checkin.id == last.id))
             await session.commit()
         return f"Undone: {LABELS[Kind(last.kind)]} on {last.local_date.isoformat()} (−{last.points})."
-
-    async def done_this_week(self, who: Who) -> bool:
-        now = self._clock.now()
-        async with self._sessions() as session:
-            club, member = await seen(session, who, now)
-            await session.commit()
-            key = week_key(local_date(now, club.timezone), club.week_start)
-            found = await session.execute(
-                select(Checkin.id).where(
-                    Checkin.member_id == member.id, Checkin.kind == Kind.ROUTINE.value, Checkin.period_key == key
-                )
-            )
-            return found.first() is not None

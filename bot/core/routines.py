@@ -6,11 +6,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from bot.content.schema import Content, Routine
+from bot.core.checkins import Who, routine_done, seen
 from bot.core.clock import Clock
+from bot.core.selftests import lead_in_for
 from bot.core.timeutil import local_date, week_start_date
 from bot.db.engine import SessionFactory
 from bot.db.models import Club
-from bot.db.repo import ensure_club
+from bot.db.repo import latest_test_result
 
 
 @dataclass(frozen=True)
@@ -84,13 +86,17 @@ class RoutineService:
             week_start_date(today, club.week_start),
         )
 
-    async def week_plan(self, guild_id: int) -> WeekPlan:
-        """This club-week's plan for the guild's club (created with defaults if new)."""
+    async def member_plan(self, who: Who) -> WeekPlan:
+        """This week's plan for one member, in one session: done mark, next steps, self-test warm-up."""
         now = self._clock.now()
         async with self._sessions() as session:
-            club = await ensure_club(session, guild_id, now)
+            club, member = await seen(session, who, now)
             await session.commit()
-        return self.plan_for_club(club, now)
+            assert member.id is not None
+            done = await routine_done(session, club, member.id, local_date(now, club.timezone))
+            latest = await latest_test_result(session, member.id)
+        plan = self.plan_for_club(club, now)
+        return personalise(self._content, plan, done=done, lead_in=lead_in_for(self._content, latest))
 
 
 def personalise(content: Content, plan: WeekPlan, *, done: bool, lead_in: list[str] | None = None) -> WeekPlan:

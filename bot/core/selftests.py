@@ -15,7 +15,6 @@ from bot.core.errors import DomainError, InvalidInput, NotFound
 from bot.core.points import Kind
 from bot.db.engine import SessionFactory
 from bot.db.models import TestResult
-from bot.db.repo import latest_test_result
 
 SIDES = ("left", "right", "both")
 
@@ -42,6 +41,24 @@ class HistoryEntry:
     at: datetime
 
 
+def activation_first(content: Content, outcome: Outcome) -> list[str]:
+    """The outcome's exercises: activation/isolation first, then loaded work, then the rest (stretches)."""
+    order = {"activation": 0, "loaded": 1, "stretch": 2}
+    found = [s for s in outcome.exercises if s in content.exercises]
+    return sorted(found, key=lambda s: order.get(content.exercises[s].type, 3))
+
+
+def lead_in_for(content: Content, latest: TestResult | None) -> list[str]:
+    """Activation exercises to start with when the latest self-test result was weak (best first)."""
+    if latest is None or not latest.weak:
+        return []
+    test = content.selftests.get(latest.test_slug)
+    outcome = next((o for o in test.outcomes if o.id == latest.outcome), None) if test else None
+    if outcome is None:
+        return []
+    return [s for s in activation_first(content, outcome) if content.exercises[s].type == "activation"]
+
+
 class SelfTestService:
     def __init__(self, sessions: SessionFactory, content: Content, clock: Clock, checkins: CheckinService) -> None:
         self._sessions = sessions
@@ -56,10 +73,7 @@ class SelfTestService:
         return test
 
     def ordered_exercises(self, outcome: Outcome) -> list[str]:
-        """Activation/isolation first, then loaded work, then anything else (stretches)."""
-        order = {"activation": 0, "loaded": 1, "stretch": 2}
-        found = [s for s in outcome.exercises if s in self._content.exercises]
-        return sorted(found, key=lambda s: order.get(self._content.exercises[s].type, 3))
+        return activation_first(self._content, outcome)
 
     async def record(self, who: Who, slug: str, side: str, outcome_id: str, run_id: str) -> Recommendation:
         """Store one answer. A second answer for the same side of the same run is refused as stale."""
@@ -119,18 +133,3 @@ class SelfTestService:
                 label = next((o.label for o in test.outcomes if o.id == row.outcome), row.outcome)
                 entries.append(HistoryEntry(test.name, row.side, label, row.weak, row.created_at))
             return entries
-
-    async def lead_in_exercises(self, who: Who) -> list[str]:
-        """Activation exercises to start with when the member's latest result was weak (best first)."""
-        async with self._sessions() as session:
-            _club, member = await seen(session, who, self._clock.now())
-            await session.commit()
-            assert member.id is not None
-            latest = await latest_test_result(session, member.id)
-        if latest is None or not latest.weak:
-            return []
-        test = self._content.selftests.get(latest.test_slug)
-        outcome = next((o for o in test.outcomes if o.id == latest.outcome), None) if test else None
-        if outcome is None:
-            return []
-        return [s for s in self.ordered_exercises(outcome) if self._content.exercises[s].type == "activation"]

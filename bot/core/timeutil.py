@@ -144,7 +144,3 @@ def resolve_local(wall: datetime, tz: str) -> datetime:
             probe += timedelta(minutes=1)
         return probe
     return utc_first
-
-
-def utc_now_floor_minute(instant: datetime) -> datetime:
-    return instant.astimezone(UTC).replace(second=0, microsecond=0)
