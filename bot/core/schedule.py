@@ -178,7 +178,8 @@ class ClubPostService:
             await self._claim(club, kind, key, due, now, status=RunStatus.SKIPPED, late=True)
             return FireResult("skipped", key, detail="missed by more than the grace window")
         late = lateness > LATE_AFTER
-        previous = await self.last_failure(guild_id)
+        assert club.id is not None
+        previous = await self._last_failure(club.id)
         run = await self._claim(club, kind, key, due, now, status=RunStatus.CLAIMED, late=late)
         if run is None and manual:
             run = await self._reclaim(club, kind, key, due, now)
@@ -288,12 +289,16 @@ class ClubPostService:
         """The error of the latest post if it failed, for `/club show` and the next post."""
         async with self._sessions() as session:
             club = await get_club(session, guild_id)
-            if club is None:
-                return None
+        if club is None or club.id is None:
+            return None
+        return await self._last_failure(club.id)
+
+    async def _last_failure(self, club_id: int) -> str | None:
+        async with self._sessions() as session:
             latest = (
                 await session.execute(
                     select(ScheduledRun)
-                    .where(ScheduledRun.club_id == club.id, ScheduledRun.status != RunStatus.CLAIMED.value)
+                    .where(ScheduledRun.club_id == club_id, ScheduledRun.status != RunStatus.CLAIMED.value)
                     .order_by(ScheduledRun.claimed_at.desc(), ScheduledRun.id.desc())
                     .limit(1)
                 )
