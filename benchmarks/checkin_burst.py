@@ -1,83 +1,206 @@
-"""Check-in burst: 1,000 distinct members press Done within 10 seconds.
+"""Check-in burst: the real bot against the floor bot, alternating, in one run.
 
-    python benchmarks/checkin_burst.py --db sqlite
+    python benchmarks/checkin_burst.py --db sqlite            # 1,000 presses in 10 s, 2 rounds each
     python benchmarks/checkin_burst.py --db postgres
+    python benchmarks/checkin_burst.py --db sqlite --sustained   # 100 presses/s for 60 s
+    python benchmarks/checkin_burst.py --db sqlite --via slash   # /checkin instead of the Done button
+    python benchmarks/checkin_burst.py --db sqlite --profile benchmarks/results/profile-after
 
-The real bot runs against the project's fake Discord on 127.0.0.1. Latency is measured from
-the moment the fake sends INTERACTION_CREATE to the moment it receives the interaction
-callback (the bot defers, then follows up with the result). Prints p50/p99/max, checks that
-no press was lost (a row and a callback for every press), and writes
-benchmarks/results/checkin_burst-<db>.json. Target: p99 ≤ 30 ms.
+Each round starts the fake Discord in this process, a fresh migrated database, and one bot as a
+child process: ``floor_bot.py`` (one insert, one type-4 reply) or ``python -m bot run``. Distinct
+members press Done (custom id ``gc:done:routine``) at an even pace. Rounds alternate floor,
+project, floor, project… so both see the same machine load. For each bot it prints:
+
+- first response p50/p99: INTERACTION_CREATE sent → the interaction callback arrives;
+- completion p50/p99: INTERACTION_CREATE sent → the member sees the result (the type-4 callback,
+  or after a deferral the follow-up);
+- CPU ms per press: the bot process's user+system time over the burst ÷ presses;
+- lost: presses without a visible result within 3 s; counted: rows in the database for the
+  pressing members, which must equal the presses (exactly once);
+- ERROR lines in the bot's log;
+
+and the project ÷ floor ratios (targets: CPU ≤ 1.3×, completion p99 ≤ 1.5×).
+``--profile DIR`` records the project bot with ``py-spy`` during its last round and prints the
+top frames. Writes benchmarks/results/checkin_burst-<db>[-sustained].json.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
+import os
+import shutil
+import statistics
+import sys
 import time
+from pathlib import Path
+from typing import Any
 
 from _common import ROOT, Database, write_result
-from sqlalchemy import func, select
 
-from bot.__main__ import build_bot
-from bot.db.engine import make_engine, make_session_factory
-from bot.db.models import Checkin
-from bot.settings import Settings
 from tests.fakediscord import FakeDiscord
-from tests.fakediscord.harness import running
 
 TOKEN = "MTA4NTM1MTY1NzQ3MjAwMDAwNw.fake.token"
+DEADLINE_S = 3.0
+TICK = os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def burst(url: str, presses: int, seconds: float) -> dict[str, object]:
-    import logging
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
 
-    logging.getLogger("discord").setLevel(logging.WARNING)
+
+async def count_rows(url: str, bot: str, user_ids: list[int]) -> tuple[int, int]:
+    """(rows for these users, distinct users with a row) in the bot's table."""
+    ids = ",".join(str(u) for u in user_ids)
+    if bot == "floor":
+        sql = f"SELECT count(*), count(DISTINCT user_id) FROM floor_checkin WHERE user_id IN ({ids})"  # noqa: S608
+    else:
+        sql = (
+            "SELECT count(*), count(DISTINCT m.user_id) FROM checkin c JOIN member m ON m.id = c.member_id "  # noqa: S608
+            f"WHERE m.user_id IN ({ids})"
+        )
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        conn = sqlite3.connect(url.split("///", 1)[1])
+        try:
+            return tuple(conn.execute(sql).fetchone())  # type: ignore[return-value]
+        finally:
+            conn.close()
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        row = await conn.fetchrow(sql)
+        return int(row[0]), int(row[1])
+    finally:
+        await conn.close()
+
+
+async def one_round(bot: str, url: str, presses: int, seconds: float, via: str, profile: Path | None,
+                    log_path: Path) -> dict[str, Any]:
     async with FakeDiscord(interaction_deadline=None) as fake:
         guild = fake.add_guild("Burst Club")
+        warmups = fake.add_members(guild.id, 20, prefix="warmup")
         members = fake.add_members(guild.id, presses, prefix="runner")
-        settings = Settings(_env_file=None, discord_token=TOKEN, database_url=url, discord_api_base=fake.api_base,
-                            discord_gateway_url=fake.gateway_url, guild_ready_timeout=0.1,
-                            content_dir=ROOT / "content")  # type: ignore[call-arg]
-        async with build_bot(settings) as bot, running(bot, fake, token=TOKEN):
-            # One warm-up press so pools and caches are in their steady state.
-            warm = fake.add_member(guild.id, "warmup")
-            await (await fake.click("gc:done:routine", warm.id, guild.id)).final(timeout=30)
+        env = {**os.environ, "DISCORD_TOKEN": TOKEN, "DISCORD_API_BASE": fake.api_base,
+               "DISCORD_GATEWAY_URL": fake.gateway_url, "GUILD_READY_TIMEOUT": "0.1", "PYTHONPATH": str(ROOT),
+               "DATABASE_URL": url, "LOG_LEVEL": "INFO", "CONTENT_DIR": str(ROOT / "content")}
+        if bot == "floor":
+            floor_url = url.replace("sqlite+aiosqlite", "sqlite").replace("postgresql+asyncpg", "postgresql")
+            argv = [sys.executable, str(ROOT / "benchmarks" / "floor_bot.py"), "--db-url", floor_url]
+        else:
+            argv = [sys.executable, "-m", "bot", "run"]
+        with log_path.open("w") as log:
+            process = await asyncio.create_subprocess_exec(*argv, env=env, cwd=str(ROOT / "benchmarks"),
+                                                           stdout=log, stderr=log)
+        spy = None
+        try:
+            await fake.wait_connected((0,), timeout=120)
+            await asyncio.sleep(1.0)
+
+            async def press(user_id: int) -> Any:
+                if via == "slash":
+                    return await fake.slash(guild.id, user_id, "checkin", kind="routine")
+                return await fake.click("gc:done:routine", user_id, guild.id)
+
+            for member in warmups:  # pools, caches and code paths warm
+                await (await press(member.id)).final(timeout=30)
+            if profile is not None:
+                profile.parent.mkdir(parents=True, exist_ok=True)
+                spy = await asyncio.create_subprocess_exec(
+                    shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy"), "record", "--pid",
+                    str(process.pid), "--format", "raw", "--output", str(profile), "--duration",
+                    str(int(seconds + 5)), "--rate", "250", "--nonblocking",
+                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+                await asyncio.sleep(1.0)
+            cpu_before = cpu_seconds(process.pid)
             interval = seconds / presses
             started = time.perf_counter()
             interactions = []
             for index, member in enumerate(members):
-                target = started + index * interval
-                delay = target - time.perf_counter()
+                delay = started + index * interval - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                interactions.append(await fake.click("gc:done:routine", member.id, guild.id))
-            finals = await asyncio.gather(*(ix.final(timeout=60) for ix in interactions), return_exceptions=True)
+                interactions.append(await press(member.id))
+            await asyncio.gather(*(ix.final(timeout=30) for ix in interactions), return_exceptions=True)
             elapsed = time.perf_counter() - started
-    lost_callbacks = sum(1 for f in finals if isinstance(f, BaseException))
-    latencies = [ix.latency * 1000 for ix in interactions if ix.latency is not None]
-    finals_ms = [ix.final_latency * 1000 for ix in interactions if ix.final_latency is not None]
-    engine = make_engine(url)
-    try:
-        async with make_session_factory(engine)() as session:
-            rows = (await session.execute(select(func.count()).select_from(Checkin))).scalar_one() - 1
-    finally:
-        await engine.dispose()
+            cpu = cpu_seconds(process.pid) - cpu_before
+            if spy is not None:
+                await spy.wait()
+        finally:
+            process.terminate()
+            await process.wait()
+    first = [ix.latency * 1000 for ix in interactions if ix.latency is not None]
+    done = [ix.final_latency * 1000 for ix in interactions if ix.final_latency is not None]
+    lost = sum(1 for ix in interactions if ix.final_latency is None or ix.final_latency > DEADLINE_S)
+    not_counted = sum(1 for ix in interactions if ix.final_at is not None and "Counted" not in _text(ix))
+    deferred = sum(1 for ix in interactions if ix.response_type == 5)
+    rows, distinct = await count_rows(url, bot, [m.id for m in members])
+    log_text = log_path.read_text()
+    errors = sum(1 for line in log_text.splitlines() if "ERROR" in line or "Traceback" in line)
+    return {"bot": bot, "presses": presses, "window_s": round(elapsed, 2), "first_ms": first, "done_ms": done,
+            "cpu_ms_per_press": cpu * 1000 / presses, "lost": lost, "rows": rows, "distinct": distinct,
+            "not_counted_replies": not_counted, "deferred": deferred, "errors": errors}
+
+
+def _text(ix: Any) -> str:
+    if ix.callback and ix.callback.get("type") == 4:
+        return str((ix.callback.get("data") or {}).get("content", ""))
+    if ix.followups:
+        return str(ix.followups[0].get("content", ""))
+    return str((ix.original or {}).get("content", ""))
+
+
+def summarise_profile(path: Path, top: int = 15) -> list[str]:
+    """Top frames by inclusive share of samples, from py-spy's collapsed-stack output."""
+    inclusive: collections.Counter[str] = collections.Counter()
+    own: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        frames = stack.split(";")
+        for frame in set(frames):
+            inclusive[frame] += n
+        own[frames[-1]] += n
+    lines = [f"{total} samples; top {top} frames by inclusive share (own share):"]
+    for frame, n in inclusive.most_common(top + 5)[:top]:
+        lines.append(f"  {100 * n / total:5.1f}% ({100 * own[frame] / total:4.1f}%)  {frame[:150]}")
+    lines.append("top frames by own share:")
+    for frame, n in own.most_common(top):
+        lines.append(f"  {100 * n / total:5.1f}%  {frame[:150]}")
+    return lines
+
+
+def combine(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    first = [v for r in rounds for v in r["first_ms"]]
+    done = [v for r in rounds for v in r["done_ms"]]
     return {
-        "presses": presses,
-        "window_s": round(elapsed, 2),
-        "callback_ms": {"p50": round(percentile(latencies, 0.5), 2), "p99": round(percentile(latencies, 0.99), 2),
-                        "max": round(max(latencies), 2)},
-        "reply_ms": {"p50": round(percentile(finals_ms, 0.5), 2), "p99": round(percentile(finals_ms, 0.99), 2),
-                     "max": round(max(finals_ms), 2)},
-        "rows": rows,
-        "callbacks": len(latencies),
-        "lost": presses - min(rows, len(latencies)) + lost_callbacks,
+        "rounds": len(rounds),
+        "presses": sum(r["presses"] for r in rounds),
+        "first_p50_ms": round(percentile(first, 0.5), 2), "first_p99_ms": round(percentile(first, 0.99), 2),
+        "done_p50_ms": round(percentile(done, 0.5), 2), "done_p99_ms": round(percentile(done, 0.99), 2),
+        "done_max_ms": round(max(done) if done else float("nan"), 2),
+        "cpu_ms_per_press": round(statistics.mean(r["cpu_ms_per_press"] for r in rounds), 3),
+        "cpu_ms_per_press_rounds": [round(r["cpu_ms_per_press"], 3) for r in rounds],
+        "lost": sum(r["lost"] for r in rounds),
+        "rows": sum(r["rows"] for r in rounds), "distinct": sum(r["distinct"] for r in rounds),
+        "not_counted_replies": sum(r["not_counted_replies"] for r in rounds),
+        "deferred": sum(r["deferred"] for r in rounds),
+        "errors": sum(r["errors"] for r in rounds),
     }
 
 
@@ -86,16 +209,56 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--presses", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rounds", type=int, default=2, help="rounds per bot, alternating")
+    parser.add_argument("--sustained", action="store_true", help="100 presses/s for 60 s (one round each)")
+    parser.add_argument("--via", choices=["button", "slash"], default="button")
+    parser.add_argument("--only", choices=["floor", "project"], default=None, help="run one bot only")
+    parser.add_argument("--profile", type=Path, default=None, help="py-spy output file for the project bot")
     args = parser.parse_args()
-    with Database(args.db) as db:
-        result = asyncio.run(burst(db.url, args.presses, args.seconds))
-    cb, reply = result["callback_ms"], result["reply_ms"]
-    print(f"check-in burst on {args.db}: {args.presses} presses in {result['window_s']} s")
-    print(f"  INTERACTION_CREATE → callback: p50 {cb['p50']} ms, p99 {cb['p99']} ms, max {cb['max']} ms "
-          f"(target p99 ≤ 30 ms: {'ok' if cb['p99'] <= 30 else 'over target'})")
-    print(f"  INTERACTION_CREATE → visible reply: p50 {reply['p50']} ms, p99 {reply['p99']} ms, max {reply['max']} ms")
-    print(f"  rows {result['rows']}, callbacks {result['callbacks']}, lost {result['lost']}")
-    path = write_result(f"checkin_burst-{args.db}", {**result, "target_p99_ms": 30})
+    if args.sustained:
+        args.presses, args.seconds, args.rounds = 6000, 60.0, 1
+    order = [args.only] if args.only else ["floor", "project"]
+    results: dict[str, list[dict[str, Any]]] = {"floor": [], "project": []}
+    logs = ROOT / "benchmarks" / "results"
+    logs.mkdir(parents=True, exist_ok=True)
+    for round_no in range(args.rounds):
+        for bot in order:
+            profile = args.profile if bot == "project" and round_no == args.rounds - 1 else None
+            with Database(args.db) as db:
+                result = asyncio.run(one_round(bot, db.url, args.presses, args.seconds, args.via, profile,
+                                               logs / f"checkin_burst-{bot}.log"))
+            results[bot].append(result)
+            print(f"  round {round_no + 1} {bot:7}: done p99 {percentile(result['done_ms'], 0.99):7.1f} ms, "
+                  f"cpu {result['cpu_ms_per_press']:.2f} ms/press, lost {result['lost']}, rows {result['rows']}, "
+                  f"errors {result['errors']}", flush=True)
+    summary = {bot: combine(rs) for bot, rs in results.items() if rs}
+    mode = "sustained" if args.sustained else "burst"
+    print(f"check-in {mode} on {args.db} via {args.via}: {args.presses} presses in {args.seconds:g} s per round, "
+          f"{args.rounds} round(s) per bot, alternating")
+    for bot, s in summary.items():
+        print(f"  {bot:7}: first response p50 {s['first_p50_ms']} ms p99 {s['first_p99_ms']} ms | completion "
+              f"p50 {s['done_p50_ms']} ms p99 {s['done_p99_ms']} ms max {s['done_max_ms']} ms | CPU "
+              f"{s['cpu_ms_per_press']} ms/press | lost {s['lost']} | rows {s['rows']} for {s['presses']} presses "
+              f"({s['distinct']} members) | deferred {s['deferred']} | not-counted replies "
+              f"{s['not_counted_replies']} | ERROR lines {s['errors']}")
+    ratios = {}
+    if len(summary) == 2:
+        f, p = summary["floor"], summary["project"]
+        ratios = {"cpu": round(p["cpu_ms_per_press"] / f["cpu_ms_per_press"], 2),
+                  "done_p99": round(p["done_p99_ms"] / f["done_p99_ms"], 2),
+                  "done_p50": round(p["done_p50_ms"] / f["done_p50_ms"], 2)}
+        once = p["rows"] == p["presses"] == p["distinct"]
+        print(f"  ratios project ÷ floor: CPU {ratios['cpu']}× (target ≤ 1.3), completion p99 "
+              f"{ratios['done_p99']}× (target ≤ 1.5), completion p50 {ratios['done_p50']}×; lost {p['lost']}, "
+              f"counted exactly once: {'yes' if once else 'NO'}, ERROR lines {p['errors']}")
+    if args.sustained and "project" in summary:
+        p99 = summary["project"]["done_p99_ms"]
+        print(f"  sustained completion p99 {p99} ms (target ≤ 250 ms: {'ok' if p99 <= 250 else 'over target'})")
+    if args.profile is not None and args.profile.exists():
+        print("\n".join(summarise_profile(args.profile)))
+    name = f"checkin_burst-{args.db}" + ("-sustained" if args.sustained else "") + ("-slash" if args.via == "slash"
+                                                                                     else "")
+    path = write_result(name, {"mode": mode, "via": args.via, "summary": summary, "ratios": ratios})
     print(f"written {path.relative_to(ROOT)}")
 
 

@@ -17,6 +17,7 @@ from bot.core.standups import StandupService
 from bot.core.state import StateStore
 from bot.core.stats import StatsService
 from bot.db.engine import SessionFactory
+from bot.db.rowcache import RowCache
 
 
 @dataclass
@@ -37,7 +38,8 @@ class Services:
 
     @classmethod
     def build(cls, content: Content, sessions: SessionFactory, clock: Clock) -> Services:
-        checkins = CheckinService(sessions, clock)
+        rows = RowCache()  # club and member rows for the check-in path; the services that change them drop them
+        checkins = CheckinService(sessions, clock, rows)
         routines = RoutineService(sessions, content, clock)
         boards = LeaderboardService(sessions, clock)
         return cls(
@@ -48,9 +50,9 @@ class Services:
             checkins=checkins,
             boards=boards,
             stats=StatsService(sessions, clock),
-            privacy=PrivacyService(sessions, clock),
+            privacy=PrivacyService(sessions, clock, rows),
             selftests=SelfTestService(sessions, content, clock, checkins),
-            clubs=ClubService(sessions, content, clock),
+            clubs=ClubService(sessions, content, clock, rows),
             posts=ClubPostService(sessions, clock, routines, boards),
             standups=StandupService(sessions, clock, checkins),
             state=StateStore(sessions, clock),

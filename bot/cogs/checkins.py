@@ -8,15 +8,19 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import guarded, who_from
+from bot.cogs.common import answer_soon, guarded, who_from
 from bot.content.schema import Content
-from bot.core.checkins import CheckinService
+from bot.core.checkins import CheckinService, Who
 from bot.core.leaderboard import LeaderboardService, Period
 from bot.core.points import Kind, rules_text
 from bot.core.stats import StatsService
 from bot.render.boards import board_embed, checkin_text, stats_embed
 
 DONE_PREFIX = "gc:done:"
+
+
+async def _recorded(checkins: CheckinService, who: Who, kind: str, when: str = "today") -> str:
+    return checkin_text(await checkins.record(who, kind, when=when))
 
 
 def make_done_button(checkins: CheckinService) -> type[discord.ui.DynamicItem[discord.ui.Button[Any]]]:
@@ -42,9 +46,8 @@ def make_done_button(checkins: CheckinService) -> type[discord.ui.DynamicItem[di
         @guarded
         async def callback(self, interaction: discord.Interaction) -> None:
             # Anyone may press Done on any post: it records for whoever pressed it.
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            result = await checkins.record(who_from(interaction), self.kind)
-            await interaction.followup.send(checkin_text(result), ephemeral=True)
+            who = who_from(interaction)
+            await answer_soon(interaction, _recorded(checkins, who, self.kind))
 
     return DoneButton
 
@@ -81,9 +84,7 @@ class CheckinCog(commands.Cog):
             await interaction.response.send_message(rules_text(), ephemeral=True)
             return
         who = who_from(interaction)
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await self.checkins.record(who, kind, when=when)
-        await interaction.followup.send(checkin_text(result), ephemeral=True)
+        await answer_soon(interaction, _recorded(self.checkins, who, kind, when))
 
     @app_commands.command(name="undo", description="Undo your last check-in (within 10 minutes)")
     async def undo(self, interaction: discord.Interaction) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -13,6 +14,10 @@ from bot.core.errors import NotAllowed
 from bot.tree import handle_interaction_error
 
 T = TypeVar("T")
+
+# How long a press may wait for its result before the bot defers and follows up instead
+# (Discord drops an interaction not answered within 3 s).
+ANSWER_BUDGET_S = 1.5
 
 
 def who_from(interaction: discord.Interaction) -> Who:
@@ -39,3 +44,19 @@ def guarded(
             await handle_interaction_error(interaction, error)
 
     return wrapper
+
+
+async def answer_soon(
+    interaction: discord.Interaction, work: Awaitable[str], *, budget: float = ANSWER_BUDGET_S
+) -> None:
+    """Answer with the result in one callback when ``work`` finishes within ``budget``; else defer, then follow up.
+
+    The reply is ephemeral either way. An error from ``work`` propagates (to the friendly error handler).
+    """
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=budget)
+    if task in done:
+        await interaction.response.send_message(task.result(), ephemeral=True)
+        return
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    await interaction.followup.send(await task, ephemeral=True)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,10 +18,14 @@ from bot.core.clock import Clock
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.points import LABELS, POINTS, STANDUP_DAILY_CAP, UNDO_WINDOW_MINUTES, Kind
 from bot.core.streaks import Streak, weekly_streak
-from bot.core.timeutil import local_date, week_key, week_start_date
+from bot.core.timeutil import board_periods, local_date, month_start_date, next_month_start, week_key, week_start_date
 from bot.db.engine import SessionFactory
-from bot.db.models import Checkin, Club, Member
-from bot.db.repo import ensure_club, ensure_member
+from bot.db.models import Checkin, Club, Member, MemberPoints
+from bot.db.repo import clean_name, ensure_club, ensure_member
+from bot.db.rowcache import ClubRow, MemberRow, RowCache
+from bot.db.totals import PeriodRange
+from bot.db.totals import add as add_to_totals
+from bot.db.totals import recount as recount_totals
 
 
 @dataclass(frozen=True)
@@ -84,100 +93,186 @@ async def member_streak(session: AsyncSession, club: Club, member_id: int, today
     return weekly_streak(await routine_weeks(session, member_id), week_start_date(today, club.week_start))
 
 
-async def week_standing(session: AsyncSession, club: Club, member_id: int, today: date) -> tuple[int | None, int]:
-    """(place this week among all members, own points this week); place is None with no points."""
-    start = week_start_date(today, club.week_start)
-    end = start + timedelta(days=7)
-    totals = (
-        select(Checkin.member_id, func.sum(Checkin.points).label("pts"))
-        .where(Checkin.club_id == club.id, Checkin.local_date >= start, Checkin.local_date < end)
-        .group_by(Checkin.member_id)
-        .subquery()
-    )
-    mine = (await session.execute(select(totals.c.pts).where(totals.c.member_id == member_id))).scalar()
-    if not mine:
-        return None, 0
-    ahead = (await session.execute(select(func.count()).where(totals.c.pts > mine))).scalar_one()
-    return int(ahead) + 1, int(mine)
+def _insert_for(session: AsyncSession) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT on both SQLite and PostgreSQL."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def total_ranges(day: date, week_start: str) -> dict[str, PeriodRange]:
+    """The running-total periods ``day`` counts towards, with their date ranges (for a recount)."""
+    all_time, month, week = board_periods(day, week_start)
+    start = week_start_date(day, week_start)
+    return {
+        all_time: (None, None),
+        month: (month_start_date(day), next_month_start(day)),
+        week: (start, start + timedelta(days=7)),
+    }
 
 
 class CheckinService:
-    """Records check-ins; the database's unique constraint makes a double press count once."""
+    """Records check-ins; the database's unique constraint makes a double press count once.
 
-    def __init__(self, sessions: SessionFactory, clock: Clock) -> None:
+    One short transaction per press: the check-in (``INSERT … ON CONFLICT DO NOTHING``), the
+    member's running totals, the week standing from those totals. Club and member rows come from
+    ``rows`` after the first press. On SQLite, where one writer runs at a time, presses queue on an
+    in-process lock instead of polling the database's busy timeout.
+    """
+
+    def __init__(self, sessions: SessionFactory, clock: Clock, rows: RowCache | None = None) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._rows = rows or RowCache()
+        self._write_lock: asyncio.Lock | None = None
+        self._dialect: str | None = None
+
+    def _writer(self, session: AsyncSession) -> asyncio.Lock | contextlib.nullcontext[None]:
+        if self._dialect is None:
+            self._dialect = session.get_bind().dialect.name
+            self._write_lock = asyncio.Lock() if self._dialect == "sqlite" else None
+        return self._write_lock or contextlib.nullcontext()
+
+    async def _resolve(self, session: AsyncSession, who: Who, now: datetime) -> tuple[ClubRow, int]:
+        """The club's calendar and the member's id, from memory when nothing about them changed."""
+        club = self._rows.club(who.guild_id)
+        cached = self._rows.member(who.guild_id, who.user_id)
+        roles = ",".join(str(r) for r in sorted(who.role_ids))
+        if (
+            club is not None
+            and cached is not None
+            and cached.display_name == clean_name(who.display_name)
+            and cached.role_ids == roles
+        ):
+            return club, cached.id
+        if club is None:
+            full_club = await ensure_club(session, who.guild_id, now)
+            assert full_club.id is not None
+            club = ClubRow(full_club.id, full_club.timezone, full_club.week_start)
+            self._rows.put_club(who.guild_id, club)
+        # One statement creates the member or refreshes their snapshot (a returning member is back on boards).
+        name = clean_name(who.display_name)
+        table = Member.__table__  # type: ignore[attr-defined]
+        stmt = _insert_for(session)(table).values(
+            club_id=club.id, user_id=who.user_id, display_name=name, hidden=False, role_ids=roles, created_at=now
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["club_id", "user_id"],
+            set_={"display_name": stmt.excluded.display_name, "role_ids": stmt.excluded.role_ids, "left_at": None},
+        ).returning(table.c.id)
+        member_id = int((await session.execute(stmt)).scalar_one())
+        self._rows.put_member(who.guild_id, who.user_id, MemberRow(member_id, name, roles))
+        return club, member_id
 
     async def record(self, who: Who, kind: Kind | str, *, when: str = "today") -> CheckinResult:
         kind = Kind(kind)
         if when not in ("today", "yesterday"):
             raise InvalidInput("You can log `today` or `yesterday`, nothing earlier and nothing in the future.")
         now = self._clock.now()
-        async with self._sessions() as session:
-            club, member = await seen(session, who, now)
-            assert member.id is not None
-            assert club.id is not None
+        for attempt in (1, 2):
+            try:
+                return await self._record(who, kind, when, now)
+            except IntegrityError:
+                # A cached member row that another path deleted (forgotten, purged): look it up again.
+                self._rows.drop_member(who.guild_id, who.user_id)
+                self._rows.drop_club(who.guild_id)
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _record(self, who: Who, kind: Kind, when: str, now: datetime) -> CheckinResult:
+        async with self._sessions() as session, self._writer(session):
+            club, member_id = await self._resolve(session, who, now)
             today = local_date(now, club.timezone)
             day = today - timedelta(days=1) if when == "yesterday" else today
-            counted, note = await self._insert(session, club, member, kind, day, now)
+            counted, note, totals = await self._insert(session, club, member_id, kind, day, now)
+            this_week = week_key(today, club.week_start)
+            week_points = totals.get(this_week)
+            if week_points is None:
+                week_points = (
+                    await session.execute(
+                        select(MemberPoints.points).where(
+                            MemberPoints.member_id == member_id, MemberPoints.period == this_week
+                        )
+                    )
+                ).scalar() or 0
+            place = None
+            if week_points:
+                ahead = (
+                    await session.execute(
+                        select(func.count()).where(
+                            MemberPoints.club_id == club.id,
+                            MemberPoints.period == this_week,
+                            MemberPoints.points > week_points,
+                        )
+                    )
+                ).scalar_one()
+                place = int(ahead) + 1
+            weeks = await routine_weeks(session, member_id)
             await session.commit()
-            streak = await member_streak(session, club, member.id, today)
-            place, week_points = await week_standing(session, club, member.id, today)
         return CheckinResult(
             counted=counted,
             kind=kind,
             points=POINTS[kind] if counted else 0,
             local_date=day,
             message=note,
-            streak=streak,
+            streak=weekly_streak(weeks, week_start_date(today, club.week_start)),
             place=place,
-            week_points=week_points,
+            week_points=int(week_points),
         )
 
     async def _insert(
-        self, session: AsyncSession, club: Club, member: Member, kind: Kind, day: date, now: datetime
-    ) -> tuple[bool, str]:
-        assert member.id is not None
-        assert club.id is not None
+        self, session: AsyncSession, club: ClubRow, member_id: int, kind: Kind, day: date, now: datetime
+    ) -> tuple[bool, str, dict[str, int]]:
         label = LABELS[kind]
-        slots = range(1, STANDUP_DAILY_CAP + 1) if kind is Kind.STANDUP else range(1, 2)
+        slots = range(1, 2)
         if kind is Kind.STANDUP:
             used = (
                 await session.execute(
                     select(func.count()).where(
-                        Checkin.member_id == member.id,
+                        Checkin.member_id == member_id,
                         Checkin.kind == kind.value,
                         Checkin.local_date == day,
                     )
                 )
             ).scalar_one()
             slots = range(int(used) + 1, STANDUP_DAILY_CAP + 1)
+        table = Checkin.__table__  # type: ignore[attr-defined]
+        insert = _insert_for(session)
         for slot in slots:
-            row = Checkin(
-                member_id=member.id,
-                club_id=club.id,
-                kind=kind.value,
-                local_date=day,
-                period_key=period_key(kind, day, club.week_start, slot),
-                points=POINTS[kind],
-                created_at=now,
+            stmt = (
+                insert(table)
+                .values(
+                    member_id=member_id,
+                    club_id=club.id,
+                    kind=kind.value,
+                    local_date=day,
+                    period_key=period_key(kind, day, club.week_start, slot),
+                    points=POINTS[kind],
+                    created_at=now,
+                )
+                .on_conflict_do_nothing()
+                .returning(table.c.id)
             )
-            try:
-                async with session.begin_nested():
-                    session.add(row)
-            except IntegrityError:
+            if (await session.execute(stmt)).scalar() is None:
                 continue
-            return True, f"Counted: {label} (+{POINTS[kind]})."
+            totals = await add_to_totals(
+                session, club_id=club.id, member_id=member_id, periods=board_periods(day, club.week_start),
+                points=POINTS[kind], routine=kind is Kind.ROUTINE, at=now,
+            )
+            return True, f"Counted: {label} (+{POINTS[kind]}).", totals
         if kind is Kind.STANDUP:
-            return False, f"Stand-ups count up to {STANDUP_DAILY_CAP} times a day; today's are all in. Keep moving!"
+            return (
+                False,
+                f"Stand-ups count up to {STANDUP_DAILY_CAP} times a day; today's are all in. Keep moving!",
+                {},
+            )
         scope = "this week" if kind is Kind.ROUTINE else "for that day"
-        return False, f"Already counted: your {label} {scope} is in. Nothing changed."
+        return False, f"Already counted: your {label} {scope} is in. Nothing changed.", {}
 
     async def undo_last(self, who: Who) -> str:
         """Remove the member's most recent check-in if it is under the undo window old."""
         now = self._clock.now()
         async with self._sessions() as session:
-            _club, member = await seen(session, who, now)
+            club, member = await seen(session, who, now)
             last = (
                 await session.execute(
                     select(Checkin)
@@ -192,5 +287,9 @@ class CheckinService:
                     f"Nothing to undo: only a check-in from the last {UNDO_WINDOW_MINUTES} minutes can be undone."
                 )
             await session.execute(delete(Checkin).where(Checkin.id == last.id))
+            await recount_totals(
+                session, club_id=last.club_id, member_id=last.member_id,
+                periods=total_ranges(last.local_date, club.week_start),
+            )
             await session.commit()
         return f"Undone: {LABELS[Kind(last.kind)]} on {last.local_date.isoformat()} (−{last.points})."

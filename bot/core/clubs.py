@@ -9,10 +9,12 @@ from sqlalchemy import select
 from bot.content.schema import Content
 from bot.core.clock import Clock
 from bot.core.errors import InvalidInput
-from bot.core.timeutil import format_hhmm, parse_day, parse_hhmm, parse_timezone
+from bot.core.timeutil import format_hhmm, parse_day, parse_hhmm, parse_timezone, week_key
 from bot.db.engine import SessionFactory
 from bot.db.models import Club
 from bot.db.repo import ensure_club, get_club
+from bot.db.rowcache import RowCache
+from bot.db.totals import rebuild as rebuild_totals
 
 
 @dataclass(frozen=True)
@@ -31,10 +33,11 @@ class ClubChanges:
 
 
 class ClubService:
-    def __init__(self, sessions: SessionFactory, content: Content, clock: Clock) -> None:
+    def __init__(self, sessions: SessionFactory, content: Content, clock: Clock, rows: RowCache | None = None) -> None:
         self._sessions = sessions
         self._content = content
         self._clock = clock
+        self._rows = rows or RowCache()
 
     def validate(self, changes: ClubChanges) -> dict[str, object]:
         """Every option checked before anything is stored: one bad value changes nothing."""
@@ -66,11 +69,20 @@ class ClubService:
         values = self.validate(changes)
         async with self._sessions() as session:
             club = await ensure_club(session, guild_id, self._clock.now())
+            week_changed = "week_start" in values and values["week_start"] != club.week_start
             for name, value in values.items():
                 setattr(club, name, value)
             session.add(club)
+            if week_changed:
+                assert club.id is not None
+                week_start = club.week_start
+                # The club-week totals are keyed by the week's first day: recount them in the new weeks.
+                await rebuild_totals(
+                    session, club_id=club.id, prefix="w", key_of=lambda day: week_key(day, week_start)
+                )
             await session.commit()
-            return club
+        self._rows.drop_club(guild_id)
+        return club
 
     async def set_paused(self, guild_id: int, paused: bool) -> Club:
         async with self._sessions() as session:
@@ -78,7 +90,8 @@ class ClubService:
             club.paused = paused
             session.add(club)
             await session.commit()
-            return club
+        self._rows.drop_club(guild_id)
+        return club
 
     async def set_excluded_roles(self, guild_id: int, role_ids: list[int]) -> Club:
         async with self._sessions() as session:
@@ -86,7 +99,8 @@ class ClubService:
             club.excluded_role_ids = ",".join(str(r) for r in sorted(set(role_ids)))
             session.add(club)
             await session.commit()
-            return club
+        self._rows.drop_club(guild_id)
+        return club
 
     async def get(self, guild_id: int) -> Club | None:
         async with self._sessions() as session:

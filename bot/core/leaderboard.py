@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, not_, or_, select
+from sqlalchemy import and_, func, literal, not_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +16,7 @@ from bot.core.points import Kind
 from bot.core.streaks import weekly_streak
 from bot.core.timeutil import local_date, month_start_date, next_month_start, week_key, week_start_date
 from bot.db.engine import SessionFactory
-from bot.db.models import BoardArchive, Checkin, Club, Member
+from bot.db.models import BoardArchive, Checkin, Club, Member, MemberPoints
 from bot.db.repo import ensure_club, get_club
 
 TOP = 10
@@ -95,19 +95,16 @@ async def compute_board(
     caller_user_id: int | None = None,
     top: int = TOP,
 ) -> Board:
-    start, end, key, label = period_range(period, today, club.week_start)
-    conditions = [Checkin.club_id == club.id]
-    if start is not None and end is not None:
-        conditions += [Checkin.local_date >= start, Checkin.local_date < end]
+    _start, _end, key, label = period_range(period, today, club.week_start)
+    # Running totals (bot/db/totals.py): one row per member who scored in the period.
     totals = (
         select(
-            Checkin.member_id.label("member_id"),
-            func.sum(Checkin.points).label("pts"),
-            func.sum(case((Checkin.kind == Kind.ROUTINE.value, 1), else_=0)).label("routines"),
-            func.max(Checkin.created_at).label("reached"),
+            MemberPoints.member_id.label("member_id"),
+            MemberPoints.points.label("pts"),
+            MemberPoints.routines.label("routines"),
+            MemberPoints.reached.label("reached"),
         )
-        .where(*conditions)
-        .group_by(Checkin.member_id)
+        .where(MemberPoints.club_id == club.id, MemberPoints.period == key, MemberPoints.points > 0)
         .subquery()
     )
     # Members who hid, left, or hold an excluded role stay out of the ranking altogether.

@@ -14,6 +14,7 @@ from bot.core.clock import Clock
 from bot.db.engine import SessionFactory
 from bot.db.models import BoardArchive, Checkin, Member, Standup, TestResult
 from bot.db.repo import get_club, get_member
+from bot.db.rowcache import RowCache
 
 
 @dataclass(frozen=True)
@@ -27,9 +28,10 @@ def _iso(value: datetime | None) -> str | None:
 
 
 class PrivacyService:
-    def __init__(self, sessions: SessionFactory, clock: Clock) -> None:
+    def __init__(self, sessions: SessionFactory, clock: Clock, rows: RowCache | None = None) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._rows = rows or RowCache()
 
     async def set_hidden(self, who: Who, hidden: bool) -> None:
         async with self._sessions() as session:
@@ -37,6 +39,7 @@ class PrivacyService:
             member.hidden = hidden
             session.add(member)
             await session.commit()
+        self._rows.drop_member(who.guild_id, who.user_id)
 
     async def export(self, who: Who) -> bytes:
         """Everything stored about the member in this club, as JSON."""
@@ -114,8 +117,10 @@ class PrivacyService:
                 if len(rows) != len(archive.board["rows"]):
                     archive.board = {**archive.board, "rows": rows}
                     session.add(archive)
+            # Their running totals go with the member row (ON DELETE CASCADE).
             await session.execute(delete(Member).where(Member.id == member.id))
             await session.commit()
+        self._rows.drop_member(who.guild_id, who.user_id)
         return Forgotten(checkins=int(checkins), test_results=int(tests))
 
     async def member_left(self, guild_id: int, user_id: int) -> None:
@@ -130,6 +135,7 @@ class PrivacyService:
                 .values(left_at=self._clock.now())
             )
             await session.commit()
+        self._rows.drop_member(guild_id, user_id)
 
     async def purge_left(self, guild_id: int) -> int:
         """Delete members who left the server, with all their rows. Returns how many."""
@@ -137,8 +143,10 @@ class PrivacyService:
             club = await get_club(session, guild_id)
             if club is None:
                 return 0
+            # Running totals go with the member rows (ON DELETE CASCADE).
             result = await session.execute(
                 delete(Member).where(Member.club_id == club.id, Member.left_at.is_not(None))
             )
             await session.commit()
+            self._rows.drop_guild_members(guild_id)
             return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -109,6 +109,16 @@ def week_key(day: date, week_start: str = "monday") -> str:
     return "w" + week_start_date(day, week_start).isoformat()
 
 
+def month_key(day: date) -> str:
+    """The key of the calendar month containing ``day``: ``m2026-11``."""
+    return f"m{day:%Y-%m}"
+
+
+def board_periods(day: date, week_start: str = "monday") -> tuple[str, str, str]:
+    """The running-total periods a check-in on ``day`` counts towards: all time, its month, its club-week."""
+    return "all", month_key(day), week_key(day, week_start)
+
+
 def month_start_date(day: date) -> date:
     return day.replace(day=1)
 

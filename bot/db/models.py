@@ -83,6 +83,31 @@ class Checkin(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_utc_column())
 
 
+class MemberPoints(SQLModel, table=True):
+    """A member's running totals for one period: ``all``, a month (``m2026-11``) or a club-week (``w2026-11-16``).
+
+    Kept up to date on every check-in and undo (bot/db/totals.py), so boards and the week standing
+    read one row per member instead of summing check-ins. Forgetting or purging a member deletes
+    their rows with the member (ON DELETE CASCADE); hidden and left members are filtered when read.
+    """
+
+    __tablename__ = "member_points"
+    __table_args__ = (
+        # Boards and a member's place: one club's rows for one period, by points.
+        Index("ix_member_points_club_period", "club_id", "period", "points"),
+    )
+
+    member_id: int = Field(
+        sa_column=Column(ForeignKey("member.id", ondelete="CASCADE"), primary_key=True, nullable=False)
+    )
+    period: str = Field(primary_key=True, max_length=16)
+    club_id: int = Field(sa_column=Column(ForeignKey("club.id", ondelete="CASCADE"), nullable=False))
+    points: int = Field(default=0)
+    routines: int = Field(default=0)
+    # When the member last added points in the period: ties on the board go to whoever got there first.
+    reached: datetime = Field(sa_column=_utc_column())
+
+
 class BoardArchive(SQLModel, table=True):
     """A frozen leaderboard for one finished period, so it can be shown again later."""
 

@@ -41,11 +41,16 @@ async def get_member(session: AsyncSession, club_id: int, user_id: int) -> Membe
     return result.scalar_one_or_none()
 
 
+def clean_name(display_name: str) -> str:
+    """The display-name snapshot as stored."""
+    return (display_name or "member").strip()[:DISPLAY_NAME_MAX] or "member"
+
+
 async def ensure_member(
     session: AsyncSession, club: Club, user_id: int, display_name: str, now: datetime
 ) -> Member:
     """The member row, its display-name snapshot refreshed; a returning member is back on boards."""
-    name = (display_name or "member").strip()[:DISPLAY_NAME_MAX] or "member"
+    name = clean_name(display_name)
     assert club.id is not None
     member = await get_member(session, club.id, user_id)
     if member is None:

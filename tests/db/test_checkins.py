@@ -10,15 +10,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from bot.content.loader import default_content_dir, load_content
 from bot.core.checkins import CheckinService, Who
 from bot.core.clock import ManualClock
+from bot.core.clubs import ClubChanges, ClubService
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.leaderboard import LeaderboardService, Period
 from bot.core.points import POINTS, STANDUP_DAILY_CAP, Kind
 from bot.db.engine import SessionFactory, make_engine, make_session_factory
-from bot.db.models import Checkin, Club, Member
+from bot.db.models import Checkin, Member
+from bot.db.rowcache import RowCache
 
 GUILD = 111 << 22
+CONTENT = load_content(default_content_dir())
 
 
 @dataclass
@@ -28,10 +32,11 @@ class Env:
     checkins: CheckinService
     boards: LeaderboardService
 
-    async def set_club(self, **values: object) -> None:
-        async with self.sessions() as session:
-            await session.execute(update(Club).where(Club.guild_id == GUILD).values(**values))
-            await session.commit()
+    clubs: ClubService
+
+    async def set_club(self, **values: str) -> None:
+        """Change club settings the way `/club setup` does (which also refreshes cached club rows)."""
+        await self.clubs.configure(GUILD, ClubChanges(**values))
 
     async def count(self, kind: str | None = None) -> int:
         async with self.sessions() as session:
@@ -46,7 +51,11 @@ async def env(db_url: str) -> AsyncIterator[Env]:
     engine = make_engine(db_url)
     sessions = make_session_factory(engine)
     clock = ManualClock(datetime(2026, 11, 18, 12, 0, tzinfo=UTC))  # a Wednesday
-    yield Env(sessions, clock, CheckinService(sessions, clock), LeaderboardService(sessions, clock))
+    rows = RowCache()
+    yield Env(
+        sessions, clock, CheckinService(sessions, clock, rows), LeaderboardService(sessions, clock),
+        ClubService(sessions, CONTENT, clock, rows),
+    )
     await engine.dispose()
 
 
@@ -159,7 +168,7 @@ async def test_hidden_left_and_excluded_members_drop_off_boards(env: Env) -> Non
         await session.execute(update(Member).where(Member.user_id == 1001).values(hidden=True))
         await session.execute(update(Member).where(Member.user_id == 1002).values(left_at=env.clock.now()))
         await session.commit()
-    await env.set_club(excluded_role_ids="77")
+    await env.clubs.set_excluded_roles(GUILD, [77])
     board = await env.boards.board(GUILD, Period.WEEK)
     assert [r.display_name for r in board.rows] == ["Cat"]
 

@@ -6,11 +6,10 @@ import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from bot.db.engine import make_engine, make_session_factory
 from bot.db.models import Checkin
-from bot.db.models import Club as ClubRow
 from tests.e2e.conftest import Club, custom_ids, embed_text
 
 
@@ -22,16 +21,6 @@ async def count_rows(club: Club, kind: str | None = None) -> int:
             if kind:
                 query = query.where(Checkin.kind == kind)
             return (await session.execute(query)).scalar_one()
-    finally:
-        await engine.dispose()
-
-
-async def set_club(club: Club, **values: object) -> None:
-    engine = make_engine(club.settings.db_url)
-    try:
-        async with make_session_factory(engine)() as session:
-            await session.execute(update(ClubRow).where(ClubRow.guild_id == club.guild.id).values(**values))
-            await session.commit()
     finally:
         await engine.dispose()
 
@@ -124,7 +113,9 @@ async def test_leaderboard_ties_and_hidden_members(club: Club) -> None:
 
 async def test_week_boundary_in_the_clubs_timezone(club: Club) -> None:
     await club.slash(club.runner, "checkin", kind="stretch")
-    await set_club(club, timezone="America/Los_Angeles")
+    saved = await club.slash(club.admin, "club setup", channel=club.guild.text_channel_id, day="monday",
+                             time="07:00", timezone="America/Los_Angeles")
+    assert "Saved" in saved["content"]
     # Sunday 23:30 in Los Angeles (Monday 07:30 UTC): counts for the week that is ending.
     club.clock.set(datetime(2026, 11, 23, 7, 30, tzinfo=UTC))
     assert "Counted" in (await club.slash(club.runner, "checkin", kind="routine"))["content"]
