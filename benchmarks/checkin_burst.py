@@ -62,10 +62,10 @@ async def count_rows(url: str, bot: str, user_ids: list[int]) -> tuple[int, int]
     """(rows for these users, distinct users with a row) in the bot's table."""
     ids = ",".join(str(u) for u in user_ids)
     if bot == "floor":
-        sql = f"SELECT count(*), count(DISTINCT user_id) FROM floor_checkin WHERE user_id IN ({ids})"  # noqa: S608
+        sql = f"SELECT count(*), count(DISTINCT user_id) FROM floor_checkin WHERE user_id IN ({ids})"
     else:
         sql = (
-            "SELECT count(*), count(DISTINCT m.user_id) FROM checkin c JOIN member m ON m.id = c.member_id "  # noqa: S608
+            "SELECT count(*), count(DISTINCT m.user_id) FROM checkin c JOIN member m ON m.id = c.member_id "
             f"WHERE m.user_id IN ({ids})"
         )
     if url.startswith("sqlite"):
@@ -146,7 +146,7 @@ async def one_round(bot: str, url: str, presses: int, seconds: float, via: str, 
     not_counted = sum(1 for ix in interactions if ix.final_at is not None and "Counted" not in _text(ix))
     deferred = sum(1 for ix in interactions if ix.response_type == 5)
     rows, distinct = await count_rows(url, bot, [m.id for m in members])
-    log_text = log_path.read_text()
+    log_text = await asyncio.to_thread(log_path.read_text)
     errors = sum(1 for line in log_text.splitlines() if "ERROR" in line or "Traceback" in line)
     return {"bot": bot, "presses": presses, "window_s": round(elapsed, 2), "first_ms": first, "done_ms": done,
             "cpu_ms_per_press": cpu * 1000 / presses, "lost": lost, "rows": rows, "distinct": distinct,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import re
@@ -130,10 +131,8 @@ def main() -> None:
     parser.add_argument("--db-url", required=True, help="sqlite:///file.db or postgresql://...")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(args.db_url))
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

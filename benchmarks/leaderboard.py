@@ -3,6 +3,7 @@
     python benchmarks/leaderboard.py --db sqlite
     python benchmarks/leaderboard.py --db postgres
 
+Check-ins and the running totals the bot keeps on insert (member_points) are loaded directly.
 Prints the median time of the board query per period; target ≤ 10 ms (median). Writes
 benchmarks/results/leaderboard-<db>.json.
 """
@@ -21,6 +22,7 @@ from _common import Database, summary, write_result
 
 from bot.core.clock import ManualClock
 from bot.core.leaderboard import LeaderboardService, Period
+from bot.core.timeutil import board_periods
 from bot.db.engine import make_engine, make_session_factory
 
 NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
@@ -48,6 +50,18 @@ def rows(clubs: int, members: int, checkins: int, seed: int = 7):
     return club_rows, member_rows, checkin_rows
 
 
+def totals(checkin_rows):
+    """The running totals the bot keeps on insert (member_points), for the same check-ins."""
+    acc: dict[tuple[int, str], list] = {}
+    for _i, member_id, club_id, kind, day, _p, points, created in checkin_rows:
+        for period in board_periods(day, "monday"):
+            entry = acc.setdefault((member_id, period), [club_id, 0, 0, created])
+            entry[1] += points
+            entry[2] += kind == "routine"
+            entry[3] = max(entry[3], created)
+    return [(m, p, c, pts, r, t) for (m, p), (c, pts, r, t) in acc.items()]
+
+
 def load_sqlite(path, club_rows, member_rows, checkin_rows) -> None:
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -68,6 +82,11 @@ def load_sqlite(path, club_rows, member_rows, checkin_rows) -> None:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [(i, m, c, k, d.isoformat(), p, pts, t.replace(tzinfo=None).isoformat(" "))
              for i, m, c, k, d, p, pts, t in checkin_rows],
+        )
+        conn.executemany(
+            "INSERT INTO member_points (member_id, period, club_id, points, routines, reached) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(m, p, c, pts, r, t.replace(tzinfo=None).isoformat(" ")) for m, p, c, pts, r, t in totals(checkin_rows)],
         )
     conn.execute("ANALYZE")
     conn.close()
@@ -90,6 +109,10 @@ async def load_postgres(dsn, club_rows, member_rows, checkin_rows) -> None:
         await conn.copy_records_to_table(
             "checkin", records=checkin_rows,
             columns=["id", "member_id", "club_id", "kind", "local_date", "period_key", "points", "created_at"],
+        )
+        await conn.copy_records_to_table(
+            "member_points", records=totals(checkin_rows),
+            columns=["member_id", "period", "club_id", "points", "routines", "reached"],
         )
         for table in ("club", "member", "checkin"):
             await conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")

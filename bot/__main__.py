@@ -18,7 +18,6 @@ from sqlalchemy.engine import make_url
 from bot.app import GluteBot, ShardedGluteBot, create_bot, point_discord_at
 from bot.content.loader import ContentError, check_content, load_content
 from bot.core.clock import Clock, SystemClock
-from bot.db import migrate
 from bot.db.engine import make_session_factory, open_engine
 from bot.services import Services
 from bot.settings import TOKEN_HELP, Settings
@@ -84,7 +83,9 @@ def cmd_run(settings: Settings) -> int:
             print(f"content error: {problem}", file=sys.stderr)
         return 1
     log.info("applying migrations to %s", _safe_url(settings.db_url))
-    migrate.upgrade(settings.db_url)
+    if not migrate_in_child(settings.db_url):
+        print("error: the database migration failed (see the log above).", file=sys.stderr)
+        return 1
     try:
         asyncio.run(serve(settings, token))
     except discord.LoginFailure:
@@ -95,8 +96,24 @@ def cmd_run(settings: Settings) -> int:
     return 0
 
 
+def _upgrade(url: str) -> None:
+    from bot.db import migrate  # Alembic is imported only where migrations run
+
+    migrate.upgrade(url)
+
+
+def migrate_in_child(url: str) -> bool:
+    """Apply migrations in a short-lived child process, so Alembic never stays in the serving process's memory."""
+    import multiprocessing
+
+    child = multiprocessing.get_context("spawn").Process(target=_upgrade, args=(url,), name="gluteclub-migrate")
+    child.start()
+    child.join()
+    return child.exitcode == 0
+
+
 def cmd_migrate(settings: Settings) -> int:
-    migrate.upgrade(settings.db_url)
+    _upgrade(settings.db_url)
     print(f"Database is up to date: {_safe_url(settings.db_url)}")
     return 0
 
@@ -121,7 +138,7 @@ def cmd_sync_commands(settings: Settings) -> int:
     if token is None:
         return 2
     _configure_logging(settings.log_level)
-    migrate.upgrade(settings.db_url)  # the pushed tree's hash is stored in the database
+    _upgrade(settings.db_url)  # the pushed tree's hash is stored in the database
     return asyncio.run(push_commands(settings, token))
 
 

@@ -19,6 +19,7 @@ from bot.cogs.glutes import GlutesCog, make_list_pager
 from bot.cogs.privacy import PrivacyCog
 from bot.cogs.selftests import SelfTestCog, make_answer_button
 from bot.cogs.standups import StandupCog, make_standup_buttons
+from bot.pacing import bulk_pacer
 from bot.scheduling.club_jobs import ClubJobs
 from bot.services import Services
 from bot.settings import Settings
@@ -86,13 +87,15 @@ class _ClubBotMixin(commands.bot.BotBase):
         await self.add_cog(CheckinCog(services.checkins, services.boards, services.stats, services.content))
         await self.add_cog(PrivacyCog(services.privacy))
         await self.add_cog(SelfTestCog(services.content, services.selftests, answer_button))
-        sender = DiscordPostSender(self, self.done_button)
+        # Posts and stand-up DMs share this process's part of the token's global request budget.
+        self.pacer = bulk_pacer(self.settings.shard_count, self.settings.shard_ids)
+        sender = DiscordPostSender(self, self.done_button, self.pacer)
         self.club_jobs = ClubJobs(self.scheduler, services.clubs, services.posts, sender, owns=self.owns_guild)
         routine_names = {slug: r.name for slug, r in services.content.routines.items()}
         await self.add_cog(
             ClubCog(services.clubs, services.posts, self.club_jobs, sender, services.privacy, routine_names)
         )
-        self.standup_cog = StandupCog(self, services.standups, standup_buttons)
+        self.standup_cog = StandupCog(self, services.standups, standup_buttons, pacer=self.pacer)
         await self.add_cog(self.standup_cog)
         if self.start_jobs and self.settings.sync_commands_on_start:
             await self.sync_if_changed()

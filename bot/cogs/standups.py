@@ -17,6 +17,7 @@ from bot.core.checkins import Who
 from bot.core.errors import NotAllowed
 from bot.core.standups import CLAIM_BATCH, DueReminder, StandupService
 from bot.core.timeutil import suggest_timezones
+from bot.pacing import Pacer, bulk_pacer
 from bot.render.boards import checkin_text
 from bot.render.limits import AUTOCOMPLETE_MAX
 from bot.render.standups import (
@@ -115,11 +116,14 @@ class StandupCog(commands.Cog):
         buttons: Sequence[StandupButton],
         *,
         batch_size: int = CLAIM_BATCH,
+        pacer: Pacer | None = None,
     ) -> None:
         self.bot = bot
         self.standups = standups
         self.buttons = list(buttons)
         self.batch_size = batch_size
+        # A DM is two requests (open the DM channel, send): both wait for the process's share of the budget.
+        self.pacer = pacer or bulk_pacer()
         self._ticking = asyncio.Lock()
 
     # -- commands ----------------------------------------------------------------------------
@@ -190,7 +194,7 @@ class StandupCog(commands.Cog):
             for _ in range(MAX_BATCHES_PER_TICK):
                 batch = await self.standups.claim_due(limit=self.batch_size)
                 if batch:
-                    # Concurrent sends; discord.py's rate limiter does the pacing.
+                    # Concurrent sends, paced under the token's global limit (self.pacer).
                     results = await asyncio.gather(*(self._deliver(d) for d in batch), return_exceptions=True)
                     for due, result in zip(batch, results, strict=True):
                         if isinstance(result, BaseException):
@@ -207,6 +211,7 @@ class StandupCog(commands.Cog):
     async def _deliver(self, due: DueReminder) -> bool:
         try:
             channel = await self._dm_channel(due.user_id)
+            await self.pacer.wait()
             await channel.send(reminder_text(due), view=reminder_view(self.buttons, due.guild_id, due.user_id))
         except discord.Forbidden as error:
             if error.code == DMS_CLOSED:
@@ -223,8 +228,11 @@ class StandupCog(commands.Cog):
 
     async def _dm_channel(self, user_id: int) -> discord.abc.Messageable:
         user = self.bot.get_user(user_id)
+        if user is not None and user.dm_channel is not None:
+            return user.dm_channel
+        await self.pacer.wait()
         if user is not None:
-            return user.dm_channel or await user.create_dm()
+            return await user.create_dm()
         # Users are rarely cached here (no member cache): open the DM directly rather than
         # fetching the user first, one request per reminder instead of two.
         return await self.bot.create_dm(discord.Object(id=user_id))
