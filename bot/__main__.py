@@ -104,12 +104,11 @@ def _upgrade(url: str) -> None:
 
 def migrate_in_child(url: str) -> bool:
     """Apply migrations in a short-lived child process, so Alembic never stays in the serving process's memory."""
-    import multiprocessing
+    import os
+    import subprocess
 
-    child = multiprocessing.get_context("spawn").Process(target=_upgrade, args=(url,), name="gluteclub-migrate")
-    child.start()
-    child.join()
-    return child.exitcode == 0
+    env = {**os.environ, "DATABASE_URL": url}
+    return subprocess.run([sys.executable, "-m", "bot", "migrate"], env=env, check=False).returncode == 0
 
 
 def cmd_migrate(settings: Settings) -> int:
