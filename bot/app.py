@@ -133,6 +133,7 @@ class _ClubBotMixin(commands.bot.BotBase):
         for task in self._background:
             task.cancel()
         await super().close()
+        await self.services.checkins.close()
 
     def owns_guild(self, guild_id: int) -> bool:
         """Whether this process runs the shard that Discord routes ``guild_id`` to."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -19,6 +17,7 @@ from bot.core.errors import InvalidInput, NotFound
 from bot.core.points import LABELS, POINTS, STANDUP_DAILY_CAP, UNDO_WINDOW_MINUTES, Kind
 from bot.core.streaks import Streak, weekly_streak
 from bot.core.timeutil import board_periods, local_date, month_start_date, next_month_start, week_key, week_start_date
+from bot.db.checkin_writer import Press, SqliteCheckinWriter
 from bot.db.engine import SessionFactory
 from bot.db.models import Checkin, Club, Member, MemberPoints
 from bot.db.repo import clean_name, ensure_club, ensure_member
@@ -98,6 +97,16 @@ def _insert_for(session: AsyncSession) -> Any:
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
+def _note(kind: Kind, counted: bool) -> str:
+    label = LABELS[kind]
+    if counted:
+        return f"Counted: {label} (+{POINTS[kind]})."
+    if kind is Kind.STANDUP:
+        return f"Stand-ups count up to {STANDUP_DAILY_CAP} times a day; today's are all in. Keep moving!"
+    scope = "this week" if kind is Kind.ROUTINE else "for that day"
+    return f"Already counted: your {label} {scope} is in. Nothing changed."
+
+
 def total_ranges(day: date, week_start: str) -> dict[str, PeriodRange]:
     """The running-total periods ``day`` counts towards, with their date ranges (for a recount)."""
     all_time, month, week = board_periods(day, week_start)
@@ -114,22 +123,26 @@ class CheckinService:
 
     One short transaction per press: the check-in (``INSERT … ON CONFLICT DO NOTHING``), the
     member's running totals, the week standing from those totals. Club and member rows come from
-    ``rows`` after the first press. On SQLite, where one writer runs at a time, presses queue on an
-    in-process lock instead of polling the database's busy timeout.
+    ``rows`` after the first press. On a SQLite file, where one writer runs at a time, presses go
+    through a write queue that commits the presses waiting together in one transaction
+    (bot/db/checkin_writer.py) instead of polling the database's busy timeout.
     """
 
     def __init__(self, sessions: SessionFactory, clock: Clock, rows: RowCache | None = None) -> None:
         self._sessions = sessions
         self._clock = clock
         self._rows = rows or RowCache()
-        self._write_lock: asyncio.Lock | None = None
-        self._dialect: str | None = None
+        engine = sessions.kw.get("bind")
+        self._queue: SqliteCheckinWriter | None = None
+        if engine is not None and engine.url.get_backend_name() == "sqlite" and engine.url.database not in (
+            None, "", ":memory:"
+        ):
+            self._queue = SqliteCheckinWriter(engine.url.database)
 
-    def _writer(self, session: AsyncSession) -> asyncio.Lock | contextlib.nullcontext[None]:
-        if self._dialect is None:
-            self._dialect = session.get_bind().dialect.name
-            self._write_lock = asyncio.Lock() if self._dialect == "sqlite" else None
-        return self._write_lock or contextlib.nullcontext()
+    async def close(self) -> None:
+        """Stop the write queue's thread (if there is one)."""
+        if self._queue is not None:
+            await self._queue.close()
 
     async def _resolve(self, session: AsyncSession, who: Who, now: datetime) -> tuple[ClubRow, int]:
         """The club's calendar and the member's id, from memory when nothing about them changed."""
@@ -178,12 +191,56 @@ class CheckinService:
                     raise
         raise AssertionError("unreachable")
 
+    async def _queued(
+        self, queue: SqliteCheckinWriter, who: Who, kind: Kind, when: str, now: datetime
+    ) -> CheckinResult:
+        club = self._rows.club(who.guild_id)
+        if club is None:
+            async with self._sessions() as session:
+                full = await ensure_club(session, who.guild_id, now)
+                await session.commit()
+            assert full.id is not None
+            club = ClubRow(full.id, full.timezone, full.week_start)
+            self._rows.put_club(who.guild_id, club)
+        name = clean_name(who.display_name)
+        roles = ",".join(str(r) for r in sorted(who.role_ids))
+        cached = self._rows.member(who.guild_id, who.user_id)
+        known = cached.id if cached is not None and (cached.display_name, cached.role_ids) == (name, roles) else None
+        today = local_date(now, club.timezone)
+        day = today - timedelta(days=1) if when == "yesterday" else today
+        slots = range(1, STANDUP_DAILY_CAP + 1) if kind is Kind.STANDUP else range(1, 2)
+        out = await queue.write(
+            Press(
+                club_id=club.id, user_id=who.user_id, member_id=known, display_name=name, role_ids=roles,
+                kind=kind.value, local_date=day,
+                slot_keys=tuple(period_key(kind, day, club.week_start, slot) for slot in slots),
+                points=POINTS[kind], routine=kind is Kind.ROUTINE, total_periods=board_periods(day, club.week_start),
+                this_week=week_key(today, club.week_start), at=now,
+            )
+        )
+        if known is None:
+            self._rows.put_member(who.guild_id, who.user_id, MemberRow(out.member_id, name, roles))
+        return CheckinResult(
+            counted=out.counted,
+            kind=kind,
+            points=POINTS[kind] if out.counted else 0,
+            local_date=day,
+            message=_note(kind, out.counted),
+            streak=weekly_streak(
+                [date.fromisoformat(key[1:]) for key in out.routine_weeks], week_start_date(today, club.week_start)
+            ),
+            place=out.place,
+            week_points=out.week_points,
+        )
+
     async def _record(self, who: Who, kind: Kind, when: str, now: datetime) -> CheckinResult:
-        async with self._sessions() as session, self._writer(session):
+        if self._queue is not None:
+            return await self._queued(self._queue, who, kind, when, now)
+        async with self._sessions() as session:
             club, member_id = await self._resolve(session, who, now)
             today = local_date(now, club.timezone)
             day = today - timedelta(days=1) if when == "yesterday" else today
-            counted, note, totals = await self._insert(session, club, member_id, kind, day, now)
+            counted, totals = await self._insert(session, club, member_id, kind, day, now)
             this_week = week_key(today, club.week_start)
             week_points = totals.get(this_week)
             if week_points is None:
@@ -213,7 +270,7 @@ class CheckinService:
             kind=kind,
             points=POINTS[kind] if counted else 0,
             local_date=day,
-            message=note,
+            message=_note(kind, counted),
             streak=weekly_streak(weeks, week_start_date(today, club.week_start)),
             place=place,
             week_points=int(week_points),
@@ -221,8 +278,7 @@ class CheckinService:
 
     async def _insert(
         self, session: AsyncSession, club: ClubRow, member_id: int, kind: Kind, day: date, now: datetime
-    ) -> tuple[bool, str, dict[str, int]]:
-        label = LABELS[kind]
+    ) -> tuple[bool, dict[str, int]]:
         slots = range(1, 2)
         if kind is Kind.STANDUP:
             used = (
@@ -258,15 +314,8 @@ class CheckinService:
                 session, club_id=club.id, member_id=member_id, periods=board_periods(day, club.week_start),
                 points=POINTS[kind], routine=kind is Kind.ROUTINE, at=now,
             )
-            return True, f"Counted: {label} (+{POINTS[kind]}).", totals
-        if kind is Kind.STANDUP:
-            return (
-                False,
-                f"Stand-ups count up to {STANDUP_DAILY_CAP} times a day; today's are all in. Keep moving!",
-                {},
-            )
-        scope = "this week" if kind is Kind.ROUTINE else "for that day"
-        return False, f"Already counted: your {label} {scope} is in. Nothing changed.", {}
+            return True, totals
+        return False, {}
 
     async def undo_last(self, who: Who) -> str:
         """Remove the member's most recent check-in if it is under the undo window old."""
