@@ -17,9 +17,18 @@ from bot.core.errors import InvalidInput, NotFound
 from bot.core.points import LABELS, POINTS, STANDUP_DAILY_CAP, UNDO_WINDOW_MINUTES, Kind
 from bot.core.streaks import Streak, weekly_streak
 from bot.core.timeutil import board_periods, local_date, month_start_date, next_month_start, week_key, week_start_date
-from bot.db.checkin_writer import Press, SqliteCheckinWriter
+from bot.db.checkin_writer import (
+    AHEAD,
+    CHECKIN_INSERT,
+    MEMBER_UPSERT,
+    ROUTINE_WEEKS,
+    WEEK_POINTS,
+    Press,
+    SqliteCheckinWriter,
+    statement,
+)
 from bot.db.engine import SessionFactory
-from bot.db.models import Checkin, Club, Member, MemberPoints
+from bot.db.models import Checkin, Club, Member
 from bot.db.repo import clean_name, ensure_club, ensure_member
 from bot.db.rowcache import ClubRow, MemberRow, RowCache
 from bot.db.totals import PeriodRange
@@ -163,15 +172,8 @@ class CheckinService:
             self._rows.put_club(who.guild_id, club)
         # One statement creates the member or refreshes their snapshot (a returning member is back on boards).
         name = clean_name(who.display_name)
-        table = Member.__table__  # type: ignore[attr-defined]
-        stmt = _insert_for(session)(table).values(
-            club_id=club.id, user_id=who.user_id, display_name=name, hidden=False, role_ids=roles, created_at=now
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["club_id", "user_id"],
-            set_={"display_name": stmt.excluded.display_name, "role_ids": stmt.excluded.role_ids, "left_at": None},
-        ).returning(table.c.id)
-        member_id = int((await session.execute(stmt)).scalar_one())
+        member = {"club_id": club.id, "user_id": who.user_id, "display_name": name, "role_ids": roles, "at": now}
+        member_id = int((await session.execute(statement(MEMBER_UPSERT), member)).scalar_one())
         self._rows.put_member(who.guild_id, who.user_id, MemberRow(member_id, name, roles))
         return club, member_id
 
@@ -244,26 +246,14 @@ class CheckinService:
             this_week = week_key(today, club.week_start)
             week_points = totals.get(this_week)
             if week_points is None:
-                week_points = (
-                    await session.execute(
-                        select(MemberPoints.points).where(
-                            MemberPoints.member_id == member_id, MemberPoints.period == this_week
-                        )
-                    )
-                ).scalar() or 0
+                mine = {"member_id": member_id, "period": this_week}
+                week_points = (await session.execute(statement(WEEK_POINTS), mine)).scalar() or 0
             place = None
             if week_points:
-                ahead = (
-                    await session.execute(
-                        select(func.count()).where(
-                            MemberPoints.club_id == club.id,
-                            MemberPoints.period == this_week,
-                            MemberPoints.points > week_points,
-                        )
-                    )
-                ).scalar_one()
-                place = int(ahead) + 1
-            weeks = await routine_weeks(session, member_id)
+                standing = {"club_id": club.id, "period": this_week, "points": week_points}
+                place = int((await session.execute(statement(AHEAD), standing)).scalar_one()) + 1
+            keys = await session.execute(statement(ROUTINE_WEEKS), {"member_id": member_id})
+            weeks = [date.fromisoformat(key[1:]) for (key,) in keys]
             await session.commit()
         return CheckinResult(
             counted=counted,
@@ -291,24 +281,11 @@ class CheckinService:
                 )
             ).scalar_one()
             slots = range(int(used) + 1, STANDUP_DAILY_CAP + 1)
-        table = Checkin.__table__  # type: ignore[attr-defined]
-        insert = _insert_for(session)
+        row = {"member_id": member_id, "club_id": club.id, "kind": kind.value, "local_date": day,
+               "points": POINTS[kind], "at": now}
         for slot in slots:
-            stmt = (
-                insert(table)
-                .values(
-                    member_id=member_id,
-                    club_id=club.id,
-                    kind=kind.value,
-                    local_date=day,
-                    period_key=period_key(kind, day, club.week_start, slot),
-                    points=POINTS[kind],
-                    created_at=now,
-                )
-                .on_conflict_do_nothing()
-                .returning(table.c.id)
-            )
-            if (await session.execute(stmt)).scalar() is None:
+            key = period_key(kind, day, club.week_start, slot)
+            if (await session.execute(statement(CHECKIN_INSERT), {**row, "period_key": key})).scalar() is None:
                 continue
             totals = await add_to_totals(
                 session, club_id=club.id, member_id=member_id, periods=board_periods(day, club.week_start),

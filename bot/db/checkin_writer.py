@@ -11,31 +11,54 @@ check-in, running totals (member_points) added in the same transaction.
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from sqlalchemy import Date, TextClause, bindparam, text
 from sqlalchemy.exc import IntegrityError
 
-_MEMBER_UPSERT = (
-    "INSERT INTO member (club_id, user_id, display_name, hidden, role_ids, created_at) VALUES (?, ?, ?, 0, ?, ?) "
+from bot.db.types import UTCDateTime
+
+# The statements of one press, with named parameters: sqlite3 runs them as they are here; the general
+# path (PostgreSQL) runs the same text through SQLAlchemy with typed parameters (``statement``).
+MEMBER_UPSERT = (
+    "INSERT INTO member (club_id, user_id, display_name, hidden, role_ids, created_at) "
+    "VALUES (:club_id, :user_id, :display_name, FALSE, :role_ids, :at) "
     "ON CONFLICT (club_id, user_id) DO UPDATE SET display_name = excluded.display_name, "
     "role_ids = excluded.role_ids, left_at = NULL RETURNING id"
 )
-_CHECKIN_INSERT = (
+CHECKIN_INSERT = (
     "INSERT INTO checkin (member_id, club_id, kind, local_date, period_key, points, created_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id"
+    "VALUES (:member_id, :club_id, :kind, :local_date, :period_key, :points, :at) "
+    "ON CONFLICT DO NOTHING RETURNING id"
 )
-_TOTALS_ADD = (
-    "INSERT INTO member_points (member_id, period, club_id, points, routines, reached) VALUES {values} "
-    "ON CONFLICT (member_id, period) DO UPDATE SET points = member_points.points + excluded.points, "
-    "routines = member_points.routines + excluded.routines, "
-    "reached = max(member_points.reached, excluded.reached) RETURNING period, points"
-)
-_WEEK_POINTS = "SELECT points FROM member_points WHERE member_id = ? AND period = ?"
-_AHEAD = "SELECT count(*) FROM member_points WHERE club_id = ? AND period = ? AND points > ?"
-_ROUTINE_WEEKS = "SELECT period_key FROM checkin WHERE member_id = ? AND kind = 'routine'"
+WEEK_POINTS = "SELECT points FROM member_points WHERE member_id = :member_id AND period = :period"
+AHEAD = "SELECT count(*) FROM member_points WHERE club_id = :club_id AND period = :period AND points > :points"
+ROUTINE_WEEKS = "SELECT period_key FROM checkin WHERE member_id = :member_id AND kind = 'routine'"
+
+
+def totals_add(periods: int, dialect: str) -> str:
+    """Add one check-in to ``periods`` running-total rows (parameters :p0, :p1, …)."""
+    later = "greatest" if dialect == "postgresql" else "max"
+    values = ", ".join(f"(:member_id, :p{n}, :club_id, :points, :routines, :at)" for n in range(periods))
+    return (
+        f"INSERT INTO member_points (member_id, period, club_id, points, routines, reached) VALUES {values} "
+        "ON CONFLICT (member_id, period) DO UPDATE SET points = member_points.points + excluded.points, "
+        "routines = member_points.routines + excluded.routines, "
+        f"reached = {later}(member_points.reached, excluded.reached) RETURNING period, points"
+    )
+
+
+@functools.cache
+def statement(sql: str) -> TextClause:
+    """``sql`` for SQLAlchemy, with the instant and the day typed as the models store them."""
+    clause = text(sql)
+    typed = [bindparam("at", type_=UTCDateTime()), bindparam("local_date", type_=Date())]
+    present = [b for b in typed if f":{b.key}" in sql]
+    return clause.bindparams(*present) if present else clause
 
 
 @dataclass(frozen=True)
@@ -153,28 +176,29 @@ class SqliteCheckinWriter:
         at = _stamp(p.at)
         member_id = p.member_id
         if member_id is None:
-            member = (p.club_id, p.user_id, p.display_name, p.role_ids, at)
-            member_id = conn.execute(_MEMBER_UPSERT, member).fetchone()[0]
+            member = {"club_id": p.club_id, "user_id": p.user_id, "display_name": p.display_name,
+                      "role_ids": p.role_ids, "at": at}
+            member_id = conn.execute(MEMBER_UPSERT, member).fetchone()[0]
         totals: dict[str, int] = {}
         counted = False
-        day = p.local_date.isoformat()
+        row = {"member_id": member_id, "club_id": p.club_id, "kind": p.kind, "local_date": p.local_date.isoformat(),
+               "points": p.points, "at": at}
         for key in p.slot_keys:
-            row = conn.execute(_CHECKIN_INSERT, (member_id, p.club_id, p.kind, day, key, p.points, at)).fetchone()
-            if row is None:
+            if conn.execute(CHECKIN_INSERT, {**row, "period_key": key}).fetchone() is None:
                 continue
             counted = True
-            values = ", ".join("(?, ?, ?, ?, ?, ?)" for _ in p.total_periods)
-            params: list[object] = []
-            for period in p.total_periods:
-                params += [member_id, period, p.club_id, p.points, 1 if p.routine else 0, at]
-            totals = dict(conn.execute(_TOTALS_ADD.format(values=values), params).fetchall())
+            params = {"member_id": member_id, "club_id": p.club_id, "points": p.points,
+                      "routines": 1 if p.routine else 0, "at": at}
+            params.update({f"p{n}": period for n, period in enumerate(p.total_periods)})
+            totals = dict(conn.execute(totals_add(len(p.total_periods), "sqlite"), params).fetchall())
             break
         week_points = totals.get(p.this_week)
         if week_points is None:
-            found = conn.execute(_WEEK_POINTS, (member_id, p.this_week)).fetchone()
+            found = conn.execute(WEEK_POINTS, {"member_id": member_id, "period": p.this_week}).fetchone()
             week_points = found[0] if found else 0
         place = None
         if week_points:
-            place = conn.execute(_AHEAD, (p.club_id, p.this_week, week_points)).fetchone()[0] + 1
-        weeks = tuple(key for (key,) in conn.execute(_ROUTINE_WEEKS, (member_id,)))
+            ahead = conn.execute(AHEAD, {"club_id": p.club_id, "period": p.this_week, "points": week_points})
+            place = ahead.fetchone()[0] + 1
+        weeks = tuple(key for (key,) in conn.execute(ROUTINE_WEEKS, {"member_id": member_id}))
         return Outcome(member_id, counted, int(week_points), place, weeks)

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.checkin_writer import statement, totals_add
 from bot.db.models import Checkin, MemberPoints
 
 ROUTINE = "routine"
@@ -33,23 +34,12 @@ async def add(
     at: datetime,
 ) -> dict[str, int]:
     """Add one check-in to the member's rows for ``periods``; returns each period's new points."""
-    stmt = _insert(session).values(
-        [
-            {"member_id": member_id, "club_id": club_id, "period": p, "points": points,
-             "routines": 1 if routine else 0, "reached": at}
-            for p in periods
-        ]
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["member_id", "period"],
-        set_={
-            "points": _table.c.points + stmt.excluded.points,
-            "routines": _table.c.routines + stmt.excluded.routines,
-            "reached": case((stmt.excluded.reached > _table.c.reached, stmt.excluded.reached),
-                            else_=_table.c.reached),
-        },
-    ).returning(_table.c.period, _table.c.points)
-    return {period: int(pts) for period, pts in (await session.execute(stmt)).all()}
+    keys = list(periods)
+    sql = totals_add(len(keys), session.get_bind().dialect.name)
+    params: dict[str, object] = {"member_id": member_id, "club_id": club_id, "points": points,
+                                 "routines": 1 if routine else 0, "at": at}
+    params.update({f"p{n}": period for n, period in enumerate(keys)})
+    return {period: int(pts) for period, pts in (await session.execute(statement(sql), params)).all()}
 
 
 async def recount(session: AsyncSession, *, club_id: int, member_id: int, periods: Mapping[str, PeriodRange]) -> None:
