@@ -21,6 +21,7 @@ from bot.db.checkin_writer import (
     AHEAD,
     CHECKIN_INSERT,
     MEMBER_UPSERT,
+    PG_PRESS,
     ROUTINE_WEEKS,
     WEEK_POINTS,
     Press,
@@ -147,6 +148,7 @@ class CheckinService:
             None, "", ":memory:"
         ):
             self._queue = SqliteCheckinWriter(engine.url.database)
+        self._postgres = engine is not None and engine.url.get_backend_name() == "postgresql"
 
     async def close(self) -> None:
         """Stop the write queue's thread (if there is one)."""
@@ -193,6 +195,41 @@ class CheckinService:
                     raise
         raise AssertionError("unreachable")
 
+    async def _one_statement(self, who: Who, kind: Kind, when: str, now: datetime) -> CheckinResult:
+        """PostgreSQL: the whole press in one statement (``PG_PRESS``), one round trip inside the transaction."""
+        async with self._sessions() as session:
+            club = self._rows.club(who.guild_id)
+            if club is None:
+                full = await ensure_club(session, who.guild_id, now)
+                assert full.id is not None
+                club = ClubRow(full.id, full.timezone, full.week_start)
+                self._rows.put_club(who.guild_id, club)
+            today = local_date(now, club.timezone)
+            day = today - timedelta(days=1) if when == "yesterday" else today
+            p0, p1, p2 = board_periods(day, club.week_start)
+            params = {
+                "club_id": club.id, "user_id": who.user_id, "display_name": clean_name(who.display_name),
+                "role_ids": ",".join(str(r) for r in sorted(who.role_ids)), "at": now, "kind": kind.value,
+                "local_date": day, "period_key": period_key(kind, day, club.week_start), "points": POINTS[kind],
+                "routines": 1 if kind is Kind.ROUTINE else 0, "week": week_key(today, club.week_start),
+                "p0": p0, "p1": p1, "p2": p2,
+            }
+            row = (await session.execute(statement(PG_PRESS), params)).one()
+            await session.commit()
+        counted = bool(row.counted)
+        return CheckinResult(
+            counted=counted,
+            kind=kind,
+            points=POINTS[kind] if counted else 0,
+            local_date=day,
+            message=_note(kind, counted),
+            streak=weekly_streak(
+                [date.fromisoformat(key[1:]) for key in row.weeks], week_start_date(today, club.week_start)
+            ),
+            place=int(row.ahead) + 1 if row.week_points else None,
+            week_points=int(row.week_points),
+        )
+
     async def _queued(
         self, queue: SqliteCheckinWriter, who: Who, kind: Kind, when: str, now: datetime
     ) -> CheckinResult:
@@ -238,6 +275,8 @@ class CheckinService:
     async def _record(self, who: Who, kind: Kind, when: str, now: datetime) -> CheckinResult:
         if self._queue is not None:
             return await self._queued(self._queue, who, kind, when, now)
+        if self._postgres and kind is not Kind.STANDUP:
+            return await self._one_statement(who, kind, when, now)
         async with self._sessions() as session:
             club, member_id = await self._resolve(session, who, now)
             today = local_date(now, club.timezone)

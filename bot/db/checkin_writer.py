@@ -40,6 +40,47 @@ AHEAD = "SELECT count(*) FROM member_points WHERE club_id = :club_id AND period 
 ROUTINE_WEEKS = "SELECT period_key FROM checkin WHERE member_id = :member_id AND kind = 'routine'"
 
 
+# PostgreSQL: one press in one statement (one round trip): member, check-in, running totals, then the
+# week standing and the routine weeks. Parameters: club_id, user_id, display_name, role_ids, at, kind,
+# local_date, period_key, points, routines, week, p0…p2 (the three running-total periods).
+PG_PRESS = """
+WITH m AS (
+  INSERT INTO member (club_id, user_id, display_name, hidden, role_ids, created_at)
+  VALUES (:club_id, :user_id, :display_name, FALSE, :role_ids, :at)
+  ON CONFLICT (club_id, user_id) DO UPDATE
+    SET display_name = excluded.display_name, role_ids = excluded.role_ids, left_at = NULL
+  RETURNING id
+), c AS (
+  INSERT INTO checkin (member_id, club_id, kind, local_date, period_key, points, created_at)
+  SELECT m.id, CAST(:club_id AS INTEGER), CAST(:kind AS VARCHAR), CAST(:local_date AS DATE),
+         CAST(:period_key AS VARCHAR), CAST(:points AS INTEGER), CAST(:at AS TIMESTAMPTZ) FROM m
+  ON CONFLICT DO NOTHING
+  RETURNING member_id, period_key
+), t AS (
+  INSERT INTO member_points (member_id, period, club_id, points, routines, reached)
+  SELECT c.member_id, p.period, CAST(:club_id AS INTEGER), CAST(:points AS INTEGER), CAST(:routines AS INTEGER),
+         CAST(:at AS TIMESTAMPTZ)
+  FROM c CROSS JOIN (VALUES (CAST(:p0 AS VARCHAR)), (CAST(:p1 AS VARCHAR)), (CAST(:p2 AS VARCHAR))) AS p(period)
+  ON CONFLICT (member_id, period) DO UPDATE SET points = member_points.points + excluded.points,
+    routines = member_points.routines + excluded.routines,
+    reached = greatest(member_points.reached, excluded.reached)
+  RETURNING period, points
+), mine AS (
+  SELECT coalesce(
+    (SELECT t.points FROM t WHERE t.period = CAST(:week AS VARCHAR)),
+    (SELECT mp.points FROM member_points mp JOIN m ON mp.member_id = m.id WHERE mp.period = CAST(:week AS VARCHAR)),
+    0) AS points
+)
+SELECT (SELECT id FROM m) AS member_id,
+       (SELECT count(*) FROM c) AS counted,
+       (SELECT points FROM mine) AS week_points,
+       (SELECT count(*) FROM member_points WHERE club_id = CAST(:club_id AS INTEGER)
+          AND period = CAST(:week AS VARCHAR) AND points > (SELECT points FROM mine)) AS ahead,
+       ARRAY(SELECT period_key FROM checkin WHERE member_id = (SELECT id FROM m) AND kind = 'routine'
+             UNION SELECT c.period_key FROM c WHERE CAST(:kind AS VARCHAR) = 'routine') AS weeks
+"""
+
+
 def totals_add(periods: int, dialect: str) -> str:
     """Add one check-in to ``periods`` running-total rows (parameters :p0, :p1, …)."""
     later = "greatest" if dialect == "postgresql" else "max"
