@@ -67,3 +67,29 @@ async def test_two_shard_processes_post_once_per_guild(db_url: str, tmp_path: Pa
             for guild in guilds:
                 mine = (guild.id >> 22) % 2 == shard
                 assert (f"catch-up post for guild {guild.id}: sent" in text) == mine, text[-3000:]
+
+
+
+async def test_two_shard_processes_pace_bulk_sends_under_the_token_limit(tmp_path: Path) -> None:
+    """Two processes (shards 0 and 1 of 2) send as fast as their pacers allow: together no 429 at all."""
+    async with FakeDiscord(shard_count=2) as fake:
+        guild = fake.add_guild("Busy Club")
+        fake.set_global_rate_limit(50)
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        processes = [
+            await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "tests.e2e.paced_sender", fake.api_base, TOKEN, str(guild.text_channel_id),
+                "60", "2", str(shard), cwd=tmp_path, env=env, stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+            for shard in (0, 1)
+        ]
+        for process in processes:  # both logged in
+            assert process.stdout is not None
+            line = await asyncio.wait_for(process.stdout.readline(), timeout=60)
+            assert line.strip() == b"ready", line
+        await asyncio.sleep(1.1)  # the fake's one-second window of the logins is over
+        outputs = await asyncio.gather(*(p.communicate(b"go\n") for p in processes))
+        assert all(p.returncode == 0 for p in processes), [out for out, _ in outputs]
+        assert len(fake.channel_messages(guild.text_channel_id)) == 120
+        limited = [f"{c.method} {c.path}" for c in fake.calls if c.status == 429]
+        assert limited == []
