@@ -20,8 +20,8 @@ project, floor, project… so both see the same machine load. For each bot it pr
 - ERROR lines in the bot's log;
 
 and the project ÷ floor ratios (targets: CPU ≤ 1.3×, completion p99 ≤ 1.5×).
-``--profile DIR`` records the project bot with ``py-spy`` during its last round and prints the
-top frames. Writes benchmarks/results/checkin_burst-<db>[-sustained].json.
+``--profile FILE`` records the project bot with ``py-spy --gil`` (samples holding the GIL: Python CPU)
+during its last round and prints the top frames. Writes benchmarks/results/checkin_burst-<db>[-sustained].json.
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ async def one_round(bot: str, url: str, presses: int, seconds: float, via: str, 
                 spy = await asyncio.create_subprocess_exec(
                     shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy"), "record", "--pid",
                     str(process.pid), "--format", "raw", "--output", str(profile), "--duration",
-                    str(int(seconds + 5)), "--rate", "250", "--nonblocking",
+                    str(int(seconds + 5)), "--rate", "250", "--nonblocking", "--gil",
                     stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
                 await asyncio.sleep(1.0)
             cpu_before = cpu_seconds(process.pid)
