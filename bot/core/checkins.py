@@ -149,6 +149,7 @@ class CheckinService:
         ):
             self._queue = SqliteCheckinWriter(engine.url.database)
         self._postgres = engine is not None and engine.url.get_backend_name() == "postgresql"
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT") if self._postgres else None
 
     async def close(self) -> None:
         """Stop the write queue's thread (if there is one)."""
@@ -196,26 +197,29 @@ class CheckinService:
         raise AssertionError("unreachable")
 
     async def _one_statement(self, who: Who, kind: Kind, when: str, now: datetime) -> CheckinResult:
-        """PostgreSQL: the whole press in one statement (``PG_PRESS``), one round trip inside the transaction."""
-        async with self._sessions() as session:
-            club = self._rows.club(who.guild_id)
-            if club is None:
+        """PostgreSQL: the whole press in one statement (``PG_PRESS``): atomic on its own, so it runs
+        without BEGIN/COMMIT round trips."""
+        assert self._autocommit is not None
+        club = self._rows.club(who.guild_id)
+        if club is None:
+            async with self._sessions() as session:
                 full = await ensure_club(session, who.guild_id, now)
-                assert full.id is not None
-                club = ClubRow(full.id, full.timezone, full.week_start)
-                self._rows.put_club(who.guild_id, club)
-            today = local_date(now, club.timezone)
-            day = today - timedelta(days=1) if when == "yesterday" else today
-            p0, p1, p2 = board_periods(day, club.week_start)
-            params = {
-                "club_id": club.id, "user_id": who.user_id, "display_name": clean_name(who.display_name),
-                "role_ids": ",".join(str(r) for r in sorted(who.role_ids)), "at": now, "kind": kind.value,
-                "local_date": day, "period_key": period_key(kind, day, club.week_start), "points": POINTS[kind],
-                "routines": 1 if kind is Kind.ROUTINE else 0, "week": week_key(today, club.week_start),
-                "p0": p0, "p1": p1, "p2": p2,
-            }
-            row = (await session.execute(statement(PG_PRESS), params)).one()
-            await session.commit()
+                await session.commit()
+            assert full.id is not None
+            club = ClubRow(full.id, full.timezone, full.week_start)
+            self._rows.put_club(who.guild_id, club)
+        today = local_date(now, club.timezone)
+        day = today - timedelta(days=1) if when == "yesterday" else today
+        p0, p1, p2 = board_periods(day, club.week_start)
+        params = {
+            "club_id": club.id, "user_id": who.user_id, "display_name": clean_name(who.display_name),
+            "role_ids": ",".join(str(r) for r in sorted(who.role_ids)), "at": now, "kind": kind.value,
+            "local_date": day, "period_key": period_key(kind, day, club.week_start), "points": POINTS[kind],
+            "routines": 1 if kind is Kind.ROUTINE else 0, "week": week_key(today, club.week_start),
+            "p0": p0, "p1": p1, "p2": p2,
+        }
+        async with self._autocommit.connect() as conn:
+            row = (await conn.execute(statement(PG_PRESS), params)).one()
         counted = bool(row.counted)
         return CheckinResult(
             counted=counted,
