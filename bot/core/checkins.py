@@ -21,7 +21,8 @@ from bot.db.checkin_writer import (
     AHEAD,
     CHECKIN_INSERT,
     MEMBER_UPSERT,
-    PG_PRESS,
+    PG_PRESS_PARAMS,
+    PG_PRESS_POSITIONAL,
     ROUTINE_WEEKS,
     WEEK_POINTS,
     Press,
@@ -219,8 +220,11 @@ class CheckinService:
             "p0": p0, "p1": p1, "p2": p2,
         }
         async with self._autocommit.connect() as conn:
-            row = (await conn.execute(statement(PG_PRESS), params)).one()
-        counted = bool(row.counted)
+            # The driver directly: the statement is fixed, and the press path is where the CPU counts.
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert driver is not None
+            row = await driver.fetchrow(PG_PRESS_POSITIONAL, *(params[name] for name in PG_PRESS_PARAMS))
+        counted = bool(row["counted"])
         return CheckinResult(
             counted=counted,
             kind=kind,
@@ -228,10 +232,10 @@ class CheckinService:
             local_date=day,
             message=_note(kind, counted),
             streak=weekly_streak(
-                [date.fromisoformat(key[1:]) for key in row.weeks], week_start_date(today, club.week_start)
+                [date.fromisoformat(key[1:]) for key in row["weeks"]], week_start_date(today, club.week_start)
             ),
-            place=int(row.ahead) + 1 if row.week_points else None,
-            week_points=int(row.week_points),
+            place=int(row["ahead"]) + 1 if row["week_points"] else None,
+            week_points=int(row["week_points"]),
         )
 
     async def _queued(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import re
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -79,6 +80,21 @@ SELECT (SELECT id FROM m) AS member_id,
        ARRAY(SELECT period_key FROM checkin WHERE member_id = (SELECT id FROM m) AND kind = 'routine'
              UNION SELECT c.period_key FROM c WHERE CAST(:kind AS VARCHAR) = 'routine') AS weeks
 """
+
+
+def positional(sql: str) -> tuple[str, tuple[str, ...]]:
+    """``sql`` with ``:name`` parameters turned into asyncpg's ``$1, $2…``, and the names in that order."""
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        if match.group(1) not in names:
+            names.append(match.group(1))
+        return f"${names.index(match.group(1)) + 1}"
+
+    return re.sub(r"(?<![:\w]):([a-z_][a-z0-9_]*)", number, sql), tuple(names)
+
+
+PG_PRESS_POSITIONAL, PG_PRESS_PARAMS = positional(PG_PRESS)
 
 
 def totals_add(periods: int, dialect: str) -> str:
