@@ -10,9 +10,9 @@ from bot.content.schema import (
     Progression,
     Routine,
     RoutineItem,
-    RoutineWeek,
+    RoutineStep,
     SelfTest,
-    Stage,
+    ProgressionStep,
 )
 from bot.content.search import filter_exercises, find_exercise, search_exercises, suggest
 
@@ -27,9 +27,9 @@ __all__ = [
     "Progression",
     "Routine",
     "RoutineItem",
-    "RoutineWeek",
+    "RoutineStep",
     "SelfTest",
-    "Stage",
+    "ProgressionStep",
     "check_content",
     "default_content_dir",
     "filter_exercises",

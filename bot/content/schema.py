@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from itertools import pairwise
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
@@ -52,6 +51,15 @@ REPS_MAX = 50
 HOLD_MAX = 180
 MINUTES_MAX = 30
 SESSIONS_MAX = 7
+
+# The time estimate: seconds per rep, and for changing side or moving to the next exercise.
+REP_SECONDS = 3
+SIDE_SWITCH_SECONDS = 5
+MOVE_SWITCH_SECONDS = 10
+
+# How a dose the content chose (no article gives one) is marked wherever it is shown.
+SUGGESTED_MARK = "†"
+SUGGESTED_LEGEND = "† the bot's suggestion: no source article gives this dose."
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_RE.pattern, max_length=60)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
@@ -102,6 +110,9 @@ class Dose(_Model):
     unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=24)] = "reps"
     minutes: float | None = Field(default=None, gt=0, le=MINUTES_MAX)
     note: ShortText | None = None
+    # Where the dose comes from ("004: ..."), or suggested: true when the content chose it.
+    source: ShortText | None = None
+    suggested: bool = False
 
     @model_validator(mode="after")
     def _sane(self) -> Dose:
@@ -139,7 +150,31 @@ class Dose(_Model):
             text = f"{self.minutes:g} min"
         if self.note:
             text += f" ({self.note})"
+        if self.suggested:
+            text += f" {SUGGESTED_MARK}"
         return text
+
+    def seconds(self) -> int:
+        """Rough working time: holds × seconds + reps × ~3 s (plus the hold of each rep), both sides, one switch."""
+        if self.minutes is not None:
+            return round(self.minutes * 60)
+        sets = self.sets or 1
+        sides = 2 if self.per_side else 1
+        each_way = 2 if self.unit.endswith("each way") else 1
+        if self.reps is not None:
+            per_rep = REP_SECONDS + (self.hold_seconds or 0)
+            work = sets * self.reps * each_way * per_rep
+        else:
+            work = sets * (self.hold_seconds or 0)
+        return work * sides + (SIDE_SWITCH_SECONDS if self.per_side else 0)
+
+    def traced(self) -> str | None:
+        """What is wrong with this dose's origin: neither a source nor a suggestion mark, or both."""
+        if self.source and self.suggested:
+            return "a dose cannot have both a source and suggested: true"
+        if not self.source and not self.suggested:
+            return "a dose needs a source (article and statement) or suggested: true"
+        return None
 
     def scaled(self, extra_reps: int, extra_hold: int, reps_cap: int, hold_cap: int) -> Dose:
         """This dose made harder by a progression step, never past the caps or the dose's own top."""
@@ -171,7 +206,6 @@ class Exercise(_Model):
     position: str
     type: ExerciseType
     dose: Dose
-    source_dose: bool = True
     steps: list[Step]
     cues: list[Cue]
     mistakes: list[ShortText]
@@ -179,6 +213,8 @@ class Exercise(_Model):
     harder: ShortText | None = None
     safety: list[ShortText]
     sources: list[str]
+    # Which article and which statement the exercise comes from.
+    source: ShortText
 
     @field_validator("aliases")
     @classmethod
@@ -254,6 +290,19 @@ class Exercise(_Model):
     def _sources(cls, sources: list[str]) -> list[str]:
         return _check_sources(sources)
 
+    @field_validator("dose")
+    @classmethod
+    def _dose_traced(cls, dose: Dose) -> Dose:
+        problem = dose.traced()
+        if problem:
+            raise ValueError(problem)
+        return dose
+
+    @property
+    def source_dose(self) -> bool:
+        """True when an article gives this dose; False for the bot's own suggestion."""
+        return not self.dose.suggested
+
     @model_validator(mode="after")
     def _links(self) -> Exercise:
         for which in ("easier", "harder"):
@@ -288,7 +337,14 @@ class Exercise(_Model):
 class RoutineItem(_Model):
     exercise: Slug
     dose: Dose
-    source_dose: bool = True
+
+    @field_validator("dose")
+    @classmethod
+    def _dose_traced(cls, dose: Dose) -> Dose:
+        problem = dose.traced()
+        if problem:
+            raise ValueError(problem)
+        return dose
 
 
 def _check_items(items: list[RoutineItem]) -> list[RoutineItem]:
@@ -301,71 +357,89 @@ def _check_items(items: list[RoutineItem]) -> list[RoutineItem]:
     return items
 
 
-class Stage(_Model):
-    """From ``from_week`` on (until the next stage), the routine is done like this."""
+def session_seconds(doses: list[Dose]) -> int:
+    """The time estimate of one session: each dose's time plus a switch between moves."""
+    if not doses:
+        return 0
+    return sum(d.seconds() for d in doses) + MOVE_SWITCH_SECONDS * (len(doses) - 1)
 
-    from_week: int = Field(ge=1, le=520)
+
+def minutes_for(seconds: int) -> int:
+    """Whole minutes, rounded up: an estimate should never promise less time than it takes."""
+    return max(1, -(-seconds // 60))
+
+
+class ProgressionStep(_Model):
+    """One rung of a routine's ladder; a member moves up it by feel, one step at a time."""
+
     extra_reps: int = Field(default=0, ge=0, le=20)
     extra_hold_seconds: int = Field(default=0, ge=0, le=60)
     sessions_per_week: int | None = Field(default=None, ge=1, le=SESSIONS_MAX)
     items: list[RoutineItem] | None = None
     note: ShortText
+    source: ShortText | None = None
+    suggested: bool = False
 
     @field_validator("items")
     @classmethod
     def _items(cls, items: list[RoutineItem] | None) -> list[RoutineItem] | None:
         return None if items is None else _check_items(items)
 
+    @model_validator(mode="after")
+    def _traced(self) -> ProgressionStep:
+        if bool(self.source) == self.suggested:
+            raise ValueError("a step needs either a source (article and statement) or suggested: true")
+        return self
+
 
 class Progression(_Model):
-    """How the routine grows week by week; the latest stage that has started applies."""
+    """The steps a member can climb, base first; which step is theirs is stored per member."""
 
     description: Text
     max_reps: int = Field(ge=1, le=REPS_MAX)
     max_hold_seconds: int = Field(ge=1, le=HOLD_MAX)
-    stages: list[Stage]
+    steps: list[ProgressionStep]
 
-    @field_validator("stages")
+    @field_validator("steps")
     @classmethod
-    def _stages(cls, stages: list[Stage]) -> list[Stage]:
-        if not stages:
-            raise ValueError("give at least one stage")
-        if stages[0].from_week != 1:
-            raise ValueError("the first stage must start at week 1")
-        weeks = [s.from_week for s in stages]
-        if any(b <= a for a, b in pairwise(weeks)):
-            raise ValueError("stages must start in increasing weeks")
-        return stages
+    def _steps(cls, steps: list[ProgressionStep]) -> list[ProgressionStep]:
+        if not 1 <= len(steps) <= 8:
+            raise ValueError(f"give 1–8 steps (got {len(steps)})")
+        base = steps[0]
+        if base.extra_reps or base.extra_hold_seconds or base.items is not None or base.sessions_per_week:
+            raise ValueError("the first step is the base routine: no extras, items or sessions")
+        return steps
 
-    def stage_for_week(self, week: int) -> Stage:
-        if week < 1:
-            raise ValueError("weeks count from 1")
-        current = self.stages[0]
-        for stage in self.stages:
-            if stage.from_week <= week:
-                current = stage
-        return current
-
-    def dose_for(self, dose: Dose, week: int) -> Dose:
-        """``dose`` as it should be done in ``week``."""
-        stage = self.stage_for_week(week)
-        return dose.scaled(stage.extra_reps, stage.extra_hold_seconds, self.max_reps, self.max_hold_seconds)
+    def dose_for(self, dose: Dose, index: int) -> Dose:
+        step = self.steps[index]
+        return dose.scaled(step.extra_reps, step.extra_hold_seconds, self.max_reps, self.max_hold_seconds)
 
 
 @dataclass(frozen=True)
-class RoutineWeek:
-    week: int
+class RoutineStep:
+    index: int  # 0 = the base routine
+    count: int  # how many steps the routine has
     items: list[tuple[str, Dose]]
     sessions_per_week: int
     note: str
+    suggested: bool
+
+    @property
+    def seconds(self) -> int:
+        return session_seconds([dose for _, dose in self.items])
+
+    @property
+    def is_top(self) -> bool:
+        return self.index >= self.count - 1
 
 
 class Routine(_Model):
     slug: Slug
     name: Name
     summary: ShortText
-    minutes: float = Field(gt=0, le=60)
     per_week: int = Field(ge=1, le=SESSIONS_MAX)
+    per_week_source: ShortText | None = None
+    per_week_suggested: bool = False
     default: bool = False
     items: list[RoutineItem]
     why: Text
@@ -385,10 +459,12 @@ class Routine(_Model):
 
     @model_validator(mode="after")
     def _caps(self) -> Routine:
+        if bool(self.per_week_source) == self.per_week_suggested:
+            raise ValueError("per_week needs either per_week_source or per_week_suggested: true")
         p = self.progression
         all_items = list(self.items)
-        for stage in p.stages:
-            all_items += stage.items or []
+        for step in p.steps:
+            all_items += step.items or []
         for item in all_items:
             d = item.dose
             if d.reps is not None and (d.reps_max or d.reps) > p.max_reps:
@@ -397,26 +473,60 @@ class Routine(_Model):
                 raise ValueError(f"{item.exercise}: hold above progression.max_hold_seconds ({p.max_hold_seconds})")
         return self
 
-    def step_for_week(self, week: int) -> RoutineWeek:
-        """What to do in the club's ``week``-th week on this routine (week 1 = the first)."""
-        stage = self.progression.stage_for_week(week)
-        items = stage.items if stage.items is not None else self.items
-        return RoutineWeek(
-            week=week,
-            items=[(item.exercise, self.progression.dose_for(item.dose, week)) for item in items],
-            sessions_per_week=stage.sessions_per_week or self.per_week,
-            note=stage.note,
+    @property
+    def step_count(self) -> int:
+        return len(self.progression.steps)
+
+    def step(self, index: int) -> RoutineStep:
+        """The routine at ``index`` on its ladder (0 = base); out-of-range indexes are clamped."""
+        index = min(max(index, 0), self.step_count - 1)
+        step = self.progression.steps[index]
+        items = step.items if step.items is not None else self.items
+        doses = [(item.exercise, self.progression.dose_for(item.dose, index)) for item in items]
+        return RoutineStep(
+            index=index,
+            count=self.step_count,
+            items=doses,
+            sessions_per_week=step.sessions_per_week or self.per_week,
+            note=step.note,
+            suggested=step.suggested,
         )
 
     def exercise_slugs(self) -> list[str]:
-        """Every exercise the routine uses in any week, in first-use order."""
+        """Every exercise the routine uses at any step, in first-use order."""
         slugs = [item.exercise for item in self.items]
-        for stage in self.progression.stages:
-            slugs += [item.exercise for item in stage.items or []]
+        for step in self.progression.steps:
+            slugs += [item.exercise for item in step.items or []]
         return list(dict.fromkeys(slugs))
 
 
 OutcomeLabel = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=LABEL_MAX)]
+
+# A result's plan, in order: what to do now, what to add once it gets easy, and after that.
+PLAN_STAGES = ("this-week", "when-easy", "then")
+STAGE_TITLES = {"this-week": "This week", "when-easy": "When it gets easy", "then": "Then"}
+LEAD_IN_SECONDS_MAX = 120
+
+
+def lead_in_dose(dose: Dose) -> Dose:
+    """One set of a dose at the low end of its range: the short activation block before a routine."""
+    return dose.model_copy(update={"sets": None, "reps_max": None, "hold_seconds_max": None, "note": None})
+
+
+class PlanStage(_Model):
+    when: Literal["this-week", "when-easy", "then"]
+    exercises: list[Slug]
+    per_week: int = Field(ge=1, le=3)
+    per_week_source: ShortText | None = None
+    per_week_suggested: bool = False
+
+    @model_validator(mode="after")
+    def _sane(self) -> PlanStage:
+        if not 1 <= len(self.exercises) <= 3:
+            raise ValueError("a stage lists 1–3 exercises")
+        if bool(self.per_week_source) == self.per_week_suggested:
+            raise ValueError("per_week needs either per_week_source or per_week_suggested: true")
+        return self
 
 
 class Outcome(_Model):
@@ -424,13 +534,28 @@ class Outcome(_Model):
     label: OutcomeLabel
     weak: bool
     recommendation: Text
-    exercises: list[Slug] = Field(default_factory=list)
+    # For a weak result: one short activation set before the routine (1 set, under 2 minutes).
+    lead_in: Slug | None = None
+    stages: list[PlanStage] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _weak_needs_exercises(self) -> Outcome:
-        if self.weak and not self.exercises:
-            raise ValueError("a weak outcome must recommend exercises")
+    def _staged(self) -> Outcome:
+        if self.weak and (self.lead_in is None or not self.stages):
+            raise ValueError("a weak outcome needs a lead_in and a staged plan")
+        if not self.weak and self.lead_in is not None:
+            raise ValueError("only a weak outcome has a lead_in")
+        order = [PLAN_STAGES.index(s.when) for s in self.stages]
+        if order != sorted(set(order)):
+            raise ValueError(f"stages go in this order, each once: {', '.join(PLAN_STAGES)}")
         return self
+
+    @property
+    def exercises(self) -> list[str]:
+        """Every exercise the outcome names: the lead-in, then each stage's."""
+        slugs = [self.lead_in] if self.lead_in else []
+        for stage in self.stages:
+            slugs += stage.exercises
+        return list(dict.fromkeys(slugs))
 
 
 class SelfTest(_Model):
@@ -443,6 +568,7 @@ class SelfTest(_Model):
     outcomes: list[Outcome]
     safety: list[ShortText]
     sources: list[str]
+    source: ShortText
 
     @field_validator("steps")
     @classmethod
@@ -490,6 +616,8 @@ class Guide(_Model):
     injuries: list[ShortText]
     facts: list[ShortText] = Field(default_factory=list)
     disclaimer: Text
+    # One line for the footer of every embed where a member exercises or tests.
+    caution: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     sitting: Text
     hip_flexor_stretch: Slug | None = None
     after_run: Text | None = None
