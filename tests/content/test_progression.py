@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -35,7 +36,7 @@ def test_the_base_step_is_the_routine_as_written(content: Content) -> None:
 def test_every_step_differs_from_the_one_before(content: Content) -> None:
     for routine in content.routines.values():
         seen = [(_renders(routine, i), routine.step(i).sessions_per_week) for i in range(routine.step_count)]
-        for before, after in zip(seen, seen[1:], strict=False):
+        for before, after in itertools.pairwise(seen):
             assert before != after, routine.slug
 
 
@@ -47,7 +48,7 @@ def test_five_minute_ladder_is_reps_then_a_second_then_a_third_day(content: Cont
     assert days == [1, 1, 1, 2, 3]
 
 
-@pytest.mark.parametrize("index", range(0, 8))
+@pytest.mark.parametrize("index", range(8))
 def test_no_five_minute_step_exceeds_article_004(content: Content, index: int) -> None:
     """004: four moves, each 10 × 10 s holds or 10–15 reps per leg, once a week; then more reps or a 2nd/3rd day."""
     routine = content.routine("five-minute")
@@ -58,11 +59,13 @@ def test_no_five_minute_step_exceeds_article_004(content: Content, index: int) -
         assert dose.minutes is None
         if dose.hold_seconds is not None:
             assert dose.reps is None, slug
-            assert (dose.sets or 1) <= 10 and (dose.hold_seconds_max or dose.hold_seconds) <= 10, slug
+            assert (dose.sets or 1) <= 10, slug
+            assert (dose.hold_seconds_max or dose.hold_seconds) <= 10, slug
         else:
             assert dose.sets in (None, 1), slug
             assert 10 <= dose.reps <= (dose.reps_max or dose.reps) <= 15, slug
-        assert dose.source and dose.source.startswith("004"), slug
+        assert dose.source is not None, slug
+        assert dose.source.startswith("004"), slug
         assert not dose.suggested
     assert step.sessions_per_week <= 3
     assert (step.sessions_per_week > 1) <= (dict(step.items)["reverse-lunge"].reps == 15), "days after reps"
@@ -127,7 +130,7 @@ def test_hip_stability_trio_reaches_the_45_s_it_promises(content: Content) -> No
     assert "45 s" in routine.progression.description
 
 
-@pytest.mark.parametrize("index", range(0, 10))
+@pytest.mark.parametrize("index", range(10))
 def test_doses_stay_sane(content: Content, index: int) -> None:
     for routine in content.routines.values():
         step = routine.step(index)

@@ -62,7 +62,8 @@ def test_exactly_one_default_routine_is_five_minute(content: Content) -> None:
     routine = content.default_routine()
     assert routine.slug == "five-minute"
     assert routine.per_week == 1
-    assert routine.per_week_source and routine.per_week_source.startswith("004")
+    assert routine.per_week_source
+    assert routine.per_week_source.startswith("004")
     assert "004" in routine.sources
     doses = {item.exercise: item.dose.render() for item in routine.items}
     assert doses == {
