@@ -59,7 +59,7 @@ MOVE_SWITCH_SECONDS = 10
 
 # How a dose the content chose (no article gives one) is marked wherever it is shown.
 SUGGESTED_MARK = "†"
-SUGGESTED_LEGEND = "† the bot's suggestion: no source article gives this dose."
+SUGGESTED_LEGEND = "† the bot's suggestion: no source article gives this figure."
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_RE.pattern, max_length=60)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]

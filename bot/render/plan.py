@@ -74,6 +74,7 @@ def plan_embed(plan: WeekPlan, *, title_prefix: str = "This week") -> discord.Em
     else:
         grow = "Each member climbs at their own pace: `/glutes today` shows your step."
         embed.add_field(name="How it grows", value=clip(f"{plan.progression}\n{grow}", 1024), inline=False)
-    legend = SUGGESTED_LEGEND if plan.any_suggested else None
+    marked = plan.any_suggested or any(SUGGESTED_MARK in step for step in plan.next_steps)
+    legend = SUGGESTED_LEGEND if marked else None
     embed.set_footer(text=footer(None if plan.personal else plan.note, legend, plan.caution))
     return embed

@@ -144,3 +144,16 @@ async def test_list_marks_chosen_doses(club: Club) -> None:
         name = line.split("**")[1]
         exercise = next(e for e in content.exercises.values() if e.name == name)
         assert ("†" in line) == exercise.dose.suggested
+
+
+async def test_today_after_the_routine_names_the_after_run_stretches_and_marks_them(club: Club) -> None:
+    content = load_content()
+    await club.slash(club.runner, "checkin", kind="routine")
+    message = await club.slash(club.runner, "glutes today")
+    embed = message["embeds"][0]
+    done = next(f for f in embed["fields"] if f["name"].startswith("✅"))
+    assert "Stretch after every run" in done["value"]
+    for slug in content.guide.after_run_stretches:
+        assert content.exercise(slug).dose.render() in done["value"]
+    assert SUGGESTED_LEGEND in embed["footer"]["text"]
+    assert embed["footer"]["text"].endswith(content.guide.caution)
