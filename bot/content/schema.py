@@ -7,196 +7,63 @@ are checked by :mod:`bot.content.loader`, which sees all files at once.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
-# The five source articles, by number.
-SOURCE_IDS = frozenset({"000", "001", "002", "003", "004"})
-
-MUSCLES = frozenset(
-    {
-        "gluteus-maximus",
-        "gluteus-medius",
-        "gluteus-minimus",
-        "tfl",
-        "hamstrings",
-        "piriformis",
-        "core",
-        "quads",
-        "hip-flexors",
-        "adductors",
-        "calves",
-    }
+from bot.content.base import (
+    CUE_MAX,
+    EQUIPMENT,
+    EXERCISE_EMBED_MAX,
+    FIELD_MAX,
+    HOLD_MAX,
+    LABEL_MAX,
+    MINUTES_MAX,
+    MUSCLES,
+    NAME_MAX,
+    POSITIONS,
+    REPS_MAX,
+    SESSIONS_MAX,
+    SETS_MAX,
+    SLUG_RE,
+    SOURCE_IDS,
+    STEP_MAX,
+    Cue,
+    ExerciseType,
+    Name,
+    ShortText,
+    Slug,
+    Step,
+    StrictModel,
+    Text,
+    bulleted,
+    check_sources,
+    looks_like_slug,
+    numbered,
 )
-EQUIPMENT = frozenset({"none", "band", "dumbbell", "barbell", "wall", "step", "mat", "chair"})
-POSITIONS = frozenset({"lying", "side-lying", "standing", "plank", "kneeling", "seated"})
-ExerciseType = Literal["activation", "loaded", "stretch"]
+from bot.content.dose import (
+    MOVE_SWITCH_SECONDS,
+    REP_SECONDS,
+    SIDE_SWITCH_SECONDS,
+    SUGGESTED_LEGEND,
+    SUGGESTED_MARK,
+    Dose,
+    lead_in_dose,
+    minutes_for,
+    session_seconds,
+)
 
-# Discord limits the texts must respect (embed field value 1024, whole embed 6000).
-NAME_MAX = 80
-STEP_MAX = 200
-CUE_MAX = 120
-FIELD_MAX = 1024
-EXERCISE_EMBED_MAX = 4000
-LABEL_MAX = 30
+# Re-exported: the rest of the bot and the tests import these from here.
+__all__ = [
+    "CUE_MAX", "EQUIPMENT", "EXERCISE_EMBED_MAX", "FIELD_MAX", "HOLD_MAX", "LABEL_MAX", "MINUTES_MAX",
+    "MOVE_SWITCH_SECONDS", "MUSCLES", "NAME_MAX", "POSITIONS", "REPS_MAX", "REP_SECONDS", "SESSIONS_MAX",
+    "SETS_MAX", "SIDE_SWITCH_SECONDS", "SLUG_RE", "SOURCE_IDS", "STEP_MAX", "SUGGESTED_LEGEND", "SUGGESTED_MARK",
+    "Content", "Dose", "Exercise", "Guide", "Outcome", "PlanStage", "Progression", "ProgressionStep", "Routine",
+    "RoutineItem", "RoutineStep", "SelfTest", "lead_in_dose", "looks_like_slug", "minutes_for", "session_seconds",
+]
 
-# Sane bounds for any dose, shipped or produced by a progression.
-SETS_MAX = 10
-REPS_MAX = 50
-HOLD_MAX = 180
-MINUTES_MAX = 30
-SESSIONS_MAX = 7
-
-# The time estimate: seconds per rep, and for changing side or moving to the next exercise.
-REP_SECONDS = 3
-SIDE_SWITCH_SECONDS = 5
-MOVE_SWITCH_SECONDS = 10
-
-# How a dose the content chose (no article gives one) is marked wherever it is shown.
-SUGGESTED_MARK = "†"
-SUGGESTED_LEGEND = "† the bot's suggestion: no source article gives this figure."
-
-Slug = Annotated[str, StringConstraints(pattern=SLUG_RE.pattern, max_length=60)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=FIELD_MAX)]
-Step = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=STEP_MAX)]
-Cue = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=CUE_MAX)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX)]
-
-
-def looks_like_slug(value: str) -> bool:
-    """True for kebab-case text such as ``glute-bridge`` (a link to another exercise)."""
-    return bool(SLUG_RE.match(value))
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _check_sources(sources: list[str]) -> list[str]:
-    if not sources:
-        raise ValueError("name at least one source article")
-    unknown = sorted(set(sources) - SOURCE_IDS)
-    if unknown:
-        raise ValueError(f"unknown source article(s) {unknown}; known: {sorted(SOURCE_IDS)}")
-    if len(set(sources)) != len(sources):
-        raise ValueError("a source is listed twice")
-    return sources
-
-
-def _numbered(lines: list[str]) -> str:
-    return "\n".join(f"{i}. {line}" for i, line in enumerate(lines, start=1))
-
-
-def _bulleted(lines: list[str]) -> str:
-    return "\n".join(f"• {line}" for line in lines)
-
-
-class Dose(_Model):
-    """How much of an exercise: sets × reps, holds in seconds, or minutes; optionally per side."""
-
-    sets: int | None = Field(default=None, ge=1, le=SETS_MAX)
-    reps: int | None = Field(default=None, ge=1, le=REPS_MAX)
-    reps_max: int | None = Field(default=None, ge=1, le=REPS_MAX)
-    hold_seconds: int | None = Field(default=None, ge=1, le=HOLD_MAX)
-    hold_seconds_max: int | None = Field(default=None, ge=1, le=HOLD_MAX)
-    per_side: bool = False
-    side_word: Literal["side", "leg"] = "side"
-    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=24)] = "reps"
-    minutes: float | None = Field(default=None, gt=0, le=MINUTES_MAX)
-    note: ShortText | None = None
-    # Where the dose comes from ("004: ..."), or suggested: true when the content chose it.
-    source: ShortText | None = None
-    suggested: bool = False
-
-    @model_validator(mode="after")
-    def _sane(self) -> Dose:
-        if self.reps is None and self.hold_seconds is None and self.minutes is None:
-            raise ValueError("a dose needs reps, hold_seconds or minutes")
-        if self.minutes is not None and (self.reps is not None or self.hold_seconds is not None):
-            raise ValueError("minutes cannot be combined with reps or hold_seconds")
-        if self.reps_max is not None and (self.reps is None or self.reps_max <= self.reps):
-            raise ValueError("reps_max needs reps and must be larger than reps")
-        if self.hold_seconds_max is not None and (
-            self.hold_seconds is None or self.hold_seconds_max <= self.hold_seconds
-        ):
-            raise ValueError("hold_seconds_max needs hold_seconds and must be larger than it")
-        if self.sets is not None and self.reps is None and self.hold_seconds is None:
-            raise ValueError("sets need reps or hold_seconds")
-        return self
-
-    def render(self) -> str:
-        """Short text for a message: ``10 × 10 s hold``, ``10–15 reps per leg``, ``30 s per side``."""
-        side = f" per {self.side_word}" if self.per_side else ""
-        hold = None
-        if self.hold_seconds is not None:
-            top = f"–{self.hold_seconds_max}" if self.hold_seconds_max else ""
-            hold = f"{self.hold_seconds}{top} s"
-        if self.reps is not None:
-            top = f"–{self.reps_max}" if self.reps_max else ""
-            text = f"{self.reps}{top} {self.unit}{side}"
-            if self.sets is not None and self.sets > 1:
-                text = f"{self.sets} × {text}"
-            if hold:
-                text += f", {hold} hold each"
-        elif hold is not None:
-            text = f"{self.sets} × {hold} hold{side}" if self.sets is not None and self.sets > 1 else f"{hold}{side}"
-        else:
-            text = f"{self.minutes:g} min"
-        if self.note:
-            text += f" ({self.note})"
-        if self.suggested:
-            text += f" {SUGGESTED_MARK}"
-        return text
-
-    def seconds(self) -> int:
-        """Rough working time: holds × seconds + reps × ~3 s (plus the hold of each rep), both sides, one switch."""
-        if self.minutes is not None:
-            return round(self.minutes * 60)
-        sets = self.sets or 1
-        sides = 2 if self.per_side else 1
-        each_way = 2 if self.unit.endswith("each way") else 1
-        if self.reps is not None:
-            per_rep = REP_SECONDS + (self.hold_seconds or 0)
-            work = sets * self.reps * each_way * per_rep
-        else:
-            work = sets * (self.hold_seconds or 0)
-        return work * sides + (SIDE_SWITCH_SECONDS if self.per_side else 0)
-
-    def traced(self) -> str | None:
-        """What is wrong with this dose's origin: neither a source nor a suggestion mark, or both."""
-        if self.source and self.suggested:
-            return "a dose cannot have both a source and suggested: true"
-        if not self.source and not self.suggested:
-            return "a dose needs a source (article and statement) or suggested: true"
-        return None
-
-    def scaled(self, extra_reps: int, extra_hold: int, reps_cap: int, hold_cap: int) -> Dose:
-        """This dose made harder by a progression step, never past the caps or the dose's own top."""
-        update: dict[str, object] = {}
-        if self.reps is not None and extra_reps:
-            top = self.reps_max if self.reps_max is not None else max(reps_cap, self.reps)
-            reps = min(self.reps + extra_reps, top)
-            update["reps"] = reps
-            update["reps_max"] = self.reps_max if self.reps_max is not None and self.reps_max > reps else None
-        if self.hold_seconds is not None and extra_hold:
-            top = self.hold_seconds_max if self.hold_seconds_max is not None else max(hold_cap, self.hold_seconds)
-            hold = min(self.hold_seconds + extra_hold, top)
-            update["hold_seconds"] = hold
-            update["hold_seconds_max"] = (
-                self.hold_seconds_max if self.hold_seconds_max is not None and self.hold_seconds_max > hold else None
-            )
-        if not update:
-            return self
-        return Dose.model_validate({**self.model_dump(), **update})
-
-
-class Exercise(_Model):
+class Exercise(StrictModel):
     slug: Slug
     name: Name
     aliases: list[Name] = Field(default_factory=list)
@@ -265,7 +132,7 @@ class Exercise(_Model):
     def _steps(cls, steps: list[str]) -> list[str]:
         if not 2 <= len(steps) <= 8:
             raise ValueError(f"give 2–8 steps (got {len(steps)})")
-        if len(_numbered(steps)) > FIELD_MAX:
+        if len(numbered(steps)) > FIELD_MAX:
             raise ValueError(f"steps together must fit in {FIELD_MAX} characters")
         return steps
 
@@ -281,14 +148,14 @@ class Exercise(_Model):
     def _short_list(cls, items: list[str]) -> list[str]:
         if not 1 <= len(items) <= 4:
             raise ValueError(f"give 1–4 entries (got {len(items)})")
-        if len(_bulleted(items)) > FIELD_MAX:
+        if len(bulleted(items)) > FIELD_MAX:
             raise ValueError(f"entries together must fit in {FIELD_MAX} characters")
         return items
 
     @field_validator("sources")
     @classmethod
     def _sources(cls, sources: list[str]) -> list[str]:
-        return _check_sources(sources)
+        return check_sources(sources)
 
     @field_validator("dose")
     @classmethod
@@ -323,10 +190,10 @@ class Exercise(_Model):
             ", ".join(self.muscles),
             ", ".join(self.equipment),
             self.position,
-            _numbered(self.steps),
-            _bulleted(self.cues),
-            _bulleted(self.mistakes),
-            _bulleted(self.safety),
+            numbered(self.steps),
+            bulleted(self.cues),
+            bulleted(self.mistakes),
+            bulleted(self.safety),
             self.easier or "",
             self.harder or "",
         ]
@@ -334,7 +201,7 @@ class Exercise(_Model):
         return sum(len(p) for p in parts) + 120
 
 
-class RoutineItem(_Model):
+class RoutineItem(StrictModel):
     exercise: Slug
     dose: Dose
 
@@ -357,19 +224,9 @@ def _check_items(items: list[RoutineItem]) -> list[RoutineItem]:
     return items
 
 
-def session_seconds(doses: list[Dose]) -> int:
-    """The time estimate of one session: each dose's time plus a switch between moves."""
-    if not doses:
-        return 0
-    return sum(d.seconds() for d in doses) + MOVE_SWITCH_SECONDS * (len(doses) - 1)
 
 
-def minutes_for(seconds: int) -> int:
-    """Whole minutes, rounded up: an estimate should never promise less time than it takes."""
-    return max(1, -(-seconds // 60))
-
-
-class ProgressionStep(_Model):
+class ProgressionStep(StrictModel):
     """One rung of a routine's ladder; a member moves up it by feel, one step at a time."""
 
     extra_reps: int = Field(default=0, ge=0, le=20)
@@ -392,7 +249,7 @@ class ProgressionStep(_Model):
         return self
 
 
-class Progression(_Model):
+class Progression(StrictModel):
     """The steps a member can climb, base first; which step is theirs is stored per member."""
 
     description: Text
@@ -433,7 +290,7 @@ class RoutineStep:
         return self.index >= self.count - 1
 
 
-class Routine(_Model):
+class Routine(StrictModel):
     slug: Slug
     name: Name
     summary: ShortText
@@ -455,7 +312,7 @@ class Routine(_Model):
     @field_validator("sources")
     @classmethod
     def _sources(cls, sources: list[str]) -> list[str]:
-        return _check_sources(sources)
+        return check_sources(sources)
 
     @model_validator(mode="after")
     def _caps(self) -> Routine:
@@ -508,12 +365,9 @@ STAGE_TITLES = {"this-week": "This week", "when-easy": "When it gets easy", "the
 LEAD_IN_SECONDS_MAX = 120
 
 
-def lead_in_dose(dose: Dose) -> Dose:
-    """One set of a dose at the low end of its range: the short activation block before a routine."""
-    return dose.model_copy(update={"sets": None, "reps_max": None, "hold_seconds_max": None, "note": None})
 
 
-class PlanStage(_Model):
+class PlanStage(StrictModel):
     when: Literal["this-week", "when-easy", "then"]
     exercises: list[Slug]
     per_week: int = Field(ge=1, le=3)
@@ -529,7 +383,7 @@ class PlanStage(_Model):
         return self
 
 
-class Outcome(_Model):
+class Outcome(StrictModel):
     id: Slug
     label: OutcomeLabel
     weak: bool
@@ -558,7 +412,7 @@ class Outcome(_Model):
         return list(dict.fromkeys(slugs))
 
 
-class SelfTest(_Model):
+class SelfTest(StrictModel):
     slug: Slug
     name: Name
     summary: ShortText
@@ -600,7 +454,7 @@ class SelfTest(_Model):
     @field_validator("sources")
     @classmethod
     def _sources(cls, sources: list[str]) -> list[str]:
-        return _check_sources(sources)
+        return check_sources(sources)
 
     def outcome(self, outcome_id: str) -> Outcome:
         for outcome in self.outcomes:
@@ -609,7 +463,7 @@ class SelfTest(_Model):
         raise KeyError(outcome_id)
 
 
-class Guide(_Model):
+class Guide(StrictModel):
     intro: Text
     muscles: dict[str, Text]
     muscle_names: dict[str, Name]
@@ -641,7 +495,7 @@ class Guide(_Model):
         return self
 
 
-class Content(_Model):
+class Content(StrictModel):
     exercises: dict[str, Exercise]
     routines: dict[str, Routine]
     selftests: dict[str, SelfTest]
