@@ -9,21 +9,29 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.common import answer_soon, guarded, who_from
+from bot.cogs.progression import checkin_reply
 from bot.content.schema import Content
 from bot.core.checkins import CheckinService, Who
 from bot.core.leaderboard import LeaderboardService, Period
 from bot.core.points import Kind, rules_text
 from bot.core.stats import StatsService
-from bot.render.boards import board_embed, checkin_text, stats_embed
+from bot.render.boards import board_embed, stats_embed
 
 DONE_PREFIX = "gc:done:"
 
 
-async def _recorded(checkins: CheckinService, who: Who, kind: str, when: str = "today") -> str:
-    return checkin_text(await checkins.record(who, kind, when=when))
+async def _recorded(
+    checkins: CheckinService, who: Who, kind: str, content: Content, feel_button: type[Any] | None,
+    when: str = "today",
+) -> dict[str, Any]:
+    """The check-in, then the keyword arguments of its reply."""
+    result = await checkins.record(who, kind, when=when)
+    return checkin_reply(result, who.user_id, content, feel_button)
 
 
-def make_done_button(checkins: CheckinService) -> type[discord.ui.DynamicItem[discord.ui.Button[Any]]]:
+def make_done_button(
+    checkins: CheckinService, content: Content, feel_button: type[Any] | None = None
+) -> type[discord.ui.DynamicItem[discord.ui.Button[Any]]]:
     """The Done button class, bound to the check-in service. Its custom id survives restarts."""
 
     class DoneButton(
@@ -47,7 +55,7 @@ def make_done_button(checkins: CheckinService) -> type[discord.ui.DynamicItem[di
         async def callback(self, interaction: discord.Interaction) -> None:
             # Anyone may press Done on any post: it records for whoever pressed it.
             who = who_from(interaction)
-            await answer_soon(interaction, _recorded(checkins, who, self.kind))
+            await answer_soon(interaction, _recorded(checkins, who, self.kind, content, feel_button))
 
     return DoneButton
 
@@ -59,11 +67,13 @@ class CheckinCog(commands.Cog):
         boards: LeaderboardService,
         stats: StatsService,
         content: Content,
+        feel_button: type[Any] | None = None,
     ) -> None:
         self.checkins = checkins
         self.boards = boards
         self.stats = stats
         self.content = content
+        self.feel_button = feel_button
 
     @app_commands.command(name="checkin", description="Log the routine, an extra session or a stretch")
     @app_commands.describe(kind="What you did", when="Today, or yesterday if you forgot to log it")
@@ -84,7 +94,7 @@ class CheckinCog(commands.Cog):
             await interaction.response.send_message(rules_text(), ephemeral=True)
             return
         who = who_from(interaction)
-        await answer_soon(interaction, _recorded(self.checkins, who, kind, when))
+        await answer_soon(interaction, _recorded(self.checkins, who, kind, self.content, self.feel_button, when))
 
     @app_commands.command(name="undo", description="Undo your last check-in (within 10 minutes)")
     async def undo(self, interaction: discord.Interaction) -> None:

@@ -47,16 +47,17 @@ def guarded(
 
 
 async def answer_soon(
-    interaction: discord.Interaction, work: Awaitable[str], *, budget: float = ANSWER_BUDGET_S
+    interaction: discord.Interaction, work: Awaitable[dict[str, Any]], *, budget: float = ANSWER_BUDGET_S
 ) -> None:
     """Answer with the result in one callback when ``work`` finishes within ``budget``; else defer, then follow up.
 
-    The reply is ephemeral either way. An error from ``work`` propagates (to the friendly error handler).
+    ``work`` gives the reply's keyword arguments (content, view…). The reply is ephemeral either way.
+    An error from ``work`` propagates (to the friendly error handler).
     """
     task = asyncio.ensure_future(work)
     done, _ = await asyncio.wait({task}, timeout=budget)
     if task in done:
-        await interaction.response.send_message(task.result(), ephemeral=True)
+        await interaction.response.send_message(**task.result(), ephemeral=True)
         return
     await interaction.response.defer(ephemeral=True, thinking=True)
-    await interaction.followup.send(await task, ephemeral=True)
+    await interaction.followup.send(**(await task), ephemeral=True)
