@@ -6,10 +6,11 @@ import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.db.engine import make_engine, make_session_factory
 from bot.db.models import Checkin, MemberProgression
+from bot.db.models import Club as ClubRow
 from tests.e2e.conftest import Club, custom_ids, embed_text
 
 
@@ -21,6 +22,17 @@ async def count_rows(club: Club, kind: str | None = None) -> int:
             if kind:
                 query = query.where(Checkin.kind == kind)
             return (await session.execute(query)).scalar_one()
+    finally:
+        await engine.dispose()
+
+
+async def set_club(club: Club, **values: object) -> None:
+    """Change club columns directly (for settings no command sets; the bot's cached rows hold none of them)."""
+    engine = make_engine(club.settings.db_url)
+    try:
+        async with make_session_factory(engine)() as session:
+            await session.execute(update(ClubRow).where(ClubRow.guild_id == club.guild.id).values(**values))
+            await session.commit()
     finally:
         await engine.dispose()
 
