@@ -43,7 +43,7 @@ class Services:
         rows = RowCache()  # club and member rows for the check-in path; the services that change them drop them
         checkins = CheckinService(sessions, clock, rows)
         routines = RoutineService(sessions, content, clock)
-        boards = LeaderboardService(sessions, clock)
+        boards = LeaderboardService(sessions, clock, rows)
         return cls(
             content=content,
             sessions=sessions,

@@ -171,8 +171,7 @@ class CheckinService:
             return club, cached.id
         if club is None:
             full_club = await ensure_club(session, who.guild_id, now)
-            assert full_club.id is not None
-            club = ClubRow(full_club.id, full_club.timezone, full_club.week_start)
+            club = ClubRow.of(full_club)
             self._rows.put_club(who.guild_id, club)
         # One statement creates the member or refreshes their snapshot (a returning member is back on boards).
         name = clean_name(who.display_name)
@@ -206,8 +205,7 @@ class CheckinService:
             async with self._sessions() as session:
                 full = await ensure_club(session, who.guild_id, now)
                 await session.commit()
-            assert full.id is not None
-            club = ClubRow(full.id, full.timezone, full.week_start)
+            club = ClubRow.of(full)
             self._rows.put_club(who.guild_id, club)
         today = local_date(now, club.timezone)
         day = today - timedelta(days=1) if when == "yesterday" else today
@@ -246,8 +244,7 @@ class CheckinService:
             async with self._sessions() as session:
                 full = await ensure_club(session, who.guild_id, now)
                 await session.commit()
-            assert full.id is not None
-            club = ClubRow(full.id, full.timezone, full.week_start)
+            club = ClubRow.of(full)
             self._rows.put_club(who.guild_id, club)
         name = clean_name(who.display_name)
         roles = ",".join(str(r) for r in sorted(who.role_ids))

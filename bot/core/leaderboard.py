@@ -18,6 +18,7 @@ from bot.core.timeutil import local_date, month_start_date, next_month_start, we
 from bot.db.engine import SessionFactory
 from bot.db.models import BoardArchive, Checkin, Club, Member, MemberPoints
 from bot.db.repo import ensure_club, get_club
+from bot.db.rowcache import ClubRow, RowCache
 
 TOP = 10
 
@@ -82,13 +83,13 @@ def period_range(period: Period, today: date, week_start: str) -> tuple[date | N
     return start, end, week_key(start, week_start), label
 
 
-def _excluded_roles(club: Club) -> list[str]:
+def _excluded_roles(club: Club | ClubRow) -> list[str]:
     return [r for r in club.excluded_role_ids.split(",") if r.strip()]
 
 
 async def compute_board(
     session: AsyncSession,
-    club: Club,
+    club: Club | ClubRow,
     period: Period,
     today: date,
     *,
@@ -149,7 +150,7 @@ async def compute_board(
     return Board(period=period.value, label=label, period_key=key, rows=board_rows, ranked_members=int(count))
 
 
-async def _streaks(session: AsyncSession, club: Club, member_ids: list[int], today: date) -> dict[int, int]:
+async def _streaks(session: AsyncSession, club: Club | ClubRow, member_ids: list[int], today: date) -> dict[int, int]:
     if not member_ids:
         return {}
     rows = await session.execute(
@@ -167,18 +168,25 @@ async def _streaks(session: AsyncSession, club: Club, member_ids: list[int], tod
 class LeaderboardService:
     """Boards for `/leaderboard`, and the archived board of a finished week for the weekly post."""
 
-    def __init__(self, sessions: SessionFactory, clock: Clock) -> None:
+    def __init__(self, sessions: SessionFactory, clock: Clock, rows: RowCache | None = None) -> None:
         self._sessions = sessions
         self._clock = clock
+        # Club rows shared with the services that change them (they drop entries); None: always read.
+        self._rows = rows
 
     async def board(self, guild_id: int, period: Period | str, caller_user_id: int | None = None) -> Board:
         period = Period(period)
         now = self._clock.now()
         async with self._sessions() as session:
-            club = await get_club(session, guild_id)
+            club = self._rows.club(guild_id) if self._rows is not None else None
             if club is None:
-                club = await ensure_club(session, guild_id, now)
-                await session.commit()
+                found = await get_club(session, guild_id)
+                if found is None:
+                    found = await ensure_club(session, guild_id, now)
+                    await session.commit()
+                club = ClubRow.of(found)
+                if self._rows is not None:
+                    self._rows.put_club(guild_id, club)
             today = local_date(now, club.timezone)
             if period is Period.LAST_WEEK:
                 archived = await self._archived(session, club, period_range(period, today, club.week_start)[2])
@@ -187,13 +195,13 @@ class LeaderboardService:
             return await compute_board(session, club, period, today, caller_user_id=caller_user_id)
 
     async def _fresh(
-        self, session: AsyncSession, club: Club, period: Period, today: date, caller: int | None
+        self, session: AsyncSession, club: Club | ClubRow, period: Period, today: date, caller: int | None
     ) -> Board | None:
         if caller is None:
             return None
         return await compute_board(session, club, period, today, caller_user_id=caller, top=0)
 
-    async def _archived(self, session: AsyncSession, club: Club, key: str) -> Board | None:
+    async def _archived(self, session: AsyncSession, club: Club | ClubRow, key: str) -> Board | None:
         row = (
             await session.execute(
                 select(BoardArchive).where(BoardArchive.club_id == club.id, BoardArchive.period_key == key)

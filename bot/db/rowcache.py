@@ -11,12 +11,20 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from bot.db.models import Club
+
 
 @dataclass(frozen=True)
 class ClubRow:
     id: int
     timezone: str
     week_start: str
+    excluded_role_ids: str = ""
+
+    @classmethod
+    def of(cls, club: Club) -> ClubRow:
+        assert club.id is not None
+        return cls(club.id, club.timezone, club.week_start, club.excluded_role_ids)
 
 
 @dataclass(frozen=True)

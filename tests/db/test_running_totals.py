@@ -188,3 +188,19 @@ async def test_migration_fills_totals_from_existing_checkins(tmp_path: Path) -> 
         (1, "all"): 15, (1, "m2026-10"): 10, (1, "m2026-11"): 5, (1, "w2026-10-25"): 10, (1, "w2026-11-01"): 5,
         (2, "all"): 2, (2, "m2026-11"): 2, (2, "w2026-11-01"): 2,
     }
+
+
+async def test_boards_follow_club_changes_through_the_shared_row_cache(env: Env) -> None:
+    rows = RowCache()
+    boards = LeaderboardService(env.sessions, env.clock, rows)
+    clubs = ClubService(env.sessions, CONTENT, env.clock, rows)
+    await env.checkins.record(Who(GUILD, 4001, "coach", role_ids=(77,)), "routine")
+    await env.checkins.record(who(1), "routine")
+    assert {r.display_name for r in (await boards.board(GUILD, Period.WEEK)).rows} == {"coach", "r1"}
+    await clubs.set_excluded_roles(GUILD, [77])
+    assert {r.display_name for r in (await boards.board(GUILD, Period.WEEK)).rows} == {"r1"}
+    # A week start moved to Thursday: Wednesday 18 Nov is in the week that began Thursday 12 Nov.
+    await clubs.configure(GUILD, ClubChanges(week_start="thursday"))
+    board = await boards.board(GUILD, Period.WEEK)
+    assert board.period_key == "w2026-11-12"
+    assert [r.display_name for r in board.rows] == ["r1"]
