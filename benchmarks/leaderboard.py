@@ -25,6 +25,7 @@ from bot.core.clock import ManualClock
 from bot.core.leaderboard import LeaderboardService, Period
 from bot.core.timeutil import board_periods
 from bot.db.engine import make_engine, make_session_factory
+from bot.db.rowcache import RowCache
 
 NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
 KINDS = (("routine", 10), ("extra", 5), ("stretch", 2), ("test", 3))
@@ -124,7 +125,8 @@ async def load_postgres(dsn, club_rows, member_rows, checkin_rows) -> None:
 
 async def measure(url: str, clubs: int, rounds: int) -> dict[str, dict[str, float]]:
     engine = make_engine(url)
-    boards = LeaderboardService(make_session_factory(engine), ManualClock(NOW))
+    # As the bot builds it (bot/services.py): club rows come from the shared row cache after the first read.
+    boards = LeaderboardService(make_session_factory(engine), ManualClock(NOW), RowCache())
     rng = random.Random(3)
     out = {}
     try:
