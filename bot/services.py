@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from bot.content.schema import Content
 from bot.core.checkins import CheckinService
 from bot.core.clock import Clock
+from bot.core.club_posts import ClubPostService
 from bot.core.clubs import ClubService
 from bot.core.leaderboard import LeaderboardService
 from bot.core.privacy import PrivacyService
 from bot.core.routines import RoutineService
-from bot.core.schedule import ClubPostService
 from bot.core.selftests import SelfTestService
 from bot.core.standups import StandupService
 from bot.core.state import StateStore

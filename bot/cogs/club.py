@@ -9,10 +9,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.club_posts import ClubPost, ClubPostService, PostKind, SendError
 from bot.core.clubs import ClubChanges, ClubService
 from bot.core.errors import InvalidInput, NotAllowed
 from bot.core.privacy import PrivacyService
-from bot.core.schedule import ClubPost, ClubPostService, PostKind, SendError
 from bot.core.timeutil import DAY_NAMES, suggest_timezones
 from bot.pacing import Pacer
 from bot.render.club import club_embed, post_content, post_embed

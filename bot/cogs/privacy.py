@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.common import guarded, who_from
-from bot.core.checkins import Who
+from bot.core.members import Who
 from bot.core.privacy import PrivacyService
 from bot.tree import ClubView
 

@@ -13,8 +13,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.common import guarded, who_from
-from bot.core.checkins import Who
 from bot.core.errors import NotAllowed
+from bot.core.members import Who
 from bot.core.standups import CLAIM_BATCH, DueReminder, StandupService
 from bot.core.timeutil import suggest_timezones
 from bot.render.boards import checkin_text

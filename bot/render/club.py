@@ -6,7 +6,7 @@ from datetime import datetime
 
 import discord
 
-from bot.core.schedule import ClubPost, PostKind
+from bot.core.club_posts import ClubPost, PostKind
 from bot.db.models import Club, ScheduledRun
 from bot.render.boards import board_embed
 from bot.render.limits import clip

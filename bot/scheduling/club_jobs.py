@@ -11,8 +11,8 @@ from typing import Any
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
 
+from bot.core.club_posts import GRACE, ClubPostService, PostKind, PostSender, next_fire
 from bot.core.clubs import ClubService
-from bot.core.schedule import GRACE, ClubPostService, PostKind, PostSender, next_fire
 from bot.db.models import Club
 
 log = logging.getLogger(__name__)

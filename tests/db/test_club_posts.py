@@ -13,11 +13,11 @@ from sqlalchemy import select
 
 from bot.content.loader import default_content_dir, load_content
 from bot.core.clock import ManualClock
+from bot.core.club_posts import ClubPost, ClubPostService, PostKind, SendError
 from bot.core.clubs import ClubChanges, ClubService
 from bot.core.errors import InvalidInput
 from bot.core.leaderboard import LeaderboardService
 from bot.core.routines import RoutineService
-from bot.core.schedule import ClubPost, ClubPostService, PostKind, SendError
 from bot.db.engine import SessionFactory, make_engine, make_session_factory
 from bot.db.models import ScheduledRun
 from bot.scheduling.club_jobs import ClubJobs
