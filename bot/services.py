@@ -17,6 +17,8 @@ from bot.core.standups import StandupService
 from bot.core.state import StateStore
 from bot.core.stats import StatsService
 from bot.db.engine import SessionFactory
+from bot.scheduling.due_work import DueWorkQueue
+from bot.settings import Settings
 
 
 @dataclass
@@ -34,9 +36,13 @@ class Services:
     posts: ClubPostService
     standups: StandupService
     state: StateStore
+    due_work: DueWorkQueue
 
     @classmethod
-    def build(cls, content: Content, sessions: SessionFactory, clock: Clock) -> Services:
+    def build(
+        cls, content: Content, sessions: SessionFactory, clock: Clock, settings: Settings | None = None
+    ) -> Services:
+        settings = settings or Settings()
         checkins = CheckinService(sessions, clock)
         routines = RoutineService(sessions, content, clock)
         boards = LeaderboardService(sessions, clock)
@@ -51,7 +57,8 @@ class Services:
             privacy=PrivacyService(sessions, clock),
             selftests=SelfTestService(sessions, content, clock, checkins),
             clubs=ClubService(sessions, content, clock),
-            posts=ClubPostService(sessions, clock, routines, boards),
+            posts=ClubPostService(sessions, clock, routines, boards, timing=settings.post_timing()),
             standups=StandupService(sessions, clock, checkins),
             state=StateStore(sessions, clock),
+            due_work=DueWorkQueue(sessions, clock, settings.due_work_timing()),
         )

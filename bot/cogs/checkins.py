@@ -14,6 +14,7 @@ from bot.core.checkins import CheckinService
 from bot.core.leaderboard import LeaderboardService, Period
 from bot.core.points import Kind, rules_text
 from bot.core.stats import StatsService
+from bot.features import Feature, FeatureContext
 from bot.render.boards import board_embed, checkin_text, stats_embed
 
 DONE_PREFIX = "gc:done:"
@@ -118,3 +119,12 @@ class CheckinCog(commands.Cog):
                 test_name = test.name
                 outcome = next((o.label for o in test.outcomes if o.id == stats.last_test.outcome), None)
         await interaction.followup.send(embed=stats_embed(stats, test_name, outcome), ephemeral=True)
+
+
+def setup(ctx: FeatureContext) -> Feature:
+    """Check-ins: /checkin, /undo, /leaderboard, /me, and the Done button (shared: the weekly post carries it)."""
+    services = ctx.services
+    done_button = make_done_button(services.checkins)
+    ctx.shared["done_button"] = done_button
+    cog = CheckinCog(services.checkins, services.boards, services.stats, services.content)
+    return Feature("checkins", cogs=[cog], dynamic_items=[done_button])

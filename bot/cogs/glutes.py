@@ -14,6 +14,7 @@ from bot.content.schema import EQUIPMENT, Content
 from bot.content.search import filter_exercises, find_exercise, search_exercises, suggest
 from bot.core.errors import NotFound
 from bot.core.routines import RoutineService
+from bot.features import Feature, FeatureContext
 from bot.render.exercises import LIST_PAGE_SIZE, exercise_embed, list_embed, why_embed
 from bot.render.limits import AUTOCOMPLETE_MAX, CHOICE_NAME_MAX, clip
 from bot.render.plan import plan_embed
@@ -153,3 +154,11 @@ class GlutesCog(commands.Cog):
     @glutes.command(name="why", description="Why glute strength matters for runners")
     async def why(self, interaction: discord.Interaction) -> None:
         await interaction.response.send_message(embed=why_embed(self.content), ephemeral=True)
+
+
+def setup(ctx: FeatureContext) -> Feature:
+    """/glutes: today's plan, exercises and the list pager."""
+    services = ctx.services
+    pager = make_list_pager(services.content)
+    cog = GlutesCog(services.content, services.routines, ctx.shared["done_button"], pager)
+    return Feature("glutes", cogs=[cog], dynamic_items=[pager])

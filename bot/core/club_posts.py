@@ -12,15 +12,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.clock import Clock
+from bot.core.delivery import DeliveryError, Problem, unexpected
 from bot.core.leaderboard import Board, LeaderboardService
 from bot.core.routines import RoutineService, WeekPlan
 from bot.core.timeutil import day_index, local_date, parse_hhmm, resolve_local, week_key, zone
@@ -30,12 +31,23 @@ from bot.db.repo import get_club
 
 log = logging.getLogger(__name__)
 
-# A post missed by less than this (downtime, restart) still goes out, marked late.
-GRACE = timedelta(hours=1)
-# Posts later than this after their time say so (a busy minute with thousands of clubs queues
-# posts for a few minutes at Discord's rate; that is not "late").
-LATE_AFTER = timedelta(minutes=10)
-RETRY_DELAYS = (2.0, 8.0, 30.0)
+
+@dataclass(frozen=True)
+class PostTiming:
+    """The weekly posts' timing rules (from Settings)."""
+
+    # A post missed by less than this (downtime, restart) still goes out, marked late.
+    grace: timedelta = timedelta(hours=1)
+    # Posts later than this after their time say so (a busy minute with thousands of clubs queues
+    # posts for a few minutes at Discord's rate; that is not "late").
+    late_after: timedelta = timedelta(minutes=10)
+    retry_delays: tuple[float, ...] = (2.0, 8.0, 30.0)
+    # A claim older than this that never finished (the process died) is taken over.
+    lease: timedelta = timedelta(minutes=5)
+
+
+GRACE = PostTiming.grace
+INTERRUPTED = "interrupted: the bot was stopping"
 
 
 class PostKind(StrEnum):
@@ -84,37 +96,52 @@ class ClubPost:
     late: bool
     plan: WeekPlan | None = None
     board: Board | None = None
+    # The previous post failed: the post says so, without the reason (that is for admins, in /club show).
     previous_failure: str | None = None
-
-
-class SendError(Exception):
-    """A send that did not go through; ``transient`` ones are retried."""
-
-    def __init__(self, message: str, *, transient: bool) -> None:
-        super().__init__(message)
-        self.transient = transient
+    # Sent with the message: Discord drops a repeat with the same nonce, and the post can be found again.
+    nonce: str | None = None
 
 
 class PostSender(Protocol):
     async def __call__(self, post: ClubPost) -> int:
-        """Send the post; return the message id or raise SendError."""
+        """Send the post; return the message id or raise DeliveryError."""
         ...
+
+
+class FindsPosts(Protocol):
+    async def find(self, post: ClubPost, since: datetime) -> int | None:
+        """The id of the post if it is in the channel already (sent since ``since``)."""
+        ...
+
+
+class TellsAdmins(Protocol):
+    async def tell_admin(self, user_id: int, guild_id: int, reason: str) -> None: ...
 
 
 @dataclass(frozen=True)
 class FireResult:
-    status: str  # sent, failed, skipped, duplicate, paused, no-channel
+    status: str  # sent, failed, skipped, duplicate, in-flight, paused, no-channel, blocked
     period_key: str | None = None
     message_id: int | None = None
     late: bool = False
     detail: str = ""
+    # For in-flight: when the other claim's lease runs out and the period may be taken over.
+    retry_at: datetime | None = None
+    kind: str | None = None
 
 
 Sleep = Callable[[float], Awaitable[None]]
 
 
+@dataclass
+class _Claim:
+    run: ScheduledRun
+    # Set when an earlier attempt at this period may have reached Discord: look before sending.
+    look_since: datetime | None = None
+
+
 class ClubPostService:
-    """Claims, builds and sends the weekly posts."""
+    """Claims, builds and sends the weekly posts; every claim ends as sent, failed or skipped."""
 
     def __init__(
         self,
@@ -124,14 +151,16 @@ class ClubPostService:
         boards: LeaderboardService,
         *,
         sleep: Sleep = asyncio.sleep,
-        retry_delays: tuple[float, ...] = RETRY_DELAYS,
+        timing: PostTiming | None = None,
+        retry_delays: tuple[float, ...] | None = None,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
         self._routines = routines
         self._boards = boards
         self._sleep = sleep
-        self._retry_delays = retry_delays
+        timing = timing or PostTiming()
+        self.timing = replace(timing, retry_delays=retry_delays) if retry_delays is not None else timing
 
     def now(self) -> datetime:
         return self._clock.now()
@@ -171,22 +200,23 @@ class ClubPostService:
             return FireResult("paused")
         if club.channel_id is None:
             return FireResult("no-channel")
+        if club.post_problem and not manual:
+            # Channel gone or no access: admins were told once; no attempt every week until they fix it.
+            return FireResult("blocked", detail=club.post_problem)
         due = now if manual else (due or self.due_at(club, kind, now))
         key = self.period_for(club, kind, due)
         lateness = now - due
-        if lateness > GRACE:
+        if lateness > self.timing.grace:
             await self._claim(club, kind, key, due, now, status=RunStatus.SKIPPED, late=True)
             return FireResult("skipped", key, detail="missed by more than the grace window")
-        late = lateness > LATE_AFTER
+        late = lateness > self.timing.late_after
         assert club.id is not None
         previous = await self._last_failure(club.id)
         run = await self._claim(club, kind, key, due, now, status=RunStatus.CLAIMED, late=late)
-        if run is None and manual:
-            run = await self._reclaim(club, kind, key, due, now)
-        if run is None:
-            return FireResult("duplicate", key)
-        post = await self._build(club, kind, due, late, previous)
-        return await self._send_with_retries(run, post, send)
+        claim = _Claim(run) if run is not None else await self._take_over(club, kind, key, due, now, manual=manual)
+        if isinstance(claim, FireResult):
+            return claim
+        return await self._deliver(club, kind, claim, previous, send)
 
     async def _claim(
         self, club: Club, kind: PostKind, key: str, due: datetime, now: datetime, *, status: RunStatus, late: bool
@@ -205,77 +235,156 @@ class ClubPostService:
                 return None
             return run
 
-    async def _reclaim(self, club: Club, kind: PostKind, key: str, due: datetime, now: datetime) -> ScheduledRun | None:
-        """Take over a period whose post was skipped or failed (a manual post-now); never a sent one."""
+    async def _take_over(
+        self, club: Club, kind: PostKind, key: str, due: datetime, now: datetime, *, manual: bool
+    ) -> _Claim | FireResult:
+        """Take the period over when its claim is stale (the process died), or was interrupted, or failed
+        or was skipped and an admin asks again (post-now). Never a sent one, never a live claim."""
         async with self._sessions() as session:
+            old = (await session.execute(
+                select(ScheduledRun).where(
+                    ScheduledRun.club_id == club.id, ScheduledRun.kind == kind.value, ScheduledRun.period_key == key)
+            )).scalar_one_or_none()
+            if old is None:
+                return FireResult("duplicate", key)
+            stale = old.status == RunStatus.CLAIMED.value and old.claimed_at <= now - self.timing.lease
+            interrupted = old.status == RunStatus.FAILED.value and old.error == INTERRUPTED
+            retake = manual and old.status in (RunStatus.SKIPPED.value, RunStatus.FAILED.value)
+            if not (stale or interrupted or retake):
+                if old.status == RunStatus.CLAIMED.value:
+                    return FireResult("in-flight", key, retry_at=old.claimed_at + self.timing.lease, kind=kind.value)
+                return FireResult("duplicate", key)
+            values: dict[str, Any] = {"status": RunStatus.CLAIMED.value, "claimed_at": now, "error": None,
+                                      "problem": None}
+            if manual:
+                values.update(scheduled_for=due, late=False)
+            # Conditional on the row as read: of two processes taking over at once, one wins.
             result = await session.execute(
                 update(ScheduledRun)
-                .where(
-                    ScheduledRun.club_id == club.id,
-                    ScheduledRun.kind == kind.value,
-                    ScheduledRun.period_key == key,
-                    ScheduledRun.status.in_([RunStatus.SKIPPED.value, RunStatus.FAILED.value]),
-                )
-                .values(status=RunStatus.CLAIMED.value, scheduled_for=due, claimed_at=now, late=False, error=None)
+                .where(ScheduledRun.id == old.id, ScheduledRun.status == old.status,
+                       ScheduledRun.claimed_at == old.claimed_at)
+                .values(**values)
             )
             await session.commit()
             if not result.rowcount:  # type: ignore[attr-defined]
-                return None
-            return (
-                await session.execute(
-                    select(ScheduledRun).where(
-                        ScheduledRun.club_id == club.id,
-                        ScheduledRun.kind == kind.value,
-                        ScheduledRun.period_key == key,
-                    )
-                )
-            ).scalar_one()
+                return FireResult("duplicate", key)
+            # An unfinished or failed earlier attempt may have reached Discord.
+            look_since = min(old.claimed_at, old.scheduled_for) if old.status != RunStatus.SKIPPED.value else None
+            run = await session.get(ScheduledRun, old.id, populate_existing=True)
+            assert run is not None
+            if stale:
+                log.warning("took over the stale %s claim of guild %s for %s", kind.value, club.guild_id, key)
+            return _Claim(run, look_since)
 
     async def _build(
-        self, club: Club, kind: PostKind, due: datetime, late: bool, previous: str | None = None
+        self, club: Club, kind: PostKind, due: datetime, late: bool, previous: str | None = None,
+        nonce: str | None = None,
     ) -> ClubPost:
         assert club.channel_id is not None
         if kind is PostKind.ROUTINE:
             plan = self._routines.plan_for_club(club, due)
             return ClubPost(kind, club.guild_id, club.channel_id, club.role_id, late, plan=plan,
-                            previous_failure=previous)
+                            previous_failure=previous, nonce=nonce)
         board = await self._boards.finished_week(club.guild_id, at=due)
         return ClubPost(kind, club.guild_id, club.channel_id, club.role_id, late, board=board,
-                        previous_failure=previous)
+                        previous_failure=previous, nonce=nonce)
 
-    async def _send_with_retries(self, run: ScheduledRun, post: ClubPost, send: PostSender) -> FireResult:
+    async def _deliver(
+        self, club: Club, kind: PostKind, claim: _Claim, previous: str | None, send: PostSender
+    ) -> FireResult:
+        """Build and send with retries; whatever happens, the claim ends as sent or failed."""
+        run = claim.run
         attempts = 0
-        error = ""
-        for delay in (*self._retry_delays, None):
-            attempts += 1
-            try:
-                message_id = await send(post)
-            except SendError as exc:
-                error = str(exc)[:500]
+        error: DeliveryError | None = None
+        look_since = claim.look_since
+        try:
+            post = await self._build(club, kind, run.scheduled_for, run.late, previous, nonce=_nonce(run))
+            for delay in (*self.timing.retry_delays, None):
+                if look_since is not None:
+                    found = await self._look_for(send, post, look_since)
+                    if found is not None:
+                        await self._finish(run, RunStatus.SENT, attempts, message_id=found)
+                        return FireResult("sent", run.period_key, found, post.late, detail="found in the channel")
+                attempts += 1
+                try:
+                    message_id = await send(post)
+                except DeliveryError as exc:
+                    error = exc
+                except Exception as exc:
+                    log.warning("post %s/%s for guild %s raised", run.kind, run.period_key, post.guild_id,
+                                exc_info=exc)
+                    error = unexpected(exc)
+                else:
+                    await self._finish(run, RunStatus.SENT, attempts, message_id=message_id)
+                    if club.post_problem:
+                        await self._set_problem(club, None)
+                    return FireResult("sent", run.period_key, message_id, post.late)
                 log.warning("post %s/%s for guild %s failed (attempt %d): %s",
                             run.kind, run.period_key, post.guild_id, attempts, error)
-                if not exc.transient or delay is None:
+                if not error.transient or delay is None:
                     break
+                look_since = run.claimed_at if error.maybe_delivered else None
                 await self._sleep(delay)
-                continue
-            await self._finish(run, RunStatus.SENT, attempts, message_id=message_id)
-            return FireResult("sent", run.period_key, message_id, post.late)
-        await self._finish(run, RunStatus.FAILED, attempts, error=error)
-        return FireResult("failed", run.period_key, late=post.late, detail=error)
+        except asyncio.CancelledError:
+            # Shutdown mid-post: record it (shielded from a second cancel), then let the cancel go on.
+            await asyncio.shield(self._finish(run, RunStatus.FAILED, attempts, error=INTERRUPTED,
+                                              problem=Problem.INTERNAL))
+            raise
+        except Exception as exc:
+            log.warning("post %s/%s for guild %s could not be built", run.kind, run.period_key, club.guild_id,
+                        exc_info=exc)
+            error = unexpected(exc)
+        assert error is not None
+        await self._finish(run, RunStatus.FAILED, attempts, error=str(error)[:500], problem=error.problem)
+        if error.problem.needs_admin:
+            await self._block(club, str(error), send)
+        return FireResult("failed", run.period_key, late=run.late, detail=str(error))
+
+    async def _look_for(self, send: PostSender, post: ClubPost, since: datetime) -> int | None:
+        finder = getattr(send, "find", None)  # senders that cannot look (tests' recorders) just send again
+        if finder is None:
+            return None
+        try:
+            return await finder(post, since - timedelta(minutes=1))
+        except Exception as exc:
+            log.warning("could not look for an earlier post in channel %s: %s", post.channel_id, exc)
+            return None
+
+    async def _block(self, club: Club, reason: str, send: PostSender) -> None:
+        """Record a problem only an admin can fix, and tell the admin who set the club up, once."""
+        if not await self._set_problem(club, reason[:300]):
+            return
+        teller = getattr(send, "tell_admin", None)
+        if teller is None or club.configured_by is None:
+            return
+        try:
+            await teller(club.configured_by, club.guild_id, reason)
+        except Exception as exc:
+            log.warning("could not DM the admin of guild %s about the post problem: %s", club.guild_id, exc)
+
+    async def _set_problem(self, club: Club, reason: str | None) -> bool:
+        """Set (or clear) the club's post problem; True when it changed from none to set."""
+        async with self._sessions() as session:
+            query = update(Club).where(Club.id == club.id)
+            if reason is not None:
+                query = query.where(Club.post_problem.is_(None))  # type: ignore[union-attr]
+            result = await session.execute(
+                query.values(post_problem=reason, post_problem_at=self._clock.now() if reason else None)
+            )
+            await session.commit()
+            return bool(result.rowcount) and reason is not None  # type: ignore[attr-defined]
 
     async def _finish(
         self, run: ScheduledRun, status: RunStatus, attempts: int, *, message_id: int | None = None,
-        error: str | None = None,
+        error: str | None = None, problem: Problem | None = None,
     ) -> None:
         async with self._sessions() as session:
-            stored = await session.get(ScheduledRun, run.id)
-            assert stored is not None
-            stored.status = status.value
-            stored.attempts = attempts
-            stored.message_id = message_id
-            stored.error = error
-            stored.finished_at = self._clock.now()
-            session.add(stored)
+            await session.execute(
+                update(ScheduledRun).where(ScheduledRun.id == run.id).values(
+                    status=status.value, attempts=attempts, message_id=message_id, error=error,
+                    problem=problem.value if problem else None, finished_at=self._clock.now(),
+                )
+            )
             await session.commit()
 
     async def preview(self, club: Club) -> ClubPost:
@@ -334,3 +443,8 @@ class ClubPostService:
                 continue
             results.append(await self.fire(guild_id, kind, send, due=due))
         return results
+
+
+def _nonce(run: ScheduledRun) -> str:
+    """The same for every attempt at one period's post (Discord keeps nonces to 25 characters)."""
+    return f"gc-post-{run.id}"

@@ -11,6 +11,7 @@ makes the claiming transaction exclusive. The maths is in :mod:`bot.core.standup
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.checkins import CheckinResult, CheckinService
 from bot.core.clock import Clock
+from bot.core.delivery import Delivery
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.members import Who, ensure_club_and_member
 from bot.core.points import STANDUP_DAILY_CAP, Kind
@@ -430,3 +432,23 @@ class StandupService:
                 "Allow DMs from this server, then run `/standup on` again."
             )
         return row
+
+
+class StandupReminderSource:
+    """The stand-up rows as a due-work source for :class:`bot.scheduling.due.DueRunner`."""
+
+    def __init__(self, standups: StandupService) -> None:
+        self._standups = standups
+
+    async def claim(self, now: datetime, limit: int) -> list[DueReminder]:
+        return await self._standups.claim_due(now, limit)
+
+    async def has_due(self, now: datetime) -> bool:
+        return await self._standups.has_due(now)
+
+    async def record(self, results: Sequence[tuple[DueReminder, Delivery]]) -> None:
+        """Nothing to store: the row moved to its next slot when claimed, and a missed reminder is not retried
+        (the next one is at most one interval away). Failures are logged by the runner."""
+
+    async def dms_closed(self, item: DueReminder) -> bool:
+        return await self._standups.mark_dm_blocked(item.standup_id)

@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from bot.content.loader import default_content_dir, load_content
 from bot.core.clock import ManualClock
-from bot.core.club_posts import ClubPost, ClubPostService, PostKind, SendError
+from bot.core.club_posts import ClubPost, ClubPostService, PostKind
 from bot.core.clubs import ClubChanges, ClubService
+from bot.core.delivery import DeliveryError
 from bot.core.errors import InvalidInput
 from bot.core.leaderboard import LeaderboardService
 from bot.core.routines import RoutineService
@@ -33,7 +34,7 @@ class Recorder:
     """Stands in for the Discord channel: records posts, can fail on demand."""
 
     posts: list[ClubPost] = field(default_factory=list)
-    failures: list[SendError] = field(default_factory=list)
+    failures: list[DeliveryError] = field(default_factory=list)
     calls: int = 0
 
     async def __call__(self, post: ClubPost) -> int:
@@ -113,7 +114,7 @@ async def test_catch_up_sends_late_within_grace_and_skips_older(env: Env) -> Non
 
 async def test_transient_failures_are_retried_then_recorded(env: Env) -> None:
     env.clock.set(DUE)
-    env.send.failures = [SendError("Discord had a server error (502)", transient=True)] * 2
+    env.send.failures = [DeliveryError("Discord had a server error (502)", transient=True)] * 2
     result = await env.posts.fire(GUILD, PostKind.ROUTINE, env.send)
     assert result.status == "sent"
     assert env.send.calls == 3
@@ -123,7 +124,7 @@ async def test_transient_failures_are_retried_then_recorded(env: Env) -> None:
 
 async def test_permission_errors_are_not_retried_and_surface_to_admins(env: Env) -> None:
     env.clock.set(DUE)
-    env.send.failures = [SendError("I am not allowed to post in <#42> (Missing Permissions)", transient=False)]
+    env.send.failures = [DeliveryError("I am not allowed to post in <#42> (Missing Permissions)", transient=False)]
     result = await env.posts.fire(GUILD, PostKind.ROUTINE, env.send)
     assert result.status == "failed"
     assert env.send.calls == 1
