@@ -42,6 +42,8 @@ class Feature:
     name: str
     cogs: list[commands.Cog] = field(default_factory=list)
     dynamic_items: list[type[discord.ui.DynamicItem[Any]]] = field(default_factory=list)
+    # Fixed custom ids (or their prefixes) of buttons that are not dynamic items, e.g. "gc:forget:".
+    custom_ids: list[str] = field(default_factory=list)
     due_jobs: list[DueJob[Any]] = field(default_factory=list)
     # After the scheduler is set up (paused): build scheduler jobs from the database.
     on_start: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)

@@ -103,4 +103,4 @@ class PrivacyCog(commands.Cog):
 
 def setup(ctx: FeatureContext) -> Feature:
     """/privacy: hide, export, forget."""
-    return Feature("privacy", cogs=[PrivacyCog(ctx.services.privacy)])
+    return Feature("privacy", cogs=[PrivacyCog(ctx.services.privacy)], custom_ids=["gc:forget:"])
