@@ -43,13 +43,12 @@ class ClubCog(commands.Cog):
     )
 
     def __init__(
-        self, clubs: ClubService, posts: ClubPostService, jobs: ClubJobs, sender: ClubPostSender,
-        privacy: PrivacyService, routine_names: dict[str, str],
+        self, clubs: ClubService, posts: ClubPostService, jobs: ClubJobs, privacy: PrivacyService,
+        routine_names: dict[str, str],
     ) -> None:
         self.clubs = clubs
         self.posts = posts
         self.jobs = jobs
-        self.sender = sender
         self.privacy = privacy
         self.routine_names = routine_names
 
@@ -165,7 +164,10 @@ class ClubCog(commands.Cog):
         club = await self.clubs.get(interaction.guild_id)
         if club is None or club.channel_id is None:
             raise InvalidInput("Set the channel first with `/club setup`.")
-        result = await self.posts.fire(interaction.guild_id, PostKind.ROUTINE, self.sender, manual=True)
+        result = await self.jobs.post_now(interaction.guild_id)
+        if result is None:
+            await interaction.followup.send("I am restarting; try `/club post-now` again in a minute.", ephemeral=True)
+            return
         messages = {
             "sent": f"Posted in <#{club.channel_id}>. It counts as this week's post.",
             "duplicate": "This week's routine is already posted; the next one follows the schedule.",
@@ -214,6 +216,6 @@ def setup(ctx: FeatureContext) -> Feature:
     jobs = ClubJobs(ctx.scheduler, services.clubs, services.posts, sender, owns=ctx.owns,
                     max_in_flight=ctx.settings.posts_in_flight)
     routine_names = {slug: r.name for slug, r in services.content.routines.items()}
-    cog = ClubCog(services.clubs, services.posts, jobs, sender, services.privacy, routine_names)
+    cog = ClubCog(services.clubs, services.posts, jobs, services.privacy, routine_names)
     ctx.shared["club_jobs"] = jobs
     return Feature("club", cogs=[cog], on_start=[jobs.load_all], on_ready=[jobs.catch_up_all], on_stop=[jobs.stop])

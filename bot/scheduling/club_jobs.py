@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -103,24 +104,38 @@ class ClubJobs:
             if job is not None:
                 job.remove()
 
-    async def run(self, guild_id: int, kind: str) -> Any:
-        if self._stopping:
-            return None
+    @contextlib.asynccontextmanager
+    async def _tracked(self) -> AsyncIterator[None]:
+        """Mark the current task as a post in flight, for :meth:`stop`."""
         task = asyncio.current_task()
         if task is not None:
             self._running.add(task)
         try:
-            async with self._in_flight:
+            yield
+        finally:
+            if task is not None:
+                self._running.discard(task)
+
+    async def run(self, guild_id: int, kind: str) -> Any:
+        """The scheduled job: one club's post of one kind. None when the bot is stopping."""
+        if self._stopping:
+            return None
+        try:
+            async with self._tracked(), self._in_flight:
                 result = await self.posts.fire(guild_id, kind, self.send)
         except Exception:
             log.exception("weekly %s post for guild %s crashed", kind, guild_id)
             return None
-        finally:
-            if task is not None:
-                self._running.discard(task)
         log.info("weekly %s post for guild %s: %s %s", kind, guild_id, result.status, result.detail)
         self._retake_later(guild_id, kind, result)
         return result
+
+    async def post_now(self, guild_id: int) -> FireResult | None:
+        """An admin's `/club post-now`: this week's routine at once. None when the bot is stopping."""
+        if self._stopping:
+            return None
+        async with self._tracked():
+            return await self.posts.fire(guild_id, PostKind.ROUTINE, self.send, manual=True)
 
     def _retake_later(self, guild_id: int, kind: str, result: FireResult) -> None:
         """Another claim holds the period: look again when its lease runs out (its process may have died)."""

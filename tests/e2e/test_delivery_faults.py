@@ -6,6 +6,8 @@ Each test runs on SQLite and PostgreSQL (the claims and outcomes are database ro
 from __future__ import annotations
 
 import asyncio
+import sys
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -16,7 +18,8 @@ from bot.core.clock import ManualClock
 from bot.db.engine import make_engine, make_session_factory
 from bot.db.models import ScheduledRun
 from tests.conftest import ErrorLogGuard
-from tests.e2e.conftest import Club, settings_for
+from tests.e2e.conftest import TOKEN, Club, settings_for
+from tests.e2e.test_startup import ROOT, clean_env
 from tests.fakediscord import FakeDiscord, Perm
 
 POSTS = r"^/channels/\d+/messages$"
@@ -182,3 +185,44 @@ async def test_a_dm_refused_with_503_is_logged_and_the_series_moves_on(club: Clu
     club.clock.set(datetime(2026, 11, 18, 10, 30, 5, tzinfo=UTC))
     assert await club.bot.due.run("standup") == 2
     assert len(club.fake.dm_messages(club.runner.id)) == 1
+
+
+async def test_sigterm_mid_post_ends_the_process_and_records_the_post(fake: FakeDiscord, db_url: str) -> None:
+    """The real process: SIGTERM while Discord holds the post request; the week is recorded, not left claimed."""
+    guild = fake.add_guild("Canal Joggers")
+    admin = fake.add_member(guild.id, "coach", permissions=Perm.MANAGE_GUILD | Perm.USE_APPLICATION_COMMANDS)
+    env = clean_env(
+        DISCORD_TOKEN=TOKEN, DATABASE_URL=db_url, DISCORD_API_BASE=fake.api_base,
+        DISCORD_GATEWAY_URL=fake.gateway_url, GUILD_READY_TIMEOUT="0.1", SHUTDOWN_GRACE_SECONDS="1",
+        PYTHONPATH=str(ROOT),
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        await fake.wait_connected(timeout=60)
+        setup = await fake.slash(guild.id, admin.id, "club setup", channel=guild.text_channel_id, day="monday",
+                                 time="07:00", timezone="Europe/London")
+        assert "Saved" in (await setup.final(timeout=10))["content"]
+        held = fake.hold("POST", rf"^/channels/{guild.text_channel_id}/messages$", seconds=60)
+        await fake.slash(guild.id, admin.id, "club post-now")
+        for _ in range(1000):
+            if held.hits:
+                break
+            await asyncio.sleep(0.01)
+        assert held.hits == 1
+    finally:
+        stopping = time.perf_counter()
+        process.terminate()
+        output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+        print(f"SIGTERM to exit with a post in flight: {time.perf_counter() - stopping:.2f} s")
+    assert process.returncode == 0, output.decode()[-2000:]
+    engine = make_engine(db_url)
+    try:
+        async with make_session_factory(engine)() as session:
+            [run] = (await session.execute(select(ScheduledRun))).scalars().all()
+    finally:
+        await engine.dispose()
+    assert run.status == "failed"
+    assert "interrupted" in (run.error or "")
