@@ -13,20 +13,21 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from bot.core.clock import Clock
 from bot.core.delivery import DeliveryError, Problem, unexpected
 from bot.core.leaderboard import Board, LeaderboardService
 from bot.core.routines import RoutineService, WeekPlan
-from bot.core.timeutil import day_index, local_date, parse_hhmm, resolve_local, week_key, zone
+from bot.core.timeutil import local_date, week_key
+from bot.core.weekly_times import next_fire, previous_fire
 from bot.db.engine import SessionFactory
 from bot.db.models import Club, ScheduledRun
+from bot.db.post_runs import PostRuns, RunStatus
 from bot.db.repo import get_club
 
 log = logging.getLogger(__name__)
@@ -53,36 +54,6 @@ INTERRUPTED = "interrupted: the bot was stopping"
 class PostKind(StrEnum):
     ROUTINE = "routine"
     LEADERBOARD = "leaderboard"
-
-
-class RunStatus(StrEnum):
-    CLAIMED = "claimed"
-    SENT = "sent"
-    FAILED = "failed"
-    SKIPPED = "skipped"
-
-
-def next_fire(day: str, at: str | time, tz: str, after: datetime) -> datetime:
-    """The first weekly fire instant strictly after ``after`` (UTC, aware)."""
-    wall_time = parse_hhmm(at) if isinstance(at, str) else at
-    local_today = after.astimezone(zone(tz)).date()
-    offset = (day_index(day) - local_today.weekday()) % 7
-    for week in range(3):
-        candidate_day = local_today + timedelta(days=offset + 7 * week)
-        instant = resolve_local(datetime.combine(candidate_day, wall_time), tz)
-        if instant > after:
-            return instant
-    raise AssertionError("unreachable: a weekly time always recurs within three weeks")
-
-
-def previous_fire(day: str, at: str, tz: str, now: datetime) -> datetime:
-    """The latest weekly fire instant at or before ``now``."""
-    candidate = next_fire(day, at, tz, now - timedelta(days=8))
-    while True:
-        following = next_fire(day, at, tz, candidate)
-        if following > now:
-            return candidate
-        candidate = following
 
 
 @dataclass(frozen=True)
@@ -159,6 +130,7 @@ class ClubPostService:
         self._routines = routines
         self._boards = boards
         self._sleep = sleep
+        self._runs = PostRuns(sessions, clock.now)
         timing = timing or PostTiming()
         self.timing = replace(timing, retry_delays=retry_delays) if retry_delays is not None else timing
 
@@ -207,33 +179,16 @@ class ClubPostService:
         key = self.period_for(club, kind, due)
         lateness = now - due
         if lateness > self.timing.grace:
-            await self._claim(club, kind, key, due, now, status=RunStatus.SKIPPED, late=True)
+            await self._runs.claim(club, kind, key, due, now, status=RunStatus.SKIPPED, late=True)
             return FireResult("skipped", key, detail="missed by more than the grace window")
         late = lateness > self.timing.late_after
         assert club.id is not None
-        previous = await self._last_failure(club.id)
-        run = await self._claim(club, kind, key, due, now, status=RunStatus.CLAIMED, late=late)
+        previous = await self._runs.last_failure(club.id)
+        run = await self._runs.claim(club, kind, key, due, now, status=RunStatus.CLAIMED, late=late)
         claim = _Claim(run) if run is not None else await self._take_over(club, kind, key, due, now, manual=manual)
         if isinstance(claim, FireResult):
             return claim
         return await self._deliver(club, kind, claim, previous, send)
-
-    async def _claim(
-        self, club: Club, kind: PostKind, key: str, due: datetime, now: datetime, *, status: RunStatus, late: bool
-    ) -> ScheduledRun | None:
-        assert club.id is not None
-        async with self._sessions() as session:
-            run = ScheduledRun(
-                club_id=club.id, kind=kind.value, period_key=key, status=status.value, late=late,
-                scheduled_for=due, claimed_at=now,
-            )
-            try:
-                session.add(run)
-                await session.commit()
-            except IntegrityError:
-                await session.rollback()
-                return None
-            return run
 
     async def _take_over(
         self, club: Club, kind: PostKind, key: str, due: datetime, now: datetime, *, manual: bool
@@ -303,7 +258,7 @@ class ClubPostService:
                 if look_since is not None:
                     found = await self._look_for(send, post, look_since)
                     if found is not None:
-                        await self._finish(run, RunStatus.SENT, attempts, message_id=found)
+                        await self._runs.finish(run, RunStatus.SENT, attempts, message_id=found)
                         return FireResult("sent", run.period_key, found, post.late, detail="found in the channel")
                 attempts += 1
                 try:
@@ -315,9 +270,9 @@ class ClubPostService:
                                 exc_info=exc)
                     error = unexpected(exc)
                 else:
-                    await self._finish(run, RunStatus.SENT, attempts, message_id=message_id)
+                    await self._runs.finish(run, RunStatus.SENT, attempts, message_id=message_id)
                     if club.post_problem:
-                        await self._set_problem(club, None)
+                        await self._runs.set_problem(club, None)
                     return FireResult("sent", run.period_key, message_id, post.late)
                 log.warning("post %s/%s for guild %s failed (attempt %d): %s",
                             run.kind, run.period_key, post.guild_id, attempts, error)
@@ -327,7 +282,7 @@ class ClubPostService:
                 await self._sleep(delay)
         except asyncio.CancelledError:
             # Shutdown mid-post: record it (shielded from a second cancel), then let the cancel go on.
-            await asyncio.shield(self._finish(run, RunStatus.FAILED, attempts, error=INTERRUPTED,
+            await asyncio.shield(self._runs.finish(run, RunStatus.FAILED, attempts, error=INTERRUPTED,
                                               problem=Problem.INTERNAL))
             raise
         except Exception as exc:
@@ -335,7 +290,7 @@ class ClubPostService:
                         exc_info=exc)
             error = unexpected(exc)
         assert error is not None
-        await self._finish(run, RunStatus.FAILED, attempts, error=str(error)[:500], problem=error.problem)
+        await self._runs.finish(run, RunStatus.FAILED, attempts, error=str(error)[:500], problem=error.problem)
         if error.problem.needs_admin:
             await self._block(club, str(error), send)
         return FireResult("failed", run.period_key, late=run.late, detail=str(error))
@@ -352,7 +307,7 @@ class ClubPostService:
 
     async def _block(self, club: Club, reason: str, send: PostSender) -> None:
         """Record a problem only an admin can fix, and tell the admin who set the club up, once."""
-        if not await self._set_problem(club, reason[:300]):
+        if not await self._runs.set_problem(club, reason[:300]):
             return
         teller = getattr(send, "tell_admin", None)
         if teller is None or club.configured_by is None:
@@ -361,31 +316,6 @@ class ClubPostService:
             await teller(club.configured_by, club.guild_id, reason)
         except Exception as exc:
             log.warning("could not DM the admin of guild %s about the post problem: %s", club.guild_id, exc)
-
-    async def _set_problem(self, club: Club, reason: str | None) -> bool:
-        """Set (or clear) the club's post problem; True when it changed from none to set."""
-        async with self._sessions() as session:
-            query = update(Club).where(Club.id == club.id)
-            if reason is not None:
-                query = query.where(Club.post_problem.is_(None))  # type: ignore[union-attr]
-            result = await session.execute(
-                query.values(post_problem=reason, post_problem_at=self._clock.now() if reason else None)
-            )
-            await session.commit()
-            return bool(result.rowcount) and reason is not None  # type: ignore[attr-defined]
-
-    async def _finish(
-        self, run: ScheduledRun, status: RunStatus, attempts: int, *, message_id: int | None = None,
-        error: str | None = None, problem: Problem | None = None,
-    ) -> None:
-        async with self._sessions() as session:
-            await session.execute(
-                update(ScheduledRun).where(ScheduledRun.id == run.id).values(
-                    status=status.value, attempts=attempts, message_id=message_id, error=error,
-                    problem=problem.value if problem else None, finished_at=self._clock.now(),
-                )
-            )
-            await session.commit()
 
     async def preview(self, club: Club) -> ClubPost:
         """The next routine post as it would go out, without claiming or sending anything."""
@@ -400,34 +330,14 @@ class ClubPostService:
             club = await get_club(session, guild_id)
         if club is None or club.id is None:
             return None
-        return await self._last_failure(club.id)
-
-    async def _last_failure(self, club_id: int) -> str | None:
-        async with self._sessions() as session:
-            latest = (
-                await session.execute(
-                    select(ScheduledRun)
-                    .where(ScheduledRun.club_id == club_id, ScheduledRun.status != RunStatus.CLAIMED.value)
-                    .order_by(ScheduledRun.claimed_at.desc(), ScheduledRun.id.desc())
-                    .limit(1)
-                )
-            ).scalar_one_or_none()
-        if latest is not None and latest.status == RunStatus.FAILED.value:
-            return latest.error or "unknown error"
-        return None
+        return await self._runs.last_failure(club.id)
 
     async def recent_runs(self, guild_id: int, limit: int = 5) -> list[ScheduledRun]:
         async with self._sessions() as session:
             club = await get_club(session, guild_id)
-            if club is None:
-                return []
-            rows = await session.execute(
-                select(ScheduledRun)
-                .where(ScheduledRun.club_id == club.id)
-                .order_by(ScheduledRun.claimed_at.desc(), ScheduledRun.id.desc())
-                .limit(limit)
-            )
-            return list(rows.scalars())
+        if club is None or club.id is None:
+            return []
+        return await self._runs.recent(club.id, limit)
 
     async def catch_up(self, guild_id: int, send: PostSender) -> list[FireResult]:
         """After downtime: send what was missed within the grace window, record older misses as skipped."""

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -25,7 +25,7 @@ from bot.core.clock import Clock
 from bot.core.delivery import Delivery
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.members import Who, ensure_club_and_member
-from bot.core.points import STANDUP_DAILY_CAP, Kind
+from bot.core.points import Kind
 from bot.core.standup_schedule import (
     DEFAULT_DAYS,
     DEFAULT_END,
@@ -43,6 +43,18 @@ from bot.core.standup_schedule import (
     stored_time,
     validate_window,
 )
+from bot.core.standup_state import (
+    DM_BLOCKED,
+    STOPPED,
+    DueReminder,
+    SnoozeResult,
+    StandupSettings,
+    StandupStatus,
+    change,
+    on_grid,
+    settings_of,
+    snoozed_until,
+)
 from bot.core.timeutil import format_hhmm, local_date, parse_hhmm, parse_timezone, week_start_date
 from bot.db import standup_queries as queries
 from bot.db.engine import SessionFactory
@@ -53,97 +65,6 @@ log = logging.getLogger(__name__)
 
 CLAIM_BATCH = 500
 _JUST_BEFORE = timedelta(microseconds=1)
-
-
-@dataclass(frozen=True)
-class StandupSettings:
-    every: int
-    start: time
-    end: time
-    days: tuple[str, ...]
-    timezone: str
-    enabled: bool
-    dm_blocked: bool
-    paused_until: datetime | None
-    skip_date: date | None
-    snoozed: bool
-    next_due_at: datetime | None
-
-
-@dataclass(frozen=True)
-class StandupStatus:
-    settings: StandupSettings | None
-    next_due_at: datetime | None
-    paused: bool
-    skipped_today: bool
-    today: int
-    week: int
-    daily_cap: int = STANDUP_DAILY_CAP
-
-
-@dataclass(frozen=True)
-class SnoozeResult:
-    """``snoozed`` is False when the snooze would land after the window or after the next grid slot."""
-
-    snoozed: bool
-    next_due_at: datetime | None
-
-
-@dataclass(slots=True)
-class DueReminder:
-    """One reminder claimed by the tick: everything the sender needs, no database row."""
-
-    standup_id: int
-    member_id: int
-    guild_id: int
-    user_id: int
-    channel_id: int | None
-    due_at: datetime
-    every: int
-    timezone: str
-    snoozed: bool
-    next_due_at: datetime
-
-
-def _settings(row: Standup) -> StandupSettings:
-    return StandupSettings(
-        every=row.every_minutes,
-        start=parse_hhmm(row.window_start),
-        end=parse_hhmm(row.window_end),
-        days=stored_days(row.days),
-        timezone=row.timezone,
-        enabled=row.enabled,
-        dm_blocked=row.dm_blocked,
-        paused_until=row.paused_until,
-        skip_date=row.skip_date,
-        snoozed=row.snoozed,
-        next_due_at=row.next_due_at,
-    )
-
-
-# -- the row's state transitions, each written once ---------------------------------------------
-
-
-def on_grid(nxt: datetime) -> dict[str, Any]:
-    """Back on the series' grid at ``nxt``: no snooze pending."""
-    return {"snoozed": False, "next_slot_at": nxt, "next_due_at": nxt}
-
-
-def snoozed_until(at: datetime) -> dict[str, Any]:
-    """One extra reminder at ``at``; the grid slot (``next_slot_at``) stays where it was."""
-    return {"snoozed": True, "next_due_at": at}
-
-
-# Off (by the member, or because they left): nothing due; the settings are kept for next time.
-STOPPED: dict[str, Any] = {"enabled": False, "snoozed": False, "next_slot_at": None, "next_due_at": None}
-# DMs closed: nothing due until /standup on again.
-DM_BLOCKED: dict[str, Any] = {"dm_blocked": True, "snoozed": False, "next_due_at": None}
-
-
-def _change(row: Standup, now: datetime, values: dict[str, Any]) -> None:
-    for key, value in values.items():
-        setattr(row, key, value)
-    row.updated_at = now
 
 
 class StandupService:
@@ -181,7 +102,7 @@ class StandupService:
             assert member.id is not None
             row = await queries.row_of_member(session, member.id)
             settings = (
-                _settings(row)
+                settings_of(row)
                 if row is not None
                 else StandupSettings(
                     every=DEFAULT_EVERY, start=DEFAULT_START, end=DEFAULT_END, days=DEFAULT_DAYS,
@@ -220,10 +141,10 @@ class StandupService:
                     # A second /standup on raced this one; update the row it created.
                     row = await queries.row_of_member(session, member.id)
                     assert row is not None
-            _change(row, now, values)
+            change(row, now, values)
             session.add(row)
             await session.commit()
-            return _settings(row)
+            return settings_of(row)
 
     async def turn_off(self, who: Who) -> bool:
         """Stop reminders, keeping the settings for next time. False if they were not on."""
@@ -232,7 +153,7 @@ class StandupService:
             row = await queries.row_of(session, who.guild_id, who.user_id)
             if row is None or not row.enabled:
                 return False
-            _change(row, now, STOPPED)
+            change(row, now, STOPPED)
             session.add(row)
             await session.commit()
             return True
@@ -262,7 +183,7 @@ class StandupService:
                     )
                 )
             ).one()
-        settings = _settings(row) if row is not None else None
+        settings = settings_of(row) if row is not None else None
         live = settings is not None and settings.enabled and not settings.dm_blocked
         paused = bool(live and settings and settings.paused_until and settings.paused_until > now)
         skipped = bool(live and settings and settings.skip_date == local_date(now, settings.timezone))
@@ -292,10 +213,10 @@ class StandupService:
                 until = now + timedelta(days=7)
             # The series picks up at its first grid slot at or after the pause ends.
             nxt = row_next_slot(row, until - _JUST_BEFORE)
-            _change(row, now, {"paused_until": until, **on_grid(nxt)})
+            change(row, now, {"paused_until": until, **on_grid(nxt)})
             session.add(row)
             await session.commit()
-            return _settings(row)
+            return settings_of(row)
 
     async def snooze(self, user_id: int, guild_id: int) -> SnoozeResult:
         """One extra reminder in 10 minutes; the series stays on its grid.
@@ -315,7 +236,7 @@ class StandupService:
             if held or not fits or row.next_slot_at is None or at >= row.next_slot_at:
                 await session.commit()
                 return SnoozeResult(False, row.next_due_at)
-            _change(row, now, snoozed_until(at))
+            change(row, now, snoozed_until(at))
             session.add(row)
             await session.commit()
             return SnoozeResult(True, at)
@@ -328,7 +249,7 @@ class StandupService:
             nxt = row_next_slot(row, end_of_local_day(now, row.timezone) - _JUST_BEFORE)
             if row.paused_until is not None and row.paused_until > nxt:
                 nxt = row_next_slot(row, row.paused_until - _JUST_BEFORE)
-            _change(row, now, {"skip_date": local_date(now, row.timezone), **on_grid(nxt)})
+            change(row, now, {"skip_date": local_date(now, row.timezone), **on_grid(nxt)})
             session.add(row)
             await session.commit()
             return nxt

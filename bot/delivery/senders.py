@@ -11,7 +11,7 @@ import discord
 
 from bot.core.club_posts import ClubPost, PostKind
 from bot.core.delivery import ChannelNotice
-from bot.core.standups import DueReminder
+from bot.core.standup_state import DueReminder
 from bot.delivery.discord_output import DiscordOutput
 from bot.render.club import post_content, post_embed, post_problem_text
 from bot.render.standups import dm_closed_text, reminder_text

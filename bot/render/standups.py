@@ -7,7 +7,7 @@ from datetime import datetime
 
 import discord
 
-from bot.core.standups import DueReminder, SnoozeResult, StandupSettings, StandupStatus
+from bot.core.standup_state import DueReminder, SnoozeResult, StandupSettings, StandupStatus
 from bot.core.timeutil import DAY_NAMES, format_hhmm
 from bot.render.limits import MESSAGE_MAX, clip
 from bot.render.plan import COLOUR

@@ -12,8 +12,9 @@ from typing import Any
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
 
-from bot.core.club_posts import ClubPostService, FireResult, PostKind, PostSender, next_fire
+from bot.core.club_posts import ClubPostService, FireResult, PostKind, PostSender
 from bot.core.clubs import ClubService
+from bot.core.weekly_times import next_fire
 from bot.db.models import Club
 
 log = logging.getLogger(__name__)
