@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     due_work_lease_seconds: float = 300
     due_work_retry_delays: Annotated[tuple[float, ...], NoDecode] = (60.0, 300.0, 1800.0)
     # On SIGTERM: how long posts and DMs in flight get to finish before they are recorded as interrupted.
-    shutdown_grace_seconds: float = 7
+    shutdown_grace_seconds: float = 6
 
     @field_validator("shard_ids", mode="before")
     @classmethod

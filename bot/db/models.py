@@ -229,6 +229,8 @@ class DueWork(SQLModel, table=True):
     lease_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     attempts: int = Field(default=0)
     reason: str | None = Field(default=None, max_length=500)
+    # Why the last attempt failed (bot.core.delivery.Problem), e.g. dms_closed.
+    problem: str | None = Field(default=None, max_length=16)
     message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     created_at: datetime = Field(sa_column=_utc_column())
     finished_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))

@@ -20,7 +20,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.clock import Clock
-from bot.core.delivery import Delivery, Outcome
+from bot.core.delivery import Delivery, Outcome, Problem
 from bot.db.engine import SessionFactory
 from bot.db.models import DueWork
 
@@ -143,7 +143,10 @@ class DueWorkSource:
         delays = queue.timing.retry_delays
         async with queue._sessions() as session:
             for item, result in results:
-                values: dict[str, Any] = {"reason": result.reason or None, "lease_until": None}
+                values: dict[str, Any] = {
+                    "reason": result.reason or None, "lease_until": None,
+                    "problem": result.problem.value if result.problem else None,
+                }
                 if result.outcome is Outcome.RETRY and item.attempts <= len(delays):
                     values.update(status=PENDING, due_at=now + delays[item.attempts - 1])
                 else:
@@ -157,5 +160,14 @@ class DueWorkSource:
             await session.commit()
 
     async def dms_closed(self, item: DueItem) -> bool:
-        """Items carry no per-member DM state: every closed-DM failure is a first (the feature may dedupe)."""
-        return item.user_id is not None
+        """True the first time this kind of item found the member's DMs closed (the notice goes out once)."""
+        if item.user_id is None:
+            return False
+        async with self._queue._sessions() as session:
+            earlier = await session.execute(
+                select(DueWork.id).where(
+                    DueWork.kind == self.kind, DueWork.user_id == item.user_id, DueWork.id != item.id,
+                    DueWork.problem == Problem.DMS_CLOSED.value,
+                ).limit(1)
+            )
+            return earlier.first() is None

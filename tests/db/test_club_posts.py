@@ -402,3 +402,24 @@ def test_a_public_post_never_carries_the_internal_error_text() -> None:
     assert "400" not in text
     assert "refused" not in text
     assert "Invalid Form Body" not in text
+
+
+async def test_the_scheduler_looks_again_when_the_lease_of_a_live_claim_runs_out(env: Env) -> None:
+    await _claim_left_by_a_crash(env, DUE)
+    env.clock.set(DUE + timedelta(minutes=1))
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.start(paused=True)
+    try:
+        jobs = ClubJobs(scheduler, env.clubs, env.posts, env.send)
+        result = await jobs.run(GUILD, "routine")
+        assert result is not None
+        assert result.status == "in-flight"
+        retake = scheduler.get_job(f"club:{GUILD}:routine:retake")
+        assert retake is not None
+        assert retake.trigger.run_date == DUE + env.posts.timing.lease + timedelta(seconds=1)
+        # When it fires, the stale claim is taken over and the week's post goes out.
+        env.clock.set(DUE + env.posts.timing.lease + timedelta(seconds=1))
+        assert (await jobs.run(GUILD, "routine")).status == "sent"
+    finally:
+        scheduler.shutdown(wait=False)
+    assert [r.status for r in await env.runs()] == ["sent"]

@@ -127,14 +127,19 @@ async def test_a_refusal_fails_at_once_and_a_crash_is_recorded_not_lost(
     assert await env.status("bug") == ("failed", 1, "internal error (KeyError)")
 
 
-async def test_closed_dms_fall_back_to_the_channel(env: Env) -> None:
+async def test_closed_dms_fall_back_to_the_channel_once(env: Env) -> None:
     await env.queue.schedule("nudge", "a", NOW, user_id=11, channel_id=99)
     await env.queue.schedule("nudge", "b", NOW, user_id=12)
+    await env.queue.schedule("nudge", "a-later", NOW + timedelta(days=1), user_id=11, channel_id=99)
     closed = DeliveryError("the member's DMs are closed", problem=Problem.DMS_CLOSED)
-    env.outbox.failing = {"a": [closed], "b": [closed]}
+    env.outbox.failing = {"a": [closed], "b": [closed], "a-later": [closed]}
     await env.runner.run("nudge")
     assert env.outbox.notices == [ChannelNotice(99, "<@11> your DMs are closed", 11)]
     assert (await env.status("a"))[0] == "failed"
+    env.clock.set(NOW + timedelta(days=1))
+    await env.runner.run("nudge")
+    assert (await env.status("a-later"))[0] == "failed"
+    assert len(env.outbox.notices) == 1, "the member was told once"
 
 
 async def test_a_claim_whose_process_died_is_claimed_again_after_the_lease(env: Env) -> None:
