@@ -1,10 +1,10 @@
 """Weekly club posts: when they are due, and sending each exactly once.
 
-Fire times come from :func:`next_fire`, built on the DST-safe wall-clock resolution in
-:mod:`bot.core.timeutil`: a time inside a spring-forward gap fires once at the first
-valid instant after the gap, a time inside a fall-back overlap fires once (the first
-occurrence). The claim row (unique per club, kind and period) is the second guard: no
-matter how often a job fires, or in how many processes, one period gets one post.
+Fire times come from :mod:`bot.core.weekly_times` (DST-safe). The claim row (unique per club, kind and
+period, kept by :mod:`bot.db.post_runs`) is the guard: no matter how often a job fires, or in how many
+processes, one period gets one post. Every claim ends as sent, failed or skipped, whatever happens while
+building or sending; a claim whose process died is taken over after its lease; after an ambiguous failure
+the post is looked for before it is sent again. See ``docs/decisions.md`` ("Due work").
 """
 
 from __future__ import annotations
