@@ -47,7 +47,6 @@ class PostTiming:
     lease: timedelta = timedelta(minutes=5)
 
 
-GRACE = PostTiming.grace
 INTERRUPTED = "interrupted: the bot was stopping"
 
 

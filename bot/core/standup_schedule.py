@@ -29,11 +29,9 @@ DEFAULT_START = time(9, 0)
 DEFAULT_END = time(17, 30)
 DEFAULT_DAYS: tuple[str, ...] = DAY_NAMES[:5]
 SNOOZE = timedelta(minutes=10)
-CLAIM_BATCH = 500
 # Longer day lists than this are not a typo we can help with.
 DAYS_TEXT_MAX = 100
 
-_JUST_BEFORE = timedelta(microseconds=1)
 
 _DAY_GROUPS: dict[str, tuple[str, ...]] = {
     "weekdays": DAY_NAMES[:5],
