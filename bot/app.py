@@ -13,7 +13,7 @@ import yarl
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 
-from bot.cogs import checkins, club, glutes, privacy, selftests, standups
+from bot.cogs import checkins, club, glutes, privacy, progression, selftests, standups
 from bot.delivery.discord_output import DiscordOutput
 from bot.features import Feature, FeatureContext, FeatureSetup
 from bot.pacing import Pacer
@@ -26,9 +26,10 @@ log = logging.getLogger(__name__)
 
 COMMANDS_KEY = "commands_fingerprint"
 
-# Every feature, in setup order (check-ins first: the weekly post carries its Done button).
+# Every feature, in setup order: progression's feel buttons go under check-ins' Done button, which the
+# /glutes plan and the weekly post carry.
 FEATURES: tuple[FeatureSetup, ...] = (
-    checkins.setup, glutes.setup, privacy.setup, selftests.setup, club.setup, standups.setup,
+    progression.setup, checkins.setup, glutes.setup, privacy.setup, selftests.setup, club.setup, standups.setup,
 )
 
 
