@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
 from bot.core.errors import InvalidInput, NotFound
+from bot.core.members import Who, ensure_club_and_member
 from bot.core.points import LABELS, POINTS, STANDUP_DAILY_CAP, UNDO_WINDOW_MINUTES, Kind
 from bot.core.streaks import Streak, weekly_streak
 from bot.core.timeutil import board_periods, local_date, month_start_date, next_month_start, week_key, week_start_date
@@ -30,22 +31,12 @@ from bot.db.checkin_writer import (
     statement,
 )
 from bot.db.engine import SessionFactory
-from bot.db.models import Checkin, Club, Member
-from bot.db.repo import clean_name, ensure_club, ensure_member
+from bot.db.models import Checkin, Club
+from bot.db.repo import clean_name, ensure_club
 from bot.db.rowcache import ClubRow, MemberRow, RowCache
 from bot.db.totals import PeriodRange
 from bot.db.totals import add as add_to_totals
 from bot.db.totals import recount as recount_totals
-
-
-@dataclass(frozen=True)
-class Who:
-    """The member as Discord shows them right now."""
-
-    guild_id: int
-    user_id: int
-    display_name: str
-    role_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,18 +57,6 @@ def period_key(kind: Kind, day: date, week_start: str, slot: int = 1) -> str:
     if kind is Kind.STANDUP:
         return f"d{day.isoformat()}#{slot}"
     return f"d{day.isoformat()}"
-
-
-async def seen(session: AsyncSession, who: Who, now: datetime) -> tuple[Club, Member]:
-    """Club and member rows for ``who``, with the name and roles snapshot refreshed."""
-    club = await ensure_club(session, who.guild_id, now)
-    member = await ensure_member(session, club, who.user_id, who.display_name, now)
-    roles = ",".join(str(r) for r in sorted(who.role_ids))
-    if member.role_ids != roles:
-        member.role_ids = roles
-        session.add(member)
-        await session.flush()
-    return club, member
 
 
 async def routine_done(session: AsyncSession, club: Club, member_id: int, today: date) -> bool:
@@ -342,7 +321,7 @@ class CheckinService:
         """Remove the member's most recent check-in if it is under the undo window old."""
         now = self._clock.now()
         async with self._sessions() as session:
-            club, member = await seen(session, who, now)
+            club, member = await ensure_club_and_member(session, who, now)
             last = (
                 await session.execute(
                     select(Checkin)

@@ -12,10 +12,11 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.content.loader import default_content_dir, load_content
-from bot.core.checkins import CheckinService, Who
+from bot.core.checkins import CheckinService
 from bot.core.clock import ManualClock
 from bot.core.clubs import ClubChanges, ClubService
 from bot.core.leaderboard import LeaderboardService, Period
+from bot.core.members import Who
 from bot.core.privacy import PrivacyService
 from bot.core.timeutil import board_periods
 from bot.db import migrate
