@@ -156,6 +156,7 @@ class SqliteCheckinWriter:
         self._conn: sqlite3.Connection | None = None
         self._pending: list[tuple[Press, asyncio.Future[Outcome]]] = []
         self._flusher: asyncio.Task[None] | None = None
+        self._closed = False
 
     async def write(self, press: Press) -> Outcome:
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
@@ -165,6 +166,10 @@ class SqliteCheckinWriter:
         return await future
 
     async def close(self) -> None:
+        """Finish the batch in flight, close the connection, stop the thread; a second call does nothing."""
+        if self._closed:
+            return
+        self._closed = True
         if self._flusher is not None:
             await asyncio.gather(self._flusher, return_exceptions=True)
         await asyncio.get_running_loop().run_in_executor(self._executor, self._close_conn)
