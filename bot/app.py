@@ -51,6 +51,8 @@ def make_intents() -> discord.Intents:
 class _ClubBotMixin(commands.bot.BotBase):
     settings: Settings
     services: Services
+    # Seconds before each retry of a failed command push; the last one repeats.
+    PUSH_RETRY_DELAYS: tuple[float, ...] = (30, 120, 600)
 
     def __init__(self, settings: Settings, services: Services, *, start_jobs: bool = True, **kwargs: Any) -> None:
         super().__init__(
@@ -95,7 +97,7 @@ class _ClubBotMixin(commands.bot.BotBase):
         self.standup_cog = StandupCog(self, services.standups, standup_buttons)
         await self.add_cog(self.standup_cog)
         if self.start_jobs and self.settings.sync_commands_on_start:
-            await self.sync_if_changed()
+            await self._push_commands_or_retry_later()
         if self.start_jobs:
             # One job serves every member's reminders: each member's next due time is a database row.
             self.scheduler.add_job(
@@ -109,6 +111,34 @@ class _ClubBotMixin(commands.bot.BotBase):
             # Catch-up needs the gateway up; run it once from here, not from on_ready (which repeats).
             self._background.add(asyncio.create_task(self._catch_up_when_ready()))
         log.info("setup complete: %d cogs, scheduler %s", len(self.cogs), "on" if self.start_jobs else "off")
+
+    async def _push_commands_or_retry_later(self) -> None:
+        """Push the commands if they changed; a failure is logged and retried later, never fatal."""
+        if await self._try_push(attempt=1):
+            return
+        self._background.add(asyncio.create_task(self._retry_push()))
+
+    async def _try_push(self, attempt: int) -> bool:
+        try:
+            await self.sync_if_changed()
+        except Exception as error:  # Discord or the database: the bot still serves the commands it has
+            delays = self.PUSH_RETRY_DELAYS
+            wait = delays[min(attempt - 1, len(delays) - 1)]
+            log.warning("pushing the slash commands failed (attempt %d: %s: %s); trying again in %.0f s",
+                        attempt, type(error).__name__, str(error).splitlines()[0][:200] if str(error) else "",
+                        wait)
+            return False
+        return True
+
+    async def _retry_push(self) -> None:
+        attempt = 1
+        while True:
+            delays = self.PUSH_RETRY_DELAYS
+            await asyncio.sleep(delays[min(attempt - 1, len(delays) - 1)])
+            attempt += 1
+            if await self._try_push(attempt):
+                log.info("slash commands pushed on attempt %d", attempt)
+                return
 
     async def _catch_up_when_ready(self) -> None:
         await self.wait_until_ready()

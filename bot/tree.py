@@ -7,7 +7,7 @@ import logging
 import discord
 from discord import app_commands
 
-from bot.core.errors import DomainError
+from bot.core.errors import DomainError, quoted
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def friendly_message(error: BaseException) -> str | None:
     if isinstance(error, app_commands.CommandOnCooldown):
         return f"Easy there: try again in {error.retry_after:.0f} s."
     if isinstance(error, app_commands.TransformerError):
-        return f"I could not understand `{str(error.value)[:50]}` for that option."
+        return f"I could not understand {quoted(error.value, 50)} for that option."
     if isinstance(error, app_commands.CheckFailure):
         return "You can't use that command here."
     return None

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.content.schema import Content, Outcome, SelfTest
 from bot.core.checkins import CheckinService, Who, seen
 from bot.core.clock import Clock
-from bot.core.errors import DomainError, InvalidInput, NotFound
+from bot.core.errors import DomainError, InvalidInput, NotFound, quoted
 from bot.core.points import Kind
 from bot.db.engine import SessionFactory
 from bot.db.models import TestResult
@@ -69,7 +69,7 @@ class SelfTestService:
     def test(self, slug: str) -> SelfTest:
         test = self._content.selftests.get(slug)
         if test is None:
-            raise NotFound(f"There is no self-test called `{slug[:40]}`.")
+            raise NotFound(f"There is no self-test called {quoted(slug)}.")
         return test
 
     def ordered_exercises(self, outcome: Outcome) -> list[str]:

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.checkins import CheckinResult, CheckinService, Who, seen
 from bot.core.clock import Clock
-from bot.core.errors import InvalidInput, NotFound
+from bot.core.errors import InvalidInput, NotFound, quoted
 from bot.core.points import STANDUP_DAILY_CAP, Kind
 from bot.core.timeutil import (
     DAY_NAMES,
@@ -107,11 +107,11 @@ def parse_days(text: str) -> tuple[str, ...]:
             continue
         ends = token.split("-")
         if len(ends) > 2 or not all(ends):
-            raise InvalidInput(f"`{token[:20]}` is not a range of days. {_DAYS_HINT}")
+            raise InvalidInput(f"{quoted(token, 20)} is not a range of days. {_DAYS_HINT}")
         try:
             first, last = day_index(ends[0]), day_index(ends[-1])
         except InvalidInput:
-            raise InvalidInput(f"`{token[:20]}` is not a day I know. {_DAYS_HINT}") from None
+            raise InvalidInput(f"{quoted(token, 20)} is not a day I know. {_DAYS_HINT}") from None
         # A range may wrap over the weekend: "fri-mon" is Friday to Monday.
         span = (last - first) % 7
         chosen.update(DAY_NAMES[(first + i) % 7] for i in range(span + 1))
@@ -148,7 +148,7 @@ def _minutes(value: time) -> int:
 def validate_window(every: int, start: time, end: time) -> None:
     """Refuse an interval out of range, a window that ends before it starts, or one with no slot at all."""
     if not EVERY_MIN <= every <= EVERY_MAX:
-        raise InvalidInput(f"Remind every {EVERY_MIN} to {EVERY_MAX} minutes; `{every}` is outside that.")
+        raise InvalidInput(f"Remind every {EVERY_MIN} to {EVERY_MAX} minutes; {quoted(every)} is outside that.")
     if _minutes(end) <= _minutes(start):
         raise InvalidInput(
             f"The window must end after it starts: {format_hhmm(start)}–{format_hhmm(end)} does not. "
@@ -617,7 +617,15 @@ class StandupService:
         async with self._sessions() as session:
             club = await get_club(session, who.guild_id)
             member = await get_member(session, club.id, who.user_id) if club and club.id else None
-        if member is not None and not who.role_ids:
+        if member is None:
+            # Forgotten (or never here): an old reminder must not bring the data back.
+            raise NotFound(
+                "There is nothing to act on: your data in that club was deleted. "
+                "Turn reminders on again with `/standup on` if you want them."
+            )
+        if member.left_at is not None:
+            raise NotFound("You are no longer in that server, so this reminder has nothing to act on.")
+        if not who.role_ids:
             roles = tuple(int(r) for r in member.role_ids.split(",") if r)
             who = replace(who, display_name=member.display_name, role_ids=roles)
         return await self._checkins.record(who, Kind.STANDUP)

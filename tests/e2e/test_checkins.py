@@ -149,7 +149,7 @@ async def test_privacy_export_and_forget(club: Club) -> None:
 
     ix = await club.fake.slash(club.guild.id, club.runner.id, "privacy forget")
     prompt = await ix.response()
-    confirm = next(c for c in custom_ids(prompt["data"]) if c.endswith("confirm"))
+    confirm = next(c for c in custom_ids(prompt["data"]) if ":confirm" in c)
     stranger = await club.fake.click(confirm, club.other.id, club.guild.id, message=ix.original)
     assert "someone else" in (await stranger.response())["data"]["content"]
     assert await count_rows(club) == 2
