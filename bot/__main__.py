@@ -71,8 +71,10 @@ def _require_token(settings: Settings) -> str | None:
 
 def _configure_logging(level: str) -> None:
     discord.utils.setup_logging(level=getattr(logging, level, logging.INFO), root=True)
-    # SQLAlchemy logs every statement and result row at DEBUG: rows hold names and ids.
-    logging.getLogger("sqlalchemy").setLevel(max(logging.WARNING, logging.getLogger().level))
+    # The database layers log every statement with its parameters and result rows at DEBUG, and
+    # those hold names and ids: they stay at WARNING whatever LOG_LEVEL says.
+    for name in ("sqlalchemy", "aiosqlite", "asyncpg"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def cmd_run(settings: Settings) -> int:

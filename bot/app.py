@@ -124,7 +124,7 @@ class _ClubBotMixin(commands.bot.BotBase):
         except Exception as error:  # Discord or the database: the bot still serves the commands it has
             delays = self.PUSH_RETRY_DELAYS
             wait = delays[min(attempt - 1, len(delays) - 1)]
-            log.warning("pushing the slash commands failed (attempt %d: %s: %s); trying again in %.0f s",
+            log.warning("pushing the slash commands failed (attempt %d: %s: %s); trying again in %g s",
                         attempt, type(error).__name__, str(error).splitlines()[0][:200] if str(error) else "",
                         wait)
             return False
