@@ -116,6 +116,8 @@ def _database_answers(settings: Settings) -> bool:
 
 
 def cmd_migrate(settings: Settings) -> int:
+    if not _database_answers(settings):
+        return 1
     migrate.upgrade(settings.db_url)
     print(f"Database is up to date: {_safe_url(settings.db_url)}")
     return 0
@@ -141,6 +143,8 @@ def cmd_sync_commands(settings: Settings) -> int:
     if token is None:
         return 2
     _configure_logging(settings.log_level)
+    if not _database_answers(settings):
+        return 1
     migrate.upgrade(settings.db_url)  # the pushed tree's hash is stored in the database
     return asyncio.run(push_commands(settings, token))
 

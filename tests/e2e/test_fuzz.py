@@ -107,7 +107,7 @@ def text_of(reply: dict[str, Any]) -> str:
 async def test_hostile_values_for_every_option_get_a_safe_answer(
     club: Club, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING)
+    caplog.set_level(logging.INFO)
     role = club.fake.add_role(club.guild.id, "everyone-ish")
     strings = hostile_strings(role.id, club.other.id)
     cases: list[tuple[str, dict[str, Any], str, Any]] = []
@@ -190,6 +190,8 @@ async def test_hostile_values_for_every_option_get_a_safe_answer(
         await asyncio.gather(*jobs[start : start + PARALLEL])
 
     logged = [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+    personal = {str(club.admin.id), club.admin.username, str(club.runner.id), str(club.other.id)}
+    leaks = [r.getMessage() for r in caplog.records if any(p in r.getMessage() for p in personal)]
     median = statistics.median(latencies) * 1000 if latencies else 0.0
     worst = max(latencies, default=0.0) * 1000
     print(
@@ -199,3 +201,4 @@ async def test_hostile_values_for_every_option_get_a_safe_answer(
     )
     assert problems == [], "\n".join(problems[:20])
     assert logged == [], [r.getMessage() for r in logged[:5]]
+    assert leaks == [], f"names or user ids logged at INFO or above: {leaks[:3]}"
