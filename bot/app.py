@@ -159,6 +159,9 @@ class _ClubBotMixin(commands.bot.BotBase):
             self.scheduler.shutdown(wait=False)
         for task in self._background:
             task.cancel()
+        # Let cancelled work (catch-up, command push retries) let go of its database connections
+        # before the engine is disposed; a connection left to the garbage collector can hang the loop.
+        await asyncio.gather(*self._background, return_exceptions=True)
         await super().close()
 
     def owns_guild(self, guild_id: int) -> bool:
