@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select, update
 from bot.core.checkins import Who, seen
 from bot.core.clock import Clock
 from bot.db.engine import SessionFactory
-from bot.db.models import BoardArchive, Checkin, Member, Standup, TestResult
+from bot.db.models import BoardArchive, Checkin, Member, MemberProgression, Standup, TestResult
 from bot.db.repo import get_club, get_member
 
 
@@ -96,6 +96,10 @@ class PrivacyService:
                     await session.execute(select(Standup).where(Standup.member_id == member.id))
                 ).scalar_one_or_none()
                 data["standup_reminders"] = _columns(standup) if standup is not None else None
+                progression = (
+                    await session.execute(select(MemberProgression).where(MemberProgression.member_id == member.id))
+                ).scalar_one_or_none()
+                data["progression"] = _columns(progression) if progression is not None else None
                 data["archived_boards"] = await self._archived_lines(session, member)
         return json.dumps(data, indent=2).encode()
 
@@ -129,6 +133,8 @@ class PrivacyService:
                 await session.execute(select(func.count()).where(TestResult.member_id == member.id))
             ).scalar_one()
             await _scrub_archives(session, member.club_id, {member.id})
+            # Rows hanging off the member go with it (ON DELETE CASCADE); progression is named to be sure.
+            await session.execute(delete(MemberProgression).where(MemberProgression.member_id == member.id))
             await session.execute(delete(Member).where(Member.id == member.id))
             await session.commit()
         return Forgotten(checkins=int(checkins), test_results=int(tests))

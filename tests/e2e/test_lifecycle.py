@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.db.engine import make_engine, make_session_factory
-from bot.db.models import BoardArchive, Checkin, Member, Standup, TestResult
+from bot.db.models import BoardArchive, Checkin, Member, MemberProgression, Standup, TestResult
 from bot.db.models import Club as ClubRow
 from tests.e2e.conftest import Club, custom_ids, embed_text
 
@@ -143,7 +143,8 @@ async def test_export_holds_every_stored_column(club: Club) -> None:
     role = club.fake.add_role(club.guild.id, "pacers")
     club.fake.set_member_roles(club.guild.id, club.runner.id, [role])
     await reminder_dm(club, club.runner)
-    await club.slash(club.runner, "checkin", kind="routine")
+    logged = await club.slash(club.runner, "checkin", kind="routine")
+    await club.click(club.runner, next(i for i in custom_ids(logged) if i.endswith(":easy")))
     test = await club.slash(club.runner, "test hip-drop")
     await club.click(club.runner, custom_ids(test)[0])
     club.clock.set(NEXT_MONDAY)
@@ -159,7 +160,7 @@ async def test_export_holds_every_stored_column(club: Club) -> None:
     assert str(role.id) in member.role_ids
     sections: list[tuple[str, type[Any], bool]] = [
         ("member", Member, False), ("checkins", Checkin, True), ("self_tests", TestResult, True),
-        ("standup_reminders", Standup, False),
+        ("standup_reminders", Standup, False), ("progression", MemberProgression, False),
     ]
     for key, model, many in sections:
         rows = [r for (r,) in await query(club, select(model).where(model.member_id == member.id)
