@@ -1,7 +1,7 @@
 """unbounded role id lists; self-test answers unique per member
 
 Revision ID: 0008
-Revises: 0010
+Revises: 0007
 Create Date: 2026-11-30
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '0008'
-down_revision: str | None = '0010'
+down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

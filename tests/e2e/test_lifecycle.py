@@ -56,7 +56,7 @@ async def reminder_dm(club: Club, user: Any) -> dict[str, Any]:
     await club.slash(user, "standup on", every=30, start="09:00", end="17:30", days="mon-fri")
     club.clock.set(datetime(2026, 11, 18, 9, 30, 5, tzinfo=UTC))
     assert club.bot is not None
-    assert await club.bot.standup_cog.tick() == 1
+    assert await club.bot.due.run("standup") == 1
     return club.fake.dm_messages(user.id)[-1]
 
 
