@@ -154,7 +154,8 @@ class CheckinService:
             self._rows.put_club(who.guild_id, club)
         # One statement creates the member or refreshes their snapshot (a returning member is back on boards).
         name = clean_name(who.display_name)
-        member = {"club_id": club.id, "user_id": who.user_id, "display_name": name, "role_ids": roles, "at": now}
+        member = {"club_id": club.id, "user_id": who.user_id, "display_name": name, "role_ids": roles, "at": now,
+                  "in_server": who.in_server}
         member_id = int((await session.execute(statement(MEMBER_UPSERT), member)).scalar_one())
         self._rows.put_member(who.guild_id, who.user_id, MemberRow(member_id, name, roles))
         return club, member_id
@@ -194,7 +195,7 @@ class CheckinService:
             "role_ids": ",".join(str(r) for r in sorted(who.role_ids)), "at": now, "kind": kind.value,
             "local_date": day, "period_key": period_key(kind, day, club.week_start), "points": POINTS[kind],
             "routines": 1 if kind is Kind.ROUTINE else 0, "week": week_key(today, club.week_start),
-            "p0": p0, "p1": p1, "p2": p2,
+            "p0": p0, "p1": p1, "p2": p2, "in_server": who.in_server,
         }
         async with self._autocommit.connect() as conn:
             # The driver directly: the statement is fixed, and the press path is where the CPU counts.
@@ -235,6 +236,7 @@ class CheckinService:
         out = await queue.write(
             Press(
                 club_id=club.id, user_id=who.user_id, member_id=known, display_name=name, role_ids=roles,
+                in_server=who.in_server,
                 kind=kind.value, local_date=day,
                 slot_keys=tuple(period_key(kind, day, club.week_start, slot) for slot in slots),
                 points=POINTS[kind], routine=kind is Kind.ROUTINE, total_periods=board_periods(day, club.week_start),

@@ -29,7 +29,8 @@ MEMBER_UPSERT = (
     "INSERT INTO member (club_id, user_id, display_name, hidden, role_ids, created_at) "
     "VALUES (:club_id, :user_id, :display_name, FALSE, :role_ids, :at) "
     "ON CONFLICT (club_id, user_id) DO UPDATE SET display_name = excluded.display_name, "
-    "role_ids = excluded.role_ids, left_at = NULL RETURNING id"
+    # Only a press from inside the server shows that a member who left is back (not a button in a DM).
+    "role_ids = excluded.role_ids, left_at = CASE WHEN :in_server THEN NULL ELSE member.left_at END RETURNING id"
 )
 CHECKIN_INSERT = (
     "INSERT INTO checkin (member_id, club_id, kind, local_date, period_key, points, created_at) "
@@ -43,13 +44,14 @@ ROUTINE_WEEKS = "SELECT period_key FROM checkin WHERE member_id = :member_id AND
 
 # PostgreSQL: one press in one statement (one round trip): member, check-in, running totals, then the
 # week standing and the routine weeks. Parameters: club_id, user_id, display_name, role_ids, at, kind,
-# local_date, period_key, points, routines, week, p0…p2 (the three running-total periods).
+# local_date, period_key, points, routines, week, in_server, p0…p2 (the three running-total periods).
 PG_PRESS = """
 WITH m AS (
   INSERT INTO member (club_id, user_id, display_name, hidden, role_ids, created_at)
   VALUES (:club_id, :user_id, :display_name, FALSE, :role_ids, :at)
   ON CONFLICT (club_id, user_id) DO UPDATE
-    SET display_name = excluded.display_name, role_ids = excluded.role_ids, left_at = NULL
+    SET display_name = excluded.display_name, role_ids = excluded.role_ids,
+        left_at = CASE WHEN CAST(:in_server AS BOOLEAN) THEN NULL ELSE member.left_at END
   RETURNING id
 ), c AS (
   INSERT INTO checkin (member_id, club_id, kind, local_date, period_key, points, created_at)
@@ -125,6 +127,7 @@ class Press:
     member_id: int | None  # known from the row cache, else created/refreshed from the fields below
     display_name: str
     role_ids: str
+    in_server: bool
     kind: str
     local_date: date
     slot_keys: tuple[str, ...]  # period keys to try in order (stand-ups have several slots a day)
@@ -239,7 +242,7 @@ class SqliteCheckinWriter:
         member_id = p.member_id
         if member_id is None:
             member = {"club_id": p.club_id, "user_id": p.user_id, "display_name": p.display_name,
-                      "role_ids": p.role_ids, "at": at}
+                      "role_ids": p.role_ids, "at": at, "in_server": 1 if p.in_server else 0}
             member_id = conn.execute(MEMBER_UPSERT, member).fetchone()[0]
         totals: dict[str, int] = {}
         counted = False
