@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from bot.content.poses import PoseBook
+
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 # The five source articles, by number.
@@ -518,6 +520,7 @@ class Content(_Model):
     routines: dict[str, Routine]
     selftests: dict[str, SelfTest]
     guide: Guide
+    poses: PoseBook | None = None
 
     @model_validator(mode="after")
     def _keys_are_slugs(self) -> Content:
