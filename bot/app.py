@@ -80,12 +80,12 @@ class _ClubBotMixin(commands.bot.BotBase):
         self.add_dynamic_items(self.done_button, list_pager, answer_button, *standup_buttons)
         await self.add_cog(
             GlutesCog(
-                services.content, services.routines, self.done_button, list_pager,
+                services.content, services.routines, self.done_button, list_pager, services.pictures,
             )
         )
         await self.add_cog(CheckinCog(services.checkins, services.boards, services.stats, services.content))
         await self.add_cog(PrivacyCog(services.privacy))
-        await self.add_cog(SelfTestCog(services.content, services.selftests, answer_button))
+        await self.add_cog(SelfTestCog(services.content, services.selftests, answer_button, services.pictures))
         sender = DiscordPostSender(self, self.done_button)
         self.club_jobs = ClubJobs(self.scheduler, services.clubs, services.posts, sender, owns=self.owns_guild)
         routine_names = {slug: r.name for slug, r in services.content.routines.items()}
@@ -130,6 +130,7 @@ class _ClubBotMixin(commands.bot.BotBase):
         for task in self._background:
             task.cancel()
         await super().close()
+        await asyncio.to_thread(self.services.pictures.close)
 
     def owns_guild(self, guild_id: int) -> bool:
         """Whether this process runs the shard that Discord routes ``guild_id`` to."""

@@ -17,6 +17,7 @@ from bot.core.standups import StandupService
 from bot.core.state import StateStore
 from bot.core.stats import StatsService
 from bot.db.engine import SessionFactory
+from bot.pictures.service import PictureService
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Services:
     posts: ClubPostService
     standups: StandupService
     state: StateStore
+    pictures: PictureService
 
     @classmethod
     def build(cls, content: Content, sessions: SessionFactory, clock: Clock) -> Services:
@@ -54,4 +56,5 @@ class Services:
             posts=ClubPostService(sessions, clock, routines, boards),
             standups=StandupService(sessions, clock, checkins),
             state=StateStore(sessions, clock),
+            pictures=PictureService(content),
         )

@@ -9,11 +9,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import guarded, who_from
+from bot.cogs.common import guarded, picture_kwargs, who_from
 from bot.content.schema import EQUIPMENT, Content
 from bot.content.search import filter_exercises, find_exercise, search_exercises, suggest
 from bot.core.errors import NotFound
 from bot.core.routines import RoutineService
+from bot.pictures.service import INTERACTIVE_TIMEOUT, PictureService
 from bot.render.exercises import LIST_PAGE_SIZE, exercise_embed, list_embed, why_embed
 from bot.render.limits import AUTOCOMPLETE_MAX, CHOICE_NAME_MAX, clip
 from bot.render.plan import plan_embed
@@ -93,9 +94,11 @@ class GlutesCog(commands.Cog):
         routines: RoutineService,
         done_button: type[discord.ui.DynamicItem[Any]],
         list_pager: type[discord.ui.DynamicItem[Any]],
+        pictures: PictureService,
     ) -> None:
         self.content = content
         self.routines = routines
+        self.pictures = pictures
         self.done_button = done_button
         self.list_pager = list_pager
 
@@ -120,7 +123,9 @@ class GlutesCog(commands.Cog):
                 names = ", ".join(f"**{h.name}**" for h in hints)
                 raise NotFound(f"I don't know an exercise called `{shown}`. Did you mean {names}?")
             raise NotFound(f"I don't know an exercise called `{shown}`. Try `/glutes list` to browse them.")
-        await interaction.response.send_message(embed=exercise_embed(self.content, found), ephemeral=True)
+        embed = exercise_embed(self.content, found)
+        picture = await self.pictures.exercise_figure(found.slug, timeout=INTERACTIVE_TIMEOUT)
+        await interaction.response.send_message(embed=embed, ephemeral=True, **picture_kwargs(picture, embed))
 
     @exercise.autocomplete("name")
     async def exercise_autocomplete(

@@ -10,10 +10,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import guarded, who_from
+from bot.cogs.common import guarded, picture_kwargs, who_from
 from bot.content.schema import Content, SelfTest
 from bot.core.errors import NotAllowed
 from bot.core.selftests import SelfTestService
+from bot.pictures.service import INTERACTIVE_TIMEOUT, PictureService
 from bot.render.limits import clip
 from bot.render.selftests import history_embed, recommendation_embed, test_embed
 
@@ -75,16 +76,22 @@ def answer_view(test: SelfTest, user_id: int, button_cls: type[Any]) -> discord.
 class SelfTestCog(commands.Cog):
     test_group = app_commands.Group(name="test", description="Quick self-tests of your glutes", guild_only=True)
 
-    def __init__(self, content: Content, selftests: SelfTestService, answer_button: type[Any]) -> None:
+    def __init__(
+        self, content: Content, selftests: SelfTestService, answer_button: type[Any], pictures: PictureService
+    ) -> None:
         self.content = content
+        self.pictures = pictures
         self.selftests = selftests
         self.answer_button = answer_button
 
     async def _start(self, interaction: discord.Interaction, slug: str) -> None:
         test = self.selftests.test(slug)
         who_from(interaction)
+        embed = test_embed(test)
+        picture = await self.pictures.selftest_figure(slug, timeout=INTERACTIVE_TIMEOUT)
         await interaction.response.send_message(
-            embed=test_embed(test), view=answer_view(test, interaction.user.id, self.answer_button), ephemeral=True
+            embed=embed, view=answer_view(test, interaction.user.id, self.answer_button), ephemeral=True,
+            **picture_kwargs(picture, embed),
         )
 
     @test_group.command(name="hamstring-vs-glute", description="Which fires first when you lift your leg?")
