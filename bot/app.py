@@ -16,6 +16,7 @@ from discord.ext import commands
 from bot.cogs.checkins import CheckinCog, make_done_button
 from bot.cogs.club import ClubCog, DiscordPostSender
 from bot.cogs.glutes import GlutesCog, make_list_pager
+from bot.cogs.pictures import PostPictures
 from bot.cogs.privacy import PrivacyCog
 from bot.cogs.selftests import SelfTestCog, make_answer_button
 from bot.cogs.standups import StandupCog, make_standup_buttons
@@ -83,10 +84,15 @@ class _ClubBotMixin(commands.bot.BotBase):
                 services.content, services.routines, self.done_button, list_pager, services.pictures,
             )
         )
-        await self.add_cog(CheckinCog(services.checkins, services.boards, services.stats, services.content))
+        await self.add_cog(
+            CheckinCog(services.checkins, services.boards, services.stats, services.content,
+                       services.pictures, services.history)
+        )
         await self.add_cog(PrivacyCog(services.privacy))
-        await self.add_cog(SelfTestCog(services.content, services.selftests, answer_button, services.pictures))
-        sender = DiscordPostSender(self, self.done_button)
+        await self.add_cog(
+            SelfTestCog(services.content, services.selftests, answer_button, services.pictures, services.history)
+        )
+        sender = DiscordPostSender(self, self.done_button, pictures=PostPictures(services.pictures, services.history))
         self.club_jobs = ClubJobs(self.scheduler, services.clubs, services.posts, sender, owns=self.owns_guild)
         routine_names = {slug: r.name for slug, r in services.content.routines.items()}
         await self.add_cog(

@@ -8,6 +8,7 @@ from bot.content.schema import Content
 from bot.core.checkins import CheckinService
 from bot.core.clock import Clock
 from bot.core.clubs import ClubService
+from bot.core.history import HistoryService
 from bot.core.leaderboard import LeaderboardService
 from bot.core.privacy import PrivacyService
 from bot.core.routines import RoutineService
@@ -36,6 +37,7 @@ class Services:
     standups: StandupService
     state: StateStore
     pictures: PictureService
+    history: HistoryService
 
     @classmethod
     def build(cls, content: Content, sessions: SessionFactory, clock: Clock) -> Services:
@@ -57,4 +59,5 @@ class Services:
             standups=StandupService(sessions, clock, checkins),
             state=StateStore(sessions, clock),
             pictures=PictureService(content),
+            history=HistoryService(sessions, content, clock),
         )

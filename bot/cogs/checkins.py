@@ -8,12 +8,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import guarded, who_from
+from bot.cogs.common import guarded, picture_kwargs, who_from
 from bot.content.schema import Content
 from bot.core.checkins import CheckinService
+from bot.core.history import HistoryService
 from bot.core.leaderboard import LeaderboardService, Period
 from bot.core.points import Kind, rules_text
 from bot.core.stats import StatsService
+from bot.pictures.service import PictureService
 from bot.render.boards import board_embed, checkin_text, stats_embed
 
 DONE_PREFIX = "gc:done:"
@@ -56,7 +58,11 @@ class CheckinCog(commands.Cog):
         boards: LeaderboardService,
         stats: StatsService,
         content: Content,
+        pictures: PictureService,
+        history: HistoryService,
     ) -> None:
+        self.pictures = pictures
+        self.history = history
         self.checkins = checkins
         self.boards = boards
         self.stats = stats
@@ -117,4 +123,7 @@ class CheckinCog(commands.Cog):
             if test:
                 test_name = test.name
                 outcome = next((o.label for o in test.outcomes if o.id == stats.last_test.outcome), None)
-        await interaction.followup.send(embed=stats_embed(stats, test_name, outcome), ephemeral=True)
+        embed = stats_embed(stats, test_name, outcome)
+        days = await self.history.member_days(who)
+        picture = await self.pictures.member_card(who.user_id, who.display_name, days)
+        await interaction.followup.send(embed=embed, ephemeral=True, **picture_kwargs(picture, embed))

@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cogs.pictures import PostPictures
 from bot.core.clubs import ClubChanges, ClubService
 from bot.core.errors import InvalidInput, NotAllowed
 from bot.core.privacy import PrivacyService
@@ -29,10 +30,12 @@ class DiscordPostSender:
     """Sends a weekly post to its channel; Discord errors become SendError (transient or not)."""
 
     def __init__(
-        self, bot: commands.Bot, done_button: type[discord.ui.DynamicItem[Any]], pacer: Pacer | None = None
+        self, bot: commands.Bot, done_button: type[discord.ui.DynamicItem[Any]], pacer: Pacer | None = None,
+        pictures: PostPictures | None = None,
     ) -> None:
         self.bot = bot
         self.done_button = done_button
+        self.pictures = pictures
         # Weekly posts share the minute across clubs: stay just under the global 50 requests/s.
         self.pacer = pacer or Pacer(per_second=49, burst=1)
 
@@ -50,12 +53,24 @@ class DiscordPostSender:
                 view.add_item(self.done_button())
             mentions = discord.AllowedMentions(roles=[discord.Object(post.role_id)] if post.role_id else False,
                                                everyone=False, users=False)
-            kwargs: dict[str, Any] = {"content": post_content(post), "embed": post_embed(post),
-                                      "allowed_mentions": mentions}
+            embed = post_embed(post)
+            kwargs: dict[str, Any] = {"content": post_content(post), "embed": embed, "allowed_mentions": mentions}
             if view is not None:
                 kwargs["view"] = view
+            if self.pictures is not None:
+                kwargs.update(await self.pictures.kwargs_for(post, embed))
             await self.pacer.wait()
-            message = await channel.send(**kwargs)
+            try:
+                message = await channel.send(**kwargs)
+            except discord.Forbidden:
+                if "file" not in kwargs:
+                    raise
+                # No Attach Files permission in that channel: the post goes out without its picture.
+                log.info("guild %s: no permission to attach the post's picture; sending it without", post.guild_id)
+                kwargs.pop("file")
+                embed.set_image(url=None)
+                await self.pacer.wait()
+                message = await channel.send(**kwargs)
             return message.id
         except discord.Forbidden as exc:
             raise SendError(f"I am not allowed to post in <#{post.channel_id}> ({exc.text or exc.status}). "

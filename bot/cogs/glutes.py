@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.common import guarded, picture_kwargs, who_from
+from bot.cogs.pictures import plan_picture
 from bot.content.schema import EQUIPMENT, Content
 from bot.content.search import filter_exercises, find_exercise, search_exercises, suggest
 from bot.core.errors import NotFound
@@ -109,7 +110,9 @@ class GlutesCog(commands.Cog):
         plan = await self.routines.member_plan(who)
         view = discord.ui.View(timeout=None)
         view.add_item(self.done_button())
-        await interaction.followup.send(embed=plan_embed(plan), view=view, ephemeral=True)
+        embed = plan_embed(plan)
+        picture = await plan_picture(self.pictures, plan)
+        await interaction.followup.send(embed=embed, view=view, ephemeral=True, **picture_kwargs(picture, embed))
 
     @glutes.command(name="exercise", description="How to do one exercise: steps, dose, cues, safety")
     @app_commands.describe(name="Start typing: e.g. clam, bridge, side plank")

@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot.cogs.common import guarded, picture_kwargs, who_from
 from bot.content.schema import Content, SelfTest
 from bot.core.errors import NotAllowed
+from bot.core.history import HistoryService
 from bot.core.selftests import SelfTestService
 from bot.pictures.service import INTERACTIVE_TIMEOUT, PictureService
 from bot.render.limits import clip
@@ -77,10 +78,12 @@ class SelfTestCog(commands.Cog):
     test_group = app_commands.Group(name="test", description="Quick self-tests of your glutes", guild_only=True)
 
     def __init__(
-        self, content: Content, selftests: SelfTestService, answer_button: type[Any], pictures: PictureService
+        self, content: Content, selftests: SelfTestService, answer_button: type[Any], pictures: PictureService,
+        history: HistoryService,
     ) -> None:
         self.content = content
         self.pictures = pictures
+        self.history = history
         self.selftests = selftests
         self.answer_button = answer_button
 
@@ -110,4 +113,6 @@ class SelfTestCog(commands.Cog):
     async def history(self, interaction: discord.Interaction) -> None:
         who = who_from(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await interaction.followup.send(embed=history_embed(await self.selftests.history(who)), ephemeral=True)
+        embed = history_embed(await self.selftests.history(who))
+        picture = await self.pictures.test_history(who.user_id, await self.history.test_entries(who))
+        await interaction.followup.send(embed=embed, ephemeral=True, **picture_kwargs(picture, embed))

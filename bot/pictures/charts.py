@@ -30,6 +30,7 @@ KIND_COLOURS = {
 }
 KIND_LABELS = {"routine": "routine", "extra": "extra session", "stretch": "stretch", "standup": "stand-ups"}
 SIDE_COLOURS = {"left": "#4C8BF5", "right": "#F28C28", "both": "#3FA34D"}
+SIDE_STYLE = {"left": (-0.06, "o", "-"), "right": (0.06, "s", "--"), "both": (0.0, "o", "-")}
 WIDTH_IN = 8.0
 DPI = 100
 FONT_PT = 11
@@ -211,25 +212,28 @@ def test_history_png(history: TestHistory) -> bytes:
         for point in sorted(series.points, key=lambda p: p.at):
             by_side.setdefault(point.side, []).append(point)
         for side, points in by_side.items():
-            ax.plot([p.at for p in points], [p.level for p in points], marker="o", linewidth=2.5, markersize=7,
-                    color=SIDE_COLOURS.get(side, BAR), label=side)
+            # Sides a hair apart, with their own marker and dash, so equal results do not hide each other.
+            shift, marker, style = SIDE_STYLE.get(side, (0.0, "o", "-"))
+            ax.plot([p.at for p in points], [p.level + shift for p in points], marker=marker, linestyle=style,
+                    linewidth=2.5, markersize=8, color=SIDE_COLOURS.get(side, BAR), label=side)
         ax.set_yticks(range(len(series.levels)), series.levels)
         ax.set_ylim(len(series.levels) - 0.5, -0.5)  # best outcome at the top
         ax.set_title(series.name, loc="left")
         ax.grid(axis="y", color=GRID, linewidth=0.8)
         _plain(ax)
-        ax.xaxis.set_major_formatter(_date_formatter())
-        legend = ax.legend(loc="lower right", frameon=False, fontsize=FONT_PT)
+        _date_axis(ax)
+        legend = ax.legend(loc="best", frameon=False, fontsize=FONT_PT)
         for text in legend.get_texts():
             text.set_color(INK)
     fig.tight_layout()
     return _save(fig)
 
 
-def _date_formatter() -> Any:
-    from matplotlib.dates import DateFormatter
+def _date_axis(ax: Any) -> None:
+    from matplotlib.dates import AutoDateLocator, DateFormatter
 
-    return DateFormatter("%d %b")
+    ax.xaxis.set_major_locator(AutoDateLocator(minticks=2, maxticks=6))
+    ax.xaxis.set_major_formatter(DateFormatter("%d %b"))
 
 
 def test_history_alt(history: TestHistory) -> str:
@@ -239,5 +243,6 @@ def test_history_alt(history: TestHistory) -> str:
         for point in sorted(series.points, key=lambda p: p.at):
             latest[point.side] = point
         sides = ", ".join(f"{side}: {p.label} on {p.at:%d %b}" for side, p in latest.items())
-        parts.append(f"{series.name} ({len(series.points)} results; latest {sides})")
+        count = len(series.points)
+        parts.append(f"{series.name} ({count} result{'s' if count != 1 else ''}; latest {sides})")
     return "Your self-test results over time, one line per side: " + "; ".join(parts) + "."

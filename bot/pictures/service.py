@@ -3,7 +3,7 @@
 * Exercise figures (Pillow, a few MB) are drawn in a thread of this process and cached in memory,
   keyed by a hash of the pose data, so each is drawn once per process.
 * Charts (matplotlib, about 45 MB once imported) are drawn in one worker process, started on the first
-  chart, so the serving process never imports matplotlib.
+  chart, so the serving process never imports matplotlib (see ``benchmarks/pictures.py``).
 
 Every method returns a :class:`Picture` or ``None``; on ``None`` the caller sends its text alone.
 A failure is logged once per picture (with what was being drawn); repeats are logged at DEBUG.
@@ -23,6 +23,7 @@ from typing import Any
 
 from bot.content.poses import Figure, PoseBook
 from bot.content.schema import Content
+from bot.core.history import MemberDays, TestEntry, WeekTotal
 from bot.pictures import charts, figures
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,9 @@ FIGURE_STYLE = 1
 RENDER_TIMEOUT = 10.0
 # An answer that has not been deferred must reach Discord within 3 s: wait at most this for a picture.
 INTERACTIVE_TIMEOUT = 1.5
+CHART_PRELOAD = ("bot.pictures.charts", "matplotlib.figure", "matplotlib.backends.backend_agg", "matplotlib.dates")
+# Charts waiting for the one worker beyond this many are skipped (the text goes out alone).
+CHART_QUEUE_MAX = 8
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,8 @@ class PictureService:
         self._process: ProcessPoolExecutor | None = None
         self._cache: dict[str, bytes] = {}
         self._failed: set[str] = set()
+        self._charts_pending = 0
+        self._busy_logged = False
 
     @property
     def poses(self) -> PoseBook | None:
@@ -65,8 +71,12 @@ class PictureService:
 
     def _process_pool(self) -> Executor:
         if self._process is None:
-            # spawn: the worker starts clean (no copy of the bot's memory, no inherited event loop).
-            self._process = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            # forkserver: the worker is forked from a small clean server process, not from the bot (no copy
+            # of its memory, no inherited event loop); that server imports matplotlib once, so a new worker
+            # after a crash or a restart of the pool starts in milliseconds.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(list(CHART_PRELOAD))
+            self._process = ProcessPoolExecutor(max_workers=1, mp_context=context)
         return self._process
 
     def close(self) -> None:
@@ -158,20 +168,54 @@ class PictureService:
 
     # -- charts ------------------------------------------------------------------------------
 
-    async def club_chart(self, chart: charts.ClubWeeks) -> Picture | None:
-        data = await self._run(f"the club chart of guild {chart.guild_id}", self._process_pool(),
-                               charts.club_chart_png, chart)
-        return None if data is None else Picture("club-weeks.png", data, charts.club_chart_alt(chart))
+    async def _chart(self, what: str, filename: str, fn: Callable[..., bytes], data: Any, alt: str) -> Picture | None:
+        if self._charts_pending >= CHART_QUEUE_MAX:
+            # Hundreds of clubs posting in one minute: the posts go out on time, without their charts.
+            if not self._busy_logged:
+                self._busy_logged = True
+                log.info("chart worker busy (%d waiting): %s goes out without its chart", self._charts_pending, what)
+            return None
+        self._charts_pending += 1
+        try:
+            png = await self._run(what, self._process_pool(), fn, data)
+        finally:
+            self._charts_pending -= 1
+        return None if png is None else Picture(filename, png, alt)
 
-    async def member_card(self, card: charts.MemberCard) -> Picture | None:
-        data = await self._run(f"the /me card of user {card.user_id}", self._process_pool(),
-                               charts.member_card_png, card)
-        return None if data is None else Picture("me.png", data, charts.member_card_alt(card))
+    async def club_chart(self, guild_id: int, title: str, weeks: list[WeekTotal]) -> Picture | None:
+        if not weeks:
+            return None
+        chart = charts.ClubWeeks(guild_id, title, [w.week_start for w in weeks], [w.members for w in weeks],
+                                 [w.points for w in weeks])
+        return await self._chart(f"the club chart of guild {guild_id}", "club-weeks.png", charts.club_chart_png,
+                                 chart, charts.club_chart_alt(chart))
 
-    async def test_history(self, history: charts.TestHistory) -> Picture | None:
-        data = await self._run(f"the test history of user {history.user_id}", self._process_pool(),
-                               charts.test_history_png, history)
-        return None if data is None else Picture("test-history.png", data, charts.test_history_alt(history))
+    async def member_card(self, user_id: int, name: str, days: MemberDays) -> Picture | None:
+        card = charts.MemberCard(user_id, name, days.first_day, dict(days.days), days.current_streak,
+                                 days.best_streak, days.week_points)
+        return await self._chart(f"the /me card of user {user_id}", "me.png", charts.member_card_png, card,
+                                 charts.member_card_alt(card))
+
+    async def test_history(self, user_id: int, entries: list[TestEntry]) -> Picture | None:
+        series: dict[str, charts.TestSeries] = {}
+        for entry in entries:
+            test = self.content.selftests.get(entry.test_slug)
+            if test is None:
+                continue
+            ids = [o.id for o in test.outcomes]
+            if entry.outcome not in ids:
+                continue
+            if test.slug not in series:
+                series[test.slug] = charts.TestSeries(test.name, [o.label for o in test.outcomes], [])
+            series[test.slug].points.append(
+                charts.TestPoint(entry.at.date(), entry.side, ids.index(entry.outcome),
+                                 test.outcomes[ids.index(entry.outcome)].label)
+            )
+        if not series:
+            return None
+        history = charts.TestHistory(user_id, list(series.values()))
+        return await self._chart(f"the test history of user {user_id}", "test-history.png", charts.test_history_png,
+                                 history, charts.test_history_alt(history))
 
 
 ALT_MAX = 1024  # Discord's limit for an attachment description

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,14 +12,23 @@ from PIL import Image
 
 from bot.pictures import figures
 from tests.conftest import ErrorLogGuard
-from tests.e2e.conftest import Club, embed_text
+from tests.e2e.conftest import Club, custom_ids, embed_text
 
 MAX_BYTES = 500 * 1024
 
 
-def attached_image(message: dict[str, Any], filename: str | None = None) -> tuple[dict[str, Any], Image.Image]:
+def uploads(club: Club, message: dict[str, Any]) -> list[tuple[str, bytes]]:
+    """The files uploaded with a channel message, from the request that created it."""
+    return next(
+        c.files for c in club.fake.calls
+        if c.method == "POST" and isinstance(c.response, dict) and c.response.get("id") == message["id"]
+    )
+
+
+def attached_image(message: dict[str, Any], filename: str | None = None,
+                   files: list[tuple[str, bytes]] | None = None) -> tuple[dict[str, Any], Image.Image]:
     """The message's one attachment: its metadata (with the alt text) and the decoded image."""
-    (name, blob), = message["files"]
+    (name, blob), = files if files is not None else message["files"]
     if filename is not None:
         assert name == filename
     meta = next(a for a in message["attachments"] if a["filename"] == name)
@@ -69,3 +79,70 @@ async def test_failed_figure_still_answers_with_text_and_logs_once(
     assert len(errors) == 1
     assert "exercise 'glute-bridge'" in errors[0].getMessage()
     assert errors[0].exc_info is not None
+
+
+async def setup_club(club: Club) -> None:
+    reply = await club.slash(club.admin, "club setup", channel=club.guild.text_channel_id, day="monday",
+                             time="07:00", timezone="Europe/London")
+    assert "Saved" in reply["content"]
+
+
+async def test_routine_post_and_glutes_today_carry_the_routine_picture(club: Club) -> None:
+    await setup_club(club)
+    await club.slash(club.admin, "club post-now")
+    (post,) = club.fake.channel_messages(club.guild.text_channel_id)
+    meta, image = attached_image(post, "routine.png", uploads(club, post))
+    assert post["embeds"][0]["image"]["url"] == "attachment://routine.png"
+    numbered = [f["name"] for f in post["embeds"][0]["fields"] if f["name"][:1].isdigit()]
+    assert numbered, "the post lists the moves"
+    for name in numbered:  # "1. Bent-knee plank" in the list and in the picture's description
+        assert name in meta["description"]
+    assert image.width > image.height
+
+    today = await club.slash(club.runner, "glutes today")
+    assert today["flags"] & 64
+    meta_today, _ = attached_image(today, "routine.png")
+    assert today["embeds"][0]["image"]["url"] == "attachment://routine.png"
+    assert meta_today["description"].startswith("The routine's moves side by side")
+
+
+async def test_board_post_carries_the_club_chart_without_hidden_members(club: Club) -> None:
+    await setup_club(club)
+    await club.slash(club.runner, "checkin", kind="routine")
+    await club.slash(club.other, "checkin", kind="routine")
+    await club.slash(club.other, "privacy hide")
+    club.clock.advance(timedelta(days=7))
+    assert club.bot is not None
+    jobs = club.bot.club_jobs
+    result = await jobs.posts.fire(club.guild.id, "leaderboard", jobs.send, manual=True)
+    assert result.status == "sent"
+    (post,) = club.fake.channel_messages(club.guild.text_channel_id)
+    meta, image = attached_image(post, "club-weeks.png", uploads(club, post))
+    assert post["embeds"][0]["image"]["url"] == "attachment://club-weeks.png"
+    assert image.mode == "RGBA", "transparent background for dark and light themes"
+    assert image.width >= 550
+    # Two members did the routine; the one who hid is left out.
+    assert "last 12 weeks" in meta["description"]
+    assert "last week 1," in meta["description"]
+    assert "total points (last week 10)" in meta["description"]
+
+
+async def test_me_and_test_history_carry_their_pictures_ephemerally(club: Club) -> None:
+    await club.slash(club.runner, "checkin", kind="routine")
+    await club.slash(club.runner, "checkin", kind="stretch", when="yesterday")
+    me = await club.slash(club.runner, "me")
+    assert me["flags"] & 64
+    meta, image = attached_image(me, "me.png")
+    assert me["embeds"][0]["image"]["url"] == "attachment://me.png"
+    assert "1 with routine, 1 with stretch" in meta["description"]
+    assert image.width >= 550
+
+    start = await club.slash(club.runner, "test hip-drop")
+    button = next(c for c in custom_ids(start) if c.endswith(":l:level"))
+    await club.click(club.runner, button)
+    history = await club.slash(club.runner, "test history")
+    assert history["flags"] & 64
+    meta, _ = attached_image(history, "test-history.png")
+    assert "(1 result; latest left: Hips stayed level" in meta["description"]
+    public = club.fake.channel_messages(club.guild.text_channel_id)
+    assert not any(m.get("attachments") for m in public), "personal pictures never go to the channel"
