@@ -131,12 +131,13 @@ def club_chart_png(chart: ClubWeeks) -> bytes:
     for side in ("top", "left"):
         line_ax.spines[side].set_visible(False)
     line_ax.tick_params(labelsize=FONT_PT)
-    ax.set_title(chart.title, loc="left")
+    # A figure text, not an axes title: axes titles are re-placed on every draw (a third of the time).
+    fig.text(0.08, 0.95, chart.title, fontsize=FONT_PT + 3, fontweight="bold", color=INK, va="top")
     handles = ax.get_legend_handles_labels()[0] + line_ax.get_legend_handles_labels()[0]
     legend = ax.legend(handles=handles, loc="upper left", frameon=False, ncols=2, fontsize=FONT_PT)
     for text in legend.get_texts():
         text.set_color(INK)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.08, right=0.91, top=0.88, bottom=0.2)  # fixed: tight_layout costs ~100 ms
     return _save(fig)
 
 
@@ -218,14 +219,16 @@ def test_history_png(history: TestHistory) -> bytes:
                     linewidth=2.5, markersize=8, color=SIDE_COLOURS.get(side, BAR), label=side)
         ax.set_yticks(range(len(series.levels)), series.levels)
         ax.set_ylim(len(series.levels) - 0.5, -0.5)  # best outcome at the top
-        ax.set_title(series.name, loc="left")
+        ax.text(0.0, 1.04, series.name, transform=ax.transAxes, fontsize=FONT_PT + 3, fontweight="bold",
+                color=INK)
         ax.grid(axis="y", color=GRID, linewidth=0.8)
         _plain(ax)
         _date_axis(ax)
         legend = ax.legend(loc="best", frameon=False, fontsize=FONT_PT)
         for text in legend.get_texts():
             text.set_color(INK)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.26, right=0.98, top=1 - 0.45 / fig.get_figheight(),
+                        bottom=0.45 / fig.get_figheight(), hspace=0.55)
     return _save(fig)
 
 
