@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import sys
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ from PIL import Image
 from bot.pictures import figures
 from tests.conftest import ErrorLogGuard
 from tests.e2e.conftest import Club, custom_ids, embed_text
+from tests.fakediscord import Perm
 
 MAX_BYTES = 500 * 1024
 
@@ -81,8 +83,8 @@ async def test_failed_figure_still_answers_with_text_and_logs_once(
     assert errors[0].exc_info is not None
 
 
-async def setup_club(club: Club) -> None:
-    reply = await club.slash(club.admin, "club setup", channel=club.guild.text_channel_id, day="monday",
+async def setup_club(club: Club, channel: int | None = None) -> None:
+    reply = await club.slash(club.admin, "club setup", channel=channel or club.guild.text_channel_id, day="monday",
                              time="07:00", timezone="Europe/London")
     assert "Saved" in reply["content"]
 
@@ -146,3 +148,16 @@ async def test_me_and_test_history_carry_their_pictures_ephemerally(club: Club) 
     assert "(1 result; latest left: Hips stayed level" in meta["description"]
     public = club.fake.channel_messages(club.guild.text_channel_id)
     assert not any(m.get("attachments") for m in public), "personal pictures never go to the channel"
+    assert "matplotlib" not in sys.modules, "charts are drawn in the worker process, not in the bot's"
+
+
+async def test_post_goes_out_without_its_picture_where_files_are_not_allowed(club: Club) -> None:
+    channel = club.fake.add_channel(club.guild.id, "no-files", bot_permissions_deny=Perm.ATTACH_FILES)
+    await setup_club(club, channel)
+    posted = await club.slash(club.admin, "club post-now")
+    assert "Posted" in posted["content"]
+    (post,) = club.fake.channel_messages(channel)
+    assert "Bent-knee plank" in embed_text(post)
+    assert not post.get("attachments")
+    assert "image" not in post["embeds"][0]
+    assert custom_ids(post), "the Done button is still there"
