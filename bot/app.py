@@ -136,7 +136,7 @@ class _ClubBotMixin(commands.bot.BotBase):
         for task in self._background:
             task.cancel()
         await super().close()
-        await asyncio.to_thread(self.services.pictures.close)
+        await self.services.pictures.aclose()
 
     def owns_guild(self, guild_id: int) -> bool:
         """Whether this process runs the shard that Discord routes ``guild_id`` to."""

@@ -5,13 +5,14 @@ only process that imports matplotlib (inside the functions below).
 
 Style for Discord's dark and light themes alike: a transparent background, mid-tone colours that read
 on both, and a grey that is neither black nor white for text and axes. Text is at least 12 px at the
-size Discord previews the image (it shows up to about 550 px wide; these images are 800 px wide and
-drawn at 100 dpi, so 11 pt ≈ 15 px here ≈ 12 px in the preview).
+size Discord previews an embed image (about 400 px wide on desktop): these images are 600 px wide at
+100 dpi, so 13 pt ≈ 18 px here ≈ 12 px in the preview.
 """
 
 from __future__ import annotations
 
 import io
+import textwrap
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -31,9 +32,9 @@ KIND_COLOURS = {
 KIND_LABELS = {"routine": "routine", "extra": "extra session", "stretch": "stretch", "standup": "stand-ups"}
 SIDE_COLOURS = {"left": "#4C8BF5", "right": "#F28C28", "both": "#3FA34D"}
 SIDE_STYLE = {"left": (-0.06, "o", "-"), "right": (0.06, "s", "--"), "both": (0.0, "o", "-")}
-WIDTH_IN = 8.0
+WIDTH_IN = 6.0
 DPI = 100
-FONT_PT = 11
+FONT_PT = 13
 
 
 @dataclass(frozen=True)
@@ -112,16 +113,18 @@ def _plain(ax: Any) -> None:
 
 
 def club_chart_png(chart: ClubWeeks) -> bytes:
-    fig = _pyplot_free_figure(4.2)
+    fig = _pyplot_free_figure(4.0)
     ax = fig.subplots()
     xs = list(range(len(chart.week_starts)))
-    ax.bar(xs, chart.members, color=BAR, width=0.65, label="members who did the routine")
+    ax.bar(xs, chart.members, color=BAR, width=0.65, label="members")
     ax.set_ylabel("members", color=BAR)
     ax.set_ylim(0, max([*chart.members, 1]) * 1.25)
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.grid(axis="y", color=GRID, linewidth=0.8)
     ax.set_axisbelow(True)
-    ax.set_xticks(xs, [d.strftime("%d %b") for d in chart.week_starts], rotation=45, ha="right")
+    # Every other week labelled: twelve dates do not fit 600 px at a readable size.
+    ax.set_xticks(xs, [d.strftime("%d %b") if (len(xs) - 1 - i) % 2 == 0 else "" for i, d in
+                       enumerate(chart.week_starts)], rotation=45, ha="right")
     _plain(ax)
     line_ax = ax.twinx()
     line_ax.plot(xs, chart.points, color=LINE, linewidth=2.5, marker="o", markersize=5, label="total points")
@@ -132,12 +135,13 @@ def club_chart_png(chart: ClubWeeks) -> bytes:
         line_ax.spines[side].set_visible(False)
     line_ax.tick_params(labelsize=FONT_PT)
     # A figure text, not an axes title: axes titles are re-placed on every draw (a third of the time).
-    fig.text(0.08, 0.95, chart.title, fontsize=FONT_PT + 3, fontweight="bold", color=INK, va="top")
+    fig.text(0.1, 0.97, chart.title, fontsize=FONT_PT + 3, fontweight="bold", color=INK, va="top")
     handles = ax.get_legend_handles_labels()[0] + line_ax.get_legend_handles_labels()[0]
-    legend = ax.legend(handles=handles, loc="upper left", frameon=False, ncols=2, fontsize=FONT_PT)
+    legend = ax.legend(handles=handles, labels=["members", "points"], loc="upper left", frameon=False, ncols=2,
+                       fontsize=FONT_PT)
     for text in legend.get_texts():
         text.set_color(INK)
-    fig.subplots_adjust(left=0.08, right=0.91, top=0.88, bottom=0.2)  # fixed: tight_layout costs ~100 ms
+    fig.subplots_adjust(left=0.1, right=0.88, top=0.86, bottom=0.2)  # fixed: tight_layout costs ~100 ms
     return _save(fig)
 
 
@@ -158,8 +162,8 @@ def member_card_png(card: MemberCard) -> bytes:
     from matplotlib.colors import to_rgba
     from matplotlib.patches import Patch, Rectangle
 
-    fig = _pyplot_free_figure(3.6)
-    ax = fig.add_axes((0.12, 0.26, 0.86, 0.56))
+    fig = _pyplot_free_figure(3.4)
+    ax = fig.add_axes((0.1, 0.3, 0.88, 0.5))
     weeks = 12
     for week in range(weeks):
         for weekday in range(7):
@@ -172,21 +176,21 @@ def member_card_png(card: MemberCard) -> bytes:
     ax.set_xlim(0, weeks)
     ax.set_ylim(0, 7)
     ax.set_aspect("auto")
-    ax.set_xticks([w + 0.5 for w in range(0, weeks, 2)],
-                  [(card.first_day + timedelta(days=7 * w)).strftime("%d %b") for w in range(0, weeks, 2)])
+    ax.set_xticks([w + 0.5 for w in range(0, weeks, 3)],
+                  [(card.first_day + timedelta(days=7 * w)).strftime("%d %b") for w in range(0, weeks, 3)])
     names = [(card.first_day + timedelta(days=i)).strftime("%a") for i in range(7)]
     ax.set_yticks([6.5, 4.5, 2.5, 0.5], [names[0], names[2], names[4], names[6]])
     for spine in ax.spines.values():
         spine.set_visible(False)
     ax.tick_params(length=0, labelsize=FONT_PT)
-    fig.text(0.02, 0.9, card.name, fontsize=FONT_PT + 4, fontweight="bold", color=INK)
+    fig.text(0.02, 0.95, card.name, fontsize=FONT_PT + 3, fontweight="bold", color=INK, va="top")
     fig.text(
-        0.98, 0.9,
-        f"streak {card.current_streak} wk · best {card.best_streak} wk · {card.week_points} pts this week",
-        fontsize=FONT_PT + 1, color=INK, ha="right",
+        0.98, 0.95, f"streak {card.current_streak} wk · best {card.best_streak} wk",
+        fontsize=FONT_PT + 1, color=INK, ha="right", va="top",
     )
     handles = [Patch(facecolor=KIND_COLOURS[k], label=label) for k, label in KIND_LABELS.items()]
-    legend = fig.legend(handles=handles, loc="lower center", ncols=4, frameon=False, fontsize=FONT_PT)
+    legend = fig.legend(handles=handles, loc="lower center", ncols=4, frameon=False, fontsize=FONT_PT,
+                        handlelength=1.0, columnspacing=1.0)
     for text in legend.get_texts():
         text.set_color(INK)
     return _save(fig)
@@ -206,7 +210,7 @@ def member_card_alt(card: MemberCard) -> str:
 def test_history_png(history: TestHistory) -> bytes:
     tests = history.tests or []
     rows = max(1, len(tests))
-    fig = _pyplot_free_figure(1.0 + 2.4 * rows)
+    fig = _pyplot_free_figure(0.9 + 2.5 * rows)
     axes = fig.subplots(rows, 1, squeeze=False)[:, 0]
     for ax, series in zip(axes, tests, strict=False):
         by_side: dict[str, list[TestPoint]] = {}
@@ -217,18 +221,24 @@ def test_history_png(history: TestHistory) -> bytes:
             shift, marker, style = SIDE_STYLE.get(side, (0.0, "o", "-"))
             ax.plot([p.at for p in points], [p.level + shift for p in points], marker=marker, linestyle=style,
                     linewidth=2.5, markersize=8, color=SIDE_COLOURS.get(side, BAR), label=side)
-        ax.set_yticks(range(len(series.levels)), series.levels)
+        ax.set_yticks(range(len(series.levels)), [textwrap.fill(level, 16) for level in series.levels])
         ax.set_ylim(len(series.levels) - 0.5, -0.5)  # best outcome at the top
         ax.text(0.0, 1.04, series.name, transform=ax.transAxes, fontsize=FONT_PT + 3, fontweight="bold",
                 color=INK)
         ax.grid(axis="y", color=GRID, linewidth=0.8)
         _plain(ax)
         _date_axis(ax)
-        legend = ax.legend(loc="best", frameon=False, fontsize=FONT_PT)
-        for text in legend.get_texts():
-            text.set_color(INK)
-    fig.subplots_adjust(left=0.26, right=0.98, top=1 - 0.45 / fig.get_figheight(),
-                        bottom=0.45 / fig.get_figheight(), hspace=0.55)
+    # One legend for all panels, in the top margin, so it never covers a line or a title.
+    seen: dict[str, Any] = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            seen.setdefault(label, handle)
+    height = fig.get_figheight()
+    legend = fig.legend(list(seen.values()), list(seen), loc="upper right", ncols=3, frameon=False,
+                        fontsize=FONT_PT, bbox_to_anchor=(0.98, 1.0))
+    for text in legend.get_texts():
+        text.set_color(INK)
+    fig.subplots_adjust(left=0.27, right=0.97, top=1 - 0.75 / height, bottom=0.45 / height, hspace=0.55)
     return _save(fig)
 
 

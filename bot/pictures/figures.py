@@ -277,8 +277,12 @@ def figure_png(figure: Figure, skeleton: Skeleton, title: str) -> bytes:
 
 
 def strip_png(figures: Sequence[tuple[str, Figure]], skeleton: Skeleton, panel: tuple[int, int] = (300, 220),
-              columns: int = 4) -> bytes:
-    """Figures side by side, numbered 1, 2, … like a list of moves (rows of ``columns``)."""
+              columns: int = 2, label_px: int = 20) -> bytes:
+    """Figures side by side, numbered 1, 2, … like a list of moves (rows of ``columns``).
+
+    Two to a row by default: Discord shows an embed image about 400 px wide, and 600 px keeps the
+    numbered names at 13 px or more there.
+    """
     from PIL import Image, ImageDraw
 
     count = len(figures)
@@ -290,8 +294,9 @@ def strip_png(figures: Sequence[tuple[str, Figure]], skeleton: Skeleton, panel: 
     for index, (title, figure) in enumerate(figures):
         x, y = (index % cols) * pw, (index // cols) * ph
         label = f"{index + 1}. {title}"
-        _title(draw, (x + 10 * SUPER, y + 6 * SUPER), label, 17 * SUPER)
-        _panel(draw, (x + 6 * SUPER, y + 30 * SUPER, x + pw - 6 * SUPER, y + ph - 6 * SUPER), figure, skeleton)
+        _title(draw, (x + 10 * SUPER, y + 6 * SUPER), label, label_px * SUPER)
+        top = y + (label_px + 14) * SUPER
+        _panel(draw, (x + 6 * SUPER, top, x + pw - 6 * SUPER, y + ph - 6 * SUPER), figure, skeleton)
         if index % cols:
             draw.line([(x, y + 8 * SUPER), (x, y + ph - 8 * SUPER)], fill=GHOST_FAR, width=SUPER)
     return png(image.resize((cols * panel[0], rows * panel[1]), Image.Resampling.LANCZOS))
@@ -299,4 +304,4 @@ def strip_png(figures: Sequence[tuple[str, Figure]], skeleton: Skeleton, panel: 
 
 def contact_sheet_png(figures: Sequence[tuple[str, Figure]], skeleton: Skeleton) -> bytes:
     """Every figure on one page for review, numbered, five to a row."""
-    return strip_png(figures, skeleton, panel=(360, 260), columns=5)
+    return strip_png(figures, skeleton, panel=(360, 260), columns=5, label_px=17)

@@ -79,14 +79,15 @@ class PictureService:
             self._process = ProcessPoolExecutor(max_workers=1, mp_context=context)
         return self._process
 
-    def close(self) -> None:
+    async def aclose(self) -> None:
         """Stop the figure thread and the chart worker (idempotent)."""
         if self._threads is not None:
             self._threads.shutdown(wait=False, cancel_futures=True)
             self._threads = None
         if self._process is not None:
-            self._process.shutdown(wait=True, cancel_futures=True)
-            self._process = None
+            process, self._process = self._process, None
+            # Waiting for the worker to exit blocks: do it off the event loop.
+            await asyncio.to_thread(process.shutdown, wait=True, cancel_futures=True)
 
     async def _run(self, what: str, executor: Executor, fn: Callable[..., bytes], *args: Any,
                    timeout: float = RENDER_TIMEOUT) -> bytes | None:
