@@ -102,7 +102,8 @@ def _pyplot_free_figure(height_in: float) -> Any:
 
 def _save(fig: Any) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", transparent=True, dpi=DPI)
+    # A lighter zlib level: a fifth faster to write, a few KB bigger.
+    fig.savefig(buffer, format="png", transparent=True, dpi=DPI, pil_kwargs={"compress_level": 3})
     return buffer.getvalue()
 
 
