@@ -18,6 +18,7 @@ import logging
 import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,6 +80,12 @@ class PictureService:
             self._process = ProcessPoolExecutor(max_workers=1, mp_context=context)
         return self._process
 
+    def chart_worker_pids(self) -> list[int]:
+        """Process ids of the running chart worker (none before the first chart)."""
+        if self._process is None:
+            return []
+        return [p.pid for p in (self._process._processes or {}).values() if p.pid is not None]
+
     async def aclose(self) -> None:
         """Stop the figure thread and the chart worker (idempotent)."""
         if self._threads is not None:
@@ -94,14 +101,15 @@ class PictureService:
         loop = asyncio.get_running_loop()
         try:
             return await asyncio.wait_for(loop.run_in_executor(executor, fn, *args), timeout)
-        except Exception:
+        except Exception as exc:
             if what in self._failed:
                 log.debug("rendering %s failed again", what, exc_info=True)
             else:
                 self._failed.add(what)
                 log.exception("rendering %s failed; the answer goes out without it", what)
-            if isinstance(executor, ProcessPoolExecutor) and executor is self._process:
-                # A broken worker (killed, out of memory) is replaced on the next chart.
+            stuck = isinstance(exc, (BrokenProcessPool, TimeoutError))
+            if stuck and self._process is not None and executor is self._process:
+                # A dead or stuck worker (killed, out of memory) is replaced on the next chart.
                 self._process.shutdown(wait=False, cancel_futures=True)
                 self._process = None
             return None

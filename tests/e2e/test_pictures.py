@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
+import os
+import signal
 import sys
 from datetime import timedelta
 from typing import Any
@@ -161,3 +164,30 @@ async def test_post_goes_out_without_its_picture_where_files_are_not_allowed(clu
     assert not post.get("attachments")
     assert "image" not in post["embeds"][0]
     assert custom_ids(post), "the Done button is still there"
+
+
+async def test_dead_chart_worker_costs_one_picture_then_a_new_one_draws(
+    club: Club, error_log_guard: ErrorLogGuard
+) -> None:
+    error_log_guard.expect(f"rendering the /me card of user {club.runner.id} failed")
+    await club.slash(club.runner, "checkin", kind="routine")
+    assert club.bot is not None
+    pictures = club.bot.services.pictures
+    first = await club.slash(club.runner, "me")
+    attached_image(first, "me.png")
+    (pid,) = pictures.chart_worker_pids()
+    os.kill(pid, signal.SIGKILL)
+    for _ in range(200):  # wait until the worker is gone (reaped by the server it was forked from)
+        await asyncio.sleep(0.05)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+    else:
+        pytest.fail("the killed chart worker did not go away")
+    broken = await club.slash(club.runner, "me")
+    assert "10 pts" in embed_text(broken), "the text goes out without the card"
+    assert not broken.get("files")
+    again = await club.slash(club.runner, "me")
+    attached_image(again, "me.png")
+    assert pictures.chart_worker_pids() != [pid]
