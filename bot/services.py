@@ -11,6 +11,7 @@ from bot.core.clubs import ClubService
 from bot.core.history import HistoryService
 from bot.core.leaderboard import LeaderboardService
 from bot.core.privacy import PrivacyService
+from bot.core.progression import ProgressionService
 from bot.core.routines import RoutineService
 from bot.core.schedule import ClubPostService
 from bot.core.selftests import SelfTestService
@@ -27,6 +28,7 @@ class Services:
     sessions: SessionFactory
     clock: Clock
     routines: RoutineService
+    progression: ProgressionService
     checkins: CheckinService
     boards: LeaderboardService
     stats: StatsService
@@ -49,6 +51,7 @@ class Services:
             sessions=sessions,
             clock=clock,
             routines=routines,
+            progression=ProgressionService(sessions, content, clock),
             checkins=checkins,
             boards=boards,
             stats=StatsService(sessions, clock),

@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.common import guarded, picture_kwargs, who_from
+from bot.cogs.progression import checkin_reply
 from bot.content.schema import Content
 from bot.core.checkins import CheckinService
 from bot.core.history import HistoryService
@@ -16,12 +17,14 @@ from bot.core.leaderboard import LeaderboardService, Period
 from bot.core.points import Kind, rules_text
 from bot.core.stats import StatsService
 from bot.pictures.service import PictureService
-from bot.render.boards import board_embed, checkin_text, stats_embed
+from bot.render.boards import board_embed, stats_embed
 
 DONE_PREFIX = "gc:done:"
 
 
-def make_done_button(checkins: CheckinService) -> type[discord.ui.DynamicItem[discord.ui.Button[Any]]]:
+def make_done_button(
+    checkins: CheckinService, content: Content, feel_button: type[Any] | None = None
+) -> type[discord.ui.DynamicItem[discord.ui.Button[Any]]]:
     """The Done button class, bound to the check-in service. Its custom id survives restarts."""
 
     class DoneButton(
@@ -46,7 +49,9 @@ def make_done_button(checkins: CheckinService) -> type[discord.ui.DynamicItem[di
             # Anyone may press Done on any post: it records for whoever pressed it.
             await interaction.response.defer(ephemeral=True, thinking=True)
             result = await checkins.record(who_from(interaction), self.kind)
-            await interaction.followup.send(checkin_text(result), ephemeral=True)
+            await interaction.followup.send(
+                **checkin_reply(result, interaction.user.id, content, feel_button), ephemeral=True
+            )
 
     return DoneButton
 
@@ -58,6 +63,8 @@ class CheckinCog(commands.Cog):
         boards: LeaderboardService,
         stats: StatsService,
         content: Content,
+        feel_button: type[Any] | None = None,
+        *,
         pictures: PictureService,
         history: HistoryService,
     ) -> None:
@@ -67,6 +74,7 @@ class CheckinCog(commands.Cog):
         self.boards = boards
         self.stats = stats
         self.content = content
+        self.feel_button = feel_button
 
     @app_commands.command(name="checkin", description="Log the routine, an extra session or a stretch")
     @app_commands.describe(kind="What you did", when="Today, or yesterday if you forgot to log it")
@@ -89,7 +97,9 @@ class CheckinCog(commands.Cog):
         who = who_from(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self.checkins.record(who, kind, when=when)
-        await interaction.followup.send(checkin_text(result), ephemeral=True)
+        await interaction.followup.send(
+            **checkin_reply(result, interaction.user.id, self.content, self.feel_button), ephemeral=True
+        )
 
     @app_commands.command(name="undo", description="Undo your last check-in (within 10 minutes)")
     async def undo(self, interaction: discord.Interaction) -> None:

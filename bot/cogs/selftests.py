@@ -90,7 +90,7 @@ class SelfTestCog(commands.Cog):
     async def _start(self, interaction: discord.Interaction, slug: str) -> None:
         test = self.selftests.test(slug)
         who_from(interaction)
-        embed = test_embed(test)
+        embed = test_embed(test, self.content.guide.caution)
         picture = await self.pictures.selftest_figure(slug, timeout=INTERACTIVE_TIMEOUT)
         await interaction.response.send_message(
             embed=embed, view=answer_view(test, interaction.user.id, self.answer_button), ephemeral=True,
