@@ -138,6 +138,9 @@ class _ClubBotMixin(commands.bot.BotBase):
             self.scheduler.shutdown(wait=False)
         for task in self._background:
             task.cancel()
+        # Let them finish unwinding now: a task cancelled inside a database call closes its connection on the
+        # way out, and left to the loop's shutdown that close is cancelled again and never completes.
+        await asyncio.gather(*self._background, return_exceptions=True)
         await super().close()
         await self.services.pictures.aclose()
 
