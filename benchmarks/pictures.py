@@ -119,8 +119,7 @@ def main() -> None:
         jobs[f"figure: test {slug}"] = lambda f=poses.selftests[slug], n=test.name: figures.figure_png(
             f, poses.skeleton, n)
     for slug, routine in content.routines.items():
-        items = routine.step_for_week(1).items
-        panels = [(content.exercise(s).name, poses.exercises[s]) for s, _ in items]
+        panels = [(content.exercise(i.exercise).name, poses.exercises[i.exercise]) for i in routine.items]
         jobs[f"routine picture: {slug} ({len(panels)} moves)"] = lambda p=panels: figures.strip_png(
             p, poses.skeleton)
     jobs.update(sample_charts())
