@@ -16,6 +16,7 @@ from bot.core.history import HistoryService
 from bot.core.leaderboard import LeaderboardService, Period
 from bot.core.points import Kind, rules_text
 from bot.core.stats import StatsService
+from bot.features import Feature, FeatureContext
 from bot.pictures.service import PictureService
 from bot.render.boards import board_embed, stats_embed
 
@@ -137,3 +138,14 @@ class CheckinCog(commands.Cog):
         days = await self.history.member_days(who)
         picture = await self.pictures.member_card(who.user_id, who.display_name, days)
         await interaction.followup.send(embed=embed, ephemeral=True, **picture_kwargs(picture, embed))
+
+
+def setup(ctx: FeatureContext) -> Feature:
+    """Check-ins: /checkin, /undo, /leaderboard, /me, and the Done button (shared: the weekly post carries it)."""
+    services = ctx.services
+    feel_button = ctx.shared["feel_button"]
+    done_button = make_done_button(services.checkins, services.content, feel_button)
+    ctx.shared["done_button"] = done_button
+    cog = CheckinCog(services.checkins, services.boards, services.stats, services.content, feel_button,
+                     pictures=services.pictures, history=services.history)
+    return Feature("checkins", cogs=[cog], dynamic_items=[done_button])

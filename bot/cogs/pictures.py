@@ -8,9 +8,9 @@ from typing import Any
 import discord
 
 from bot.cogs.common import picture_kwargs
+from bot.core.club_posts import ClubPost, PostKind
 from bot.core.history import HistoryService
 from bot.core.routines import WeekPlan
-from bot.core.schedule import ClubPost, PostKind
 from bot.pictures.service import Picture, PictureService
 
 log = logging.getLogger(__name__)

@@ -15,6 +15,7 @@ from bot.content.schema import Content, SelfTest
 from bot.core.errors import NotAllowed
 from bot.core.history import HistoryService
 from bot.core.selftests import SelfTestService
+from bot.features import Feature, FeatureContext
 from bot.pictures.service import INTERACTIVE_TIMEOUT, PictureService
 from bot.render.limits import clip
 from bot.render.selftests import history_embed, recommendation_embed, test_embed
@@ -93,7 +94,9 @@ class SelfTestCog(commands.Cog):
         embed = test_embed(test, self.content.guide.caution)
         picture = await self.pictures.selftest_figure(slug, timeout=INTERACTIVE_TIMEOUT)
         await interaction.response.send_message(
-            embed=embed, view=answer_view(test, interaction.user.id, self.answer_button), ephemeral=True,
+            embed=embed,
+            view=answer_view(test, interaction.user.id, self.answer_button),
+            ephemeral=True,
             **picture_kwargs(picture, embed),
         )
 
@@ -116,3 +119,11 @@ class SelfTestCog(commands.Cog):
         embed = history_embed(await self.selftests.history(who))
         picture = await self.pictures.test_history(who.user_id, await self.history.test_entries(who))
         await interaction.followup.send(embed=embed, ephemeral=True, **picture_kwargs(picture, embed))
+
+
+def setup(ctx: FeatureContext) -> Feature:
+    """/test: self-tests with answer buttons."""
+    services = ctx.services
+    answer_button = make_answer_button(services.content, services.selftests)
+    cog = SelfTestCog(services.content, services.selftests, answer_button, services.pictures, services.history)
+    return Feature("selftests", cogs=[cog], dynamic_items=[answer_button])

@@ -12,9 +12,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import case, func, select
 
 from bot.content.schema import Content
-from bot.core.checkins import Who, member_streak, seen
+from bot.core.checkins import member_streak
 from bot.core.clock import Clock
 from bot.core.leaderboard import visible_members
+from bot.core.members import Who, ensure_club_and_member
 from bot.core.points import Kind
 from bot.core.timeutil import local_date, week_start_date
 from bot.db.engine import SessionFactory
@@ -91,7 +92,7 @@ class HistoryService:
         """The member's last ``weeks`` club-weeks up to today, each day's strongest activity, and streaks."""
         now = self._clock.now()
         async with self._sessions() as session:
-            club, member = await seen(session, who, now)
+            club, member = await ensure_club_and_member(session, who, now)
             await session.commit()
             assert member.id is not None
             today = local_date(now, club.timezone)
@@ -118,7 +119,7 @@ class HistoryService:
     async def test_entries(self, who: Who, limit: int = 200) -> list[TestEntry]:
         """The member's self-test results, oldest first (only tests that still exist)."""
         async with self._sessions() as session:
-            _club, member = await seen(session, who, self._clock.now())
+            _club, member = await ensure_club_and_member(session, who, self._clock.now())
             await session.commit()
             rows = (
                 await session.execute(

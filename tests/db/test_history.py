@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import update
 
 from bot.content import Content, load_content
-from bot.core.checkins import CheckinService, Who
+from bot.core.checkins import CheckinService
+from bot.core.members import Who
 from bot.core.clock import ManualClock
 from bot.core.history import HistoryService
 from bot.db.engine import SessionFactory, make_engine, make_session_factory

@@ -118,7 +118,7 @@ async def test_board_post_carries_the_club_chart_without_hidden_members(club: Cl
     await club.slash(club.other, "privacy hide")
     club.clock.advance(timedelta(days=7))
     assert club.bot is not None
-    jobs = club.bot.club_jobs
+    jobs = club.bot.shared["club_jobs"]
     result = await jobs.posts.fire(club.guild.id, "leaderboard", jobs.send, manual=True)
     assert result.status == "sent"
     (post,) = club.fake.channel_messages(club.guild.text_channel_id)
