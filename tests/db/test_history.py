@@ -11,9 +11,9 @@ from sqlalchemy import update
 
 from bot.content import Content, load_content
 from bot.core.checkins import CheckinService
-from bot.core.members import Who
 from bot.core.clock import ManualClock
 from bot.core.history import HistoryService
+from bot.core.members import Who
 from bot.db.engine import SessionFactory, make_engine, make_session_factory
 from bot.db.models import Club, Member
 
