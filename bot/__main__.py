@@ -20,7 +20,7 @@ from bot.app import GluteBot, ShardedGluteBot, create_bot, point_discord_at
 from bot.content.loader import ContentError, check_content, load_content
 from bot.core.clock import Clock, SystemClock
 from bot.db import migrate
-from bot.db.engine import make_session_factory, open_engine
+from bot.db.engine import make_session_factory, open_engine, wait_for_database
 from bot.services import Services
 from bot.settings import TOKEN_HELP, Settings
 
@@ -72,6 +72,10 @@ def _require_token(settings: Settings) -> str | None:
 
 def _configure_logging(level: str) -> None:
     discord.utils.setup_logging(level=getattr(logging, level, logging.INFO), root=True)
+    # The database layers log every statement with its parameters and result rows at DEBUG, and
+    # those hold names and ids: they stay at WARNING whatever LOG_LEVEL says.
+    for name in ("sqlalchemy", "aiosqlite", "asyncpg"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def cmd_run(settings: Settings) -> int:
@@ -83,6 +87,8 @@ def cmd_run(settings: Settings) -> int:
     if problems:
         for problem in problems:
             print(f"content error: {problem}", file=sys.stderr)
+        return 1
+    if not _database_answers(settings):
         return 1
     log.info("applying migrations to %s", _safe_url(settings.db_url))
     migrate.upgrade(settings.db_url)
@@ -96,7 +102,23 @@ def cmd_run(settings: Settings) -> int:
     return 0
 
 
+def _database_answers(settings: Settings) -> bool:
+    """Wait (with backoff) for the database; one clear line and no traceback when it never answers."""
+    error = asyncio.run(wait_for_database(settings.db_url, settings.db_connect_attempts, settings.db_connect_delay))
+    if error is None:
+        return True
+    reason = f"{type(error).__name__}: {error}".splitlines()[0][:300]
+    print(
+        f"error: the database {_safe_url(settings.db_url)} did not answer after {settings.db_connect_attempts} "
+        f"attempt(s) ({reason}). Check DATABASE_URL and that the server is running.",
+        file=sys.stderr,
+    )
+    return False
+
+
 def cmd_migrate(settings: Settings) -> int:
+    if not _database_answers(settings):
+        return 1
     migrate.upgrade(settings.db_url)
     print(f"Database is up to date: {_safe_url(settings.db_url)}")
     return 0
@@ -122,6 +144,8 @@ def cmd_sync_commands(settings: Settings) -> int:
     if token is None:
         return 2
     _configure_logging(settings.log_level)
+    if not _database_answers(settings):
+        return 1
     migrate.upgrade(settings.db_url)  # the pushed tree's hash is stored in the database
     return asyncio.run(push_commands(settings, token))
 

@@ -201,6 +201,16 @@ class ClubCog(commands.Cog):
         verb = "are left off" if exclude else "are back on"
         await interaction.followup.send(f"Members with {role.mention} {verb} the boards.", ephemeral=True)
 
+    @club.command(name="mention", description="Set the role the weekly posts mention, or leave it out to stop")
+    @app_commands.describe(role="Role to mention; leave empty to mention nobody")
+    async def mention(self, interaction: discord.Interaction, role: discord.Role | None = None) -> None:
+        require_manager(interaction)
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True)
+        await self.clubs.set_mention_role(interaction.guild_id, role.id if role else None)
+        text = f"The weekly posts mention {role.mention}." if role else "The weekly posts mention nobody now."
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+
     @club.command(name="purge-left", description="Delete the data of members who left the server")
     async def purge_left(self, interaction: discord.Interaction) -> None:
         require_manager(interaction)

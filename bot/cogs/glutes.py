@@ -13,7 +13,7 @@ from bot.cogs.common import guarded, picture_kwargs, who_from
 from bot.cogs.pictures import plan_picture
 from bot.content.schema import EQUIPMENT, Content
 from bot.content.search import filter_exercises, find_exercise, search_exercises, suggest
-from bot.core.errors import NotFound
+from bot.core.errors import NotFound, quoted
 from bot.core.progression import ProgressionService
 from bot.core.routines import RoutineService
 from bot.features import Feature, FeatureContext
@@ -128,11 +128,10 @@ class GlutesCog(commands.Cog):
         found = find_exercise(self.content, query)
         if found is None:
             hints = suggest(self.content, query, limit=3)
-            shown = clip(query, 40)
             if hints:
                 names = ", ".join(f"**{h.name}**" for h in hints)
-                raise NotFound(f"I don't know an exercise called `{shown}`. Did you mean {names}?")
-            raise NotFound(f"I don't know an exercise called `{shown}`. Try `/glutes list` to browse them.")
+                raise NotFound(f"I don't know an exercise called {quoted(query)}. Did you mean {names}?")
+            raise NotFound(f"I don't know an exercise called {quoted(query)}. Try `/glutes list` to browse them.")
         embed = exercise_embed(self.content, found)
         picture = await self.pictures.exercise_figure(found.slug, timeout=INTERACTIVE_TIMEOUT)
         await interaction.response.send_message(embed=embed, ephemeral=True, **picture_kwargs(picture, embed))
