@@ -1,4 +1,4 @@
-"""Entry point: ``gluteclub`` / ``python -m bot`` with run, migrate, check-content, sync-commands."""
+"""Entry point: ``gluteclub`` / ``python -m bot`` with run, migrate, check-content, sync-commands, render-figures."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import signal
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import discord
 from pydantic import ValidationError
@@ -165,6 +166,30 @@ def cmd_sync_commands(settings: Settings) -> int:
     return asyncio.run(push_commands(settings, token))
 
 
+def cmd_render_figures(settings: Settings, out_dir: Path) -> int:
+    """Every exercise and self-test figure as a PNG, and all of them on contact-sheet.png."""
+    from bot.pictures.figures import contact_sheet_png, figure_png
+
+    content = load_content(settings.content_dir)
+    poses = content.poses
+    if poses is None:
+        print("error: no poses in the content", file=sys.stderr)
+        return 1
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sheet = []
+    for kind, items, figures_of in (
+        ("exercise", content.exercises, poses.exercises),
+        ("test", content.selftests, poses.selftests),
+    ):
+        for slug, item in items.items():
+            figure = figures_of[slug]
+            (out_dir / f"{kind}-{slug}.png").write_bytes(figure_png(figure, poses.skeleton, item.name))
+            sheet.append((item.name if kind == "exercise" else f"Test: {item.name}", figure))
+    (out_dir / "contact-sheet.png").write_bytes(contact_sheet_png(sheet, poses.skeleton))
+    print(f"Wrote {len(sheet)} figures and contact-sheet.png to {out_dir}")
+    return 0
+
+
 COMMANDS = {
     "run": cmd_run,
     "migrate": cmd_migrate,
@@ -179,9 +204,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=sorted(COMMANDS),
-        help="run (default: migrate, then start the bot), migrate, check-content, sync-commands",
+        choices=sorted([*COMMANDS, "render-figures"]),
+        help="run (default: migrate, then start the bot), migrate, check-content, sync-commands, "
+        "render-figures OUT_DIR",
     )
+    parser.add_argument("out_dir", nargs="?", type=Path, help="render-figures: where to write the PNG files")
     args = parser.parse_args(argv)
     try:
         settings = Settings()
@@ -190,7 +217,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             field = ".".join(str(part) for part in error["loc"]).upper()
             print(f"error: setting {field}: {error['msg']}", file=sys.stderr)
         return 2
+    if (args.command == "render-figures") != (args.out_dir is not None):
+        parser.error("OUT_DIR goes with render-figures, and only with it")
     try:
+        if args.command == "render-figures":
+            return cmd_render_figures(settings, args.out_dir)
         return COMMANDS[args.command](settings)
     except ContentError as exc:
         for problem in exc.problems:

@@ -175,6 +175,7 @@ class _ClubBotMixin(commands.bot.BotBase):
         # before the engine is disposed; a connection left to the garbage collector can hang the loop.
         await asyncio.gather(*self._background, return_exceptions=True)
         await super().close()
+        await self.services.pictures.aclose()
         await self.services.checkins.close()
 
     def owns_guild(self, guild_id: int) -> bool:

@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cogs.pictures import PostPictures
 from bot.core.club_posts import ClubPostService, PostKind
 from bot.core.clubs import ClubChanges, ClubService
 from bot.core.errors import InvalidInput, NotAllowed
@@ -222,7 +223,7 @@ class ClubCog(commands.Cog):
 def setup(ctx: FeatureContext) -> Feature:
     """/club and the weekly posts: one scheduler job per club and kind, catch-up once the gateway is up."""
     services = ctx.services
-    sender = ClubPostSender(ctx.output, ctx.shared["done_button"])
+    sender = ClubPostSender(ctx.output, ctx.shared["done_button"], PostPictures(services.pictures, services.history))
     jobs = ClubJobs(ctx.scheduler, services.clubs, services.posts, sender, owns=ctx.owns,
                     max_in_flight=ctx.settings.posts_in_flight)
     routine_names = {slug: r.name for slug, r in services.content.routines.items()}

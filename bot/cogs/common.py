@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import io
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -11,6 +12,7 @@ import discord
 
 from bot.core.errors import NotAllowed
 from bot.core.members import Who
+from bot.pictures.service import Picture
 from bot.tree import handle_interaction_error
 
 T = TypeVar("T")
@@ -61,3 +63,15 @@ async def answer_soon(
         return
     await interaction.response.defer(ephemeral=True, thinking=True)
     await interaction.followup.send(**(await task), ephemeral=True)
+
+
+def picture_kwargs(picture: Picture | None, embed: discord.Embed | None = None) -> dict[str, Any]:
+    """Send arguments for a picture: attached with its alt text, and shown as ``embed``'s image.
+
+    Empty when there is no picture (rendering failed or none exists): the text goes out alone.
+    """
+    if picture is None:
+        return {}
+    if embed is not None:
+        embed.set_image(url=f"attachment://{picture.filename}")
+    return {"file": discord.File(io.BytesIO(picture.data), filename=picture.filename, description=picture.description)}

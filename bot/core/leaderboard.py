@@ -87,6 +87,14 @@ def _excluded_roles(club: Club | ClubRow) -> list[str]:
     return [r for r in club.excluded_role_ids.split(",") if r.strip()]
 
 
+def visible_members(club: Club) -> list[Any]:
+    """Conditions on Member: those who hid, left, or hold an excluded role stay out of boards and charts."""
+    visible = [Member.hidden.is_(False), Member.left_at.is_(None)]
+    for role in _excluded_roles(club):
+        visible.append(not_((literal(",") + Member.role_ids + literal(",")).like(f"%,{role},%")))
+    return visible
+
+
 async def compute_board(
     session: AsyncSession,
     club: Club | ClubRow,
@@ -108,10 +116,7 @@ async def compute_board(
         .where(MemberPoints.club_id == club.id, MemberPoints.period == key, MemberPoints.points > 0)
         .subquery()
     )
-    # Members who hid, left, or hold an excluded role stay out of the ranking altogether.
-    visible = [Member.hidden.is_(False), Member.left_at.is_(None)]
-    for role in _excluded_roles(club):
-        visible.append(not_((literal(",") + Member.role_ids + literal(",")).like(f"%,{role},%")))
+    visible = visible_members(club)
     ranked = (
         select(
             totals.c.member_id,
