@@ -12,10 +12,12 @@ from sqlalchemy import update
 from bot.content import Content, load_content
 from bot.core.checkins import CheckinService
 from bot.core.clock import ManualClock
+from bot.core.clubs import ClubChanges, ClubService
 from bot.core.history import HistoryService
 from bot.core.members import Who
 from bot.db.engine import SessionFactory, make_engine, make_session_factory
-from bot.db.models import Club, Member
+from bot.db.models import Member
+from bot.db.rowcache import RowCache
 
 GUILD = 222 << 22
 
@@ -26,11 +28,7 @@ class Env:
     clock: ManualClock
     checkins: CheckinService
     history: HistoryService
-
-    async def set_club(self, **values: object) -> None:
-        async with self.sessions() as session:
-            await session.execute(update(Club).where(Club.guild_id == GUILD).values(**values))
-            await session.commit()
+    clubs: ClubService
 
     async def hide(self, user_id: int) -> None:
         async with self.sessions() as session:
@@ -48,7 +46,11 @@ async def env(db_url: str, content: Content) -> AsyncIterator[Env]:
     engine = make_engine(db_url)
     sessions = make_session_factory(engine)
     clock = ManualClock(datetime(2026, 11, 4, 12, 0, tzinfo=UTC))  # a Wednesday
-    yield Env(sessions, clock, CheckinService(sessions, clock), HistoryService(sessions, content, clock))
+    rows = RowCache()  # shared as in the bot: club changes through ClubService reach the check-in path
+    yield Env(
+        sessions, clock, CheckinService(sessions, clock, rows), HistoryService(sessions, content, clock),
+        ClubService(sessions, content, clock, rows),
+    )
     await engine.dispose()
 
 
@@ -63,7 +65,8 @@ async def test_club_weeks_count_visible_members_in_the_club_calendar(env: Env) -
     await env.checkins.record(who(3, roles=(555,)), "routine")  # a coach: excluded role
     await env.checkins.record(who(4), "routine")
     await env.hide(who(4).user_id)
-    await env.set_club(excluded_role_ids="555", timezone="America/Los_Angeles")
+    await env.clubs.set_excluded_roles(GUILD, [555])
+    await env.clubs.configure(GUILD, ClubChanges(timezone="America/Los_Angeles"))
     # Sunday 23:30 in Los Angeles is Monday 07:30 UTC: still the week of 2 Nov there.
     env.clock.set(datetime(2026, 11, 9, 7, 30, tzinfo=UTC))
     await env.checkins.record(who(1), "extra")
