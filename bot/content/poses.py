@@ -110,6 +110,9 @@ class Figure(_Model):
     anchor: str | None = None  # a joint that stays put: the end pose is moved so it matches the start
     arrow: str | None = None  # the joint whose path the arrow shows (default: the one moving most)
     mark_pelvis: bool = False  # draw the line through both hips, to show whether the pelvis stays level
+    # [yaw, pitch] in degrees: the camera turned round the figure from where ``view`` puts it (yaw, toward
+    # the figure's back) and raised above it (pitch), so a movement toward the viewer shows.
+    camera: Annotated[list[float], Field(min_length=2, max_length=2)] | None = None
     props: Props = Field(default_factory=Props)
     start: Pose
     end: Pose
@@ -195,17 +198,30 @@ def _length_key(segment: str) -> str:
     return segment.rsplit("_", 1)[0] if segment.endswith(SIDES) else segment
 
 
-def place(pose: Pose, skeleton: Skeleton, view: View) -> Placed:
-    """Joint positions with the pelvis at ``pose.at`` (or the origin)."""
+def _projector(camera: list[float] | None) -> tuple[float, float, float, float]:
+    """(x from x, x from depth, y from y, y from x and depth as one) for a camera turned by [yaw, pitch]."""
+    yaw, pitch = (math.radians(v) for v in (camera or (0.0, 0.0)))
+    return math.cos(yaw), math.sin(yaw), math.cos(pitch), math.sin(pitch)
+
+
+def place(pose: Pose, skeleton: Skeleton, view: View, camera: list[float] | None = None) -> Placed:
+    """Joint positions with the pelvis at ``pose.at`` (or the origin), seen from ``camera`` if given."""
     lengths = {**skeleton.lengths, **pose.lengths}
     angles = segment_angles(pose, view)
+    cos_yaw, sin_yaw, cos_pitch, sin_pitch = _projector(camera)
 
     def step(origin: tuple[float, float], segment: str, scale: float = 1.0) -> tuple[float, float]:
         angle, depth = angles[segment]
-        size = lengths[_length_key(segment)] * math.cos(math.radians(depth)) * scale
+        size = lengths[_length_key(segment)] * scale
+        # The segment in three dimensions: x along the picture, y up, z toward the viewer.
+        x = size * math.cos(math.radians(depth)) * math.cos(math.radians(angle))
+        y = size * math.cos(math.radians(depth)) * math.sin(math.radians(angle))
+        z = size * math.sin(math.radians(depth))
+        # Turn the camera round toward the figure's back (-x), then raise it: nearer points sit lower.
+        toward_camera = z * cos_yaw - x * sin_yaw
         return (
-            origin[0] + size * math.cos(math.radians(angle)),
-            origin[1] + size * math.sin(math.radians(angle)),
+            origin[0] + x * cos_yaw + z * sin_yaw,
+            origin[1] + y * cos_pitch - toward_camera * sin_pitch,
         )
 
     joints: dict[str, tuple[float, float]] = {}
@@ -229,8 +245,13 @@ def place(pose: Pose, skeleton: Skeleton, view: View) -> Placed:
 
 def lay_out(figure: Figure, skeleton: Skeleton) -> tuple[Placed, Placed]:
     """Both poses in one frame: grounded on the floor unless placed, the end pinned to the anchor."""
-    start = place(figure.start, skeleton, figure.view)
-    end = place(figure.end, skeleton, figure.view)
+    start = place(figure.start, skeleton, figure.view, figure.camera)
+    end = place(figure.end, skeleton, figure.view, figure.camera)
+    outline = floor_outline(figure, skeleton, start)
+    if outline is not None and figure.start.at is None and figure.end.at is None:
+        # Seen from above the floor is a plane: both poses stand on the mat's nearest edge.
+        dy = -min(y for _, y in outline)
+        return start.moved(0.0, dy), end.moved(0.0, dy)
     if figure.start.at is None:
         start = start.moved(0.0, -start.lowest())
     if figure.end.at is None:
@@ -239,6 +260,22 @@ def lay_out(figure: Figure, skeleton: Skeleton) -> tuple[Placed, Placed]:
             dx = start.joints[figure.anchor][0] - end.joints[figure.anchor][0]
             end = end.moved(dx, 0.0)
     return start, end
+
+
+def floor_outline(figure: Figure, skeleton: Skeleton, placed: Placed, margin: float = 0.12,
+                  half_width: float = 0.3) -> list[tuple[float, float]] | None:
+    """The mat under a figure seen from ``camera``: a rectangle on the floor, as the corners it shows in."""
+    if figure.camera is None:
+        return None
+    flat = place(figure.start, skeleton, figure.view)
+    height = flat.joints["pelvis"][1] - flat.lowest()
+    xs = [x - flat.joints["pelvis"][0] for x, _ in flat.joints.values()]
+    cos_yaw, sin_yaw, cos_pitch, sin_pitch = _projector(figure.camera)
+    px, py = placed.joints["pelvis"]
+    corners = ((min(xs) - margin, half_width), (max(xs) + margin, half_width),
+               (max(xs) + margin, -half_width), (min(xs) - margin, -half_width))
+    return [(px + x * cos_yaw + z * sin_yaw, py - height * cos_pitch - (z * cos_yaw - x * sin_yaw) * sin_pitch)
+            for x, z in corners]
 
 
 # Hinge and spine limits for side views (degrees). Flexion is positive.

@@ -10,7 +10,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.content.poses import SIDES, Figure, Placed, Skeleton, lay_out, moving_joint
+from bot.content.poses import SIDES, Figure, Placed, Skeleton, floor_outline, lay_out, moving_joint
 
 if TYPE_CHECKING:
     from PIL import ImageDraw
@@ -152,9 +152,12 @@ def _arrow(draw: ImageDraw.ImageDraw, frame: _Frame, start: tuple[float, float],
     draw.polygon([(x1 + tx * width, y1 + ty * width), left, right], fill=ARROW)
 
 
-def _props_behind(draw: ImageDraw.ImageDraw, frame: _Frame, figure: Figure, bounds: tuple[float, ...]) -> None:
+def _props_behind(draw: ImageDraw.ImageDraw, frame: _Frame, figure: Figure, bounds: tuple[float, ...],
+                  outline: Sequence[tuple[float, float]] | None = None) -> None:
     props = figure.props
-    if props.mat:
+    if props.mat and outline:
+        draw.polygon([frame.px(p) for p in outline], fill=MAT)
+    elif props.mat:
         x0, _, x1, _ = bounds
         left, top = frame.px((x0 + 0.08, 0.0))
         right, _ = frame.px((x1 - 0.08, 0.0))
@@ -229,10 +232,12 @@ def _panel(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], figure: Fi
     start, end = lay_out(figure, skeleton)
     bounds = _bounds(figure, (start, end))
     frame = _Frame(box, bounds)
-    _props_behind(draw, frame, figure, bounds)
-    fx0, fy = frame.px((bounds[0], 0.0))
-    fx1, _ = frame.px((bounds[2], 0.0))
-    draw.line([(fx0, fy), (fx1, fy)], fill=FLOOR, width=max(2, round(frame.size(0.015))))
+    outline = floor_outline(figure, skeleton, start)
+    _props_behind(draw, frame, figure, bounds, outline)
+    if outline is None:  # seen from above, the mat shows the floor
+        fx0, fy = frame.px((bounds[0], 0.0))
+        fx1, _ = frame.px((bounds[2], 0.0))
+        draw.line([(fx0, fy), (fx1, fy)], fill=FLOOR, width=max(2, round(frame.size(0.015))))
     _body(draw, frame, start, GHOST, GHOST_FAR)
     _props_front(draw, frame, figure, start, GHOST)
     _body(draw, frame, end, BODY, BODY_FAR)

@@ -118,3 +118,29 @@ def test_check_content_command_prints_the_pose_problem(
     assert main(["check-content"]) == 1
     out = capsys.readouterr().out
     assert "poses.yaml: exercises.bodyweight-squat.end.lengths.thigh" in out
+
+
+def test_fire_hydrant_seen_from_behind_shows_the_knee_going_out_to_the_side(content: Content) -> None:
+    assert content.poses is not None
+    figure = content.poses.exercises["fire-hydrant"]
+    assert figure.camera is not None
+    start, end = lay_out(figure, content.poses.skeleton)
+    hip, pelvis = start.joints["hip_near"], start.joints["pelvis"]
+    # Near is on the right seen from behind; the knee travels out past the hip, to about hip height.
+    assert hip[0] > pelvis[0]
+    assert end.joints["knee_near"][0] - start.joints["knee_near"][0] > 0.3
+    assert abs(end.joints["knee_near"][1] - end.joints["hip_near"][1]) < 0.15
+    # Seen from above, the hands rest further away on the floor, so higher in the picture than the feet.
+    assert start.joints["hand_near"][1] > start.joints["toe_near"][1] + 0.1
+    # The far leg and the trunk stay put.
+    assert start.joints["knee_far"] == end.joints["knee_far"]
+    assert start.joints["neck"] == end.joints["neck"]
+
+
+def test_without_a_camera_a_segment_turned_toward_the_viewer_is_only_drawn_shorter(content: Content) -> None:
+    assert content.poses is not None
+    figure = content.poses.exercises["fire-hydrant"].model_copy(update={"camera": None})
+    _, end = lay_out(figure, content.poses.skeleton)
+    # The lifted thigh points straight at the viewer: from the side the knee sits over the hip.
+    knee, hip = end.joints["knee_near"], end.joints["hip_near"]
+    assert knee == pytest.approx(hip, abs=1e-9)
