@@ -16,10 +16,12 @@ from discord.ext import commands
 from bot.cogs.checkins import CheckinCog, make_done_button
 from bot.cogs.club import ClubCog, DiscordPostSender
 from bot.cogs.glutes import GlutesCog, make_list_pager
+from bot.cogs.nudges import NudgeCog, nudge_ticker
 from bot.cogs.privacy import PrivacyCog
 from bot.cogs.selftests import SelfTestCog, make_answer_button
 from bot.cogs.standups import StandupCog, make_standup_buttons
 from bot.scheduling.club_jobs import ClubJobs
+from bot.scheduling.due_work import DmDelivery
 from bot.services import Services
 from bot.settings import Settings
 from bot.tree import ClubCommandTree
@@ -94,6 +96,10 @@ class _ClubBotMixin(commands.bot.BotBase):
         )
         self.standup_cog = StandupCog(self, services.standups, standup_buttons)
         await self.add_cog(self.standup_cog)
+        await self.add_cog(NudgeCog(services.nudges))
+        self.nudge_ticker = nudge_ticker(
+            services.nudges, self.done_button, DmDelivery(self), services.sessions, services.clock
+        )
         if self.start_jobs and self.settings.sync_commands_on_start:
             await self.sync_if_changed()
         if self.start_jobs:
@@ -101,6 +107,10 @@ class _ClubBotMixin(commands.bot.BotBase):
             self.scheduler.add_job(
                 self.standup_cog.tick, "interval", seconds=30, id="standup:tick",
                 max_instances=1, coalesce=True, misfire_grace_time=30, replace_existing=True,
+            )
+            self.scheduler.add_job(
+                self.nudge_ticker.tick, "interval", seconds=60, id="nudge:tick",
+                max_instances=1, coalesce=True, misfire_grace_time=60, replace_existing=True,
             )
             # Start paused so jobs land in the real store (replace_existing applies), then run.
             self.scheduler.start(paused=True)

@@ -9,6 +9,7 @@ from bot.core.checkins import CheckinService
 from bot.core.clock import Clock
 from bot.core.clubs import ClubService
 from bot.core.leaderboard import LeaderboardService
+from bot.core.nudges import NudgeService
 from bot.core.privacy import PrivacyService
 from bot.core.routines import RoutineService
 from bot.core.schedule import ClubPostService
@@ -34,6 +35,7 @@ class Services:
     posts: ClubPostService
     standups: StandupService
     state: StateStore
+    nudges: NudgeService
 
     @classmethod
     def build(cls, content: Content, sessions: SessionFactory, clock: Clock) -> Services:
@@ -54,4 +56,5 @@ class Services:
             posts=ClubPostService(sessions, clock, routines, boards),
             standups=StandupService(sessions, clock, checkins),
             state=StateStore(sessions, clock),
+            nudges=NudgeService(sessions, clock),
         )

@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select, update
 
 from bot.core.checkins import Who, seen
 from bot.core.clock import Clock
+from bot.core.keeping_at_it import keeping_at_it_export
 from bot.db.engine import SessionFactory
 from bot.db.models import BoardArchive, Checkin, Member, Standup, TestResult
 from bot.db.repo import get_club, get_member
@@ -75,6 +76,7 @@ class PrivacyService:
                 ]
                 extra = await self._extra_export(session, member)
                 data.update(extra)
+                data.update(await keeping_at_it_export(session, member))
         return json.dumps(data, indent=2).encode()
 
     async def _extra_export(self, session: Any, member: Member) -> dict[str, Any]:

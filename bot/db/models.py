@@ -191,3 +191,59 @@ class BotState(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=64)
     value: str = Field(max_length=500)
     updated_at: datetime = Field(sa_column=_utc_column())
+
+
+# --------------------------------------------------------------------------------------------
+# Keeping a club at it: nudges, the winner role's holders, and the due-work claims.
+# --------------------------------------------------------------------------------------------
+
+
+class DueClaim(SQLModel, table=True):
+    """The exactly-once claim for one piece of scheduled work (a nudge for a club-week, a one-off DM…).
+
+    Inserted before the work is handed out; the unique key makes a second claim impossible across
+    restarts and processes. ``member_id`` ties personal claims to the member (gone with them).
+    """
+
+    __tablename__ = "due_claim"
+    __table_args__ = (
+        UniqueConstraint("kind", "subject_id", "period_key", name="uq_due_claim_kind_subject_period"),
+        Index("ix_due_claim_member", "member_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    subject_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    period_key: str = Field(max_length=32)
+    member_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("member.id", ondelete="CASCADE"), nullable=True)
+    )
+    status: str = Field(default="claimed", max_length=16)  # claimed, sent, fallback, failed, skipped
+    error: str | None = Field(default=None, max_length=300)
+    claimed_at: datetime = Field(sa_column=_utc_column())
+    finished_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class Nudge(SQLModel, table=True):
+    """One member's "nudge me before the week closes" setting; ``next_due_at`` is NULL when off."""
+
+    __tablename__ = "nudge"
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(
+        sa_column=Column(ForeignKey("member.id", ondelete="CASCADE"), nullable=False, unique=True)
+    )
+    club_id: int = Field(sa_column=Column(ForeignKey("club.id", ondelete="CASCADE"), nullable=False))
+    # A day name, or NULL for "the last day of the club week" (follows the club's setting).
+    day: str | None = Field(default=None, max_length=9)
+    at_time: str = Field(default="18:00", max_length=5)
+    timezone: str = Field(default="UTC", max_length=64)
+    enabled: bool = Field(default=True)
+    dm_blocked: bool = Field(default=False)
+    next_due_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    created_at: datetime = Field(sa_column=_utc_column())
+    updated_at: datetime = Field(sa_column=_utc_column())
+
+
+_nudge_due = Nudge.__table__.c.next_due_at  # type: ignore[attr-defined]
+Index("ix_nudge_due", _nudge_due, postgresql_where=_nudge_due.is_not(None), sqlite_where=_nudge_due.is_not(None))

@@ -1,0 +1,40 @@
+"""What `/privacy export` shows of the nudge, the winner role and the scheduled work about a member.
+
+`/privacy forget` needs nothing from here: every one of these rows cascades with the member.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import DueClaim, Member, Nudge
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+async def keeping_at_it_export(session: AsyncSession, member: Member) -> dict[str, Any]:
+    nudge = (await session.execute(select(Nudge).where(Nudge.member_id == member.id))).scalar_one_or_none()
+    claims = (
+        await session.execute(select(DueClaim).where(DueClaim.member_id == member.id).order_by(DueClaim.claimed_at))
+    ).scalars()
+    return {
+        "weekly_nudge": None
+        if nudge is None
+        else {
+            "enabled": nudge.enabled,
+            "day": nudge.day or "last day of the club week",
+            "time": nudge.at_time,
+            "timezone": nudge.timezone,
+            "dms_closed": nudge.dm_blocked,
+            "next_due_at": _iso(nudge.next_due_at),
+        },
+        "scheduled_messages": [
+            {"kind": c.kind, "period": c.period_key, "status": c.status, "at": _iso(c.claimed_at)} for c in claims
+        ],
+    }
