@@ -20,6 +20,7 @@ from bot.cogs.nudges import NudgeCog, nudge_ticker
 from bot.cogs.privacy import PrivacyCog
 from bot.cogs.selftests import SelfTestCog, make_answer_button
 from bot.cogs.standups import StandupCog, make_standup_buttons
+from bot.cogs.winner_role import WinnerRoles
 from bot.scheduling.club_jobs import ClubJobs
 from bot.scheduling.due_work import DmDelivery
 from bot.services import Services
@@ -89,10 +90,14 @@ class _ClubBotMixin(commands.bot.BotBase):
         await self.add_cog(PrivacyCog(services.privacy))
         await self.add_cog(SelfTestCog(services.content, services.selftests, answer_button))
         sender = DiscordPostSender(self, self.done_button)
-        self.club_jobs = ClubJobs(self.scheduler, services.clubs, services.posts, sender, owns=self.owns_guild)
+        winner_roles = WinnerRoles(self, services.winner_roles)
+        self.club_jobs = ClubJobs(
+            self.scheduler, services.clubs, services.posts, winner_roles.wrap(sender), owns=self.owns_guild
+        )
         routine_names = {slug: r.name for slug, r in services.content.routines.items()}
         await self.add_cog(
-            ClubCog(services.clubs, services.posts, self.club_jobs, sender, services.privacy, routine_names)
+            ClubCog(services.clubs, services.posts, self.club_jobs, sender, services.privacy, routine_names,
+                    winner_roles)
         )
         self.standup_cog = StandupCog(self, services.standups, standup_buttons)
         await self.add_cog(self.standup_cog)

@@ -17,6 +17,7 @@ from bot.core.selftests import SelfTestService
 from bot.core.standups import StandupService
 from bot.core.state import StateStore
 from bot.core.stats import StatsService
+from bot.core.winner_role import WinnerRoleService
 from bot.db.engine import SessionFactory
 
 
@@ -36,6 +37,7 @@ class Services:
     standups: StandupService
     state: StateStore
     nudges: NudgeService
+    winner_roles: WinnerRoleService
 
     @classmethod
     def build(cls, content: Content, sessions: SessionFactory, clock: Clock) -> Services:
@@ -57,4 +59,5 @@ class Services:
             standups=StandupService(sessions, clock, checkins),
             state=StateStore(sessions, clock),
             nudges=NudgeService(sessions, clock),
+            winner_roles=WinnerRoleService(sessions, clock),
         )

@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cogs.winner_role import WinnerRoles
 from bot.core.clubs import ClubChanges, ClubService
 from bot.core.errors import InvalidInput, NotAllowed
 from bot.core.privacy import PrivacyService
@@ -90,7 +91,7 @@ class ClubCog(commands.Cog):
 
     def __init__(
         self, clubs: ClubService, posts: ClubPostService, jobs: ClubJobs, sender: DiscordPostSender,
-        privacy: PrivacyService, routine_names: dict[str, str],
+        privacy: PrivacyService, routine_names: dict[str, str], winner_roles: WinnerRoles | None = None,
     ) -> None:
         self.clubs = clubs
         self.posts = posts
@@ -98,6 +99,7 @@ class ClubCog(commands.Cog):
         self.sender = sender
         self.privacy = privacy
         self.routine_names = routine_names
+        self.winner_roles = winner_roles
 
     @club.command(name="setup", description="Choose the channel, day, time and time zone of the weekly post")
     @app_commands.describe(
@@ -105,6 +107,8 @@ class ClubCog(commands.Cog):
         timezone="IANA zone, e.g. Europe/London", leaderboard_day="Day of the leaderboard post",
         leaderboard_time="HH:MM of the leaderboard post", role="Role to mention in the post",
         routine="Which routine the club follows",
+        winner_role="Role the week's top members get after each leaderboard post",
+        winners="How many top places get the winner role, 1–10 (ties included; default 1)",
     )
     @app_commands.choices(day=DAY_CHOICES, leaderboard_day=DAY_CHOICES)
     async def setup(
@@ -118,6 +122,8 @@ class ClubCog(commands.Cog):
         leaderboard_time: str | None = None,
         role: discord.Role | None = None,
         routine: str | None = None,
+        winner_role: discord.Role | None = None,
+        winners: int | None = None,
     ) -> None:
         require_manager(interaction)
         assert interaction.guild is not None
@@ -133,11 +139,16 @@ class ClubCog(commands.Cog):
                 f"I can't post in {channel.mention}: I am missing **{', '.join(missing)}** there. "
                 "Grant it (channel settings → Permissions) and run `/club setup` again."
             )
+        if self.winner_roles is not None and (winner_role is not None or winners is not None):
+            await self.winner_roles.validate(interaction.guild, winner_role, winners)
         await interaction.response.defer(ephemeral=True, thinking=True)
         club = await self.clubs.configure(interaction.guild.id, changes)
         self.jobs.schedule(club)
+        extra = ""
+        if self.winner_roles is not None and (winner_role is not None or winners is not None):
+            extra = " " + await self.winner_roles.configure(interaction.guild.id, winner_role, winners)
         await interaction.followup.send(
-            "Saved. " + self._next_text(club) + " Try `/club post-now` for a first post.", ephemeral=True
+            "Saved. " + self._next_text(club) + extra + " Try `/club post-now` for a first post.", ephemeral=True
         )
 
     @staticmethod
@@ -242,6 +253,15 @@ class ClubCog(commands.Cog):
         await self.clubs.set_excluded_roles(interaction.guild_id, sorted(current))
         verb = "are left off" if exclude else "are back on"
         await interaction.followup.send(f"Members with {role.mention} {verb} the boards.", ephemeral=True)
+
+    @club.command(name="winner-role-clear", description="Stop the weekly winner role and take it from its holders")
+    async def winner_role_clear(self, interaction: discord.Interaction) -> None:
+        require_manager(interaction)
+        assert interaction.guild_id is not None
+        if self.winner_roles is None:
+            raise InvalidInput("The winner role is not available here.")
+        await interaction.response.defer(ephemeral=True)
+        await interaction.followup.send(await self.winner_roles.clear(interaction.guild_id), ephemeral=True)
 
     @club.command(name="purge-left", description="Delete the data of members who left the server")
     async def purge_left(self, interaction: discord.Interaction) -> None:

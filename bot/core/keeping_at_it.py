@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.winner_role import holder_export
 from bot.db.models import DueClaim, Member, Nudge
 
 
@@ -34,6 +35,7 @@ async def keeping_at_it_export(session: AsyncSession, member: Member) -> dict[st
             "dms_closed": nudge.dm_blocked,
             "next_due_at": _iso(nudge.next_due_at),
         },
+        "weekly_winner_role": await holder_export(session, member.id) if member.id else [],
         "scheduled_messages": [
             {"kind": c.kind, "period": c.period_key, "status": c.status, "at": _iso(c.claimed_at)} for c in claims
         ],

@@ -247,3 +247,28 @@ class Nudge(SQLModel, table=True):
 
 _nudge_due = Nudge.__table__.c.next_due_at  # type: ignore[attr-defined]
 Index("ix_nudge_due", _nudge_due, postgresql_where=_nudge_due.is_not(None), sqlite_where=_nudge_due.is_not(None))
+
+
+class WinnerRole(SQLModel, table=True):
+    """A club's weekly winner role: given to the week's top ``winners`` (ties included) after the board post."""
+
+    __tablename__ = "winner_role"
+
+    id: int | None = Field(default=None, primary_key=True)
+    club_id: int = Field(sa_column=Column(ForeignKey("club.id", ondelete="CASCADE"), nullable=False, unique=True))
+    role_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    winners: int = Field(default=1)
+    updated_at: datetime = Field(sa_column=_utc_column())
+
+
+class WinnerHolder(SQLModel, table=True):
+    """Who holds the club's winner role now (the bot gave it), and for which week."""
+
+    __tablename__ = "winner_holder"
+    __table_args__ = (UniqueConstraint("club_id", "member_id", name="uq_winner_holder_club_member"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    club_id: int = Field(sa_column=Column(ForeignKey("club.id", ondelete="CASCADE"), nullable=False))
+    member_id: int = Field(sa_column=Column(ForeignKey("member.id", ondelete="CASCADE"), nullable=False))
+    period_key: str = Field(max_length=32)
+    granted_at: datetime = Field(sa_column=_utc_column())
