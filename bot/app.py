@@ -18,7 +18,8 @@ from bot.cogs.club import ClubCog, DiscordPostSender
 from bot.cogs.glutes import GlutesCog, make_list_pager
 from bot.cogs.nudges import NudgeCog, nudge_ticker
 from bot.cogs.privacy import PrivacyCog
-from bot.cogs.selftests import SelfTestCog, make_answer_button
+from bot.cogs.retests import make_remind_button, make_start_button, retest_ticker
+from bot.cogs.selftests import SelfTestCog, answer_view, make_answer_button
 from bot.cogs.standups import StandupCog, make_standup_buttons
 from bot.cogs.winner_role import WinnerRoles
 from bot.scheduling.club_jobs import ClubJobs
@@ -78,9 +79,15 @@ class _ClubBotMixin(commands.bot.BotBase):
         services = self.services
         self.done_button = make_done_button(services.checkins)
         list_pager = make_list_pager(services.content)
-        answer_button = make_answer_button(services.content, services.selftests)
+        remind_button = make_remind_button(services.retests, services.checkins)
+        answer_button = make_answer_button(
+            services.content, services.selftests, checkins=services.checkins, remind_button=remind_button
+        )
+        start_button = make_start_button(services.selftests, answer_view, answer_button)
         standup_buttons = make_standup_buttons(services.standups)
-        self.add_dynamic_items(self.done_button, list_pager, answer_button, *standup_buttons)
+        self.add_dynamic_items(
+            self.done_button, list_pager, answer_button, *standup_buttons, remind_button, start_button
+        )
         await self.add_cog(
             GlutesCog(
                 services.content, services.routines, self.done_button, list_pager,
@@ -102,8 +109,10 @@ class _ClubBotMixin(commands.bot.BotBase):
         self.standup_cog = StandupCog(self, services.standups, standup_buttons)
         await self.add_cog(self.standup_cog)
         await self.add_cog(NudgeCog(services.nudges))
-        self.nudge_ticker = nudge_ticker(
-            services.nudges, self.done_button, DmDelivery(self), services.sessions, services.clock
+        dm = DmDelivery(self)
+        self.nudge_ticker = nudge_ticker(services.nudges, self.done_button, dm, services.sessions, services.clock)
+        self.retest_ticker = retest_ticker(
+            services.retests, services.content, start_button, dm, services.sessions, services.clock
         )
         if self.start_jobs and self.settings.sync_commands_on_start:
             await self.sync_if_changed()
@@ -113,10 +122,11 @@ class _ClubBotMixin(commands.bot.BotBase):
                 self.standup_cog.tick, "interval", seconds=30, id="standup:tick",
                 max_instances=1, coalesce=True, misfire_grace_time=30, replace_existing=True,
             )
-            self.scheduler.add_job(
-                self.nudge_ticker.tick, "interval", seconds=60, id="nudge:tick",
-                max_instances=1, coalesce=True, misfire_grace_time=60, replace_existing=True,
-            )
+            for ticker in (self.nudge_ticker, self.retest_ticker):
+                self.scheduler.add_job(
+                    ticker.tick, "interval", seconds=60, id=f"{ticker.name}:tick",
+                    max_instances=1, coalesce=True, misfire_grace_time=60, replace_existing=True,
+                )
             # Start paused so jobs land in the real store (replace_existing applies), then run.
             self.scheduler.start(paused=True)
             await self.club_jobs.load_all()

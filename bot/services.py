@@ -11,6 +11,7 @@ from bot.core.clubs import ClubService
 from bot.core.leaderboard import LeaderboardService
 from bot.core.nudges import NudgeService
 from bot.core.privacy import PrivacyService
+from bot.core.retests import RetestService
 from bot.core.routines import RoutineService
 from bot.core.schedule import ClubPostService
 from bot.core.selftests import SelfTestService
@@ -38,6 +39,7 @@ class Services:
     state: StateStore
     nudges: NudgeService
     winner_roles: WinnerRoleService
+    retests: RetestService
 
     @classmethod
     def build(cls, content: Content, sessions: SessionFactory, clock: Clock) -> Services:
@@ -60,4 +62,5 @@ class Services:
             state=StateStore(sessions, clock),
             nudges=NudgeService(sessions, clock),
             winner_roles=WinnerRoleService(sessions, clock),
+            retests=RetestService(sessions, clock, {slug: t.name for slug, t in content.selftests.items()}),
         )

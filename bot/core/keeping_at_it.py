@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.winner_role import holder_export
-from bot.db.models import DueClaim, Member, Nudge
+from bot.db.models import DueClaim, Member, Nudge, RetestReminder
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -24,7 +24,13 @@ async def keeping_at_it_export(session: AsyncSession, member: Member) -> dict[st
     claims = (
         await session.execute(select(DueClaim).where(DueClaim.member_id == member.id).order_by(DueClaim.claimed_at))
     ).scalars()
+    retests = (
+        await session.execute(select(RetestReminder).where(RetestReminder.member_id == member.id))
+    ).scalars()
     return {
+        "retest_reminders": [
+            {"test": r.test_slug, "due_at": _iso(r.next_due_at), "asked_at": _iso(r.created_at)} for r in retests
+        ],
         "weekly_nudge": None
         if nudge is None
         else {

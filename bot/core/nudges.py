@@ -9,6 +9,7 @@ restarts, processes and changed settings.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -115,7 +116,7 @@ def _settings(row: Nudge, club: Club) -> NudgeSettings:
 _nudge = Nudge.__table__  # type: ignore[attr-defined]
 _ADVANCE = (
     update(_nudge)
-    .where(_nudge.c.id == bindparam("b_id"))
+    .where(_nudge.c.id.in_(bindparam("b_ids", expanding=True)))
     .values(next_due_at=bindparam("b_next"), enabled=bindparam("b_enabled"), updated_at=bindparam("b_now"))
 )
 
@@ -235,7 +236,8 @@ class NudgeService:
                 await session.commit()
                 return []
             people = await _people(session, [row.member_id for row in rows])
-            moves: list[dict[str, Any]] = []
+            # (next due, still on) -> row ids: members share their next instant, so a batch is a few UPDATEs.
+            moves: dict[tuple[datetime | None, bool], list[int]] = defaultdict(list)
             candidates: list[tuple[Any, Any, str, datetime]] = []
             for row in rows:
                 person = people.get(row.member_id)
@@ -247,12 +249,12 @@ class NudgeService:
                     nxt = next_nudge_at(now, day, parse_hhmm(row.at_time), row.timezone)
                 except (ValueError, KeyError, InvalidInput) as error:
                     log.warning("nudge %s has unusable settings, switching it off: %s", row.id, error)
-                    moves.append({"b_id": row.id, "b_next": None, "b_enabled": False, "b_now": now})
+                    moves[(None, False)].append(row.id)
                     continue
                 if left_at is not None:
-                    moves.append({"b_id": row.id, "b_next": None, "b_enabled": False, "b_now": now})
+                    moves[(None, False)].append(row.id)
                     continue
-                moves.append({"b_id": row.id, "b_next": nxt, "b_enabled": True, "b_now": now})
+                moves[(nxt, True)].append(row.id)
                 due_week = week_key(local_date(row.next_due_at, club_tz), week_start)
                 if due_week != week_key(local_date(now, club_tz), week_start):
                     continue  # that week closed while nobody was running: no late nudge
@@ -271,8 +273,8 @@ class NudgeService:
                     user_id, _left, guild_id, channel_id, _tz, _ws = person
                     due.append(DueNudge(claim_id, row.id, row.member_id, guild_id, user_id, channel_id,
                                         row.next_due_at, end))
-            if moves:
-                await session.execute(_ADVANCE, moves)
+            for (nxt, enabled), ids in moves.items():
+                await session.execute(_ADVANCE, {"b_ids": ids, "b_next": nxt, "b_enabled": enabled, "b_now": now})
             await session.commit()
         return due
 

@@ -272,3 +272,24 @@ class WinnerHolder(SQLModel, table=True):
     member_id: int = Field(sa_column=Column(ForeignKey("member.id", ondelete="CASCADE"), nullable=False))
     period_key: str = Field(max_length=32)
     granted_at: datetime = Field(sa_column=_utc_column())
+
+
+class RetestReminder(SQLModel, table=True):
+    """A member asked to be reminded to repeat a self-test; ``next_due_at`` is NULL once sent."""
+
+    __tablename__ = "retest_reminder"
+    __table_args__ = (UniqueConstraint("member_id", "test_slug", name="uq_retest_reminder_member_test"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(sa_column=Column(ForeignKey("member.id", ondelete="CASCADE"), nullable=False))
+    club_id: int = Field(sa_column=Column(ForeignKey("club.id", ondelete="CASCADE"), nullable=False))
+    test_slug: str = Field(max_length=64)
+    dm_blocked: bool = Field(default=False)
+    next_due_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    created_at: datetime = Field(sa_column=_utc_column())
+    updated_at: datetime = Field(sa_column=_utc_column())
+
+
+_retest_due = RetestReminder.__table__.c.next_due_at  # type: ignore[attr-defined]
+Index("ix_retest_reminder_due", _retest_due, postgresql_where=_retest_due.is_not(None),
+      sqlite_where=_retest_due.is_not(None))
