@@ -13,6 +13,7 @@ import yarl
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 
+from bot.cogs.challenges import ChallengeCog, make_join_button, results_ticker
 from bot.cogs.checkins import CheckinCog, make_done_button
 from bot.cogs.club import ClubCog, DiscordPostSender
 from bot.cogs.glutes import GlutesCog, make_list_pager
@@ -85,8 +86,9 @@ class _ClubBotMixin(commands.bot.BotBase):
         )
         start_button = make_start_button(services.selftests, answer_view, answer_button)
         standup_buttons = make_standup_buttons(services.standups)
+        join_button = make_join_button(services.challenges)
         self.add_dynamic_items(
-            self.done_button, list_pager, answer_button, *standup_buttons, remind_button, start_button
+            self.done_button, list_pager, answer_button, *standup_buttons, remind_button, start_button, join_button
         )
         await self.add_cog(
             GlutesCog(
@@ -114,6 +116,8 @@ class _ClubBotMixin(commands.bot.BotBase):
         self.retest_ticker = retest_ticker(
             services.retests, services.content, start_button, dm, services.sessions, services.clock
         )
+        self.challenge_ticker = results_ticker(self, services.challenges, services.sessions, services.clock)
+        await self.add_cog(ChallengeCog(self, services.challenges, join_button, self.challenge_ticker.tick))
         if self.start_jobs and self.settings.sync_commands_on_start:
             await self.sync_if_changed()
         if self.start_jobs:
@@ -122,7 +126,7 @@ class _ClubBotMixin(commands.bot.BotBase):
                 self.standup_cog.tick, "interval", seconds=30, id="standup:tick",
                 max_instances=1, coalesce=True, misfire_grace_time=30, replace_existing=True,
             )
-            for ticker in (self.nudge_ticker, self.retest_ticker):
+            for ticker in (self.nudge_ticker, self.retest_ticker, self.challenge_ticker):
                 self.scheduler.add_job(
                     ticker.tick, "interval", seconds=60, id=f"{ticker.name}:tick",
                     max_instances=1, coalesce=True, misfire_grace_time=60, replace_existing=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.content.schema import Content
+from bot.core.challenges import ChallengeService
 from bot.core.checkins import CheckinService
 from bot.core.clock import Clock
 from bot.core.clubs import ClubService
@@ -40,6 +41,7 @@ class Services:
     nudges: NudgeService
     winner_roles: WinnerRoleService
     retests: RetestService
+    challenges: ChallengeService
 
     @classmethod
     def build(cls, content: Content, sessions: SessionFactory, clock: Clock) -> Services:
@@ -62,5 +64,6 @@ class Services:
             state=StateStore(sessions, clock),
             nudges=NudgeService(sessions, clock),
             winner_roles=WinnerRoleService(sessions, clock),
+            challenges=ChallengeService(sessions, clock),
             retests=RetestService(sessions, clock, {slug: t.name for slug, t in content.selftests.items()}),
         )

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.challenges import challenge_export
 from bot.core.winner_role import holder_export
 from bot.db.models import DueClaim, Member, Nudge, RetestReminder
 
@@ -28,6 +29,7 @@ async def keeping_at_it_export(session: AsyncSession, member: Member) -> dict[st
         await session.execute(select(RetestReminder).where(RetestReminder.member_id == member.id))
     ).scalars()
     return {
+        "challenges": await challenge_export(session, member.id) if member.id else [],
         "retest_reminders": [
             {"test": r.test_slug, "due_at": _iso(r.next_due_at), "asked_at": _iso(r.created_at)} for r in retests
         ],

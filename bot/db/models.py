@@ -293,3 +293,44 @@ class RetestReminder(SQLModel, table=True):
 _retest_due = RetestReminder.__table__.c.next_due_at  # type: ignore[attr-defined]
 Index("ix_retest_reminder_due", _retest_due, postgresql_where=_retest_due.is_not(None),
       sqlite_where=_retest_due.is_not(None))
+
+
+class Challenge(SQLModel, table=True):
+    """A time-boxed club challenge over whole club weeks; ``next_due_at`` is when its results are due."""
+
+    __tablename__ = "challenge"
+
+    id: int | None = Field(default=None, primary_key=True)
+    club_id: int = Field(sa_column=Column(ForeignKey("club.id", ondelete="CASCADE"), nullable=False))
+    name: str = Field(max_length=60)
+    goal: str = Field(max_length=16)  # routines or points
+    target: int
+    weeks: int
+    start_date: date  # the first day of its first club week (club calendar)
+    starts_at: datetime = Field(sa_column=_utc_column())
+    ends_at: datetime = Field(sa_column=_utc_column())
+    status: str = Field(default="active", max_length=16)  # active, ended, cancelled
+    next_due_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    channel_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    created_at: datetime = Field(sa_column=_utc_column())
+    updated_at: datetime = Field(sa_column=_utc_column())
+
+
+_challenge = Challenge.__table__.c  # type: ignore[attr-defined]
+# One active (running or upcoming) challenge per club, enforced by the database.
+Index("uq_challenge_active_club", _challenge.club_id, unique=True,
+      postgresql_where=_challenge.status == "active", sqlite_where=_challenge.status == "active")
+Index("ix_challenge_due", _challenge.next_due_at, postgresql_where=_challenge.next_due_at.is_not(None),
+      sqlite_where=_challenge.next_due_at.is_not(None))
+
+
+class ChallengeMember(SQLModel, table=True):
+    """A member who joined a challenge."""
+
+    __tablename__ = "challenge_member"
+    __table_args__ = (UniqueConstraint("challenge_id", "member_id", name="uq_challenge_member_challenge_member"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    challenge_id: int = Field(sa_column=Column(ForeignKey("challenge.id", ondelete="CASCADE"), nullable=False))
+    member_id: int = Field(sa_column=Column(ForeignKey("member.id", ondelete="CASCADE"), nullable=False))
+    joined_at: datetime = Field(sa_column=_utc_column())
