@@ -72,7 +72,7 @@ def changes(entries: list[Any]) -> list[Change]:
 _retest = RetestReminder.__table__  # type: ignore[attr-defined]
 _SENT = (
     update(_retest)
-    .where(_retest.c.id == bindparam("b_id"))
+    .where(_retest.c.id.in_(bindparam("b_ids", expanding=True)))
     .values(next_due_at=None, updated_at=bindparam("b_now"))
 )
 
@@ -160,7 +160,7 @@ class RetestService:
                     continue
                 user_id, _left, guild_id, channel_id = people[r.member_id]
                 due.append(DueRetest(claim_id, r.id, guild_id, user_id, channel_id, r.test_slug))
-            await session.execute(_SENT, [{"b_id": r.id, "b_now": now} for r in rows])
+            await session.execute(_SENT, {"b_ids": [r.id for r in rows], "b_now": now})
             await session.commit()
         return due
 
