@@ -19,6 +19,7 @@ from bot.cogs.club import ClubCog, DiscordPostSender
 from bot.cogs.glutes import GlutesCog, make_list_pager
 from bot.cogs.nudges import NudgeCog, nudge_ticker
 from bot.cogs.privacy import PrivacyCog
+from bot.cogs.progression import make_progression_buttons
 from bot.cogs.retests import make_remind_button, make_start_button, retest_ticker
 from bot.cogs.selftests import SelfTestCog, answer_view, make_answer_button
 from bot.cogs.standups import StandupCog, make_standup_buttons
@@ -78,7 +79,8 @@ class _ClubBotMixin(commands.bot.BotBase):
 
     async def setup_hook(self) -> None:
         services = self.services
-        self.done_button = make_done_button(services.checkins)
+        feel_button, step_button = make_progression_buttons(services.content, services.progression)
+        self.done_button = make_done_button(services.checkins, services.content, feel_button)
         list_pager = make_list_pager(services.content)
         remind_button = make_remind_button(services.retests, services.checkins)
         answer_button = make_answer_button(
@@ -88,14 +90,17 @@ class _ClubBotMixin(commands.bot.BotBase):
         standup_buttons = make_standup_buttons(services.standups)
         join_button = make_join_button(services.challenges)
         self.add_dynamic_items(
-            self.done_button, list_pager, answer_button, *standup_buttons, remind_button, start_button, join_button
+            self.done_button, list_pager, answer_button, feel_button, step_button, *standup_buttons,
+            remind_button, start_button, join_button,
         )
         await self.add_cog(
             GlutesCog(
-                services.content, services.routines, self.done_button, list_pager,
+                services.content, services.routines, self.done_button, list_pager, services.progression,
             )
         )
-        await self.add_cog(CheckinCog(services.checkins, services.boards, services.stats, services.content))
+        await self.add_cog(
+            CheckinCog(services.checkins, services.boards, services.stats, services.content, feel_button)
+        )
         await self.add_cog(PrivacyCog(services.privacy))
         await self.add_cog(SelfTestCog(services.content, services.selftests, answer_button))
         sender = DiscordPostSender(self, self.done_button)

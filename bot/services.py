@@ -12,6 +12,7 @@ from bot.core.clubs import ClubService
 from bot.core.leaderboard import LeaderboardService
 from bot.core.nudges import NudgeService
 from bot.core.privacy import PrivacyService
+from bot.core.progression import ProgressionService
 from bot.core.retests import RetestService
 from bot.core.routines import RoutineService
 from bot.core.schedule import ClubPostService
@@ -29,6 +30,7 @@ class Services:
     sessions: SessionFactory
     clock: Clock
     routines: RoutineService
+    progression: ProgressionService
     checkins: CheckinService
     boards: LeaderboardService
     stats: StatsService
@@ -53,6 +55,7 @@ class Services:
             sessions=sessions,
             clock=clock,
             routines=routines,
+            progression=ProgressionService(sessions, content, clock),
             checkins=checkins,
             boards=boards,
             stats=StatsService(sessions, clock),
