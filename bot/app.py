@@ -86,7 +86,7 @@ class _ClubBotMixin(commands.bot.BotBase):
         answer_button = make_answer_button(
             services.content, services.selftests, checkins=services.checkins, remind_button=remind_button
         )
-        start_button = make_start_button(services.selftests, answer_view, answer_button)
+        start_button = make_start_button(services.content, services.selftests, answer_view, answer_button)
         standup_buttons = make_standup_buttons(services.standups)
         join_button = make_join_button(services.challenges)
         self.add_dynamic_items(

@@ -63,7 +63,9 @@ def make_remind_button(retests: RetestService, checkins: CheckinService) -> Butt
     return RemindButton
 
 
-def make_start_button(selftests: SelfTestService, answer_view: AnswerView, answer_button: Button) -> Button:
+def make_start_button(
+    content: Content, selftests: SelfTestService, answer_view: AnswerView, answer_button: Button
+) -> Button:
     """The reminder DM's start button: opens the test, with answer buttons that work in the DM."""
 
     class StartButton(
@@ -87,7 +89,7 @@ def make_start_button(selftests: SelfTestService, answer_view: AnswerView, answe
         async def callback(self, interaction: discord.Interaction) -> None:
             test = selftests.test(self.test)
             view = answer_view(test, interaction.user.id, answer_button, guild_id=self.guild_id)
-            await interaction.response.send_message(embed=test_embed(test), view=view)
+            await interaction.response.send_message(embed=test_embed(test, content.guide.caution), view=view)
 
     return StartButton
 
