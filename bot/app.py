@@ -163,6 +163,8 @@ class _ClubBotMixin(commands.bot.BotBase):
             self.scheduler.shutdown(wait=False)
         for task in self._background:
             task.cancel()
+        # Let cancelled work leave its database sessions before the engine is disposed of.
+        await asyncio.gather(*self._background, return_exceptions=True)
         await super().close()
 
     def owns_guild(self, guild_id: int) -> bool:
