@@ -263,28 +263,21 @@ class ChallengeService:
 
     async def end_now(self, guild_id: int) -> ChallengeInfo:
         """An admin ends the challenge early: its results are due at once."""
-        now = self._clock.now()
-        async with self._sessions() as session:
-            club = await get_club(session, guild_id)
-            row = await self._active(session, club.id) if club and club.id else None
-            if row is None:
-                raise NotFound("No challenge is running in this club.")
-            row.next_due_at = now
-            row.updated_at = now
-            session.add(row)
-            await session.commit()
-            return _info(row)
+        return await self._close(guild_id, status="active", due=self._clock.now())
 
     async def cancel(self, guild_id: int) -> ChallengeInfo:
-        now = self._clock.now()
+        """An admin drops the challenge: no results."""
+        return await self._close(guild_id, status="cancelled", due=None)
+
+    async def _close(self, guild_id: int, *, status: str, due: datetime | None) -> ChallengeInfo:
         async with self._sessions() as session:
             club = await get_club(session, guild_id)
             row = await self._active(session, club.id) if club and club.id else None
             if row is None:
                 raise NotFound("No challenge is running in this club.")
-            row.status = "cancelled"
-            row.next_due_at = None
-            row.updated_at = now
+            row.status = status
+            row.next_due_at = due
+            row.updated_at = self._clock.now()
             session.add(row)
             await session.commit()
             return _info(row)
