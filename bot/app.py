@@ -13,19 +13,11 @@ import yarl
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 
-from bot.cogs.challenges import ChallengeCog, make_join_button, results_ticker
-from bot.cogs.checkins import CheckinCog, make_done_button
-from bot.cogs.club import ClubCog, DiscordPostSender
-from bot.cogs.glutes import GlutesCog, make_list_pager
-from bot.cogs.nudges import NudgeCog, nudge_ticker
-from bot.cogs.privacy import PrivacyCog
-from bot.cogs.progression import make_progression_buttons
-from bot.cogs.retests import make_remind_button, make_start_button, retest_ticker
-from bot.cogs.selftests import SelfTestCog, answer_view, make_answer_button
-from bot.cogs.standups import StandupCog, make_standup_buttons
-from bot.cogs.winner_role import WinnerRoles
-from bot.scheduling.club_jobs import ClubJobs
-from bot.scheduling.due_work import DmDelivery
+from bot.cogs import challenges, checkins, club, glutes, nudges, privacy, progression, retests, selftests, standups
+from bot.delivery.discord_output import DiscordOutput
+from bot.features import Feature, FeatureContext, FeatureSetup
+from bot.pacing import Pacer
+from bot.scheduling.due import DueRunner
 from bot.services import Services
 from bot.settings import Settings
 from bot.tree import ClubCommandTree
@@ -33,6 +25,13 @@ from bot.tree import ClubCommandTree
 log = logging.getLogger(__name__)
 
 COMMANDS_KEY = "commands_fingerprint"
+
+# Every feature, in setup order: progression's feel buttons go under check-ins' Done button, which the
+# /glutes plan and the weekly post carry.
+FEATURES: tuple[FeatureSetup, ...] = (
+    progression.setup, checkins.setup, glutes.setup, privacy.setup, selftests.setup, club.setup, standups.setup,
+    nudges.setup, retests.setup, challenges.setup,
+)
 
 
 def point_discord_at(api_base: str | None, gateway_url: str | None) -> None:
@@ -78,93 +77,69 @@ class _ClubBotMixin(commands.bot.BotBase):
         self._background: set[asyncio.Task[None]] = set()
 
     async def setup_hook(self) -> None:
-        services = self.services
-        feel_button, step_button = make_progression_buttons(services.content, services.progression)
-        self.done_button = make_done_button(services.checkins, services.content, feel_button)
-        list_pager = make_list_pager(services.content)
-        remind_button = make_remind_button(services.retests, services.checkins)
-        answer_button = make_answer_button(
-            services.content, services.selftests, checkins=services.checkins, remind_button=remind_button
+        self.output = DiscordOutput(self, Pacer(per_second=self.settings.bulk_sends_per_second, burst=1))
+        self.due = DueRunner(self.services.clock, notifier=self.output)
+        ctx = FeatureContext(
+            bot=self, services=self.services, settings=self.settings, scheduler=self.scheduler, output=self.output,
+            due=self.due, owns=self.owns_guild,
         )
-        start_button = make_start_button(services.content, services.selftests, answer_view, answer_button)
-        standup_buttons = make_standup_buttons(services.standups)
-        join_button = make_join_button(services.challenges)
-        self.add_dynamic_items(
-            self.done_button, list_pager, answer_button, feel_button, step_button, *standup_buttons,
-            remind_button, start_button, join_button,
-        )
-        await self.add_cog(
-            GlutesCog(
-                services.content, services.routines, self.done_button, list_pager, services.progression,
-            )
-        )
-        await self.add_cog(
-            CheckinCog(services.checkins, services.boards, services.stats, services.content, feel_button)
-        )
-        await self.add_cog(PrivacyCog(services.privacy))
-        await self.add_cog(SelfTestCog(services.content, services.selftests, answer_button))
-        sender = DiscordPostSender(self, self.done_button)
-        winner_roles = WinnerRoles(self, services.winner_roles)
-        self.club_jobs = ClubJobs(
-            self.scheduler, services.clubs, services.posts, winner_roles.wrap(sender), owns=self.owns_guild
-        )
-        routine_names = {slug: r.name for slug, r in services.content.routines.items()}
-        await self.add_cog(
-            ClubCog(services.clubs, services.posts, self.club_jobs, sender, services.privacy, routine_names,
-                    winner_roles)
-        )
-        self.standup_cog = StandupCog(self, services.standups, standup_buttons)
-        await self.add_cog(self.standup_cog)
-        await self.add_cog(NudgeCog(services.nudges))
-        dm = DmDelivery(self)
-        self.nudge_ticker = nudge_ticker(services.nudges, self.done_button, dm, services.sessions, services.clock)
-        self.retest_ticker = retest_ticker(
-            services.retests, services.content, start_button, dm, services.sessions, services.clock
-        )
-        self.challenge_ticker = results_ticker(self, services.challenges, services.sessions, services.clock)
-        await self.add_cog(ChallengeCog(self, services.challenges, join_button, self.challenge_ticker.tick))
+        self.features: list[Feature] = []
+        for setup in FEATURES:
+            feature = setup(ctx)
+            self.features.append(feature)
+            self.add_dynamic_items(*feature.dynamic_items)
+            for cog in feature.cogs:
+                await self.add_cog(cog)
+            for job in feature.due_jobs:
+                self.due.register(job)
+        self.shared = ctx.shared
         if self.start_jobs and self.settings.sync_commands_on_start:
             await self.sync_if_changed()
         if self.start_jobs:
-            # One job serves every member's reminders: each member's next due time is a database row.
+            # One job serves every feature's due work: each item's due time is a database row.
+            seconds = self.settings.due_tick_seconds
             self.scheduler.add_job(
-                self.standup_cog.tick, "interval", seconds=30, id="standup:tick",
-                max_instances=1, coalesce=True, misfire_grace_time=30, replace_existing=True,
+                self.due.tick, "interval", seconds=seconds, id="due:tick",
+                max_instances=1, coalesce=True, misfire_grace_time=int(seconds), replace_existing=True,
             )
-            for ticker in (self.nudge_ticker, self.retest_ticker, self.challenge_ticker):
-                self.scheduler.add_job(
-                    ticker.tick, "interval", seconds=60, id=f"{ticker.name}:tick",
-                    max_instances=1, coalesce=True, misfire_grace_time=60, replace_existing=True,
-                )
             # Start paused so jobs land in the real store (replace_existing applies), then run.
             self.scheduler.start(paused=True)
-            await self.club_jobs.load_all()
+            for feature in self.features:
+                for start in feature.on_start:
+                    await start()
             self.scheduler.resume()
             # Catch-up needs the gateway up; run it once from here, not from on_ready (which repeats).
-            self._background.add(asyncio.create_task(self._catch_up_when_ready()))
-        log.info("setup complete: %d cogs, scheduler %s", len(self.cogs), "on" if self.start_jobs else "off")
+            self._background.add(asyncio.create_task(self._when_ready()))
+        log.info("setup complete: %d features, %d cogs, scheduler %s", len(self.features), len(self.cogs),
+                 "on" if self.start_jobs else "off")
 
-    async def _catch_up_when_ready(self) -> None:
+    async def _when_ready(self) -> None:
         await self.wait_until_ready()
-        try:
-            sent = await self.club_jobs.catch_up_all()
-        except Exception:
-            log.exception("catching up missed club posts failed")
-            return
-        if sent:
-            log.info("sent %d club posts missed while offline", sent)
+        for feature in self.features:
+            for hook in feature.on_ready:
+                try:
+                    await hook()
+                except Exception:
+                    log.exception("the start-up step of %s failed", feature.name)
 
     async def on_ready(self) -> None:
         # Fires again after every reconnect: only log here, never (re)start anything.
         log.info("ready as %s in %d guilds", self.user, len(self.guilds))
 
     async def close(self) -> None:
+        """Stop taking new work, let posts and DMs in flight finish (or record them interrupted), then close."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         for task in self._background:
             task.cancel()
-        # Let cancelled work leave its database sessions before the engine is disposed of.
-        await asyncio.gather(*self._background, return_exceptions=True)
+        grace = self.settings.shutdown_grace_seconds
+        stops = [self.due.stop(grace)] if hasattr(self, "due") else []
+        stops += [stop(grace) for feature in getattr(self, "features", ()) for stop in feature.on_stop]
+        if stops:
+            results = await asyncio.gather(*stops, return_exceptions=True)
+            for result in results:
+                if isinstance(result, Exception):
+                    log.warning("stopping work in flight failed: %r", result)
         await super().close()
 
     def owns_guild(self, guild_id: int) -> bool:

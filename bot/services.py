@@ -8,6 +8,7 @@ from bot.content.schema import Content
 from bot.core.challenges import ChallengeService
 from bot.core.checkins import CheckinService
 from bot.core.clock import Clock
+from bot.core.club_posts import ClubPostService
 from bot.core.clubs import ClubService
 from bot.core.leaderboard import LeaderboardService
 from bot.core.nudges import NudgeService
@@ -15,13 +16,14 @@ from bot.core.privacy import PrivacyService
 from bot.core.progression import ProgressionService
 from bot.core.retests import RetestService
 from bot.core.routines import RoutineService
-from bot.core.schedule import ClubPostService
 from bot.core.selftests import SelfTestService
 from bot.core.standups import StandupService
 from bot.core.state import StateStore
 from bot.core.stats import StatsService
 from bot.core.winner_role import WinnerRoleService
 from bot.db.engine import SessionFactory
+from bot.scheduling.due_work import DueWorkQueue
+from bot.settings import Settings
 
 
 @dataclass
@@ -40,13 +42,17 @@ class Services:
     posts: ClubPostService
     standups: StandupService
     state: StateStore
+    due_work: DueWorkQueue
     nudges: NudgeService
     winner_roles: WinnerRoleService
     retests: RetestService
     challenges: ChallengeService
 
     @classmethod
-    def build(cls, content: Content, sessions: SessionFactory, clock: Clock) -> Services:
+    def build(
+        cls, content: Content, sessions: SessionFactory, clock: Clock, settings: Settings | None = None
+    ) -> Services:
+        settings = settings or Settings()
         checkins = CheckinService(sessions, clock)
         routines = RoutineService(sessions, content, clock)
         boards = LeaderboardService(sessions, clock)
@@ -62,11 +68,12 @@ class Services:
             privacy=PrivacyService(sessions, clock),
             selftests=SelfTestService(sessions, content, clock, checkins),
             clubs=ClubService(sessions, content, clock),
-            posts=ClubPostService(sessions, clock, routines, boards),
+            posts=ClubPostService(sessions, clock, routines, boards, timing=settings.post_timing()),
             standups=StandupService(sessions, clock, checkins),
             state=StateStore(sessions, clock),
+            due_work=DueWorkQueue(sessions, clock, settings.due_work_timing()),
             nudges=NudgeService(sessions, clock),
             winner_roles=WinnerRoleService(sessions, clock),
-            challenges=ChallengeService(sessions, clock),
             retests=RetestService(sessions, clock, {slug: t.name for slug, t in content.selftests.items()}),
+            challenges=ChallengeService(sessions, clock),
         )

@@ -16,8 +16,10 @@ from bot.cogs.club import require_manager
 from bot.cogs.common import guarded, who_from
 from bot.core.challenges import ChallengeService, DueResults
 from bot.core.clock import Clock
-from bot.core.due_claims import Outcome
+from bot.core.delivery import DeliveryError
 from bot.db.engine import SessionFactory
+from bot.delivery.discord_output import DiscordOutput
+from bot.features import Feature, FeatureContext
 from bot.render.challenges import (
     announcement_embed,
     joined_text,
@@ -26,7 +28,8 @@ from bot.render.challenges import (
     started_text,
     status_embed,
 )
-from bot.scheduling.due_work import DueTicker
+from bot.scheduling.claim_source import ClaimSource
+from bot.scheduling.due import DueJob
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +67,9 @@ class ChallengeCog(commands.Cog):
     challenge_group = app_commands.Group(name="challenge", description="Time-boxed club challenges",
                                          guild_only=True)
 
-    def __init__(self, bot: commands.Bot, challenges: ChallengeService, join_button: Button,
+    def __init__(self, output: DiscordOutput, challenges: ChallengeService, join_button: Button,
                  post_results: Callable[[], Awaitable[int]]) -> None:
-        self.bot = bot
+        self.output = output
         self.challenges = challenges
         self.join_button = join_button
         self.post_results = post_results
@@ -93,10 +96,8 @@ class ChallengeCog(commands.Cog):
         view.add_item(self.join_button(info.id))  # type: ignore[call-arg]
         note = ""
         try:
-            channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
-            assert isinstance(channel, discord.abc.Messageable)
-            await channel.send(embed=announcement_embed(info), view=view, allowed_mentions=NO_MENTIONS)
-        except (discord.HTTPException, AssertionError):
+            await self.output.post(channel_id, embed=announcement_embed(info), view=view, allowed_mentions=NO_MENTIONS)
+        except DeliveryError:
             note = f" I could not post the announcement in <#{channel_id}>; members can still `/challenge join`."
         await interaction.followup.send(started_text(info) + note, ephemeral=True)
 
@@ -137,32 +138,43 @@ class ChallengeCog(commands.Cog):
         await interaction.followup.send(f"**{info.name}** is cancelled. No results will be posted.", ephemeral=True)
 
 
-def results_ticker(
-    bot: discord.Client, challenges: ChallengeService, sessions: SessionFactory, clock: Clock,
+def results_job(
+    output: DiscordOutput, challenges: ChallengeService, sessions: SessionFactory, clock: Clock,
     retry_delays: Sequence[float] = RETRY_DELAYS,
-) -> DueTicker[Any]:
-    """Posts each ended challenge's results once; a failed post is retried a few times before it is recorded."""
+) -> DueJob[DueResults]:
+    """Posts each ended challenge's results once; a transient failure is retried a few times first."""
 
-    async def deliver(due: DueResults) -> tuple[Outcome, str | None]:
+    async def deliver(due: DueResults) -> int | None:
         if due.channel_id is None:
-            return Outcome.SKIPPED, "no channel"
-        error = ""
+            return None
         for delay in (*retry_delays, None):
             try:
-                channel = bot.get_channel(due.channel_id) or await bot.fetch_channel(due.channel_id)
-                if not isinstance(channel, discord.abc.Messageable):
-                    return Outcome.FAILED, "not a text channel"
-                await channel.send(results_text(due.results), allowed_mentions=NO_MENTIONS)
-                return Outcome.SENT, None
-            except discord.HTTPException as exc:
-                error = f"HTTP {exc.status} ({exc.code})"
-                if (exc.status < 500 and exc.status != 429) or delay is None:
-                    break
+                message = await output.post(due.channel_id, content=results_text(due.results),
+                                            allowed_mentions=NO_MENTIONS)
+                return message.id
+            except DeliveryError as error:
+                if not error.transient or delay is None:
+                    raise
                 await asyncio.sleep(delay)
-        log.warning("results of challenge in guild %s not posted: %s", due.guild_id, error)
-        return Outcome.FAILED, error
+        return None  # pragma: no cover - the loop returns or raises
 
-    return DueTicker(
-        name="challenge", claim=lambda limit: challenges.claim_due(limit=limit), has_due=challenges.has_due,
-        deliver=deliver, claim_id=lambda due: due.claim_id, sessions=sessions, clock=clock, batch_size=100,
+    source = ClaimSource(
+        lambda now, limit: challenges.claim_due(now, limit), challenges.has_due,
+        _no_dms, lambda due: due.claim_id, sessions, clock,
     )
+    return DueJob("challenge", source, deliver, batch_size=100,
+                  describe=lambda due: f"challenge results in guild {due.guild_id}")
+
+
+async def _no_dms(_due: DueResults) -> bool:
+    return False
+
+
+def setup(ctx: FeatureContext) -> Feature:
+    """/challenge, its Join button and the results job."""
+    services = ctx.services
+    join_button = make_join_button(services.challenges)
+    job = results_job(ctx.output, services.challenges, services.sessions, services.clock)
+    due = ctx.due
+    cog = ChallengeCog(ctx.output, services.challenges, join_button, lambda: due.run("challenge"))
+    return Feature("challenges", cogs=[cog], dynamic_items=[join_button], due_jobs=[job])

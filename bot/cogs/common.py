@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 import discord
 from discord import app_commands
 
-from bot.core.checkins import Who
 from bot.core.errors import NotAllowed
+from bot.core.members import Who
 from bot.core.timeutil import suggest_timezones
 from bot.render.limits import AUTOCOMPLETE_MAX
 from bot.tree import handle_interaction_error

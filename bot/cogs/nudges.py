@@ -11,11 +11,14 @@ from discord.ext import commands
 from bot.cogs.club import DAY_CHOICES
 from bot.cogs.common import timezone_choices, who_from
 from bot.core.clock import Clock
-from bot.core.due_claims import Outcome
+from bot.core.delivery import ChannelNotice
 from bot.core.nudges import DueNudge, NudgeService
 from bot.db.engine import SessionFactory
+from bot.delivery.discord_output import DiscordOutput
+from bot.features import Feature, FeatureContext
 from bot.render.nudges import nudge_fallback_text, nudge_text, status_text, turned_off_text, turned_on_text
-from bot.scheduling.due_work import DmDelivery, DueTicker
+from bot.scheduling.claim_source import ClaimSource
+from bot.scheduling.due import DueJob
 
 DoneButton = type[discord.ui.DynamicItem[discord.ui.Button[Any]]]
 
@@ -61,32 +64,30 @@ class NudgeCog(commands.Cog):
         await interaction.followup.send(status_text(await self.nudges.status(who)), ephemeral=True)
 
 
-def nudge_ticker(
-    nudges: NudgeService, done_button: DoneButton, dm: DmDelivery, sessions: SessionFactory, clock: Clock
-) -> DueTicker[Any]:
-    """The nudge tick: claim due nudges, DM each with a Done button; closed DMs fall back once."""
+def nudge_job(
+    nudges: NudgeService, done_button: DoneButton, output: DiscordOutput, sessions: SessionFactory, clock: Clock
+) -> DueJob[DueNudge]:
+    """Due nudges, each a DM with a Done button; closed DMs get one channel mention through the runner."""
 
-    def view(guild_id: int | None) -> discord.ui.View:
-        built = discord.ui.View(timeout=None)
-        built.add_item(done_button("routine", guild_id))  # type: ignore[call-arg]
-        return built
+    async def deliver(due: DueNudge) -> int:
+        view = discord.ui.View(timeout=None)
+        view.add_item(done_button("routine", due.guild_id))  # type: ignore[call-arg]
+        return (await output.dm(due.user_id, content=nudge_text(due), view=view)).id
 
-    async def deliver(due: DueNudge) -> tuple[Outcome, str | None]:
-        return await dm.send(
-            due.user_id,
-            nudge_text(due),
-            view=view(due.guild_id),
-            channel_id=due.channel_id,
-            on_closed=lambda: nudges.mark_dm_blocked(due.nudge_id),
-            fallback=lambda: (nudge_fallback_text(due), view(None)),
-        )
+    def notice(due: DueNudge) -> ChannelNotice | None:
+        if due.channel_id is None:
+            return None
+        return ChannelNotice(due.channel_id, nudge_fallback_text(due), due.user_id)
 
-    return DueTicker(
-        name="nudge",
-        claim=lambda limit: nudges.claim_due(limit=limit),
-        has_due=nudges.has_due,
-        deliver=deliver,
-        claim_id=lambda due: due.claim_id,
-        sessions=sessions,
-        clock=clock,
+    source = ClaimSource(
+        lambda now, limit: nudges.claim_due(now, limit), nudges.has_due,
+        lambda due: nudges.mark_dm_blocked(due.nudge_id), lambda due: due.claim_id, sessions, clock,
     )
+    return DueJob("nudge", source, deliver, notice=notice, describe=lambda due: f"nudge for user {due.user_id}")
+
+
+def setup(ctx: FeatureContext) -> Feature:
+    """/nudge and its due-work job."""
+    services = ctx.services
+    job = nudge_job(services.nudges, ctx.shared["done_button"], ctx.output, services.sessions, services.clock)
+    return Feature("nudges", cogs=[NudgeCog(services.nudges)], due_jobs=[job])

@@ -12,14 +12,17 @@ from bot.cogs.common import guarded, who_from
 from bot.content.schema import Content
 from bot.core.checkins import CheckinService
 from bot.core.clock import Clock
-from bot.core.due_claims import Outcome
+from bot.core.delivery import ChannelNotice
 from bot.core.errors import NotAllowed
 from bot.core.retests import DueRetest, RetestService
 from bot.core.selftests import SelfTestService
 from bot.db.engine import SessionFactory
+from bot.delivery.discord_output import DiscordOutput
+from bot.features import Feature, FeatureContext
 from bot.render.retests import remind_set_text, retest_dm_text, retest_fallback_text
 from bot.render.selftests import test_embed
-from bot.scheduling.due_work import DmDelivery, DueTicker
+from bot.scheduling.claim_source import ClaimSource
+from bot.scheduling.due import DueJob
 
 REMIND_PREFIX = "gc:rt:"
 START_PREFIX = "gc:rs:"
@@ -94,25 +97,37 @@ def make_start_button(
     return StartButton
 
 
-def retest_ticker(
-    retests: RetestService, content: Content, start_button: Button, dm: DmDelivery, sessions: SessionFactory,
+def retest_job(
+    retests: RetestService, content: Content, start_button: Button, output: DiscordOutput, sessions: SessionFactory,
     clock: Clock,
-) -> DueTicker[Any]:
-    def view(due: DueRetest) -> discord.ui.View:
-        built = discord.ui.View(timeout=None)
-        name = content.selftests[due.test_slug].name
-        built.add_item(start_button(due.guild_id, due.test_slug, f"Start: {name}"))  # type: ignore[call-arg]
-        return built
+) -> DueJob[DueRetest]:
+    """Due re-test reminders, each a DM with the test's start button; closed DMs get one channel mention."""
 
-    async def deliver(due: DueRetest) -> tuple[Outcome, str | None]:
+    async def deliver(due: DueRetest) -> int:
         name = content.selftests[due.test_slug].name
-        return await dm.send(
-            due.user_id, retest_dm_text(name), view=view(due), channel_id=due.channel_id,
-            on_closed=lambda: retests.mark_dm_blocked(due.reminder_id),
-            fallback=lambda: (retest_fallback_text(due.user_id, name, due.test_slug), None),
-        )
+        view = discord.ui.View(timeout=None)
+        view.add_item(start_button(due.guild_id, due.test_slug, f"Start: {name}"))  # type: ignore[call-arg]
+        return (await output.dm(due.user_id, content=retest_dm_text(name), view=view)).id
 
-    return DueTicker(
-        name="retest", claim=lambda limit: retests.claim_due(limit=limit), has_due=retests.has_due,
-        deliver=deliver, claim_id=lambda due: due.claim_id, sessions=sessions, clock=clock,
+    def notice(due: DueRetest) -> ChannelNotice | None:
+        if due.channel_id is None:
+            return None
+        name = content.selftests[due.test_slug].name
+        return ChannelNotice(due.channel_id, retest_fallback_text(due.user_id, name, due.test_slug), due.user_id)
+
+    source = ClaimSource(
+        lambda now, limit: retests.claim_due(now, limit), retests.has_due,
+        lambda due: retests.mark_dm_blocked(due.reminder_id), lambda due: due.claim_id, sessions, clock,
     )
+    return DueJob("retest", source, deliver, notice=notice, describe=lambda due: f"re-test for user {due.user_id}")
+
+
+def setup(ctx: FeatureContext) -> Feature:
+    """Re-test reminders: the remind button (made with the answer buttons), the start button, the DM job."""
+    services = ctx.services
+    start_button = make_start_button(
+        services.content, services.selftests, ctx.shared["answer_view"], ctx.shared["answer_button"]
+    )
+    job = retest_job(services.retests, services.content, start_button, ctx.output, services.sessions,
+                     services.clock)
+    return Feature("retests", dynamic_items=[ctx.shared["remind_button"], start_button], due_jobs=[job])

@@ -11,10 +11,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.common import guarded, who_from
+from bot.cogs.retests import make_remind_button
 from bot.content.schema import Content, SelfTest
 from bot.core.checkins import CheckinService
 from bot.core.errors import NotAllowed
 from bot.core.selftests import SelfTestService
+from bot.features import Feature, FeatureContext
 from bot.render.limits import clip
 from bot.render.selftests import history_embed, recommendation_embed, test_embed
 
@@ -133,3 +135,18 @@ class SelfTestCog(commands.Cog):
         who = who_from(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await interaction.followup.send(embed=history_embed(await self.selftests.history(who)), ephemeral=True)
+
+
+def setup(ctx: FeatureContext) -> Feature:
+    """/test: self-tests with answer buttons."""
+    services = ctx.services
+    # A weak result offers a re-test reminder; the retests feature (set up next) handles its button.
+    remind_button = make_remind_button(services.retests, services.checkins)
+    answer_button = make_answer_button(
+        services.content, services.selftests, checkins=services.checkins, remind_button=remind_button
+    )
+    ctx.shared["answer_button"] = answer_button
+    ctx.shared["remind_button"] = remind_button
+    ctx.shared["answer_view"] = answer_view
+    return Feature("selftests", cogs=[SelfTestCog(services.content, services.selftests, answer_button)],
+                   dynamic_items=[answer_button])

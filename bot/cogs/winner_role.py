@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
 
+from bot.core.club_posts import ClubPost, PostKind
 from bot.core.errors import InvalidInput
-from bot.core.schedule import ClubPost, PostKind, PostSender
 from bot.core.winner_role import RoleChanges, WinnerRoleService, validate_winners
 from bot.render.winner_role import winner_role_cleared_text, winner_role_saved_text
 
@@ -93,19 +94,29 @@ class WinnerRoles:
                             user_id, changes.guild_id, error.status, error.code, error.text)
         return given, failed
 
-    def wrap(self, send: PostSender) -> PostSender:
+    def wrap(self, send: Any) -> WinnerRoleSender:
         """A post sender that, after a weekly board went out, hands the winner role over."""
+        return WinnerRoleSender(send, self)
 
-        async def send_then_rotate(post: ClubPost) -> int:
-            message_id = await send(post)
-            if post.kind is PostKind.LEADERBOARD and post.board is not None:
-                try:
-                    changes = await self.service.rotate(post.guild_id, post.board)
-                    if changes is not None:
-                        await self.apply(changes)
-                except Exception:
-                    # The board is out and its claim must say so; the role waits for next week.
-                    log.exception("handing over the winner role in guild %s failed", post.guild_id)
-            return message_id
 
-        return send_then_rotate
+class WinnerRoleSender:
+    """The weekly post sender, plus the winner role's hand-over after each board post."""
+
+    def __init__(self, inner: Any, roles: WinnerRoles) -> None:
+        self._inner = inner
+        self._roles = roles
+
+    async def __call__(self, post: ClubPost) -> int:
+        message_id: int = await self._inner(post)
+        if post.kind is PostKind.LEADERBOARD and post.board is not None:
+            try:
+                changes = await self._roles.service.rotate(post.guild_id, post.board)
+                if changes is not None:
+                    await self._roles.apply(changes)
+            except Exception:
+                # The board is out and its claim must say so; the role waits for next week.
+                log.exception("handing over the winner role in guild %s failed", post.guild_id)
+        return message_id
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)

@@ -17,10 +17,10 @@ from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.checkins import Who, seen
 from bot.core.clock import Clock
 from bot.core.due_claims import ClaimKey, claim_once
 from bot.core.errors import InvalidInput, NotFound
+from bot.core.members import Who, ensure_club_and_member
 from bot.core.points import Kind
 from bot.core.timeutil import local_date, local_midnight_utc, week_start_date
 from bot.db.engine import SessionFactory
@@ -169,7 +169,7 @@ class ChallengeService:
             raise InvalidInput("Start `this-week` or `next-week`.")
         now = self._clock.now()
         async with self._sessions() as session:
-            club, _member = await seen(session, who, now)
+            club, _member = await ensure_club_and_member(session, who, now)
             assert club.id is not None
             if club.channel_id is None:
                 raise InvalidInput("Choose the club's channel first with `/club setup`: the challenge is posted there.")
@@ -203,7 +203,7 @@ class ChallengeService:
         """Join the club's active challenge (or the one a Join button names); False if already in."""
         now = self._clock.now()
         async with self._sessions() as session:
-            club, member = await seen(session, who, now)
+            club, member = await ensure_club_and_member(session, who, now)
             row = await self._active(session, club.id)  # type: ignore[arg-type]
             if row is None or (challenge_id is not None and row.id != challenge_id):
                 raise NotFound("That challenge is over. `/challenge status` shows what is running.")

@@ -18,10 +18,10 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.checkins import Who, seen
 from bot.core.clock import Clock
 from bot.core.due_claims import ClaimKey, block_dms_once, claim_once
 from bot.core.errors import InvalidInput
+from bot.core.members import Who, ensure_club_and_member
 from bot.core.points import Kind
 from bot.core.timeutil import (
     DAY_NAMES,
@@ -148,7 +148,7 @@ class NudgeService:
         new_tz = parse_timezone(timezone) if timezone is not None else None
         now = self._clock.now()
         async with self._sessions() as session:
-            club, member = await seen(session, who, now)
+            club, member = await ensure_club_and_member(session, who, now)
             assert member.id is not None
             assert club.id is not None
             row = await self._row(session, member.id)

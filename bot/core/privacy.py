@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 
-from bot.core.checkins import Who, seen
 from bot.core.clock import Clock
 from bot.core.keeping_at_it import keeping_at_it_export
+from bot.core.members import Who, ensure_club_and_member
 from bot.db.engine import SessionFactory
 from bot.db.models import BoardArchive, Checkin, Member, MemberProgression, Standup, TestResult
 from bot.db.repo import get_club, get_member
@@ -34,7 +34,7 @@ class PrivacyService:
 
     async def set_hidden(self, who: Who, hidden: bool) -> None:
         async with self._sessions() as session:
-            _club, member = await seen(session, who, self._clock.now())
+            _club, member = await ensure_club_and_member(session, who, self._clock.now())
             member.hidden = hidden
             session.add(member)
             await session.commit()
@@ -75,8 +75,8 @@ class PrivacyService:
                     for t in tests
                 ]
                 extra = await self._extra_export(session, member)
+                extra.update(await keeping_at_it_export(session, member))
                 data.update(extra)
-                data.update(await keeping_at_it_export(session, member))
         return json.dumps(data, indent=2).encode()
 
     async def _extra_export(self, session: Any, member: Member) -> dict[str, Any]:

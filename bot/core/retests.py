@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.core.checkins import Who, seen
 from bot.core.clock import Clock
 from bot.core.due_claims import ClaimKey, block_dms_once, claim_once
 from bot.core.errors import NotFound
+from bot.core.members import Who, ensure_club_and_member
 from bot.db.engine import SessionFactory
 from bot.db.models import Club, Member, RetestReminder
 
@@ -99,7 +99,7 @@ class RetestService:
             raise NotFound(f"There is no self-test called `{slug[:40]}`.")
         now = self._clock.now()
         async with self._sessions() as session:
-            club, member = await seen(session, who, now)
+            club, member = await ensure_club_and_member(session, who, now)
             assert club.id is not None
             assert member.id is not None
             row = (

@@ -1,143 +1,173 @@
-"""One shape for database-driven scheduled work, and the DM delivery with its closed-DM fallback.
+"""The ``due_work`` table as a due-work source: one-off items a feature schedules for later.
 
-A feature supplies three things: ``claim(limit)`` (its due rows, claimed exactly once and
-advanced in one transaction, see :mod:`bot.core.due_claims`), ``deliver(item)`` (returns an
-:class:`Outcome`) and the claim id of an item. :class:`DueTicker` runs the loop: claim a batch,
-deliver it concurrently (discord.py's rate limiter paces the requests), record every outcome,
-and go on while rows are due, up to a bound per tick. :class:`DmDelivery` sends a DM and, when
-the member's DMs are closed, tells them once in the club's channel.
+    queue = DueWorkQueue(sessions, clock, timing)
+    await queue.schedule("nudge", f"nudge:{member_id}:{week}", due_at, user_id=..., channel_id=..., payload={...})
+    runner.register(DueJob("nudge", queue.source("nudge"), deliver=send_nudge, notice=closed_dm_notice))
+
+Scheduling the same ``(kind, key)`` twice keeps the first. A claim sets ``status='claimed'`` and a lease;
+the outcome closes it (sent, failed, skipped) or puts it back with a backoff (a transient failure, until
+the retries run out). A claim whose lease ran out (the process died mid-send) is claimed again.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
-import discord
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from bot.core.clock import Clock
-from bot.core.due_claims import Finished, Outcome, finish_claims
+from bot.core.delivery import Delivery, Outcome, Problem
 from bot.db.engine import SessionFactory
+from bot.db.models import DueWork
 
-log = logging.getLogger(__name__)
-
-T = TypeVar("T")
-
-# Discord's "Cannot send messages to this user": DMs closed, or no shared server.
-DMS_CLOSED = 50007
+PENDING, CLAIMED = "pending", "claimed"
 
 
-@dataclass
-class DueTicker(Generic[T]):
-    """Claims and delivers one feature's due work; ``tick()`` is what the scheduler runs."""
-
-    name: str
-    claim: Callable[[int], Awaitable[list[T]]]
-    has_due: Callable[[], Awaitable[bool]]
-    deliver: Callable[[T], Awaitable[tuple[Outcome, str | None]]]
-    claim_id: Callable[[T], int]
-    sessions: SessionFactory
-    clock: Clock
-    batch_size: int = 500
-    max_batches: int = 20
-
-    def __post_init__(self) -> None:
-        self._lock = asyncio.Lock()
-
-    async def tick(self) -> int:
-        """Claim what is due and deliver it; returns how many items were sent (or fell back)."""
-        if self._lock.locked():
-            return 0
-        sent = 0
-        async with self._lock:
-            for _ in range(self.max_batches):
-                batch = await self.claim(self.batch_size)
-                if batch:
-                    results = await asyncio.gather(*(self.deliver(item) for item in batch), return_exceptions=True)
-                    finished = []
-                    for item, result in zip(batch, results, strict=True):
-                        if isinstance(result, BaseException):
-                            log.error("%s: delivering claim %s failed", self.name, self.claim_id(item),
-                                      exc_info=result)
-                            finished.append(Finished(self.claim_id(item), Outcome.FAILED, repr(result)))
-                            continue
-                        outcome, error = result
-                        sent += outcome in (Outcome.SENT, Outcome.FALLBACK)
-                        finished.append(Finished(self.claim_id(item), outcome, error))
-                    await finish_claims(self.sessions, finished, self.clock.now())
-                if not await self.has_due():
-                    break
-        if sent:
-            log.info("%s tick: %d sent", self.name, sent)
-        return sent
+@dataclass(frozen=True)
+class DueWorkTiming:
+    lease: timedelta = timedelta(minutes=5)
+    # Waits before the 2nd, 3rd, … attempt after a transient failure; then the item fails for good.
+    retry_delays: tuple[timedelta, ...] = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
 
 
-class DmDelivery:
-    """Sends DMs; on closed DMs, runs the feature's ``on_closed`` and mentions the member in the channel once."""
+@dataclass(frozen=True)
+class DueItem:
+    """One claimed item, as the feature's deliver function gets it."""
 
-    def __init__(self, bot: discord.Client) -> None:
-        self.bot = bot
+    id: int
+    kind: str
+    key: str
+    due_at: datetime
+    attempts: int
+    guild_id: int | None = None
+    user_id: int | None = None
+    channel_id: int | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
 
-    async def send(
-        self,
-        user_id: int,
-        content: str,
-        *,
-        view: discord.ui.View | None = None,
-        channel_id: int | None = None,
-        on_closed: Callable[[], Awaitable[bool]] | None = None,
-        fallback: Callable[[], tuple[str, discord.ui.View | None]] | None = None,
-    ) -> tuple[Outcome, str | None]:
-        """DM ``content``; when DMs are closed and ``on_closed()`` says it is the first time,
-        post ``fallback()`` in ``channel_id`` mentioning the member."""
-        try:
-            channel = await self._dm_channel(user_id)
-            kwargs: dict[str, Any] = {"content": content}
-            if view is not None:
-                kwargs["view"] = view
-            await channel.send(**kwargs)
-        except discord.Forbidden as error:
-            if error.code != DMS_CLOSED:
-                log.warning("DM to user %s refused: %s (code %s)", user_id, error.text, error.code)
-                return Outcome.FAILED, f"forbidden {error.code}"
-            first = await on_closed() if on_closed is not None else False
-            if not first or channel_id is None or fallback is None:
-                return Outcome.FAILED, "dms closed"
-            text, fallback_view = fallback()
-            if await self.mention(channel_id, user_id, text, fallback_view):
-                return Outcome.FALLBACK, "dms closed"
-            return Outcome.FAILED, "dms closed; channel post failed"
-        except discord.HTTPException as error:
-            log.warning("DM to user %s failed: HTTP %s (code %s) %s", user_id, error.status, error.code, error.text)
-            return Outcome.FAILED, f"http {error.status} {error.code}"
-        return Outcome.SENT, None
 
-    async def mention(self, channel_id: int, user_id: int, text: str, view: discord.ui.View | None = None) -> bool:
-        """Post ``text`` in the channel, pinging only ``user_id``."""
-        try:
-            channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
-            if not isinstance(channel, discord.abc.Messageable):
+class DueWorkQueue:
+    def __init__(self, sessions: SessionFactory, clock: Clock, timing: DueWorkTiming | None = None) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self.timing = timing or DueWorkTiming()
+
+    async def schedule(
+        self, kind: str, key: str, due_at: datetime, *, guild_id: int | None = None, user_id: int | None = None,
+        channel_id: int | None = None, payload: dict[str, Any] | None = None,
+    ) -> bool:
+        """Add an item; False when ``(kind, key)`` exists already (scheduling is idempotent)."""
+        if due_at.tzinfo is None:
+            raise ValueError("due_at must be timezone-aware")
+        async with self._sessions() as session:
+            session.add(DueWork(
+                kind=kind, key=key, due_at=due_at, guild_id=guild_id, user_id=user_id, channel_id=channel_id,
+                payload=payload or {}, created_at=self._clock.now(),
+            ))
+            try:
+                await session.commit()
+            except IntegrityError:
+                await session.rollback()
                 return False
-            kwargs: dict[str, Any] = {
-                "content": text,
-                "allowed_mentions": discord.AllowedMentions(
-                    everyone=False, roles=False, users=[discord.Object(id=user_id)]
-                ),
-            }
-            if view is not None:
-                kwargs["view"] = view
-            await channel.send(**kwargs)
-        except discord.HTTPException as error:
-            log.warning("could not mention user %s in channel %s: HTTP %s (code %s)",
-                        user_id, channel_id, error.status, error.code)
-            return False
-        return True
+            return True
 
-    async def _dm_channel(self, user_id: int) -> discord.abc.Messageable:
-        user = self.bot.get_user(user_id)
-        if user is not None:
-            return user.dm_channel or await user.create_dm()
-        return await self.bot.create_dm(discord.Object(id=user_id))
+    async def cancel(self, kind: str, key: str) -> bool:
+        """Drop a pending item (one being sent right now finishes). True if there was one."""
+        async with self._sessions() as session:
+            result = await session.execute(
+                update(DueWork)
+                .where(DueWork.kind == kind, DueWork.key == key, DueWork.status == PENDING)
+                .values(status=Outcome.SKIPPED.value, reason="cancelled", finished_at=self._clock.now())
+            )
+            await session.commit()
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def get(self, kind: str, key: str) -> DueWork | None:
+        async with self._sessions() as session:
+            found = await session.execute(select(DueWork).where(DueWork.kind == kind, DueWork.key == key))
+            return found.scalar_one_or_none()
+
+    def source(self, kind: str) -> DueWorkSource:
+        return DueWorkSource(self, kind)
+
+
+def _claimable(kind: str, now: datetime) -> Any:
+    return and_(
+        DueWork.kind == kind,
+        or_(
+            and_(DueWork.status == PENDING, DueWork.due_at <= now),
+            and_(DueWork.status == CLAIMED, DueWork.lease_until <= now),
+        ),
+    )
+
+
+class DueWorkSource:
+    """The :class:`~bot.scheduling.due.DueSource` of one kind of item in the ``due_work`` table."""
+
+    def __init__(self, queue: DueWorkQueue, kind: str) -> None:
+        self._queue = queue
+        self.kind = kind
+
+    async def claim(self, now: datetime, limit: int) -> Sequence[DueItem]:
+        queue = self._queue
+        async with queue._sessions() as session:
+            rows = list((await session.execute(
+                select(DueWork).where(_claimable(self.kind, now)).order_by(DueWork.due_at).limit(limit)
+                .with_for_update(skip_locked=True)
+            )).scalars())
+            for row in rows:
+                row.status = CLAIMED
+                row.attempts += 1
+                row.lease_until = now + queue.timing.lease
+                session.add(row)
+            await session.commit()
+            return [
+                DueItem(r.id, r.kind, r.key, r.due_at, r.attempts, r.guild_id, r.user_id, r.channel_id,
+                        dict(r.payload))  # type: ignore[arg-type]
+                for r in rows
+            ]
+
+    async def has_due(self, now: datetime) -> bool:
+        async with self._queue._sessions() as session:
+            found = await session.execute(
+                select(DueWork.id).where(_claimable(self.kind, now)).limit(1).with_for_update(skip_locked=True)
+            )
+            return found.first() is not None
+
+    async def record(self, results: Sequence[tuple[DueItem, Delivery]]) -> None:
+        queue = self._queue
+        now = queue._clock.now()
+        delays = queue.timing.retry_delays
+        async with queue._sessions() as session:
+            for item, result in results:
+                values: dict[str, Any] = {
+                    "reason": result.reason or None, "lease_until": None,
+                    "problem": result.problem.value if result.problem else None,
+                }
+                if result.outcome is Outcome.RETRY and item.attempts <= len(delays):
+                    values.update(status=PENDING, due_at=now + delays[item.attempts - 1])
+                else:
+                    status = Outcome.FAILED if result.outcome is Outcome.RETRY else result.outcome
+                    values.update(status=status.value, message_id=result.message_id, finished_at=now)
+                # Only the claim this process holds: a takeover after an expired lease wins.
+                await session.execute(
+                    update(DueWork).where(DueWork.id == item.id, DueWork.status == CLAIMED,
+                                          DueWork.attempts == item.attempts).values(**values)
+                )
+            await session.commit()
+
+    async def dms_closed(self, item: DueItem) -> bool:
+        """True the first time this kind of item found the member's DMs closed (the notice goes out once)."""
+        if item.user_id is None:
+            return False
+        async with self._queue._sessions() as session:
+            earlier = await session.execute(
+                select(DueWork.id).where(
+                    DueWork.kind == self.kind, DueWork.user_id == item.user_id, DueWork.id != item.id,
+                    DueWork.problem == Problem.DMS_CLOSED.value,
+                ).limit(1)
+            )
+            return earlier.first() is None

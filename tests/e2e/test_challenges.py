@@ -23,7 +23,7 @@ def posts(club: Club, word: str) -> list[dict[str, Any]]:
 
 async def tick(club: Club) -> int:
     assert club.bot is not None
-    return await club.bot.challenge_ticker.tick()
+    return await club.bot.due.run("challenge")
 
 
 async def test_challenge_from_start_to_results_with_a_restart_in_the_middle(club: Club) -> None:

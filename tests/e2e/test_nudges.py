@@ -28,7 +28,7 @@ async def count(club: Club, table: type, **where: object) -> int:
 
 async def tick(club: Club) -> int:
     assert club.bot is not None
-    return await club.bot.nudge_ticker.tick()
+    return await club.bot.due.run("nudge")
 
 
 async def test_nudge_on_status_dm_with_done_and_off(club: Club) -> None:
@@ -87,11 +87,11 @@ async def test_closed_dms_fall_back_to_one_channel_mention(club: Club) -> None:
     await club.slash(club.runner, "nudge on")
     club.fake.dms_closed(club.runner.id)
     club.clock.set(SUNDAY_1800 + timedelta(seconds=5))
-    assert await tick(club) == 1
+    assert await tick(club) == 0, "nothing reached the DM"
     channel = [m for m in club.fake.channel_messages(club.guild.text_channel_id) if "nudge" in m["content"]]
     assert len(channel) == 1
     assert f"<@{club.runner.id}>" in channel[0]["content"]
-    assert custom_ids(channel[0]) == ["gc:done:routine"]
+    assert await count(club, DueClaim, kind="nudge", status="fallback") == 1
     for week in (1, 2):
         club.clock.set(SUNDAY_1800 + timedelta(days=7 * week, seconds=5))
         assert await tick(club) == 0

@@ -27,11 +27,11 @@ async def test_remind_button_dm_four_weeks_later_and_history(club: Club) -> None
     assert "Already set" in again["content"]
     assert club.bot is not None
     club.clock.advance(timedelta(weeks=4) - timedelta(minutes=1))
-    assert await club.bot.retest_ticker.tick() == 0
+    assert await club.bot.due.run("retest") == 0
     await club.restart()
     club.clock.advance(timedelta(minutes=2))
-    assert await club.bot.retest_ticker.tick() == 1
-    assert await club.bot.retest_ticker.tick() == 0
+    assert await club.bot.due.run("retest") == 1
+    assert await club.bot.due.run("retest") == 0
     assert club.fake.dm_messages(club.other.id) == []
     [dm] = club.fake.dm_messages(club.runner.id)
     assert "Hamstring" in dm["content"] or "hamstring" in dm["content"].lower()

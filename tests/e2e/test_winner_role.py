@@ -26,7 +26,7 @@ def holders(club: Club, role_id: int) -> set[int]:
 async def board_post(club: Club, at: datetime) -> None:
     club.clock.set(at)
     assert club.bot is not None
-    result = await club.bot.club_jobs.run(club.guild.id, "leaderboard")
+    result = await club.bot.shared["club_jobs"].run(club.guild.id, "leaderboard")
     assert result.status == "sent"
 
 

@@ -539,6 +539,21 @@ class FakeDiscord:
         self._failures.append(rule)
         return rule
 
+    def drop(self, method: str | None, path_regex: str, *, after: bool = True, times: int | None = 1) -> FailRule:
+        """Close the connection on the next ``times`` matching requests without answering: ``after`` the request
+        took effect (e.g. the message was created) or before it did."""
+        rule = FailRule(method=method.upper() if method else None, pattern=re.compile(path_regex), status=0,
+                        json=None, times=times, headers=None, drop="after" if after else "before")
+        self._failures.append(rule)
+        return rule
+
+    def hold(self, method: str | None, path_regex: str, seconds: float, *, times: int | None = 1) -> FailRule:
+        """Answer the next ``times`` matching requests normally, but only after ``seconds``."""
+        rule = FailRule(method=method.upper() if method else None, pattern=re.compile(path_regex), status=0,
+                        json=None, times=times, headers=None, delay=seconds)
+        self._failures.append(rule)
+        return rule
+
     def clear_failures(self) -> None:
         self._failures.clear()
 
