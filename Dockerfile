@@ -11,7 +11,8 @@ FROM python:3.11-slim
 ENV PATH="/opt/venv/bin:$PATH" \
     PYTHONUNBUFFERED=1 \
     DATA_DIR=/data \
-    CONTENT_DIR=/app/content
+    CONTENT_DIR=/app/content \
+    MPLCONFIGDIR=/tmp/matplotlib
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
 COPY alembic.ini ./

@@ -10,6 +10,7 @@ from bot.core.checkins import CheckinService
 from bot.core.clock import Clock
 from bot.core.club_posts import ClubPostService
 from bot.core.clubs import ClubService
+from bot.core.history import HistoryService
 from bot.core.leaderboard import LeaderboardService
 from bot.core.nudges import NudgeService
 from bot.core.privacy import PrivacyService
@@ -22,6 +23,7 @@ from bot.core.state import StateStore
 from bot.core.stats import StatsService
 from bot.core.winner_role import WinnerRoleService
 from bot.db.engine import SessionFactory
+from bot.pictures.service import PictureService
 from bot.scheduling.due_work import DueWorkQueue
 from bot.settings import Settings
 
@@ -47,6 +49,8 @@ class Services:
     winner_roles: WinnerRoleService
     retests: RetestService
     challenges: ChallengeService
+    pictures: PictureService
+    history: HistoryService
 
     @classmethod
     def build(
@@ -76,4 +80,6 @@ class Services:
             winner_roles=WinnerRoleService(sessions, clock),
             retests=RetestService(sessions, clock, {slug: t.name for slug, t in content.selftests.items()}),
             challenges=ChallengeService(sessions, clock),
+            pictures=PictureService(content),
+            history=HistoryService(sessions, content, clock),
         )

@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cogs.pictures import PostPictures
 from bot.cogs.winner_role import WinnerRoles
 from bot.core.club_posts import ClubPostService, PostKind
 from bot.core.clubs import ClubChanges, ClubService
@@ -222,6 +223,15 @@ class ClubCog(commands.Cog):
             raise InvalidInput("The winner role is not available here.")
         await interaction.response.defer(ephemeral=True)
         await interaction.followup.send(await self.winner_roles.clear(interaction.guild_id), ephemeral=True)
+    @club.command(name="mention", description="Set the role the weekly posts mention, or leave it out to stop")
+    @app_commands.describe(role="Role to mention; leave empty to mention nobody")
+    async def mention(self, interaction: discord.Interaction, role: discord.Role | None = None) -> None:
+        require_manager(interaction)
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True)
+        await self.clubs.set_mention_role(interaction.guild_id, role.id if role else None)
+        text = f"The weekly posts mention {role.mention}." if role else "The weekly posts mention nobody now."
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
 
     @club.command(name="purge-left", description="Delete the data of members who left the server")
     async def purge_left(self, interaction: discord.Interaction) -> None:
@@ -236,7 +246,9 @@ def setup(ctx: FeatureContext) -> Feature:
     """/club and the weekly posts: one scheduler job per club and kind, catch-up once the gateway is up."""
     services = ctx.services
     winner_roles = WinnerRoles(ctx.bot, services.winner_roles)
-    sender = winner_roles.wrap(ClubPostSender(ctx.output, ctx.shared["done_button"]))
+    sender = winner_roles.wrap(
+        ClubPostSender(ctx.output, ctx.shared["done_button"], PostPictures(services.pictures, services.history))
+    )
     jobs = ClubJobs(ctx.scheduler, services.clubs, services.posts, sender, owns=ctx.owns,
                     max_in_flight=ctx.settings.posts_in_flight)
     routine_names = {slug: r.name for slug, r in services.content.routines.items()}

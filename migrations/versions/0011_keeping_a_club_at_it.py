@@ -1,7 +1,7 @@
 """keeping a club at it
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-30
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '0011'
-down_revision: str | None = '0007'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
