@@ -17,6 +17,7 @@ from bot.core.streaks import Streak, weekly_streak
 from bot.core.timeutil import local_date, week_key, week_start_date
 from bot.db.engine import SessionFactory
 from bot.db.models import Checkin, Club, Member
+from bot.db.repo import get_club, get_member
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,16 @@ class CheckinService:
     def __init__(self, sessions: SessionFactory, clock: Clock) -> None:
         self._sessions = sessions
         self._clock = clock
+
+    async def who_in_dm(self, guild_id: int, user_id: int, display_name: str) -> Who:
+        """The member behind a button pressed in a DM, with the name and roles last seen in the server."""
+        async with self._sessions() as session:
+            club = await get_club(session, guild_id)
+            member = await get_member(session, club.id, user_id) if club and club.id else None
+        if member is None:
+            return Who(guild_id=guild_id, user_id=user_id, display_name=display_name)
+        roles = tuple(int(r) for r in member.role_ids.split(",") if r)
+        return Who(guild_id=guild_id, user_id=user_id, display_name=member.display_name, role_ids=roles)
 
     async def record(self, who: Who, kind: Kind | str, *, when: str = "today") -> CheckinResult:
         kind = Kind(kind)
