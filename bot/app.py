@@ -13,7 +13,7 @@ import yarl
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 
-from bot.cogs import checkins, club, glutes, privacy, progression, selftests, standups
+from bot.cogs import challenges, checkins, club, glutes, nudges, privacy, progression, retests, selftests, standups
 from bot.delivery.discord_output import DiscordOutput
 from bot.features import Feature, FeatureContext, FeatureSetup
 from bot.pacing import Pacer, process_share
@@ -30,6 +30,7 @@ COMMANDS_KEY = "commands_fingerprint"
 # /glutes plan and the weekly post carry.
 FEATURES: tuple[FeatureSetup, ...] = (
     progression.setup, checkins.setup, glutes.setup, privacy.setup, selftests.setup, club.setup, standups.setup,
+    nudges.setup, retests.setup, challenges.setup,
 )
 
 

@@ -5,19 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.content.schema import Content
+from bot.core.challenges import ChallengeService
 from bot.core.checkins import CheckinService
 from bot.core.clock import Clock
 from bot.core.club_posts import ClubPostService
 from bot.core.clubs import ClubService
 from bot.core.history import HistoryService
 from bot.core.leaderboard import LeaderboardService
+from bot.core.nudges import NudgeService
 from bot.core.privacy import PrivacyService
 from bot.core.progression import ProgressionService
+from bot.core.retests import RetestService
 from bot.core.routines import RoutineService
 from bot.core.selftests import SelfTestService
 from bot.core.standups import StandupService
 from bot.core.state import StateStore
 from bot.core.stats import StatsService
+from bot.core.winner_role import WinnerRoleService
 from bot.db.engine import SessionFactory
 from bot.db.rowcache import RowCache
 from bot.pictures.service import PictureService
@@ -42,6 +46,10 @@ class Services:
     standups: StandupService
     state: StateStore
     due_work: DueWorkQueue
+    nudges: NudgeService
+    winner_roles: WinnerRoleService
+    retests: RetestService
+    challenges: ChallengeService
     pictures: PictureService
     history: HistoryService
 
@@ -70,6 +78,10 @@ class Services:
             standups=StandupService(sessions, clock, checkins),
             state=StateStore(sessions, clock),
             due_work=DueWorkQueue(sessions, clock, settings.due_work_timing()),
+            nudges=NudgeService(sessions, clock),
+            winner_roles=WinnerRoleService(sessions, clock),
+            retests=RetestService(sessions, clock, {slug: t.name for slug, t in content.selftests.items()}),
+            challenges=ChallengeService(sessions, clock),
             pictures=PictureService(content),
             history=HistoryService(sessions, content, clock),
         )

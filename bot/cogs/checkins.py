@@ -36,30 +36,43 @@ async def _recorded(
 def make_done_button(
     checkins: CheckinService, content: Content, feel_button: type[Any] | None = None
 ) -> type[discord.ui.DynamicItem[discord.ui.Button[Any]]]:
-    """The Done button class, bound to the check-in service. Its custom id survives restarts."""
+    """The Done button class, bound to the check-in service. Its custom id survives restarts.
+
+    In a DM (a nudge), the custom id also names the club, since a DM carries no server.
+    """
 
     class DoneButton(
-        discord.ui.DynamicItem[discord.ui.Button[Any]], template=DONE_PREFIX + r"(?P<kind>routine|extra|stretch)"
+        discord.ui.DynamicItem[discord.ui.Button[Any]],
+        template=DONE_PREFIX + r"(?P<kind>routine|extra|stretch)(?::(?P<guild>\d{1,20}))?",
     ):
-        def __init__(self, kind: str = Kind.ROUTINE.value) -> None:
+        def __init__(self, kind: str = Kind.ROUTINE.value, guild_id: int | None = None) -> None:
+            suffix = f":{guild_id}" if guild_id is not None else ""
             super().__init__(
                 discord.ui.Button(
-                    label="Done ✅", style=discord.ButtonStyle.success, custom_id=f"{DONE_PREFIX}{kind}"
+                    label="Done ✅", style=discord.ButtonStyle.success, custom_id=f"{DONE_PREFIX}{kind}{suffix}"
                 )
             )
             self.kind = kind
+            self.guild_id = guild_id
 
         @classmethod
         async def from_custom_id(
             cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: Any
         ) -> DoneButton:
-            return cls(match["kind"])
+            return cls(match["kind"], int(match["guild"]) if match["guild"] else None)
 
         @guarded
         async def callback(self, interaction: discord.Interaction) -> None:
             # Anyone may press Done on any post: it records for whoever pressed it.
-            who = who_from(interaction)
-            await answer_soon(interaction, _recorded(checkins, who, self.kind, content, feel_button))
+            feel = feel_button
+            if interaction.guild_id is None and self.guild_id is not None:
+                # Pressed in a DM: keep the stored name and roles rather than wiping them. The feel
+                # buttons need the server, so a DM check-in gets the text alone.
+                who = await checkins.who_in_dm(self.guild_id, interaction.user.id, interaction.user.display_name)
+                feel = None
+            else:
+                who = who_from(interaction)
+            await answer_soon(interaction, _recorded(checkins, who, self.kind, content, feel))
 
     return DoneButton
 

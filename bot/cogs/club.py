@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.pictures import PostPictures
+from bot.cogs.winner_role import WinnerRoles
 from bot.core.club_posts import ClubPostService, PostKind
 from bot.core.clubs import ClubChanges, ClubService
 from bot.core.errors import InvalidInput, NotAllowed
@@ -45,13 +46,14 @@ class ClubCog(commands.Cog):
 
     def __init__(
         self, clubs: ClubService, posts: ClubPostService, jobs: ClubJobs, privacy: PrivacyService,
-        routine_names: dict[str, str],
+        routine_names: dict[str, str], winner_roles: WinnerRoles | None = None,
     ) -> None:
         self.clubs = clubs
         self.posts = posts
         self.jobs = jobs
         self.privacy = privacy
         self.routine_names = routine_names
+        self.winner_roles = winner_roles
 
     @club.command(name="setup", description="Choose the channel, day, time and time zone of the weekly post")
     @app_commands.describe(
@@ -59,6 +61,8 @@ class ClubCog(commands.Cog):
         timezone="IANA zone, e.g. Europe/London", leaderboard_day="Day of the leaderboard post",
         leaderboard_time="HH:MM of the leaderboard post", role="Role to mention in the post",
         routine="Which routine the club follows",
+        winner_role="Role the week's top members get after each leaderboard post",
+        winners="How many top places get the winner role, 1–10 (ties included; default 1)",
     )
     @app_commands.choices(day=DAY_CHOICES, leaderboard_day=DAY_CHOICES)
     async def setup(
@@ -72,6 +76,8 @@ class ClubCog(commands.Cog):
         leaderboard_time: str | None = None,
         role: discord.Role | None = None,
         routine: str | None = None,
+        winner_role: discord.Role | None = None,
+        winners: int | None = None,
     ) -> None:
         require_manager(interaction)
         assert interaction.guild is not None
@@ -87,11 +93,19 @@ class ClubCog(commands.Cog):
                 f"I can't post in {channel.mention}: I am missing **{', '.join(missing)}** there. "
                 "Grant it (channel settings → Permissions) and run `/club setup` again."
             )
+        wants_winner = self.winner_roles is not None and (winner_role is not None or winners is not None)
+        if wants_winner:
+            assert self.winner_roles is not None
+            await self.winner_roles.validate(interaction.guild, winner_role, winners)
         await interaction.response.defer(ephemeral=True, thinking=True)
         club = await self.clubs.configure(interaction.guild.id, changes, by=interaction.user.id)
         self.jobs.schedule(club)
+        extra = ""
+        if wants_winner:
+            assert self.winner_roles is not None
+            extra = " " + await self.winner_roles.configure(interaction.guild.id, winner_role, winners)
         await interaction.followup.send(
-            "Saved. " + self._next_text(club) + " Try `/club post-now` for a first post.", ephemeral=True
+            "Saved. " + self._next_text(club) + extra + " Try `/club post-now` for a first post.", ephemeral=True
         )
 
     @staticmethod
@@ -201,6 +215,14 @@ class ClubCog(commands.Cog):
         verb = "are left off" if exclude else "are back on"
         await interaction.followup.send(f"Members with {role.mention} {verb} the boards.", ephemeral=True)
 
+    @club.command(name="winner-role-clear", description="Stop the weekly winner role and take it from its holders")
+    async def winner_role_clear(self, interaction: discord.Interaction) -> None:
+        require_manager(interaction)
+        assert interaction.guild_id is not None
+        if self.winner_roles is None:
+            raise InvalidInput("The winner role is not available here.")
+        await interaction.response.defer(ephemeral=True)
+        await interaction.followup.send(await self.winner_roles.clear(interaction.guild_id), ephemeral=True)
     @club.command(name="mention", description="Set the role the weekly posts mention, or leave it out to stop")
     @app_commands.describe(role="Role to mention; leave empty to mention nobody")
     async def mention(self, interaction: discord.Interaction, role: discord.Role | None = None) -> None:
@@ -223,10 +245,13 @@ class ClubCog(commands.Cog):
 def setup(ctx: FeatureContext) -> Feature:
     """/club and the weekly posts: one scheduler job per club and kind, catch-up once the gateway is up."""
     services = ctx.services
-    sender = ClubPostSender(ctx.output, ctx.shared["done_button"], PostPictures(services.pictures, services.history))
+    winner_roles = WinnerRoles(ctx.bot, services.winner_roles)
+    sender = winner_roles.wrap(
+        ClubPostSender(ctx.output, ctx.shared["done_button"], PostPictures(services.pictures, services.history))
+    )
     jobs = ClubJobs(ctx.scheduler, services.clubs, services.posts, sender, owns=ctx.owns,
                     max_in_flight=ctx.settings.posts_in_flight)
     routine_names = {slug: r.name for slug, r in services.content.routines.items()}
-    cog = ClubCog(services.clubs, services.posts, jobs, services.privacy, routine_names)
+    cog = ClubCog(services.clubs, services.posts, jobs, services.privacy, routine_names, winner_roles)
     ctx.shared["club_jobs"] = jobs
     return Feature("club", cogs=[cog], on_start=[jobs.load_all], on_ready=[jobs.catch_up_all], on_stop=[jobs.stop])

@@ -9,10 +9,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import discord
+from discord import app_commands
 
 from bot.core.errors import NotAllowed
 from bot.core.members import Who
+from bot.core.timeutil import suggest_timezones
 from bot.pictures.service import Picture
+from bot.render.limits import AUTOCOMPLETE_MAX
 from bot.tree import handle_interaction_error
 
 T = TypeVar("T")
@@ -31,6 +34,11 @@ def who_from(interaction: discord.Interaction) -> Who:
     if isinstance(user, discord.Member):
         roles = tuple(role.id for role in user.roles if role.id != interaction.guild_id)
     return Who(guild_id=interaction.guild_id, user_id=user.id, display_name=user.display_name, role_ids=roles)
+
+
+async def timezone_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete for a time-zone option."""
+    return [app_commands.Choice(name=n, value=n) for n in suggest_timezones(current[:64], AUTOCOMPLETE_MAX)]
 
 
 def guarded(

@@ -11,7 +11,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.common import guarded, picture_kwargs, who_from
+from bot.cogs.retests import make_remind_button
 from bot.content.schema import Content, SelfTest
+from bot.core.checkins import CheckinService
 from bot.core.errors import NotAllowed
 from bot.core.history import HistoryService
 from bot.core.selftests import SelfTestService
@@ -25,51 +27,77 @@ SIDE_CODES = {"l": "left", "r": "right", "b": "both"}
 
 
 def make_answer_button(
-    content: Content, selftests: SelfTestService
+    content: Content,
+    selftests: SelfTestService,
+    *,
+    checkins: CheckinService | None = None,
+    remind_button: type[Any] | None = None,
 ) -> type[discord.ui.DynamicItem[discord.ui.Button[Any]]]:
-    """Answer buttons; the custom id names the owner, the run, the test, the side and the outcome."""
+    """Answer buttons; the custom id names the owner, the run, the test, the side and the outcome.
+
+    Sent in a DM (a re-test reminder), the custom id also names the club (``:g<guild>``).
+    A weak result carries a "Remind me in 4 weeks" button when ``remind_button`` is given.
+    """
 
     class AnswerButton(
         discord.ui.DynamicItem[discord.ui.Button[Any]],
         template=PREFIX
-        + r"(?P<user>\d{1,20}):(?P<run>[0-9a-f]{8}):(?P<test>[a-z0-9-]+):(?P<side>[lrb]):(?P<outcome>[a-z0-9-]+)",
+        + r"(?P<user>\d{1,20}):(?P<run>[0-9a-f]{8}):(?P<test>[a-z0-9-]+):(?P<side>[lrb]):(?P<outcome>[a-z0-9-]+)"
+        + r"(?::g(?P<guild>\d{1,20}))?",
     ):
-        def __init__(self, user_id: int, run: str, test: str, side: str, outcome: str, label: str = "?") -> None:
+        def __init__(
+            self, user_id: int, run: str, test: str, side: str, outcome: str, label: str = "?",
+            guild_id: int | None = None,
+        ) -> None:
+            suffix = f":g{guild_id}" if guild_id is not None else ""
             super().__init__(
                 discord.ui.Button(
                     label=clip(label, 80),
                     style=discord.ButtonStyle.primary,
-                    custom_id=f"{PREFIX}{user_id}:{run}:{test}:{side}:{outcome}",
+                    custom_id=f"{PREFIX}{user_id}:{run}:{test}:{side}:{outcome}{suffix}",
                 )
             )
             self.user_id, self.run, self.test, self.side, self.outcome = user_id, run, test, side, outcome
+            self.guild_id = guild_id
 
         @classmethod
         async def from_custom_id(
             cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str]
         ) -> AnswerButton:
-            return cls(int(match["user"]), match["run"], match["test"], match["side"], match["outcome"])
+            guild = int(match["guild"]) if match["guild"] else None
+            return cls(int(match["user"]), match["run"], match["test"], match["side"], match["outcome"],
+                       guild_id=guild)
 
         @guarded
         async def callback(self, interaction: discord.Interaction) -> None:
             if interaction.user.id != self.user_id:
                 raise NotAllowed("These buttons belong to someone else's self-test. Start your own with `/test`.")
-            who = who_from(interaction)
+            if interaction.guild_id is None and self.guild_id is not None and checkins is not None:
+                who = await checkins.who_in_dm(self.guild_id, self.user_id, interaction.user.display_name)
+            else:
+                who = who_from(interaction)
             await interaction.response.defer(ephemeral=True, thinking=True)
             rec = await selftests.record(who, self.test, SIDE_CODES[self.side], self.outcome, self.run)
-            await interaction.followup.send(embed=recommendation_embed(content, rec), ephemeral=True)
+            kwargs: dict[str, Any] = {"embed": recommendation_embed(content, rec), "ephemeral": True}
+            if rec.outcome.weak and remind_button is not None:
+                view = discord.ui.View(timeout=None)
+                view.add_item(remind_button(self.user_id, who.guild_id, self.test))
+                kwargs["view"] = view
+            await interaction.followup.send(**kwargs)
 
     return AnswerButton
 
 
-def answer_view(test: SelfTest, user_id: int, button_cls: type[Any]) -> discord.ui.View:
+def answer_view(
+    test: SelfTest, user_id: int, button_cls: type[Any], *, guild_id: int | None = None
+) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     run = secrets.token_hex(4)
     sides = [("l", "Left"), ("r", "Right")] if test.one_sided else [("b", "")]
     for row, (code, side_label) in enumerate(sides):
         for outcome in test.outcomes:
             label = f"{side_label}: {outcome.label}" if side_label else outcome.label
-            button = button_cls(user_id, run, test.slug, code, outcome.id, label)
+            button = button_cls(user_id, run, test.slug, code, outcome.id, label, guild_id=guild_id)
             button.item.row = row
             view.add_item(button)
     return view
@@ -124,6 +152,13 @@ class SelfTestCog(commands.Cog):
 def setup(ctx: FeatureContext) -> Feature:
     """/test: self-tests with answer buttons."""
     services = ctx.services
-    answer_button = make_answer_button(services.content, services.selftests)
+    # A weak result offers a re-test reminder; the retests feature (set up next) handles its button.
+    remind_button = make_remind_button(services.retests, services.checkins)
+    answer_button = make_answer_button(
+        services.content, services.selftests, checkins=services.checkins, remind_button=remind_button
+    )
+    ctx.shared["answer_button"] = answer_button
+    ctx.shared["remind_button"] = remind_button
+    ctx.shared["answer_view"] = answer_view
     cog = SelfTestCog(services.content, services.selftests, answer_button, services.pictures, services.history)
     return Feature("selftests", cogs=[cog], dynamic_items=[answer_button])

@@ -32,7 +32,7 @@ from bot.db.checkin_writer import (
 )
 from bot.db.engine import SessionFactory
 from bot.db.models import Checkin, Club
-from bot.db.repo import clean_name, ensure_club
+from bot.db.repo import clean_name, ensure_club, get_club, get_member
 from bot.db.rowcache import ClubRow, MemberRow, RowCache
 from bot.db.totals import PeriodRange
 from bot.db.totals import add as add_to_totals
@@ -159,6 +159,16 @@ class CheckinService:
         member_id = int((await session.execute(statement(MEMBER_UPSERT), member)).scalar_one())
         self._rows.put_member(who.guild_id, who.user_id, MemberRow(member_id, name, roles))
         return club, member_id
+
+    async def who_in_dm(self, guild_id: int, user_id: int, display_name: str) -> Who:
+        """The member behind a button pressed in a DM, with the name and roles last seen in the server."""
+        async with self._sessions() as session:
+            club = await get_club(session, guild_id)
+            member = await get_member(session, club.id, user_id) if club and club.id else None
+        if member is None:
+            return Who(guild_id=guild_id, user_id=user_id, display_name=display_name)
+        roles = tuple(int(r) for r in member.role_ids.split(",") if r)
+        return Who(guild_id=guild_id, user_id=user_id, display_name=member.display_name, role_ids=roles)
 
     async def record(self, who: Who, kind: Kind | str, *, when: str = "today") -> CheckinResult:
         kind = Kind(kind)

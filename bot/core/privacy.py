@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 
 from bot.core.clock import Clock
+from bot.core.keeping_at_it import keeping_at_it_export
 from bot.core.members import Who, ensure_club_and_member
 from bot.db.engine import SessionFactory
 from bot.db.models import BoardArchive, Checkin, Member, MemberProgression, Standup, TestResult
@@ -104,6 +105,7 @@ class PrivacyService:
                 ).scalar_one_or_none()
                 data["progression"] = _columns(progression) if progression is not None else None
                 data["archived_boards"] = await self._archived_lines(session, member)
+                data.update(await keeping_at_it_export(session, member))
         return json.dumps(data, indent=2).encode()
 
     async def _archived_lines(self, session: Any, member: Member) -> list[dict[str, Any]]:

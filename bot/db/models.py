@@ -282,3 +282,146 @@ class DueWork(SQLModel, table=True):
     message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     created_at: datetime = Field(sa_column=_utc_column())
     finished_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+# --------------------------------------------------------------------------------------------
+# Keeping a club at it: nudges, the winner role's holders, and the due-work claims.
+# --------------------------------------------------------------------------------------------
+
+
+class DueClaim(SQLModel, table=True):
+    """The exactly-once claim for one piece of scheduled work (a nudge for a club-week, a one-off DM…).
+
+    Inserted before the work is handed out; the unique key makes a second claim impossible across
+    restarts and processes. ``member_id`` ties personal claims to the member (gone with them).
+    """
+
+    __tablename__ = "due_claim"
+    __table_args__ = (
+        UniqueConstraint("kind", "subject_id", "period_key", name="uq_due_claim_kind_subject_period"),
+        Index("ix_due_claim_member", "member_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    subject_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    period_key: str = Field(max_length=32)
+    member_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("member.id", ondelete="CASCADE"), nullable=True)
+    )
+    status: str = Field(default="claimed", max_length=16)  # claimed, sent, fallback, failed, skipped
+    error: str | None = Field(default=None, max_length=300)
+    claimed_at: datetime = Field(sa_column=_utc_column())
+    finished_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class Nudge(SQLModel, table=True):
+    """One member's "nudge me before the week closes" setting; ``next_due_at`` is NULL when off."""
+
+    __tablename__ = "nudge"
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(
+        sa_column=Column(ForeignKey("member.id", ondelete="CASCADE"), nullable=False, unique=True)
+    )
+    club_id: int = Field(sa_column=Column(ForeignKey("club.id", ondelete="CASCADE"), nullable=False))
+    # A day name, or NULL for "the last day of the club week" (follows the club's setting).
+    day: str | None = Field(default=None, max_length=9)
+    at_time: str = Field(default="18:00", max_length=5)
+    timezone: str = Field(default="UTC", max_length=64)
+    enabled: bool = Field(default=True)
+    dm_blocked: bool = Field(default=False)
+    next_due_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    created_at: datetime = Field(sa_column=_utc_column())
+    updated_at: datetime = Field(sa_column=_utc_column())
+
+
+_nudge_due = Nudge.__table__.c.next_due_at  # type: ignore[attr-defined]
+Index("ix_nudge_due", _nudge_due, postgresql_where=_nudge_due.is_not(None), sqlite_where=_nudge_due.is_not(None))
+
+
+class WinnerRole(SQLModel, table=True):
+    """A club's weekly winner role: given to the week's top ``winners`` (ties included) after the board post."""
+
+    __tablename__ = "winner_role"
+
+    id: int | None = Field(default=None, primary_key=True)
+    club_id: int = Field(sa_column=Column(ForeignKey("club.id", ondelete="CASCADE"), nullable=False, unique=True))
+    role_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    winners: int = Field(default=1)
+    updated_at: datetime = Field(sa_column=_utc_column())
+
+
+class WinnerHolder(SQLModel, table=True):
+    """Who holds the club's winner role now (the bot gave it), and for which week."""
+
+    __tablename__ = "winner_holder"
+    __table_args__ = (UniqueConstraint("club_id", "member_id", name="uq_winner_holder_club_member"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    club_id: int = Field(sa_column=Column(ForeignKey("club.id", ondelete="CASCADE"), nullable=False))
+    member_id: int = Field(sa_column=Column(ForeignKey("member.id", ondelete="CASCADE"), nullable=False))
+    period_key: str = Field(max_length=32)
+    granted_at: datetime = Field(sa_column=_utc_column())
+
+
+class RetestReminder(SQLModel, table=True):
+    """A member asked to be reminded to repeat a self-test; ``next_due_at`` is NULL once sent."""
+
+    __tablename__ = "retest_reminder"
+    __table_args__ = (UniqueConstraint("member_id", "test_slug", name="uq_retest_reminder_member_test"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(sa_column=Column(ForeignKey("member.id", ondelete="CASCADE"), nullable=False))
+    club_id: int = Field(sa_column=Column(ForeignKey("club.id", ondelete="CASCADE"), nullable=False))
+    test_slug: str = Field(max_length=64)
+    dm_blocked: bool = Field(default=False)
+    next_due_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    created_at: datetime = Field(sa_column=_utc_column())
+    updated_at: datetime = Field(sa_column=_utc_column())
+
+
+_retest_due = RetestReminder.__table__.c.next_due_at  # type: ignore[attr-defined]
+Index("ix_retest_reminder_due", _retest_due, postgresql_where=_retest_due.is_not(None),
+      sqlite_where=_retest_due.is_not(None))
+
+
+class Challenge(SQLModel, table=True):
+    """A time-boxed club challenge over whole club weeks; ``next_due_at`` is when its results are due."""
+
+    __tablename__ = "challenge"
+
+    id: int | None = Field(default=None, primary_key=True)
+    club_id: int = Field(sa_column=Column(ForeignKey("club.id", ondelete="CASCADE"), nullable=False))
+    name: str = Field(max_length=60)
+    goal: str = Field(max_length=16)  # routines or points
+    target: int
+    weeks: int
+    start_date: date  # the first day of its first club week (club calendar)
+    starts_at: datetime = Field(sa_column=_utc_column())
+    ends_at: datetime = Field(sa_column=_utc_column())
+    status: str = Field(default="active", max_length=16)  # active, ended, cancelled
+    next_due_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    channel_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    created_at: datetime = Field(sa_column=_utc_column())
+    updated_at: datetime = Field(sa_column=_utc_column())
+
+
+_challenge = Challenge.__table__.c  # type: ignore[attr-defined]
+# One active (running or upcoming) challenge per club, enforced by the database.
+Index("uq_challenge_active_club", _challenge.club_id, unique=True,
+      postgresql_where=_challenge.status == "active", sqlite_where=_challenge.status == "active")
+Index("ix_challenge_due", _challenge.next_due_at, postgresql_where=_challenge.next_due_at.is_not(None),
+      sqlite_where=_challenge.next_due_at.is_not(None))
+
+
+class ChallengeMember(SQLModel, table=True):
+    """A member who joined a challenge."""
+
+    __tablename__ = "challenge_member"
+    __table_args__ = (UniqueConstraint("challenge_id", "member_id", name="uq_challenge_member_challenge_member"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    challenge_id: int = Field(sa_column=Column(ForeignKey("challenge.id", ondelete="CASCADE"), nullable=False))
+    member_id: int = Field(sa_column=Column(ForeignKey("member.id", ondelete="CASCADE"), nullable=False))
+    joined_at: datetime = Field(sa_column=_utc_column())

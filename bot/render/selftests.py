@@ -5,9 +5,11 @@ from __future__ import annotations
 import discord
 
 from bot.content.schema import SUGGESTED_LEGEND, Content, SelfTest, minutes_for
+from bot.core.retests import changes
 from bot.core.selftests import HistoryEntry, Recommendation, StagedExercise
 from bot.render.limits import clip
 from bot.render.plan import COLOUR, footer, per_week_text
+from bot.render.retests import changes_text
 
 
 def _bullets(lines: list[str]) -> str:
@@ -70,4 +72,8 @@ def history_embed(entries: list[HistoryEntry]) -> discord.Embed:
             mark = "⚠️" if e.weak else "✅"
             lines.append(f"{discord.utils.format_dt(e.at, 'd')} · {e.test_name}{side}: {mark} {e.outcome_label}")
         text = "\n".join(lines)
-    return discord.Embed(title="Your self-test history", description=clip(text, 4096), colour=COLOUR)
+    embed = discord.Embed(title="Your self-test history", description=clip(text, 4096), colour=COLOUR)
+    found = changes(entries)
+    if found:
+        embed.add_field(name="Before → now", value=changes_text(found), inline=False)
+    return embed

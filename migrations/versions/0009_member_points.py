@@ -1,7 +1,7 @@
 """member points: running totals per member and period, filled from the existing check-ins
 
 Revision ID: 0009
-Revises: 0008
+Revises: 0011
 Create Date: 2026-11-30
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision: str = '0009'
-down_revision: str | None = '0008'
+down_revision: str | None = '0011'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

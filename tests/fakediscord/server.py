@@ -359,6 +359,18 @@ class FakeDiscord:
         self._dispatch_guild(guild_id, "GUILD_ROLE_CREATE", {"guild_id": str(guild_id), "role": role.payload()})
         return role
 
+    def update_role(
+        self, guild_id: int, role_id: int, *, permissions: int | None = None, position: int | None = None
+    ) -> FakeRole:
+        """Change a role's permissions or position (as an admin would in Server Settings) and tell the bot."""
+        role = self.guilds[guild_id].role(role_id)
+        if permissions is not None:
+            role.permissions = permissions
+        if position is not None:
+            role.position = position
+        self._dispatch_guild(guild_id, "GUILD_ROLE_UPDATE", {"guild_id": str(guild_id), "role": role.payload()})
+        return role
+
     def add_member(
         self,
         guild_id: int,

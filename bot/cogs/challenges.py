@@ -1,0 +1,180 @@
+"""`/challenge …`, the persistent Join button, and the tick that posts each challenge's results once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cogs.club import require_manager
+from bot.cogs.common import guarded, who_from
+from bot.core.challenges import ChallengeService, DueResults
+from bot.core.clock import Clock
+from bot.core.delivery import DeliveryError
+from bot.db.engine import SessionFactory
+from bot.delivery.discord_output import DiscordOutput
+from bot.features import Feature, FeatureContext
+from bot.render.challenges import (
+    announcement_embed,
+    joined_text,
+    left_text,
+    results_text,
+    started_text,
+    status_embed,
+)
+from bot.scheduling.claim_source import ClaimSource
+from bot.scheduling.due import DueJob
+
+log = logging.getLogger(__name__)
+
+JOIN_PREFIX = "gc:ch:join:"
+RETRY_DELAYS: tuple[float, ...] = (2.0, 10.0)
+NO_MENTIONS = discord.AllowedMentions.none()
+
+Button = type[discord.ui.DynamicItem[discord.ui.Button[Any]]]
+
+
+def make_join_button(challenges: ChallengeService) -> Button:
+    class JoinButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=JOIN_PREFIX + r"(?P<id>\d{1,20})"):
+        def __init__(self, challenge_id: int) -> None:
+            super().__init__(discord.ui.Button(label="Join", emoji="🏁", style=discord.ButtonStyle.success,
+                                               custom_id=f"{JOIN_PREFIX}{challenge_id}"))
+            self.challenge_id = challenge_id
+
+        @classmethod
+        async def from_custom_id(
+            cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str]
+        ) -> JoinButton:
+            return cls(int(match["id"]))
+
+        @guarded
+        async def callback(self, interaction: discord.Interaction) -> None:
+            who = who_from(interaction)
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            info, added = await challenges.join(who, self.challenge_id)
+            await interaction.followup.send(joined_text(info, added), ephemeral=True)
+
+    return JoinButton
+
+
+class ChallengeCog(commands.Cog):
+    challenge_group = app_commands.Group(name="challenge", description="Time-boxed club challenges",
+                                         guild_only=True)
+
+    def __init__(self, output: DiscordOutput, challenges: ChallengeService, join_button: Button,
+                 post_results: Callable[[], Awaitable[int]]) -> None:
+        self.output = output
+        self.challenges = challenges
+        self.join_button = join_button
+        self.post_results = post_results
+
+    @challenge_group.command(name="start", description="Start a club challenge (Manage Server only)")
+    @app_commands.describe(
+        name="Up to 60 characters", weeks="How many club weeks, 1–12", goal="What counts",
+        target="What each member aims for", start="This club week or the next one",
+    )
+    @app_commands.choices(
+        goal=[app_commands.Choice(name="weekly routines", value="routines"),
+              app_commands.Choice(name="points", value="points")],
+        start=[app_commands.Choice(name="this week", value="this-week"),
+               app_commands.Choice(name="next week", value="next-week")],
+    )
+    async def start(self, interaction: discord.Interaction, name: str, weeks: int, goal: str, target: int,
+                    start: str = "this-week") -> None:
+        require_manager(interaction)
+        who = who_from(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        info = await self.challenges.start(who, name, weeks, goal, target, start)
+        channel_id = await self.challenges.channel_of(info.id)
+        view = discord.ui.View(timeout=None)
+        view.add_item(self.join_button(info.id))  # type: ignore[call-arg]
+        note = ""
+        try:
+            await self.output.post(channel_id, embed=announcement_embed(info), view=view, allowed_mentions=NO_MENTIONS)
+        except DeliveryError:
+            note = f" I could not post the announcement in <#{channel_id}>; members can still `/challenge join`."
+        await interaction.followup.send(started_text(info) + note, ephemeral=True)
+
+    @challenge_group.command(name="join", description="Take part in the club's challenge")
+    async def join(self, interaction: discord.Interaction) -> None:
+        who = who_from(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        info, added = await self.challenges.join(who)
+        await interaction.followup.send(joined_text(info, added), ephemeral=True)
+
+    @challenge_group.command(name="leave", description="Leave the club's challenge")
+    async def leave(self, interaction: discord.Interaction) -> None:
+        who = who_from(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await interaction.followup.send(left_text(await self.challenges.leave(who)), ephemeral=True)
+
+    @challenge_group.command(name="status", description="The challenge, your progress and the club's")
+    async def status(self, interaction: discord.Interaction) -> None:
+        who = who_from(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await interaction.followup.send(embed=status_embed(await self.challenges.status(who)), ephemeral=True)
+
+    @challenge_group.command(name="end", description="End the challenge now and post its results (Manage Server)")
+    async def end(self, interaction: discord.Interaction) -> None:
+        require_manager(interaction)
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        info = await self.challenges.end_now(interaction.guild_id)
+        await self.post_results()
+        await interaction.followup.send(f"**{info.name}** is ended; its results are posted.", ephemeral=True)
+
+    @challenge_group.command(name="cancel", description="Drop the challenge without results (Manage Server)")
+    async def cancel(self, interaction: discord.Interaction) -> None:
+        require_manager(interaction)
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        info = await self.challenges.cancel(interaction.guild_id)
+        await interaction.followup.send(f"**{info.name}** is cancelled. No results will be posted.", ephemeral=True)
+
+
+def results_job(
+    output: DiscordOutput, challenges: ChallengeService, sessions: SessionFactory, clock: Clock,
+    retry_delays: Sequence[float] = RETRY_DELAYS,
+) -> DueJob[DueResults]:
+    """Posts each ended challenge's results once; a transient failure is retried a few times first."""
+
+    async def deliver(due: DueResults) -> int | None:
+        if due.channel_id is None:
+            return None
+        for delay in (*retry_delays, None):
+            try:
+                message = await output.post(due.channel_id, content=results_text(due.results),
+                                            allowed_mentions=NO_MENTIONS)
+                return message.id
+            except DeliveryError as error:
+                if not error.transient or delay is None:
+                    raise
+                await asyncio.sleep(delay)
+        return None  # pragma: no cover - the loop returns or raises
+
+    source = ClaimSource(
+        lambda now, limit: challenges.claim_due(now, limit), challenges.has_due,
+        _no_dms, lambda due: due.claim_id, sessions, clock,
+    )
+    return DueJob("challenge", source, deliver, batch_size=100,
+                  describe=lambda due: f"challenge results in guild {due.guild_id}")
+
+
+async def _no_dms(_due: DueResults) -> bool:
+    return False
+
+
+def setup(ctx: FeatureContext) -> Feature:
+    """/challenge, its Join button and the results job."""
+    services = ctx.services
+    join_button = make_join_button(services.challenges)
+    job = results_job(ctx.output, services.challenges, services.sessions, services.clock)
+    due = ctx.due
+    cog = ChallengeCog(ctx.output, services.challenges, join_button, lambda: due.run("challenge"))
+    return Feature("challenges", cogs=[cog], dynamic_items=[join_button], due_jobs=[job])

@@ -1,0 +1,93 @@
+"""`/nudge …`, and the nudge tick that DMs members whose routine is not in before the week closes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cogs.club import DAY_CHOICES
+from bot.cogs.common import timezone_choices, who_from
+from bot.core.clock import Clock
+from bot.core.delivery import ChannelNotice
+from bot.core.nudges import DueNudge, NudgeService
+from bot.db.engine import SessionFactory
+from bot.delivery.discord_output import DiscordOutput
+from bot.features import Feature, FeatureContext
+from bot.render.nudges import nudge_fallback_text, nudge_text, status_text, turned_off_text, turned_on_text
+from bot.scheduling.claim_source import ClaimSource
+from bot.scheduling.due import DueJob
+
+DoneButton = type[discord.ui.DynamicItem[discord.ui.Button[Any]]]
+
+
+class NudgeCog(commands.Cog):
+    nudge_group = app_commands.Group(
+        name="nudge", description="One DM before your club week closes, if the routine is not in", guild_only=True
+    )
+
+    def __init__(self, nudges: NudgeService) -> None:
+        self.nudges = nudges
+
+    @nudge_group.command(name="on", description="Get one DM before the week closes if your routine is not in")
+    @app_commands.describe(
+        day="Which day (default the last day of the club week)",
+        time="What time, HH:MM (default 18:00)",
+        timezone="Your time zone, e.g. Europe/London (default the club's)",
+    )
+    @app_commands.choices(day=DAY_CHOICES)
+    @app_commands.autocomplete(timezone=timezone_choices)
+    async def turn_on(
+        self,
+        interaction: discord.Interaction,
+        day: str | None = None,
+        time: str | None = None,
+        timezone: str | None = None,
+    ) -> None:
+        who = who_from(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        settings = await self.nudges.turn_on(who, day, time, timezone)
+        await interaction.followup.send(turned_on_text(settings), ephemeral=True)
+
+    @nudge_group.command(name="off", description="Stop the weekly nudge (your day and time are kept)")
+    async def turn_off(self, interaction: discord.Interaction) -> None:
+        who = who_from(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await interaction.followup.send(turned_off_text(await self.nudges.turn_off(who)), ephemeral=True)
+
+    @nudge_group.command(name="status", description="Your weekly nudge and whether this week's routine is in")
+    async def status(self, interaction: discord.Interaction) -> None:
+        who = who_from(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await interaction.followup.send(status_text(await self.nudges.status(who)), ephemeral=True)
+
+
+def nudge_job(
+    nudges: NudgeService, done_button: DoneButton, output: DiscordOutput, sessions: SessionFactory, clock: Clock
+) -> DueJob[DueNudge]:
+    """Due nudges, each a DM with a Done button; closed DMs get one channel mention through the runner."""
+
+    async def deliver(due: DueNudge) -> int:
+        view = discord.ui.View(timeout=None)
+        view.add_item(done_button("routine", due.guild_id))  # type: ignore[call-arg]
+        return (await output.dm(due.user_id, content=nudge_text(due), view=view)).id
+
+    def notice(due: DueNudge) -> ChannelNotice | None:
+        if due.channel_id is None:
+            return None
+        return ChannelNotice(due.channel_id, nudge_fallback_text(due), due.user_id)
+
+    source = ClaimSource(
+        lambda now, limit: nudges.claim_due(now, limit), nudges.has_due,
+        lambda due: nudges.mark_dm_blocked(due.nudge_id), lambda due: due.claim_id, sessions, clock,
+    )
+    return DueJob("nudge", source, deliver, notice=notice, describe=lambda due: f"nudge for user {due.user_id}")
+
+
+def setup(ctx: FeatureContext) -> Feature:
+    """/nudge and its due-work job."""
+    services = ctx.services
+    job = nudge_job(services.nudges, ctx.shared["done_button"], ctx.output, services.sessions, services.clock)
+    return Feature("nudges", cogs=[NudgeCog(services.nudges)], due_jobs=[job])

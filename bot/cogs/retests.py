@@ -1,0 +1,133 @@
+"""Re-test reminders on Discord: the "Remind me in 4 weeks" button, the reminder DM and its start button."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import discord
+
+from bot.cogs.common import guarded, who_from
+from bot.content.schema import Content
+from bot.core.checkins import CheckinService
+from bot.core.clock import Clock
+from bot.core.delivery import ChannelNotice
+from bot.core.errors import NotAllowed
+from bot.core.retests import DueRetest, RetestService
+from bot.core.selftests import SelfTestService
+from bot.db.engine import SessionFactory
+from bot.delivery.discord_output import DiscordOutput
+from bot.features import Feature, FeatureContext
+from bot.render.retests import remind_set_text, retest_dm_text, retest_fallback_text
+from bot.render.selftests import test_embed
+from bot.scheduling.claim_source import ClaimSource
+from bot.scheduling.due import DueJob
+
+REMIND_PREFIX = "gc:rt:"
+START_PREFIX = "gc:rs:"
+
+Button = type[discord.ui.DynamicItem[discord.ui.Button[Any]]]
+AnswerView = Callable[..., discord.ui.View]
+
+
+def make_remind_button(retests: RetestService, checkins: CheckinService) -> Button:
+    """ "Remind me in 4 weeks" under a weak result; the custom id names the owner, the club and the test."""
+
+    class RemindButton(
+        discord.ui.DynamicItem[discord.ui.Button[Any]],
+        template=REMIND_PREFIX + r"(?P<user>\d{1,20}):(?P<guild>\d{1,20}):(?P<test>[a-z0-9-]{1,40})",
+    ):
+        def __init__(self, user_id: int, guild_id: int, test: str) -> None:
+            super().__init__(
+                discord.ui.Button(label="Remind me in 4 weeks", emoji="⏰", style=discord.ButtonStyle.secondary,
+                                  custom_id=f"{REMIND_PREFIX}{user_id}:{guild_id}:{test}")
+            )
+            self.user_id, self.guild_id, self.test = user_id, guild_id, test
+
+        @classmethod
+        async def from_custom_id(
+            cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str]
+        ) -> RemindButton:
+            return cls(int(match["user"]), int(match["guild"]), match["test"])
+
+        @guarded
+        async def callback(self, interaction: discord.Interaction) -> None:
+            if interaction.user.id != self.user_id:
+                raise NotAllowed("That reminder button belongs to someone else's result. Take a test with `/test`.")
+            if interaction.guild_id is None:
+                who = await checkins.who_in_dm(self.guild_id, self.user_id, interaction.user.display_name)
+            else:
+                who = who_from(interaction)
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            await interaction.followup.send(remind_set_text(await retests.remind_later(who, self.test)),
+                                            ephemeral=True)
+
+    return RemindButton
+
+
+def make_start_button(
+    content: Content, selftests: SelfTestService, answer_view: AnswerView, answer_button: Button
+) -> Button:
+    """The reminder DM's start button: opens the test, with answer buttons that work in the DM."""
+
+    class StartButton(
+        discord.ui.DynamicItem[discord.ui.Button[Any]],
+        template=START_PREFIX + r"(?P<guild>\d{1,20}):(?P<test>[a-z0-9-]{1,40})",
+    ):
+        def __init__(self, guild_id: int, test: str, label: str = "Start the test") -> None:
+            super().__init__(
+                discord.ui.Button(label=label[:80], emoji="▶️", style=discord.ButtonStyle.primary,
+                                  custom_id=f"{START_PREFIX}{guild_id}:{test}")
+            )
+            self.guild_id, self.test = guild_id, test
+
+        @classmethod
+        async def from_custom_id(
+            cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str]
+        ) -> StartButton:
+            return cls(int(match["guild"]), match["test"])
+
+        @guarded
+        async def callback(self, interaction: discord.Interaction) -> None:
+            test = selftests.test(self.test)
+            view = answer_view(test, interaction.user.id, answer_button, guild_id=self.guild_id)
+            await interaction.response.send_message(embed=test_embed(test, content.guide.caution), view=view)
+
+    return StartButton
+
+
+def retest_job(
+    retests: RetestService, content: Content, start_button: Button, output: DiscordOutput, sessions: SessionFactory,
+    clock: Clock,
+) -> DueJob[DueRetest]:
+    """Due re-test reminders, each a DM with the test's start button; closed DMs get one channel mention."""
+
+    async def deliver(due: DueRetest) -> int:
+        name = content.selftests[due.test_slug].name
+        view = discord.ui.View(timeout=None)
+        view.add_item(start_button(due.guild_id, due.test_slug, f"Start: {name}"))  # type: ignore[call-arg]
+        return (await output.dm(due.user_id, content=retest_dm_text(name), view=view)).id
+
+    def notice(due: DueRetest) -> ChannelNotice | None:
+        if due.channel_id is None:
+            return None
+        name = content.selftests[due.test_slug].name
+        return ChannelNotice(due.channel_id, retest_fallback_text(due.user_id, name, due.test_slug), due.user_id)
+
+    source = ClaimSource(
+        lambda now, limit: retests.claim_due(now, limit), retests.has_due,
+        lambda due: retests.mark_dm_blocked(due.reminder_id), lambda due: due.claim_id, sessions, clock,
+    )
+    return DueJob("retest", source, deliver, notice=notice, describe=lambda due: f"re-test for user {due.user_id}")
+
+
+def setup(ctx: FeatureContext) -> Feature:
+    """Re-test reminders: the remind button (made with the answer buttons), the start button, the DM job."""
+    services = ctx.services
+    start_button = make_start_button(
+        services.content, services.selftests, ctx.shared["answer_view"], ctx.shared["answer_button"]
+    )
+    job = retest_job(services.retests, services.content, start_button, ctx.output, services.sessions,
+                     services.clock)
+    return Feature("retests", dynamic_items=[ctx.shared["remind_button"], start_button], due_jobs=[job])

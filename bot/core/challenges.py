@@ -1,0 +1,340 @@
+"""Club challenges: a named goal over whole club weeks, for members who join; results once at the end.
+
+A challenge's ``next_due_at`` is the club's week boundary after its last week (or "now" when an
+admin ends it early). The results tick claims due challenges (``FOR UPDATE SKIP LOCKED`` /
+``BEGIN IMMEDIATE``), marks them ended and inserts a ``due_claim`` row in one transaction, so the
+results post goes out once, also when the tick first runs long after the end (downtime).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import case, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.clock import Clock
+from bot.core.due_claims import ClaimKey, claim_once
+from bot.core.errors import InvalidInput, NotFound
+from bot.core.members import Who, ensure_club_and_member
+from bot.core.points import Kind
+from bot.core.timeutil import local_date, local_midnight_utc, week_start_date
+from bot.db.engine import SessionFactory
+from bot.db.models import Challenge, ChallengeMember, Checkin, Club, Member
+from bot.db.repo import get_club, get_member
+
+KIND = "challenge"
+NAME_MAX = 60
+WEEKS_MIN, WEEKS_MAX = 1, 12
+POINTS_TARGET_MAX = 100_000
+CLAIM_BATCH = 100
+
+
+class Goal(StrEnum):
+    ROUTINES = "routines"
+    POINTS = "points"
+
+
+@dataclass(frozen=True)
+class ChallengeInfo:
+    id: int
+    name: str
+    goal: Goal
+    target: int
+    weeks: int
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+
+
+@dataclass(frozen=True)
+class Standing:
+    display_name: str
+    hidden: bool
+    progress: int
+
+
+@dataclass(frozen=True)
+class ChallengeStatus:
+    challenge: ChallengeInfo
+    joined: bool
+    mine: int
+    club_total: int
+    members: int
+    on_track: int
+    started: bool
+
+
+@dataclass(frozen=True)
+class Results:
+    challenge: ChallengeInfo
+    reached: list[str]  # display names of members who reached the target, hidden members left out
+    hidden_reached: int
+    members: int
+    club_total: int
+
+
+@dataclass(slots=True)
+class DueResults:
+    claim_id: int
+    guild_id: int
+    channel_id: int | None
+    results: Results
+
+
+def validate(name: str, weeks: int, goal: str, target: int) -> tuple[str, Goal]:
+    """Refuse bad options before anything changes."""
+    cleaned = " ".join((name or "").split())
+    if not cleaned:
+        raise InvalidInput("Give the challenge a name.")
+    if len(cleaned) > NAME_MAX:
+        raise InvalidInput(f"Keep the name to {NAME_MAX} characters; that one has {len(cleaned)}.")
+    if not WEEKS_MIN <= weeks <= WEEKS_MAX:
+        raise InvalidInput(f"A challenge runs {WEEKS_MIN} to {WEEKS_MAX} weeks; `{weeks}` is outside that.")
+    try:
+        kind = Goal(goal)
+    except ValueError:
+        raise InvalidInput("The goal is `routines` or `points`.") from None
+    if target < 1:
+        raise InvalidInput("The target must be at least 1.")
+    if kind is Goal.ROUTINES and target > weeks:
+        raise InvalidInput(
+            f"One routine counts per club week, so {weeks} week(s) allow a target of at most {weeks} routines."
+        )
+    if kind is Goal.POINTS and target > POINTS_TARGET_MAX:
+        raise InvalidInput(f"Keep a points target at or below {POINTS_TARGET_MAX:,}.")
+    return cleaned, kind
+
+
+def _info(row: Challenge) -> ChallengeInfo:
+    assert row.id is not None
+    return ChallengeInfo(row.id, row.name, Goal(row.goal), row.target, row.weeks, row.starts_at, row.ends_at,
+                         row.status)
+
+
+def _end_date(row: Challenge) -> date:
+    return row.start_date + timedelta(days=7 * row.weeks)
+
+
+async def _progress(session: AsyncSession, row: Challenge) -> list[tuple[int, str, bool, int]]:
+    """(member id, name, hidden, progress) of every joined member, counting check-ins inside the weeks."""
+    measure = (
+        func.sum(case((Checkin.kind == Kind.ROUTINE.value, 1), else_=0))
+        if row.goal == Goal.ROUTINES
+        else func.sum(Checkin.points)
+    )
+    counted = (
+        select(Checkin.member_id, measure.label("progress"))
+        .where(Checkin.club_id == row.club_id, Checkin.local_date >= row.start_date,
+               Checkin.local_date < _end_date(row))
+        .group_by(Checkin.member_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(Member.id, Member.display_name, Member.hidden, func.coalesce(counted.c.progress, 0))
+        .join(ChallengeMember, ChallengeMember.member_id == Member.id)
+        .outerjoin(counted, counted.c.member_id == Member.id)
+        .where(ChallengeMember.challenge_id == row.id)
+        .order_by(Member.display_name)
+    )
+    return [(m, name, hidden, int(progress or 0)) for m, name, hidden, progress in rows]
+
+
+async def _results(session: AsyncSession, row: Challenge) -> Results:
+    standings = await _progress(session, row)
+    reached = [(name, hidden) for _m, name, hidden, progress in standings if progress >= row.target]
+    return Results(
+        challenge=_info(row),
+        reached=[name for name, hidden in reached if not hidden],
+        hidden_reached=sum(1 for _n, hidden in reached if hidden),
+        members=len(standings),
+        club_total=sum(p for *_rest, p in standings),
+    )
+
+
+class ChallengeService:
+    def __init__(self, sessions: SessionFactory, clock: Clock) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    async def start(
+        self, who: Who, name: str, weeks: int, goal: str, target: int, start: str
+    ) -> ChallengeInfo:
+        cleaned, kind = validate(name, weeks, goal, target)
+        if start not in ("this-week", "next-week"):
+            raise InvalidInput("Start `this-week` or `next-week`.")
+        now = self._clock.now()
+        async with self._sessions() as session:
+            club, _member = await ensure_club_and_member(session, who, now)
+            assert club.id is not None
+            if club.channel_id is None:
+                raise InvalidInput("Choose the club's channel first with `/club setup`: the challenge is posted there.")
+            current = await self._active(session, club.id)
+            if current is not None:
+                raise InvalidInput(
+                    f"**{current.name}** is already running or about to start. End it with `/challenge end` "
+                    "or drop it with `/challenge cancel` first."
+                )
+            first = week_start_date(local_date(now, club.timezone), club.week_start)
+            if start == "next-week":
+                first += timedelta(days=7)
+            row = Challenge(
+                club_id=club.id, name=cleaned, goal=kind.value, target=target, weeks=weeks, start_date=first,
+                starts_at=local_midnight_utc(first, club.timezone),
+                ends_at=local_midnight_utc(first + timedelta(days=7 * weeks), club.timezone),
+                status="active", channel_id=club.channel_id, created_at=now, updated_at=now,
+            )
+            row.next_due_at = row.ends_at
+            try:
+                async with session.begin_nested():
+                    session.add(row)
+            except IntegrityError:
+                raise InvalidInput(
+                    "Another challenge was started at the same moment; see `/challenge status`."
+                ) from None
+            await session.commit()
+            return _info(row)
+
+    async def join(self, who: Who, challenge_id: int | None = None) -> tuple[ChallengeInfo, bool]:
+        """Join the club's active challenge (or the one a Join button names); False if already in."""
+        now = self._clock.now()
+        async with self._sessions() as session:
+            club, member = await ensure_club_and_member(session, who, now)
+            row = await self._active(session, club.id)  # type: ignore[arg-type]
+            if row is None or (challenge_id is not None and row.id != challenge_id):
+                raise NotFound("That challenge is over. `/challenge status` shows what is running.")
+            try:
+                async with session.begin_nested():
+                    session.add(ChallengeMember(challenge_id=row.id, member_id=member.id, joined_at=now))
+                added = True
+            except IntegrityError:
+                added = False
+            await session.commit()
+            return _info(row), added
+
+    async def leave(self, who: Who) -> ChallengeInfo:
+        async with self._sessions() as session:
+            club = await get_club(session, who.guild_id)
+            member = await get_member(session, club.id, who.user_id) if club and club.id else None
+            row = await self._active(session, club.id) if club and club.id else None
+            if row is None or member is None:
+                raise NotFound("No challenge is running in this club.")
+            result = await session.execute(
+                delete(ChallengeMember).where(ChallengeMember.challenge_id == row.id,
+                                              ChallengeMember.member_id == member.id)
+            )
+            await session.commit()
+            if not result.rowcount:  # type: ignore[attr-defined]
+                raise NotFound(f"You are not in **{row.name}**. `/challenge join` to take part.")
+            return _info(row)
+
+    async def status(self, who: Who) -> ChallengeStatus:
+        now = self._clock.now()
+        async with self._sessions() as session:
+            club = await get_club(session, who.guild_id)
+            row = await self._active(session, club.id) if club and club.id else None
+            if club is None or row is None:
+                raise NotFound("No challenge is running in this club. An admin starts one with `/challenge start`.")
+            member = await get_member(session, club.id, who.user_id) if club.id else None
+            standings = await _progress(session, row)
+        elapsed = min(row.weeks, max(0, (local_date(now, club.timezone) - row.start_date).days // 7 + 1))
+        pace = row.target * elapsed / row.weeks
+        mine = next((p for m, _n, _h, p in standings if member is not None and m == member.id), 0)
+        return ChallengeStatus(
+            challenge=_info(row),
+            joined=member is not None and any(m == member.id for m, *_ in standings),
+            mine=mine,
+            club_total=sum(p for *_rest, p in standings),
+            members=len(standings),
+            on_track=sum(1 for *_rest, p in standings if p >= pace),
+            started=now >= row.starts_at,
+        )
+
+    async def channel_of(self, challenge_id: int) -> int:
+        async with self._sessions() as session:
+            row = await session.get(Challenge, challenge_id)
+            assert row is not None
+            assert row.channel_id is not None
+            return row.channel_id
+
+    async def end_now(self, guild_id: int) -> ChallengeInfo:
+        """An admin ends the challenge early: its results are due at once."""
+        return await self._close(guild_id, status="active", due=self._clock.now())
+
+    async def cancel(self, guild_id: int) -> ChallengeInfo:
+        """An admin drops the challenge: no results."""
+        return await self._close(guild_id, status="cancelled", due=None)
+
+    async def _close(self, guild_id: int, *, status: str, due: datetime | None) -> ChallengeInfo:
+        async with self._sessions() as session:
+            club = await get_club(session, guild_id)
+            row = await self._active(session, club.id) if club and club.id else None
+            if row is None:
+                raise NotFound("No challenge is running in this club.")
+            row.status = status
+            row.next_due_at = due
+            row.updated_at = self._clock.now()
+            session.add(row)
+            await session.commit()
+            return _info(row)
+
+    # -- the results tick --------------------------------------------------------------------
+
+    async def claim_due(self, now: datetime | None = None, limit: int = CLAIM_BATCH) -> list[DueResults]:
+        now = now or self._clock.now()
+        async with self._sessions() as session:
+            rows = list((await session.execute(_due_query(now, limit))).scalars())
+            if not rows:
+                await session.commit()
+                return []
+            won = await claim_once(session, KIND, [ClaimKey(r.id, "results") for r in rows if r.id], now)
+            found = await session.execute(select(Club.id, Club.guild_id).where(Club.id.in_([r.club_id for r in rows])))
+            guilds: dict[int, int] = dict(found.all())  # type: ignore[arg-type]
+            due = []
+            for row in rows:
+                claim_id = won.get((row.id, "results"))  # type: ignore[arg-type]
+                if claim_id is not None:
+                    due.append(DueResults(claim_id, guilds[row.club_id], row.channel_id, await _results(session, row)))
+            await session.execute(
+                update(Challenge).where(Challenge.id.in_([r.id for r in rows]))  # type: ignore[union-attr]
+                .values(status="ended", next_due_at=None, updated_at=now)
+            )
+            await session.commit()
+        return due
+
+    async def has_due(self, now: datetime | None = None) -> bool:
+        now = now or self._clock.now()
+        async with self._sessions() as session:
+            return (await session.execute(_due_query(now, 1))).first() is not None
+
+    async def _active(self, session: AsyncSession, club_id: int) -> Challenge | None:
+        result = await session.execute(
+            select(Challenge).where(Challenge.club_id == club_id, Challenge.status == "active")
+        )
+        return result.scalar_one_or_none()
+
+
+def _due_query(now: datetime, limit: int) -> Any:
+    return (
+        select(Challenge)
+        .where(Challenge.next_due_at <= now, Challenge.status == "active")
+        .order_by(Challenge.next_due_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+
+
+async def challenge_export(session: AsyncSession, member_id: int) -> list[dict[str, Any]]:
+    rows = await session.execute(
+        select(Challenge.name, Challenge.status, Challenge.start_date, ChallengeMember.joined_at)
+        .join(ChallengeMember, ChallengeMember.challenge_id == Challenge.id)
+        .where(ChallengeMember.member_id == member_id)
+    )
+    return [
+        {"challenge": name, "status": status, "first_week": start.isoformat(), "joined_at": joined.isoformat()}
+        for name, status, start, joined in rows
+    ]

@@ -1,0 +1,42 @@
+"""Texts for re-test reminders and the before → after lines of `/test history`."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.core.retests import Change, Scheduled
+from bot.render.limits import MESSAGE_MAX, clip
+
+
+def remind_set_text(scheduled: Scheduled) -> str:
+    when = discord.utils.format_dt(scheduled.due_at, "D")
+    if scheduled.already:
+        return f"⏰ Already set: I'll DM you on {when} to repeat this test."
+    return (
+        f"⏰ Done: I'll DM you on {when} to repeat this test. Four weeks of the routine is a fair time to see a "
+        "change. Keep your DMs from this server open."
+    )
+
+
+def retest_dm_text(test_name: str) -> str:
+    return clip(
+        f"🔁 Four weeks ago your **{test_name}** result asked for some glute work. Time to see what changed: "
+        "press the button to take the test again. Your new result goes next to the old one in `/test history`.",
+        MESSAGE_MAX,
+    )
+
+
+def retest_fallback_text(user_id: int, test_name: str, slug: str) -> str:
+    return clip(
+        f"<@{user_id}> it's time to repeat your **{test_name}** self-test (`/test {slug}`). I could not DM you "
+        "the reminder; allow direct messages from this server's members to get the next one there.",
+        MESSAGE_MAX,
+    )
+
+
+def changes_text(found: list[Change]) -> str:
+    lines = []
+    for change in found:
+        side = "" if change.side == "both" else f", {change.side} side"
+        lines.append(f"{change.test_name}{side}: {change.before} → {change.after}")
+    return clip("\n".join(lines), 1024)
