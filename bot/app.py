@@ -10,7 +10,6 @@ from typing import Any
 
 import discord
 import yarl
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 
 from bot.cogs.checkins import CheckinCog, make_done_button
@@ -20,13 +19,17 @@ from bot.cogs.privacy import PrivacyCog
 from bot.cogs.selftests import SelfTestCog, make_answer_button
 from bot.cogs.standups import StandupCog, make_standup_buttons
 from bot.scheduling.club_jobs import ClubJobs
+from bot.scheduling.executor import make_scheduler, stop_scheduler
 from bot.services import Services
 from bot.settings import Settings
+from bot.tasks import finish_tasks
 from bot.tree import ClubCommandTree
 
 log = logging.getLogger(__name__)
 
 COMMANDS_KEY = "commands_fingerprint"
+# On close, how long a job run already in progress (a weekly post, a reminder tick) may take to finish.
+JOB_GRACE = 5.0
 
 
 def point_discord_at(api_base: str | None, gateway_url: str | None) -> None:
@@ -68,7 +71,7 @@ class _ClubBotMixin(commands.bot.BotBase):
         self.settings = settings
         self.services = services
         self.start_jobs = start_jobs
-        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self.scheduler = make_scheduler()
         self._background: set[asyncio.Task[None]] = set()
 
     async def setup_hook(self) -> None:
@@ -125,11 +128,20 @@ class _ClubBotMixin(commands.bot.BotBase):
         log.info("ready as %s in %d guilds", self.user, len(self.guilds))
 
     async def close(self) -> None:
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
-        for task in self._background:
-            task.cancel()
+        # Everything the bot started ends here and is awaited, so nothing still uses the database when
+        # the engine is disposed after this (see bot/tasks.py).
+        await stop_scheduler(self.scheduler, grace=JOB_GRACE)
+        await finish_tasks(self._background, grace=0, what="background task(s)")
         await super().close()
+        self._stop_views()
+
+    def _stop_views(self) -> None:
+        """Stop the views still listening (discord.py gives ephemeral ones a 15-minute timeout task)."""
+        store = self._connection._view_store
+        views = {item.view for items in store._views.values() for item in items.values() if item.view}
+        views.update(store._synced_message_views.values(), store._modals.values())
+        for view in views:
+            view.stop()
 
     def owns_guild(self, guild_id: int) -> bool:
         """Whether this process runs the shard that Discord routes ``guild_id`` to."""

@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import guarded, who_from
+from bot.cogs.common import button_row_view, guarded, who_from
 from bot.content.schema import EQUIPMENT, Content
 from bot.content.search import filter_exercises, find_exercise, search_exercises, suggest
 from bot.core.errors import NotFound
@@ -77,11 +77,11 @@ def list_page(
     embed = list_embed(exercises, page, _list_title(content, muscle, equipment))
     if pages == 1:
         return embed, None
-    view = discord.ui.View(timeout=None)
     m, e = muscle or "", equipment or ""
-    view.add_item(pager(m, e, max(page - 1, 0), "prev", disabled=page == 0))
-    view.add_item(pager(m, e, min(page + 1, pages - 1), "next", disabled=page >= pages - 1))
-    return embed, view
+    return embed, button_row_view(
+        pager(m, e, max(page - 1, 0), "prev", disabled=page == 0),
+        pager(m, e, min(page + 1, pages - 1), "next", disabled=page >= pages - 1),
+    )
 
 
 class GlutesCog(commands.Cog):
@@ -104,8 +104,7 @@ class GlutesCog(commands.Cog):
         who = who_from(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         plan = await self.routines.member_plan(who)
-        view = discord.ui.View(timeout=None)
-        view.add_item(self.done_button())
+        view = button_row_view(self.done_button())
         await interaction.followup.send(embed=plan_embed(plan), view=view, ephemeral=True)
 
     @glutes.command(name="exercise", description="How to do one exercise: steps, dose, cues, safety")
