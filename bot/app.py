@@ -23,7 +23,7 @@ from bot.scheduling.executor import make_scheduler, stop_scheduler
 from bot.services import Services
 from bot.settings import Settings
 from bot.tasks import finish_tasks
-from bot.tree import ClubCommandTree
+from bot.tree import ClubCommandTree, stop_listening_views
 
 log = logging.getLogger(__name__)
 
@@ -133,15 +133,7 @@ class _ClubBotMixin(commands.bot.BotBase):
         await stop_scheduler(self.scheduler, grace=JOB_GRACE)
         await finish_tasks(self._background, grace=0, what="background task(s)")
         await super().close()
-        self._stop_views()
-
-    def _stop_views(self) -> None:
-        """Stop the views still listening (discord.py gives ephemeral ones a 15-minute timeout task)."""
-        store = self._connection._view_store
-        views = {item.view for items in store._views.values() for item in items.values() if item.view}
-        views.update(store._synced_message_views.values(), store._modals.values())
-        for view in views:
-            view.stop()
+        stop_listening_views(self)
 
     def owns_guild(self, guild_id: int) -> bool:
         """Whether this process runs the shard that Discord routes ``guild_id`` to."""
