@@ -31,3 +31,4 @@ async def stop_scheduler(scheduler: AsyncIOScheduler, *, grace: float) -> None:
     running = executor.running() if isinstance(executor, JobExecutor) else set()
     await finish_tasks(running, grace=grace, what="scheduled job(s)")
     scheduler.shutdown(wait=False)
+    await asyncio.sleep(0)  # AsyncIOScheduler shuts down from a loop callback: let it run before returning
