@@ -16,6 +16,7 @@ from bot.cogs.checkins import CheckinCog, make_done_button
 from bot.cogs.club import ClubCog, DiscordPostSender
 from bot.cogs.glutes import GlutesCog, make_list_pager
 from bot.cogs.privacy import PrivacyCog
+from bot.cogs.progression import make_progression_buttons
 from bot.cogs.selftests import SelfTestCog, make_answer_button
 from bot.cogs.standups import StandupCog, make_standup_buttons
 from bot.scheduling.club_jobs import ClubJobs
@@ -76,17 +77,20 @@ class _ClubBotMixin(commands.bot.BotBase):
 
     async def setup_hook(self) -> None:
         services = self.services
-        self.done_button = make_done_button(services.checkins)
+        feel_button, step_button = make_progression_buttons(services.content, services.progression)
+        self.done_button = make_done_button(services.checkins, services.content, feel_button)
         list_pager = make_list_pager(services.content)
         answer_button = make_answer_button(services.content, services.selftests)
         standup_buttons = make_standup_buttons(services.standups)
-        self.add_dynamic_items(self.done_button, list_pager, answer_button, *standup_buttons)
+        self.add_dynamic_items(self.done_button, list_pager, answer_button, feel_button, step_button, *standup_buttons)
         await self.add_cog(
             GlutesCog(
-                services.content, services.routines, self.done_button, list_pager,
+                services.content, services.routines, self.done_button, list_pager, services.progression,
             )
         )
-        await self.add_cog(CheckinCog(services.checkins, services.boards, services.stats, services.content))
+        await self.add_cog(
+            CheckinCog(services.checkins, services.boards, services.stats, services.content, feel_button)
+        )
         await self.add_cog(PrivacyCog(services.privacy))
         await self.add_cog(SelfTestCog(services.content, services.selftests, answer_button))
         sender = DiscordPostSender(self, self.done_button)

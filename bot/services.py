@@ -10,6 +10,7 @@ from bot.core.clock import Clock
 from bot.core.clubs import ClubService
 from bot.core.leaderboard import LeaderboardService
 from bot.core.privacy import PrivacyService
+from bot.core.progression import ProgressionService
 from bot.core.routines import RoutineService
 from bot.core.schedule import ClubPostService
 from bot.core.selftests import SelfTestService
@@ -25,6 +26,7 @@ class Services:
     sessions: SessionFactory
     clock: Clock
     routines: RoutineService
+    progression: ProgressionService
     checkins: CheckinService
     boards: LeaderboardService
     stats: StatsService
@@ -45,6 +47,7 @@ class Services:
             sessions=sessions,
             clock=clock,
             routines=routines,
+            progression=ProgressionService(sessions, content, clock),
             checkins=checkins,
             boards=boards,
             stats=StatsService(sessions, clock),

@@ -13,8 +13,9 @@ from bot.cogs.common import button_row_view, guarded, who_from
 from bot.content.schema import EQUIPMENT, Content
 from bot.content.search import filter_exercises, find_exercise, search_exercises, suggest
 from bot.core.errors import NotFound
+from bot.core.progression import ProgressionService
 from bot.core.routines import RoutineService
-from bot.render.exercises import LIST_PAGE_SIZE, exercise_embed, list_embed, why_embed
+from bot.render.exercises import LIST_PAGE_SIZE, exercise_embed, list_embed, safety_embed, why_embed
 from bot.render.limits import AUTOCOMPLETE_MAX, CHOICE_NAME_MAX, clip
 from bot.render.plan import plan_embed
 
@@ -74,7 +75,7 @@ def list_page(
     exercises = filter_exercises(content, muscle=muscle, equipment=equipment)
     pages = max(1, -(-len(exercises) // LIST_PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
-    embed = list_embed(exercises, page, _list_title(content, muscle, equipment))
+    embed = list_embed(exercises, page, _list_title(content, muscle, equipment), content.guide.caution)
     if pages == 1:
         return embed, None
     m, e = muscle or "", equipment or ""
@@ -86,6 +87,9 @@ def list_page(
 
 class GlutesCog(commands.Cog):
     glutes = app_commands.Group(name="glutes", description="The weekly glute routine and how to do each exercise")
+    progression_group = app_commands.Group(
+        name="progression", description="Your own step on the club's routine", parent=glutes
+    )
 
     def __init__(
         self,
@@ -93,13 +97,15 @@ class GlutesCog(commands.Cog):
         routines: RoutineService,
         done_button: type[discord.ui.DynamicItem[Any]],
         list_pager: type[discord.ui.DynamicItem[Any]],
+        progression: ProgressionService,
     ) -> None:
         self.content = content
         self.routines = routines
         self.done_button = done_button
         self.list_pager = list_pager
+        self.progression = progression
 
-    @glutes.command(name="today", description="This week's routine with this week's dose")
+    @glutes.command(name="today", description="This week's routine at your own step")
     async def today(self, interaction: discord.Interaction) -> None:
         who = who_from(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -152,3 +158,18 @@ class GlutesCog(commands.Cog):
     @glutes.command(name="why", description="Why glute strength matters for runners")
     async def why(self, interaction: discord.Interaction) -> None:
         await interaction.response.send_message(embed=why_embed(self.content), ephemeral=True)
+
+    @glutes.command(name="safety", description="Training safely: when to stop, screening, stretching")
+    async def safety(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(embed=safety_embed(self.content), ephemeral=True)
+
+    @progression_group.command(name="reset", description="Go back to the base routine, step 1")
+    async def progression_reset(self, interaction: discord.Interaction) -> None:
+        who = who_from(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        routine = await self.progression.reset(who)
+        await interaction.followup.send(
+            f"Back to step 1 of {routine.step_count} of the {routine.name}, with your easy and hard weeks cleared. "
+            "`/glutes today` shows it.",
+            ephemeral=True,
+        )

@@ -84,7 +84,9 @@ class SelfTestCog(commands.Cog):
         test = self.selftests.test(slug)
         who_from(interaction)
         await interaction.response.send_message(
-            embed=test_embed(test), view=answer_view(test, interaction.user.id, self.answer_button), ephemeral=True
+            embed=test_embed(test, self.content.guide.caution),
+            view=answer_view(test, interaction.user.id, self.answer_button),
+            ephemeral=True,
         )
 
     @test_group.command(name="hamstring-vs-glute", description="Which fires first when you lift your leg?")

@@ -8,11 +8,11 @@ from bot.content.schema import (
     Guide,
     Outcome,
     Progression,
+    ProgressionStep,
     Routine,
     RoutineItem,
-    RoutineWeek,
+    RoutineStep,
     SelfTest,
-    Stage,
 )
 from bot.content.search import filter_exercises, find_exercise, search_exercises, suggest
 
@@ -25,11 +25,11 @@ __all__ = [
     "Outcome",
     "Problem",
     "Progression",
+    "ProgressionStep",
     "Routine",
     "RoutineItem",
-    "RoutineWeek",
+    "RoutineStep",
     "SelfTest",
-    "Stage",
     "check_content",
     "default_content_dir",
     "filter_exercises",

@@ -17,7 +17,16 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from bot.content.schema import Content, Exercise, Guide, Routine, SelfTest, looks_like_slug
+from bot.content.schema import (
+    LEAD_IN_SECONDS_MAX,
+    Content,
+    Exercise,
+    Guide,
+    Routine,
+    SelfTest,
+    lead_in_dose,
+    looks_like_slug,
+)
 from bot.content.search import compact, loose, names_of
 from bot.resources import content_dir
 
@@ -184,8 +193,8 @@ def _link_fields(reader: _Reader) -> list[tuple[str, str, str]]:
                 links.append((EXERCISES_FILE, f"exercises[{i}].{which}", value))
     for r, routine in enumerate(reader.raw.get("routines", [])):
         places = [(f"routines[{r}].items", _each(routine, "items"))]
-        for s, stage in _each(routine, "progression", "stages"):
-            places.append((f"routines[{r}].progression.stages[{s}].items", _each(stage, "items")))
+        for s, step in _each(routine, "progression", "steps"):
+            places.append((f"routines[{r}].progression.steps[{s}].items", _each(step, "items")))
         for prefix, entries in places:
             for j, entry in entries:
                 slug = _get(entry, "exercise")
@@ -193,9 +202,13 @@ def _link_fields(reader: _Reader) -> list[tuple[str, str, str]]:
                     links.append((ROUTINES_FILE, f"{prefix}[{j}].exercise", slug))
     for t, test in enumerate(reader.raw.get("selftests", [])):
         for o, outcome in _each(test, "outcomes"):
-            for e, slug in _each(outcome, "exercises"):
-                if isinstance(slug, str):
-                    links.append((SELFTESTS_FILE, f"selftests[{t}].outcomes[{o}].exercises[{e}]", slug))
+            lead_in = _get(outcome, "lead_in")
+            if isinstance(lead_in, str):
+                links.append((SELFTESTS_FILE, f"selftests[{t}].outcomes[{o}].lead_in", lead_in))
+            for g, stage in _each(outcome, "stages"):
+                for e, slug in _each(stage, "exercises"):
+                    if isinstance(slug, str):
+                        links.append((SELFTESTS_FILE, f"selftests[{t}].outcomes[{o}].stages[{g}].exercises[{e}]", slug))
     guide = reader.raw_guide
     if isinstance(_get(guide, "hip_flexor_stretch"), str):
         links.append((GUIDE_FILE, "hip_flexor_stretch", guide["hip_flexor_stretch"]))
@@ -248,18 +261,25 @@ def _check_names(reader: _Reader, items: list[tuple[int, Exercise]]) -> None:
 
 
 def _check_outcome_order(reader: _Reader, items: list[tuple[int, SelfTest]], exercises: dict[str, Exercise]) -> None:
+    """A weak result starts with a short activation lead-in, and its stages go from isolation to loading."""
     f = SELFTESTS_FILE
     for index, test in items:
         for o, outcome in enumerate(test.outcomes):
             prefix = f"selftests[{index}].outcomes[{o}]"
-            valid = [exercises[slug] for slug in outcome.exercises if slug in exercises]
-            if outcome.weak and valid:
-                # Isolation first, loading after: once a loaded exercise appears, no activation work follows.
-                kinds = [ex.type for ex in valid if ex.type != "stretch"]
-                if "activation" not in kinds:
-                    reader.add(f, f"{prefix}.exercises", "a weak outcome should start with activation work")
-                elif "loaded" in kinds and "activation" in kinds[kinds.index("loaded") :]:
-                    reader.add(f, f"{prefix}.exercises", "list activation exercises before loaded ones")
+            if outcome.lead_in in exercises:
+                lead = exercises[outcome.lead_in]
+                if lead.type != "activation":
+                    reader.add(f, f"{prefix}.lead_in", f"{lead.slug!r} is not activation work")
+                elif lead_in_dose(lead.dose).seconds() >= LEAD_IN_SECONDS_MAX:
+                    reader.add(f, f"{prefix}.lead_in", "one set of it takes 2 minutes or more")
+            if not outcome.weak:
+                continue
+            valid = [exercises[slug] for stage in outcome.stages for slug in stage.exercises if slug in exercises]
+            kinds = [ex.type for ex in valid if ex.type != "stretch"]
+            if kinds and kinds[0] != "activation":
+                reader.add(f, f"{prefix}.stages", "a weak outcome should start with activation work")
+            elif "loaded" in kinds and "activation" in kinds[kinds.index("loaded") :]:
+                reader.add(f, f"{prefix}.stages", "list activation exercises before loaded ones")
 
 
 def _check_guide(reader: _Reader, guide: Guide, exercises: dict[str, Exercise]) -> None:

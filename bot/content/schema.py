@@ -7,161 +7,63 @@ are checked by :mod:`bot.content.loader`, which sees all files at once.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from itertools import pairwise
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
-# The five source articles, by number.
-SOURCE_IDS = frozenset({"000", "001", "002", "003", "004"})
-
-MUSCLES = frozenset(
-    {
-        "gluteus-maximus",
-        "gluteus-medius",
-        "gluteus-minimus",
-        "tfl",
-        "hamstrings",
-        "piriformis",
-        "core",
-        "quads",
-        "hip-flexors",
-        "adductors",
-        "calves",
-    }
+from bot.content.base import (
+    CUE_MAX,
+    EQUIPMENT,
+    EXERCISE_EMBED_MAX,
+    FIELD_MAX,
+    HOLD_MAX,
+    LABEL_MAX,
+    MINUTES_MAX,
+    MUSCLES,
+    NAME_MAX,
+    POSITIONS,
+    REPS_MAX,
+    SESSIONS_MAX,
+    SETS_MAX,
+    SLUG_RE,
+    SOURCE_IDS,
+    STEP_MAX,
+    Cue,
+    ExerciseType,
+    Name,
+    ShortText,
+    Slug,
+    Step,
+    StrictModel,
+    Text,
+    bulleted,
+    check_sources,
+    looks_like_slug,
+    numbered,
 )
-EQUIPMENT = frozenset({"none", "band", "dumbbell", "barbell", "wall", "step", "mat", "chair"})
-POSITIONS = frozenset({"lying", "side-lying", "standing", "plank", "kneeling", "seated"})
-ExerciseType = Literal["activation", "loaded", "stretch"]
+from bot.content.dose import (
+    MOVE_SWITCH_SECONDS,
+    REP_SECONDS,
+    SIDE_SWITCH_SECONDS,
+    SUGGESTED_LEGEND,
+    SUGGESTED_MARK,
+    Dose,
+    lead_in_dose,
+    minutes_for,
+    session_seconds,
+)
 
-# Discord limits the texts must respect (embed field value 1024, whole embed 6000).
-NAME_MAX = 80
-STEP_MAX = 200
-CUE_MAX = 120
-FIELD_MAX = 1024
-EXERCISE_EMBED_MAX = 4000
-LABEL_MAX = 30
+# Re-exported: the rest of the bot and the tests import these from here.
+__all__ = [
+    "CUE_MAX", "EQUIPMENT", "EXERCISE_EMBED_MAX", "FIELD_MAX", "HOLD_MAX", "LABEL_MAX", "MINUTES_MAX",
+    "MOVE_SWITCH_SECONDS", "MUSCLES", "NAME_MAX", "POSITIONS", "REPS_MAX", "REP_SECONDS", "SESSIONS_MAX",
+    "SETS_MAX", "SIDE_SWITCH_SECONDS", "SLUG_RE", "SOURCE_IDS", "STEP_MAX", "SUGGESTED_LEGEND", "SUGGESTED_MARK",
+    "Content", "Dose", "Exercise", "Guide", "Outcome", "PlanStage", "Progression", "ProgressionStep", "Routine",
+    "RoutineItem", "RoutineStep", "SelfTest", "lead_in_dose", "looks_like_slug", "minutes_for", "session_seconds",
+]
 
-# Sane bounds for any dose, shipped or produced by a progression.
-SETS_MAX = 10
-REPS_MAX = 50
-HOLD_MAX = 180
-MINUTES_MAX = 30
-SESSIONS_MAX = 7
-
-Slug = Annotated[str, StringConstraints(pattern=SLUG_RE.pattern, max_length=60)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=FIELD_MAX)]
-Step = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=STEP_MAX)]
-Cue = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=CUE_MAX)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX)]
-
-
-def looks_like_slug(value: str) -> bool:
-    """True for kebab-case text such as ``glute-bridge`` (a link to another exercise)."""
-    return bool(SLUG_RE.match(value))
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _check_sources(sources: list[str]) -> list[str]:
-    if not sources:
-        raise ValueError("name at least one source article")
-    unknown = sorted(set(sources) - SOURCE_IDS)
-    if unknown:
-        raise ValueError(f"unknown source article(s) {unknown}; known: {sorted(SOURCE_IDS)}")
-    if len(set(sources)) != len(sources):
-        raise ValueError("a source is listed twice")
-    return sources
-
-
-def _numbered(lines: list[str]) -> str:
-    return "\n".join(f"{i}. {line}" for i, line in enumerate(lines, start=1))
-
-
-def _bulleted(lines: list[str]) -> str:
-    return "\n".join(f"• {line}" for line in lines)
-
-
-class Dose(_Model):
-    """How much of an exercise: sets × reps, holds in seconds, or minutes; optionally per side."""
-
-    sets: int | None = Field(default=None, ge=1, le=SETS_MAX)
-    reps: int | None = Field(default=None, ge=1, le=REPS_MAX)
-    reps_max: int | None = Field(default=None, ge=1, le=REPS_MAX)
-    hold_seconds: int | None = Field(default=None, ge=1, le=HOLD_MAX)
-    hold_seconds_max: int | None = Field(default=None, ge=1, le=HOLD_MAX)
-    per_side: bool = False
-    side_word: Literal["side", "leg"] = "side"
-    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=24)] = "reps"
-    minutes: float | None = Field(default=None, gt=0, le=MINUTES_MAX)
-    note: ShortText | None = None
-
-    @model_validator(mode="after")
-    def _sane(self) -> Dose:
-        if self.reps is None and self.hold_seconds is None and self.minutes is None:
-            raise ValueError("a dose needs reps, hold_seconds or minutes")
-        if self.minutes is not None and (self.reps is not None or self.hold_seconds is not None):
-            raise ValueError("minutes cannot be combined with reps or hold_seconds")
-        if self.reps_max is not None and (self.reps is None or self.reps_max <= self.reps):
-            raise ValueError("reps_max needs reps and must be larger than reps")
-        if self.hold_seconds_max is not None and (
-            self.hold_seconds is None or self.hold_seconds_max <= self.hold_seconds
-        ):
-            raise ValueError("hold_seconds_max needs hold_seconds and must be larger than it")
-        if self.sets is not None and self.reps is None and self.hold_seconds is None:
-            raise ValueError("sets need reps or hold_seconds")
-        return self
-
-    def render(self) -> str:
-        """Short text for a message: ``10 × 10 s hold``, ``10–15 reps per leg``, ``30 s per side``."""
-        side = f" per {self.side_word}" if self.per_side else ""
-        hold = None
-        if self.hold_seconds is not None:
-            top = f"–{self.hold_seconds_max}" if self.hold_seconds_max else ""
-            hold = f"{self.hold_seconds}{top} s"
-        if self.reps is not None:
-            top = f"–{self.reps_max}" if self.reps_max else ""
-            text = f"{self.reps}{top} {self.unit}{side}"
-            if self.sets is not None and self.sets > 1:
-                text = f"{self.sets} × {text}"
-            if hold:
-                text += f", {hold} hold each"
-        elif hold is not None:
-            text = f"{self.sets} × {hold} hold{side}" if self.sets is not None and self.sets > 1 else f"{hold}{side}"
-        else:
-            text = f"{self.minutes:g} min"
-        if self.note:
-            text += f" ({self.note})"
-        return text
-
-    def scaled(self, extra_reps: int, extra_hold: int, reps_cap: int, hold_cap: int) -> Dose:
-        """This dose made harder by a progression step, never past the caps or the dose's own top."""
-        update: dict[str, object] = {}
-        if self.reps is not None and extra_reps:
-            top = self.reps_max if self.reps_max is not None else max(reps_cap, self.reps)
-            reps = min(self.reps + extra_reps, top)
-            update["reps"] = reps
-            update["reps_max"] = self.reps_max if self.reps_max is not None and self.reps_max > reps else None
-        if self.hold_seconds is not None and extra_hold:
-            top = self.hold_seconds_max if self.hold_seconds_max is not None else max(hold_cap, self.hold_seconds)
-            hold = min(self.hold_seconds + extra_hold, top)
-            update["hold_seconds"] = hold
-            update["hold_seconds_max"] = (
-                self.hold_seconds_max if self.hold_seconds_max is not None and self.hold_seconds_max > hold else None
-            )
-        if not update:
-            return self
-        return Dose.model_validate({**self.model_dump(), **update})
-
-
-class Exercise(_Model):
+class Exercise(StrictModel):
     slug: Slug
     name: Name
     aliases: list[Name] = Field(default_factory=list)
@@ -171,7 +73,6 @@ class Exercise(_Model):
     position: str
     type: ExerciseType
     dose: Dose
-    source_dose: bool = True
     steps: list[Step]
     cues: list[Cue]
     mistakes: list[ShortText]
@@ -179,6 +80,8 @@ class Exercise(_Model):
     harder: ShortText | None = None
     safety: list[ShortText]
     sources: list[str]
+    # Which article and which statement the exercise comes from.
+    source: ShortText
 
     @field_validator("aliases")
     @classmethod
@@ -229,7 +132,7 @@ class Exercise(_Model):
     def _steps(cls, steps: list[str]) -> list[str]:
         if not 2 <= len(steps) <= 8:
             raise ValueError(f"give 2–8 steps (got {len(steps)})")
-        if len(_numbered(steps)) > FIELD_MAX:
+        if len(numbered(steps)) > FIELD_MAX:
             raise ValueError(f"steps together must fit in {FIELD_MAX} characters")
         return steps
 
@@ -245,14 +148,27 @@ class Exercise(_Model):
     def _short_list(cls, items: list[str]) -> list[str]:
         if not 1 <= len(items) <= 4:
             raise ValueError(f"give 1–4 entries (got {len(items)})")
-        if len(_bulleted(items)) > FIELD_MAX:
+        if len(bulleted(items)) > FIELD_MAX:
             raise ValueError(f"entries together must fit in {FIELD_MAX} characters")
         return items
 
     @field_validator("sources")
     @classmethod
     def _sources(cls, sources: list[str]) -> list[str]:
-        return _check_sources(sources)
+        return check_sources(sources)
+
+    @field_validator("dose")
+    @classmethod
+    def _dose_traced(cls, dose: Dose) -> Dose:
+        problem = dose.traced()
+        if problem:
+            raise ValueError(problem)
+        return dose
+
+    @property
+    def source_dose(self) -> bool:
+        """True when an article gives this dose; False for the bot's own suggestion."""
+        return not self.dose.suggested
 
     @model_validator(mode="after")
     def _links(self) -> Exercise:
@@ -274,10 +190,10 @@ class Exercise(_Model):
             ", ".join(self.muscles),
             ", ".join(self.equipment),
             self.position,
-            _numbered(self.steps),
-            _bulleted(self.cues),
-            _bulleted(self.mistakes),
-            _bulleted(self.safety),
+            numbered(self.steps),
+            bulleted(self.cues),
+            bulleted(self.mistakes),
+            bulleted(self.safety),
             self.easier or "",
             self.harder or "",
         ]
@@ -285,10 +201,17 @@ class Exercise(_Model):
         return sum(len(p) for p in parts) + 120
 
 
-class RoutineItem(_Model):
+class RoutineItem(StrictModel):
     exercise: Slug
     dose: Dose
-    source_dose: bool = True
+
+    @field_validator("dose")
+    @classmethod
+    def _dose_traced(cls, dose: Dose) -> Dose:
+        problem = dose.traced()
+        if problem:
+            raise ValueError(problem)
+        return dose
 
 
 def _check_items(items: list[RoutineItem]) -> list[RoutineItem]:
@@ -301,71 +224,79 @@ def _check_items(items: list[RoutineItem]) -> list[RoutineItem]:
     return items
 
 
-class Stage(_Model):
-    """From ``from_week`` on (until the next stage), the routine is done like this."""
 
-    from_week: int = Field(ge=1, le=520)
+
+class ProgressionStep(StrictModel):
+    """One rung of a routine's ladder; a member moves up it by feel, one step at a time."""
+
     extra_reps: int = Field(default=0, ge=0, le=20)
     extra_hold_seconds: int = Field(default=0, ge=0, le=60)
     sessions_per_week: int | None = Field(default=None, ge=1, le=SESSIONS_MAX)
     items: list[RoutineItem] | None = None
     note: ShortText
+    source: ShortText | None = None
+    suggested: bool = False
 
     @field_validator("items")
     @classmethod
     def _items(cls, items: list[RoutineItem] | None) -> list[RoutineItem] | None:
         return None if items is None else _check_items(items)
 
+    @model_validator(mode="after")
+    def _traced(self) -> ProgressionStep:
+        if bool(self.source) == self.suggested:
+            raise ValueError("a step needs either a source (article and statement) or suggested: true")
+        return self
 
-class Progression(_Model):
-    """How the routine grows week by week; the latest stage that has started applies."""
+
+class Progression(StrictModel):
+    """The steps a member can climb, base first; which step is theirs is stored per member."""
 
     description: Text
     max_reps: int = Field(ge=1, le=REPS_MAX)
     max_hold_seconds: int = Field(ge=1, le=HOLD_MAX)
-    stages: list[Stage]
+    steps: list[ProgressionStep]
 
-    @field_validator("stages")
+    @field_validator("steps")
     @classmethod
-    def _stages(cls, stages: list[Stage]) -> list[Stage]:
-        if not stages:
-            raise ValueError("give at least one stage")
-        if stages[0].from_week != 1:
-            raise ValueError("the first stage must start at week 1")
-        weeks = [s.from_week for s in stages]
-        if any(b <= a for a, b in pairwise(weeks)):
-            raise ValueError("stages must start in increasing weeks")
-        return stages
+    def _steps(cls, steps: list[ProgressionStep]) -> list[ProgressionStep]:
+        if not 1 <= len(steps) <= 8:
+            raise ValueError(f"give 1–8 steps (got {len(steps)})")
+        base = steps[0]
+        if base.extra_reps or base.extra_hold_seconds or base.items is not None or base.sessions_per_week:
+            raise ValueError("the first step is the base routine: no extras, items or sessions")
+        return steps
 
-    def stage_for_week(self, week: int) -> Stage:
-        if week < 1:
-            raise ValueError("weeks count from 1")
-        current = self.stages[0]
-        for stage in self.stages:
-            if stage.from_week <= week:
-                current = stage
-        return current
-
-    def dose_for(self, dose: Dose, week: int) -> Dose:
-        """``dose`` as it should be done in ``week``."""
-        stage = self.stage_for_week(week)
-        return dose.scaled(stage.extra_reps, stage.extra_hold_seconds, self.max_reps, self.max_hold_seconds)
+    def dose_for(self, dose: Dose, index: int) -> Dose:
+        step = self.steps[index]
+        return dose.scaled(step.extra_reps, step.extra_hold_seconds, self.max_reps, self.max_hold_seconds)
 
 
 @dataclass(frozen=True)
-class RoutineWeek:
-    week: int
+class RoutineStep:
+    index: int  # 0 = the base routine
+    count: int  # how many steps the routine has
     items: list[tuple[str, Dose]]
     sessions_per_week: int
     note: str
+    suggested: bool
+
+    @property
+    def seconds(self) -> int:
+        return session_seconds([dose for _, dose in self.items])
+
+    @property
+    def is_top(self) -> bool:
+        return self.index >= self.count - 1
 
 
-class Routine(_Model):
+class Routine(StrictModel):
     slug: Slug
     name: Name
     summary: ShortText
-    minutes: float = Field(gt=0, le=60)
     per_week: int = Field(ge=1, le=SESSIONS_MAX)
+    per_week_source: ShortText | None = None
+    per_week_suggested: bool = False
     default: bool = False
     items: list[RoutineItem]
     why: Text
@@ -381,14 +312,16 @@ class Routine(_Model):
     @field_validator("sources")
     @classmethod
     def _sources(cls, sources: list[str]) -> list[str]:
-        return _check_sources(sources)
+        return check_sources(sources)
 
     @model_validator(mode="after")
     def _caps(self) -> Routine:
+        if bool(self.per_week_source) == self.per_week_suggested:
+            raise ValueError("per_week needs either per_week_source or per_week_suggested: true")
         p = self.progression
         all_items = list(self.items)
-        for stage in p.stages:
-            all_items += stage.items or []
+        for step in p.steps:
+            all_items += step.items or []
         for item in all_items:
             d = item.dose
             if d.reps is not None and (d.reps_max or d.reps) > p.max_reps:
@@ -397,43 +330,89 @@ class Routine(_Model):
                 raise ValueError(f"{item.exercise}: hold above progression.max_hold_seconds ({p.max_hold_seconds})")
         return self
 
-    def step_for_week(self, week: int) -> RoutineWeek:
-        """What to do in the club's ``week``-th week on this routine (week 1 = the first)."""
-        stage = self.progression.stage_for_week(week)
-        items = stage.items if stage.items is not None else self.items
-        return RoutineWeek(
-            week=week,
-            items=[(item.exercise, self.progression.dose_for(item.dose, week)) for item in items],
-            sessions_per_week=stage.sessions_per_week or self.per_week,
-            note=stage.note,
+    @property
+    def step_count(self) -> int:
+        return len(self.progression.steps)
+
+    def step(self, index: int) -> RoutineStep:
+        """The routine at ``index`` on its ladder (0 = base); out-of-range indexes are clamped."""
+        index = min(max(index, 0), self.step_count - 1)
+        step = self.progression.steps[index]
+        items = step.items if step.items is not None else self.items
+        doses = [(item.exercise, self.progression.dose_for(item.dose, index)) for item in items]
+        return RoutineStep(
+            index=index,
+            count=self.step_count,
+            items=doses,
+            sessions_per_week=step.sessions_per_week or self.per_week,
+            note=step.note,
+            suggested=step.suggested,
         )
 
     def exercise_slugs(self) -> list[str]:
-        """Every exercise the routine uses in any week, in first-use order."""
+        """Every exercise the routine uses at any step, in first-use order."""
         slugs = [item.exercise for item in self.items]
-        for stage in self.progression.stages:
-            slugs += [item.exercise for item in stage.items or []]
+        for step in self.progression.steps:
+            slugs += [item.exercise for item in step.items or []]
         return list(dict.fromkeys(slugs))
 
 
 OutcomeLabel = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=LABEL_MAX)]
 
+# A result's plan, in order: what to do now, what to add once it gets easy, and after that.
+PLAN_STAGES = ("this-week", "when-easy", "then")
+STAGE_TITLES = {"this-week": "This week", "when-easy": "When it gets easy", "then": "Then"}
+LEAD_IN_SECONDS_MAX = 120
 
-class Outcome(_Model):
+
+
+
+class PlanStage(StrictModel):
+    when: Literal["this-week", "when-easy", "then"]
+    exercises: list[Slug]
+    per_week: int = Field(ge=1, le=3)
+    per_week_source: ShortText | None = None
+    per_week_suggested: bool = False
+
+    @model_validator(mode="after")
+    def _sane(self) -> PlanStage:
+        if not 1 <= len(self.exercises) <= 3:
+            raise ValueError("a stage lists 1–3 exercises")
+        if bool(self.per_week_source) == self.per_week_suggested:
+            raise ValueError("per_week needs either per_week_source or per_week_suggested: true")
+        return self
+
+
+class Outcome(StrictModel):
     id: Slug
     label: OutcomeLabel
     weak: bool
     recommendation: Text
-    exercises: list[Slug] = Field(default_factory=list)
+    # For a weak result: one short activation set before the routine (1 set, under 2 minutes).
+    lead_in: Slug | None = None
+    stages: list[PlanStage] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _weak_needs_exercises(self) -> Outcome:
-        if self.weak and not self.exercises:
-            raise ValueError("a weak outcome must recommend exercises")
+    def _staged(self) -> Outcome:
+        if self.weak and (self.lead_in is None or not self.stages):
+            raise ValueError("a weak outcome needs a lead_in and a staged plan")
+        if not self.weak and self.lead_in is not None:
+            raise ValueError("only a weak outcome has a lead_in")
+        order = [PLAN_STAGES.index(s.when) for s in self.stages]
+        if order != sorted(set(order)):
+            raise ValueError(f"stages go in this order, each once: {', '.join(PLAN_STAGES)}")
         return self
 
+    @property
+    def exercises(self) -> list[str]:
+        """Every exercise the outcome names: the lead-in, then each stage's."""
+        slugs = [self.lead_in] if self.lead_in else []
+        for stage in self.stages:
+            slugs += stage.exercises
+        return list(dict.fromkeys(slugs))
 
-class SelfTest(_Model):
+
+class SelfTest(StrictModel):
     slug: Slug
     name: Name
     summary: ShortText
@@ -443,6 +422,7 @@ class SelfTest(_Model):
     outcomes: list[Outcome]
     safety: list[ShortText]
     sources: list[str]
+    source: ShortText
 
     @field_validator("steps")
     @classmethod
@@ -474,7 +454,7 @@ class SelfTest(_Model):
     @field_validator("sources")
     @classmethod
     def _sources(cls, sources: list[str]) -> list[str]:
-        return _check_sources(sources)
+        return check_sources(sources)
 
     def outcome(self, outcome_id: str) -> Outcome:
         for outcome in self.outcomes:
@@ -483,13 +463,15 @@ class SelfTest(_Model):
         raise KeyError(outcome_id)
 
 
-class Guide(_Model):
+class Guide(StrictModel):
     intro: Text
     muscles: dict[str, Text]
     muscle_names: dict[str, Name]
     injuries: list[ShortText]
     facts: list[ShortText] = Field(default_factory=list)
     disclaimer: Text
+    # One line for the footer of every embed where a member exercises or tests.
+    caution: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     sitting: Text
     hip_flexor_stretch: Slug | None = None
     after_run: Text | None = None
@@ -513,7 +495,7 @@ class Guide(_Model):
         return self
 
 
-class Content(_Model):
+class Content(StrictModel):
     exercises: dict[str, Exercise]
     routines: dict[str, Routine]
     selftests: dict[str, SelfTest]

@@ -42,5 +42,5 @@ def rules_text() -> str:
         f"self-test {POINTS[Kind.TEST]}, stand-up {POINTS[Kind.STANDUP]} (up to {STANDUP_DAILY_CAP} a day).\n"
         "**Limits**: one routine per club-week; one extra, one stretch and one self-test per day. "
         "You can log yesterday but not earlier, and never the future. "
-        f"Undo your last check-in within {UNDO_WINDOW_MINUTES} minutes with `/checkin undo`."
+        f"Undo your last check-in within {UNDO_WINDOW_MINUTES} minutes with `/undo`."
     )

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select, update
 from bot.core.checkins import Who, seen
 from bot.core.clock import Clock
 from bot.db.engine import SessionFactory
-from bot.db.models import BoardArchive, Checkin, Member, Standup, TestResult
+from bot.db.models import BoardArchive, Checkin, Member, MemberProgression, Standup, TestResult
 from bot.db.repo import get_club, get_member
 
 
@@ -78,6 +78,28 @@ class PrivacyService:
         return json.dumps(data, indent=2).encode()
 
     async def _extra_export(self, session: Any, member: Member) -> dict[str, Any]:
+        return {**await self._standup_export(session, member), **await self._progression_export(session, member)}
+
+    async def _progression_export(self, session: Any, member: Member) -> dict[str, Any]:
+        row = (
+            await session.execute(select(MemberProgression).where(MemberProgression.member_id == member.id))
+        ).scalar_one_or_none()
+        if row is None:
+            return {"progression": None}
+        return {
+            "progression": {
+                "routine": row.routine_slug,
+                "step": row.step + 1,
+                "easy_weeks_in_a_row": row.easy_weeks,
+                "hard_weeks_in_a_row": row.hard_weeks,
+                "offered_step": row.offered_step + 1 if row.offered_step is not None else None,
+                "last_feel": row.last_feel,
+                "last_week": row.last_week[1:] if row.last_week else None,
+                "updated_at": _iso(row.updated_at),
+            }
+        }
+
+    async def _standup_export(self, session: Any, member: Member) -> dict[str, Any]:
         standup = (await session.execute(select(Standup).where(Standup.member_id == member.id))).scalar_one_or_none()
         if standup is None:
             return {"standup_reminders": None}
@@ -114,6 +136,8 @@ class PrivacyService:
                 if len(rows) != len(archive.board["rows"]):
                     archive.board = {**archive.board, "rows": rows}
                     session.add(archive)
+            # Rows hanging off the member go with it (ON DELETE CASCADE); progression is named to be sure.
+            await session.execute(delete(MemberProgression).where(MemberProgression.member_id == member.id))
             await session.execute(delete(Member).where(Member.id == member.id))
             await session.commit()
         return Forgotten(checkins=int(checkins), test_results=int(tests))

@@ -1,13 +1,14 @@
-"""This week's routine for a club, at the week's step of its progression."""
+"""This week's routine: the base routine for the club post, each member's own step for `/glutes today`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from bot.content.schema import Content, Routine
+from bot.content.schema import Content, Dose, Routine, lead_in_dose, minutes_for
 from bot.core.checkins import Who, routine_done, seen
 from bot.core.clock import Clock
+from bot.core.progression import member_step, routine_for
 from bot.core.selftests import lead_in_for
 from bot.core.timeutil import local_date, week_start_date
 from bot.db.engine import SessionFactory
@@ -21,6 +22,8 @@ class PlanItem:
     name: str
     dose: str
     cue: str
+    seconds: int
+    suggested: bool = False
 
 
 @dataclass(frozen=True)
@@ -28,45 +31,73 @@ class WeekPlan:
     routine_slug: str
     routine_name: str
     summary: str
-    week_number: int
     week_start: date
-    minutes: float
+    step: int  # 0 = the base routine
+    step_count: int
+    seconds: int  # the routine's own time estimate, from its doses
     sessions_per_week: int
+    frequency_suggested: bool
     note: str
+    note_suggested: bool
     items: list[PlanItem]
+    caution: str
+    why: str = ""
+    progression: str = ""
+    assumptions: list[str] = field(default_factory=list)
+    personal: bool = False
     done: bool = False
     next_steps: list[str] = field(default_factory=list)
     lead_in: PlanItem | None = None
 
+    @property
+    def total_seconds(self) -> int:
+        """The routine plus any lead-in: what the header's time estimate shows."""
+        return self.seconds + (self.lead_in.seconds if self.lead_in else 0)
 
-def club_week_number(club: Club, today: date) -> int:
-    """1 for the club's first week, counting club-weeks in the club's calendar."""
-    first = week_start_date(local_date(club.created_at, club.timezone), club.week_start)
-    current = week_start_date(today, club.week_start)
-    return max(1, (current - first).days // 7 + 1)
+    @property
+    def minutes(self) -> int:
+        return minutes_for(self.total_seconds)
+
+    @property
+    def any_suggested(self) -> bool:
+        items = [*self.items, *([self.lead_in] if self.lead_in else [])]
+        return any(i.suggested for i in items) or self.frequency_suggested or self.note_suggested
 
 
-def build_plan(content: Content, routine: Routine, week_number: int, week_start: date) -> WeekPlan:
-    step = routine.step_for_week(week_number)
-    items = []
-    for slug, dose in step.items:
-        exercise = content.exercise(slug)
-        items.append(PlanItem(slug=slug, name=exercise.name, dose=dose.render(), cue=exercise.cues[0]))
+def _item(content: Content, slug: str, dose: Dose, name: str | None = None) -> PlanItem:
+    exercise = content.exercise(slug)
+    return PlanItem(
+        slug=slug, name=name or exercise.name, dose=dose.render(), cue=exercise.cues[0], seconds=dose.seconds(),
+        suggested=dose.suggested,
+    )
+
+
+def build_plan(content: Content, routine: Routine, step_index: int, week_start: date) -> WeekPlan:
+    step = routine.step(step_index)
+    items = [_item(content, slug, dose) for slug, dose in step.items]
+    own_sessions = routine.progression.steps[step.index].sessions_per_week is not None
     return WeekPlan(
         routine_slug=routine.slug,
         routine_name=routine.name,
         summary=routine.summary,
-        week_number=week_number,
         week_start=week_start,
-        minutes=routine.minutes,
+        step=step.index,
+        step_count=step.count,
+        seconds=step.seconds,
         sessions_per_week=step.sessions_per_week,
+        frequency_suggested=step.suggested if own_sessions else routine.per_week_suggested,
         note=step.note,
+        note_suggested=step.suggested,
         items=items,
+        caution=content.guide.caution,
+        why=routine.why,
+        progression=routine.progression.description,
+        assumptions=list(routine.assumptions),
     )
 
 
 class RoutineService:
-    """Works out what a club's members should do this week."""
+    """Works out what a club posts, and what each member should do this week."""
 
     def __init__(self, sessions: SessionFactory, content: Content, clock: Clock) -> None:
         self._sessions = sessions
@@ -74,49 +105,45 @@ class RoutineService:
         self._clock = clock
 
     def routine_for(self, club: Club) -> Routine:
-        return self._content.routines.get(club.routine_slug) or self._content.default_routine()
+        return routine_for(self._content, club)
 
     def plan_for_club(self, club: Club, now: datetime | None = None) -> WeekPlan:
+        """The base routine, as the club post shows it: each member's own step is in `/glutes today`."""
         now = now or self._clock.now()
         today = local_date(now, club.timezone)
-        return build_plan(
-            self._content,
-            self.routine_for(club),
-            club_week_number(club, today),
-            week_start_date(today, club.week_start),
-        )
+        return build_plan(self._content, self.routine_for(club), 0, week_start_date(today, club.week_start))
 
     async def member_plan(self, who: Who) -> WeekPlan:
-        """This week's plan for one member, in one session: done mark, next steps, self-test warm-up."""
+        """This week's plan for one member, in one session: their step, done mark, next steps, lead-in."""
         now = self._clock.now()
         async with self._sessions() as session:
             club, member = await seen(session, who, now)
             await session.commit()
             assert member.id is not None
-            done = await routine_done(session, club, member.id, local_date(now, club.timezone))
+            today = local_date(now, club.timezone)
+            done = await routine_done(session, club, member.id, today)
             latest = await latest_test_result(session, member.id)
-        plan = self.plan_for_club(club, now)
-        return personalise(self._content, plan, done=done, lead_in=lead_in_for(self._content, latest))
+            routine = self.routine_for(club)
+            step = await member_step(session, member.id, routine)
+        plan = build_plan(self._content, routine, step, week_start_date(today, club.week_start))
+        return personalise(self._content, replace(plan, personal=True), done=done,
+                           lead_in=lead_in_for(self._content, latest))
 
 
-def personalise(content: Content, plan: WeekPlan, *, done: bool, lead_in: list[str] | None = None) -> WeekPlan:
-    """Add the member's own touches: a done mark with what to do next, and a lead-in exercise."""
+def personalise(content: Content, plan: WeekPlan, *, done: bool, lead_in: str | None = None) -> WeekPlan:
+    """Add the member's own touches: a done mark with what to do next, and a short lead-in set."""
     next_steps: list[str] = []
     if done:
         next_steps.append("Optional: do it again on another day and log `/checkin kind:extra` (+5).")
-        stretch_slug = content.guide.hip_flexor_stretch
-        if stretch_slug and stretch_slug in content.exercises:
-            stretch = content.exercises[stretch_slug]
-            next_steps.append(f"Stretch: {stretch.name}, {stretch.dose.render()} (`/checkin kind:stretch`, +2).")
+        stretches = [content.exercises[s] for s in content.guide.after_run_stretches if s in content.exercises]
+        if stretches:
+            names = ", ".join(f"{s.name} {s.dose.render()}" for s in stretches)
+            next_steps.append(f"Stretch after every run: {names} (`/checkin kind:stretch`, +2).")
     lead = None
     in_plan = {i.slug for i in plan.items}
-    extra = next((s for s in lead_in or [] if s in content.exercises and s not in in_plan), None)
-    if extra is not None:
-        exercise = content.exercises[extra]
-        lead = PlanItem(
-            slug=exercise.slug,
-            name=f"{exercise.name} (warm-up from your self-test)",
-            dose=exercise.dose.render(),
-            cue=exercise.cues[0],
-        )
+    if lead_in is not None and lead_in in content.exercises and lead_in not in in_plan:
+        exercise = content.exercises[lead_in]
+        lead = _item(content, lead_in, lead_in_dose(exercise.dose),
+                     name=f"{exercise.name} (1 set before the routine, from your self-test)")
     return replace(plan, done=done, next_steps=next_steps, lead_in=lead)
+

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from bot.content.schema import Content, Outcome, SelfTest
+from bot.content.schema import STAGE_TITLES, Content, Dose, Outcome, SelfTest, lead_in_dose, session_seconds
 from bot.core.checkins import CheckinService, Who, seen
 from bot.core.clock import Clock
 from bot.core.errors import DomainError, InvalidInput, NotFound
@@ -24,12 +24,53 @@ class StaleAnswer(DomainError):
 
 
 @dataclass(frozen=True)
+class StagedExercise:
+    slug: str
+    dose: Dose
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    """One stage of a result's plan: when to start it, what to do, how often."""
+
+    when: str  # "this-week", "when-easy" or "then"
+    title: str
+    exercises: list[StagedExercise]
+    per_week: int
+    per_week_suggested: bool
+
+    @property
+    def seconds(self) -> int:
+        return session_seconds([e.dose for e in self.exercises])
+
+
+@dataclass(frozen=True)
 class Recommendation:
     test: SelfTest
     outcome: Outcome
     side: str
-    exercises: list[str]  # slugs, activation work first, then loaded work
+    exercises: list[str]  # every slug the result names, the lead-in first
     points_counted: bool
+    lead_in: StagedExercise | None = None  # one short set before the routine
+    stages: list[PlanStep] = field(default_factory=list)
+
+
+def staged_plan(content: Content, outcome: Outcome) -> tuple[StagedExercise | None, list[PlanStep]]:
+    """The result as a plan: a one-set lead-in (weak results), then this week / when easy / then."""
+    lead = None
+    if outcome.lead_in and outcome.lead_in in content.exercises:
+        lead = StagedExercise(outcome.lead_in, lead_in_dose(content.exercises[outcome.lead_in].dose))
+    stages = [
+        PlanStep(
+            when=stage.when,
+            title=STAGE_TITLES[stage.when],
+            exercises=[StagedExercise(s, content.exercises[s].dose) for s in stage.exercises if s in content.exercises],
+            per_week=stage.per_week,
+            per_week_suggested=stage.per_week_suggested,
+        )
+        for stage in outcome.stages
+    ]
+    return lead, stages
 
 
 @dataclass(frozen=True)
@@ -41,22 +82,13 @@ class HistoryEntry:
     at: datetime
 
 
-def activation_first(content: Content, outcome: Outcome) -> list[str]:
-    """The outcome's exercises: activation/isolation first, then loaded work, then the rest (stretches)."""
-    order = {"activation": 0, "loaded": 1, "stretch": 2}
-    found = [s for s in outcome.exercises if s in content.exercises]
-    return sorted(found, key=lambda s: order.get(content.exercises[s].type, 3))
-
-
-def lead_in_for(content: Content, latest: TestResult | None) -> list[str]:
-    """Activation exercises to start with when the latest self-test result was weak (best first)."""
+def lead_in_for(content: Content, latest: TestResult | None) -> str | None:
+    """The short activation set to do before the routine when the latest self-test result was weak."""
     if latest is None or not latest.weak:
-        return []
+        return None
     test = content.selftests.get(latest.test_slug)
     outcome = next((o for o in test.outcomes if o.id == latest.outcome), None) if test else None
-    if outcome is None:
-        return []
-    return [s for s in activation_first(content, outcome) if content.exercises[s].type == "activation"]
+    return outcome.lead_in if outcome is not None else None
 
 
 class SelfTestService:
@@ -71,9 +103,6 @@ class SelfTestService:
         if test is None:
             raise NotFound(f"There is no self-test called `{slug[:40]}`.")
         return test
-
-    def ordered_exercises(self, outcome: Outcome) -> list[str]:
-        return activation_first(self._content, outcome)
 
     async def record(self, who: Who, slug: str, side: str, outcome_id: str, run_id: str) -> Recommendation:
         """Store one answer. A second answer for the same side of the same run is refused as stale."""
@@ -111,7 +140,9 @@ class SelfTestService:
                 ) from None
             await session.commit()
         counted = (await self._checkins.record(who, Kind.TEST)).counted
-        return Recommendation(test, outcome, side, self.ordered_exercises(outcome), counted)
+        lead, stages = staged_plan(self._content, outcome)
+        exercises = [s for s in outcome.exercises if s in self._content.exercises]
+        return Recommendation(test, outcome, side, exercises, counted, lead_in=lead, stages=stages)
 
     async def history(self, who: Who, limit: int = 15) -> list[HistoryEntry]:
         async with self._sessions() as session:

@@ -191,3 +191,25 @@ class BotState(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=64)
     value: str = Field(max_length=500)
     updated_at: datetime = Field(sa_column=_utc_column())
+
+
+class MemberProgression(SQLModel, table=True):
+    """A member's own step on the club's routine, moved by how the routine felt to them."""
+
+    __tablename__ = "member_progression"
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(
+        sa_column=Column(ForeignKey("member.id", ondelete="CASCADE"), nullable=False, unique=True)
+    )
+    club_id: int = Field(sa_column=Column(ForeignKey("club.id", ondelete="CASCADE"), nullable=False))
+    # The routine the step belongs to: a club switching routines starts everyone at its base.
+    routine_slug: str = Field(max_length=64)
+    step: int = Field(default=0)
+    easy_weeks: int = Field(default=0)  # weeks in a row called "easy"
+    hard_weeks: int = Field(default=0)  # weeks in a row called "hard"
+    offered_step: int | None = Field(default=None)  # the next step, offered and not yet taken
+    last_feel: str | None = Field(default=None, max_length=16)
+    last_week: str | None = Field(default=None, max_length=32)  # the club-week the last answer was for
+    created_at: datetime = Field(sa_column=_utc_column())
+    updated_at: datetime = Field(sa_column=_utc_column())

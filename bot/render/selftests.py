@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import discord
 
-from bot.content.schema import Content, SelfTest
-from bot.core.selftests import HistoryEntry, Recommendation
+from bot.content.schema import SUGGESTED_LEGEND, Content, SelfTest, minutes_for
+from bot.core.selftests import HistoryEntry, Recommendation, StagedExercise
 from bot.render.limits import clip
-from bot.render.plan import COLOUR
+from bot.render.plan import COLOUR, footer, per_week_text
 
 
 def _bullets(lines: list[str]) -> str:
     return "\n".join(f"• {line}" for line in lines)
 
 
-def test_embed(test: SelfTest) -> discord.Embed:
+def test_embed(test: SelfTest, caution: str) -> discord.Embed:
     embed = discord.Embed(title=clip(f"Self-test: {test.name}", 256), description=clip(test.summary, 4096),
                           colour=COLOUR)
     steps = "\n".join(f"{n}. {s}" for n, s in enumerate(test.steps, start=1))
@@ -22,8 +22,12 @@ def test_embed(test: SelfTest) -> discord.Embed:
     embed.add_field(name="What to look for", value=clip(_bullets(test.look_for), 1024), inline=False)
     embed.add_field(name="⚠️ Safety", value=clip(_bullets(test.safety), 1024), inline=False)
     sides = "Answer for each side with the buttons below." if test.one_sided else "Answer with a button below."
-    embed.set_footer(text=f"{sides} Only you see this, and results never go on a board.")
+    embed.set_footer(text=footer(f"{sides} Only you see this, and results never go on a board.", caution))
     return embed
+
+
+def _line(content: Content, item: StagedExercise) -> str:
+    return f"**{content.exercises[item.slug].name}** · {item.dose.render()}"
 
 
 def recommendation_embed(content: Content, rec: Recommendation) -> discord.Embed:
@@ -34,16 +38,25 @@ def recommendation_embed(content: Content, rec: Recommendation) -> discord.Embed
         description=clip(rec.outcome.recommendation, 4096),
         colour=COLOUR,
     )
-    if rec.exercises:
-        lines = []
-        for n, slug in enumerate(rec.exercises, start=1):
-            exercise = content.exercises[slug]
-            lines.append(f"{n}. **{exercise.name}** ({exercise.type}) · {exercise.dose.render()}")
-        embed.add_field(name="Do these, in this order", value=clip("\n".join(lines), 1024), inline=False)
-    footer = "Saved privately. See /test history; repeat the test in a few weeks to see the change."
+    suggested = False
+    if rec.lead_in is not None:
+        minutes = minutes_for(rec.lead_in.dose.seconds())
+        embed.add_field(
+            name=clip(f"Before your routine · 1 set, about {minutes} min", 256),
+            value=clip(f"{_line(content, rec.lead_in)}\n`/glutes today` adds it in front of your routine.", 1024),
+            inline=False,
+        )
+        suggested |= rec.lead_in.dose.suggested
+    for stage in rec.stages:
+        minutes = minutes_for(stage.seconds)
+        name = f"{stage.title} · {per_week_text(stage.per_week, stage.per_week_suggested)} · about {minutes} min"
+        lines = [_line(content, item) for item in stage.exercises]
+        embed.add_field(name=clip(name, 256), value=clip("\n".join(lines), 1024), inline=False)
+        suggested |= stage.per_week_suggested or any(item.dose.suggested for item in stage.exercises)
+    text = "Saved privately. See /test history; repeat the test in a few weeks to see the change."
     if rec.points_counted:
-        footer += " +3 points."
-    embed.set_footer(text=footer)
+        text += " +3 points."
+    embed.set_footer(text=footer(text, SUGGESTED_LEGEND if suggested else None, content.guide.caution))
     return embed
 
 

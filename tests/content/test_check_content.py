@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -86,14 +89,14 @@ def test_dangling_slugs_elsewhere(content_copy: Path) -> None:
     ex["exercises"][i]["harder"] = "one-leg-brige"
     _save(content_copy, "exercises.yaml", ex)
     tests = _load(content_copy, "selftests.yaml")
-    tests["selftests"][0]["outcomes"][1]["exercises"][0] = "no-such-move"
+    tests["selftests"][0]["outcomes"][1]["stages"][0]["exercises"][0] = "no-such-move"
     _save(content_copy, "selftests.yaml", tests)
     guide = _load(content_copy, "guide.yaml")
     guide["hip_flexor_stretch"] = "hip-flexor-strech"
     _save(content_copy, "guide.yaml", guide)
     where = _where(check_content(content_copy))
     assert ("content/exercises.yaml", f"exercises[{i}].harder") in where
-    assert ("content/selftests.yaml", "selftests[0].outcomes[1].exercises[0]") in where
+    assert ("content/selftests.yaml", "selftests[0].outcomes[1].stages[0].exercises[0]") in where
     assert ("content/guide.yaml", "hip_flexor_stretch") in where
 
 
@@ -139,11 +142,12 @@ def test_weak_outcome_must_start_with_activation(content_copy: Path) -> None:
     data = _load(content_copy, "selftests.yaml")
     t = _index(data["selftests"], "single-leg-squat")
     outcome = next(o for o in data["selftests"][t]["outcomes"] if o["weak"])
-    outcome["exercises"] = ["reverse-lunge", "clams"]
+    outcome["stages"][0]["exercises"] = ["reverse-lunge", "clams"]
     _save(content_copy, "selftests.yaml", data)
     problems = check_content(content_copy)
     assert [p.file for p in problems] == ["content/selftests.yaml"]
     assert problems[0].field.startswith(f"selftests[{t}].outcomes[")
+    assert "activation" in problems[0].message
 
 
 def test_missing_file_and_missing_guide_muscle(content_copy: Path) -> None:
@@ -193,11 +197,104 @@ def test_empty_file(content_copy: Path) -> None:
 def test_links_in_an_invalid_item_are_still_checked(content_copy: Path) -> None:
     data = _load(content_copy, "routines.yaml")
     r = _index(data["routines"], "five-minute")
-    data["routines"][r]["minutes"] = -1
+    data["routines"][r]["per_week"] = -1
     data["routines"][r]["items"][0]["exercise"] = "bent-knee-plonk"
     _save(content_copy, "routines.yaml", data)
     where = _where(check_content(content_copy))
     assert where == [
-        ("content/routines.yaml", f"routines[{r}].minutes"),
+        ("content/routines.yaml", f"routines[{r}].per_week"),
         ("content/routines.yaml", f"routines[{r}].items[0].exercise"),
     ]
+
+
+def test_a_dose_without_a_source_or_suggestion_mark_is_rejected(content_copy: Path) -> None:
+    ex = _load(content_copy, "exercises.yaml")
+    i = _index(ex["exercises"], "side-plank")
+    del ex["exercises"][i]["dose"]["source"]
+    c = _index(ex["exercises"], "clams")
+    del ex["exercises"][c]["dose"]["suggested"]
+    _save(content_copy, "exercises.yaml", ex)
+    routines = _load(content_copy, "routines.yaml")
+    r = _index(routines["routines"], "five-minute")
+    del routines["routines"][r]["items"][2]["dose"]["source"]
+    del routines["routines"][r]["progression"]["steps"][1]["source"]
+    _save(content_copy, "routines.yaml", routines)
+    problems = check_content(content_copy)
+    assert sorted(_where(problems)) == [
+        ("content/exercises.yaml", f"exercises[{c}].dose"),
+        ("content/exercises.yaml", f"exercises[{i}].dose"),
+        ("content/routines.yaml", f"routines[{r}].items[2].dose"),
+        ("content/routines.yaml", f"routines[{r}].progression.steps[1]"),
+    ]
+    assert all("source" in p.message for p in problems)
+
+
+def test_a_frequency_without_a_source_or_suggestion_mark_is_rejected(content_copy: Path) -> None:
+    routines = _load(content_copy, "routines.yaml")
+    r = _index(routines["routines"], "five-minute")
+    del routines["routines"][r]["per_week_source"]
+    _save(content_copy, "routines.yaml", routines)
+    tests = _load(content_copy, "selftests.yaml")
+    t = _index(tests["selftests"], "hip-drop")
+    o = next(n for n, out in enumerate(tests["selftests"][t]["outcomes"]) if out["weak"])
+    del tests["selftests"][t]["outcomes"][o]["stages"][0]["per_week_suggested"]
+    _save(content_copy, "selftests.yaml", tests)
+    problems = check_content(content_copy)
+    assert sorted(_where(problems)) == [
+        ("content/routines.yaml", f"routines[{r}]"),
+        ("content/selftests.yaml", f"selftests[{t}].outcomes[{o}].stages[0]"),
+    ]
+    assert all("per_week_source" in p.message for p in problems)
+
+
+def test_a_dose_cannot_claim_both_a_source_and_a_suggestion(content_copy: Path) -> None:
+    ex = _load(content_copy, "exercises.yaml")
+    i = _index(ex["exercises"], "side-plank")
+    ex["exercises"][i]["dose"]["suggested"] = True
+    _save(content_copy, "exercises.yaml", ex)
+    problems = check_content(content_copy)
+    assert _where(problems) == [("content/exercises.yaml", f"exercises[{i}].dose")]
+    assert "both" in problems[0].message
+
+
+def test_exercise_and_selftest_need_a_source_statement(content_copy: Path) -> None:
+    ex = _load(content_copy, "exercises.yaml")
+    i = _index(ex["exercises"], "clams")
+    del ex["exercises"][i]["source"]
+    _save(content_copy, "exercises.yaml", ex)
+    tests = _load(content_copy, "selftests.yaml")
+    t = _index(tests["selftests"], "hip-drop")
+    del tests["selftests"][t]["source"]
+    _save(content_copy, "selftests.yaml", tests)
+    assert sorted(_where(check_content(content_copy))) == [
+        ("content/exercises.yaml", f"exercises[{i}].source"),
+        ("content/selftests.yaml", f"selftests[{t}].source"),
+    ]
+
+
+def test_gluteclub_check_content_command_rejects_an_untraced_dose(content_copy: Path) -> None:
+    ex = _load(content_copy, "exercises.yaml")
+    i = _index(ex["exercises"], "bent-knee-plank")
+    del ex["exercises"][i]["dose"]["source"]
+    _save(content_copy, "exercises.yaml", ex)
+    run = subprocess.run(
+        [sys.executable, "-m", "bot", "check-content"],
+        capture_output=True, text=True, check=False, cwd=content_copy.parent,
+        env={**os.environ, "CONTENT_DIR": str(content_copy)},
+    )
+    assert run.returncode != 0
+    assert f"exercises[{i}].dose" in run.stdout + run.stderr
+
+
+def test_a_weak_outcome_needs_a_short_activation_lead_in(content_copy: Path) -> None:
+    data = _load(content_copy, "selftests.yaml")
+    t = _index(data["selftests"], "hip-drop")
+    o = next(n for n, out in enumerate(data["selftests"][t]["outcomes"]) if out["weak"])
+    data["selftests"][t]["outcomes"][o]["lead_in"] = "reverse-lunge"
+    _save(content_copy, "selftests.yaml", data)
+    assert _where(check_content(content_copy)) == [("content/selftests.yaml", f"selftests[{t}].outcomes[{o}].lead_in")]
+    data["selftests"][t]["outcomes"][o]["lead_in"] = "side-lying-hip-circles"  # 3 × 10 each way: one set is long
+    _save(content_copy, "selftests.yaml", data)
+    problems = check_content(content_copy)
+    assert _where(problems) == [("content/selftests.yaml", f"selftests[{t}].outcomes[{o}].lead_in")]
+    assert "2 minutes" in problems[0].message

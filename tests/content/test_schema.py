@@ -59,12 +59,13 @@ def _exercise(**changes: object) -> dict:
         "equipment": ["none"],
         "position": "standing",
         "type": "activation",
-        "dose": {"sets": 2, "reps": 10},
+        "dose": {"sets": 2, "reps": 10, "source": "000: two sets of ten"},
         "steps": ["Stand.", "Move."],
         "cues": ["One.", "Two."],
         "mistakes": ["Rushing."],
         "safety": ["Stop on sharp pain."],
         "sources": ["000"],
+        "source": "000 names the test move",
     }
     base.update(changes)
     return base
@@ -74,6 +75,9 @@ def test_valid_exercise() -> None:
     ex = Exercise.model_validate(_exercise())
     assert ex.easier is None
     assert ex.source_dose is True
+    suggested = Exercise.model_validate(_exercise(dose={"sets": 2, "reps": 10, "suggested": True}))
+    assert suggested.source_dose is False
+    assert suggested.dose.render() == "2 × 10 reps †"
 
 
 @pytest.mark.parametrize(
@@ -100,8 +104,28 @@ def test_valid_exercise() -> None:
         {"colour": "red"},
         {"mistakes": []},
         {"safety": []},
+        {"dose": {"sets": 2, "reps": 10}},
+        {"dose": {"sets": 2, "reps": 10, "source": "000", "suggested": True}},
+        {"source": ""},
     ],
 )
 def test_exercise_rejects(changes: dict) -> None:
     with pytest.raises(ValidationError):
         Exercise.model_validate(_exercise(**changes))
+
+
+@pytest.mark.parametrize(
+    ("dose", "seconds"),
+    [
+        # holds × seconds
+        ({"sets": 10, "hold_seconds": 10}, 100),
+        # reps × 3 s, both legs, one switch of side
+        ({"reps": 10, "reps_max": 15, "per_side": True, "side_word": "leg"}, 10 * 3 * 2 + 5),
+        ({"sets": 3, "reps": 10, "unit": "steps each way"}, 3 * 10 * 2 * 3),
+        ({"sets": 2, "reps": 10, "hold_seconds": 3, "per_side": True}, 2 * 10 * (3 + 3) * 2 + 5),
+        ({"hold_seconds": 30, "per_side": True}, 30 * 2 + 5),
+        ({"minutes": 5}, 300),
+    ],
+)
+def test_dose_seconds(dose: dict, seconds: int) -> None:
+    assert Dose.model_validate(dose).seconds() == seconds

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 
 from bot.db.engine import make_engine, make_session_factory
-from bot.db.models import Checkin
+from bot.db.models import Checkin, MemberProgression
 from bot.db.models import Club as ClubRow
 from tests.e2e.conftest import Club, custom_ids, embed_text
 
@@ -99,6 +99,10 @@ async def test_checkin_rules_are_shown(club: Club) -> None:
     reply = await club.slash(club.runner, "checkin", kind="rules")
     assert "routine 10" in reply["content"]
     assert "one routine per club-week" in reply["content"]
+    assert "`/undo`" in reply["content"]
+    assert "/checkin undo" not in reply["content"]
+    commands = {c["name"] for c in club.fake.commands}
+    assert "undo" in commands, "the rules name a command that exists"
 
 
 async def test_leaderboard_ties_and_hidden_members(club: Club) -> None:
@@ -135,8 +139,21 @@ async def test_week_boundary_in_the_clubs_timezone(club: Club) -> None:
     assert "ann" not in this_week["embeds"][0]["description"]
 
 
+async def progression_rows(club: Club) -> int:
+    engine = make_engine(club.settings.db_url)
+    try:
+        async with make_session_factory(engine)() as session:
+            return (await session.execute(select(func.count()).select_from(MemberProgression))).scalar_one()
+    finally:
+        await engine.dispose()
+
+
 async def test_privacy_export_and_forget(club: Club) -> None:
-    await club.slash(club.runner, "checkin", kind="routine")
+    logged = await club.slash(club.runner, "checkin", kind="routine")
+    easy = next(i for i in custom_ids(logged) if i.endswith(":easy"))
+    await club.click(club.runner, easy)
+    other = await club.slash(club.other, "checkin", kind="routine")
+    await club.click(club.other, next(i for i in custom_ids(other) if i.endswith(":hard")))
     await club.slash(club.runner, "checkin", kind="stretch")
     ix = await club.fake.slash(club.guild.id, club.runner.id, "privacy export")
     await ix.final()
@@ -145,6 +162,10 @@ async def test_privacy_export_and_forget(club: Club) -> None:
     assert files, "the export arrives as an attachment"
     data = json.loads(files[-1].files[0][1])
     assert {c["kind"] for c in data["checkins"]} == {"routine", "stretch"}
+    assert data["progression"]["routine"] == "five-minute"
+    assert data["progression"]["step"] == 1
+    assert data["progression"]["last_feel"] == "easy"
+    assert data["progression"]["easy_weeks_in_a_row"] == 1
     assert upload is not None
 
     ix = await club.fake.slash(club.guild.id, club.runner.id, "privacy forget")
@@ -152,11 +173,12 @@ async def test_privacy_export_and_forget(club: Club) -> None:
     confirm = next(c for c in custom_ids(prompt["data"]) if c.endswith("confirm"))
     stranger = await club.fake.click(confirm, club.other.id, club.guild.id, message=ix.original)
     assert "someone else" in (await stranger.response())["data"]["content"]
-    assert await count_rows(club) == 2
+    assert await count_rows(club) == 3
     press = await club.fake.click(confirm, club.runner.id, club.guild.id, message=ix.original)
     done = await press.final()
     assert "deleted 2 check-ins" in done["content"]
-    assert await count_rows(club) == 0
+    assert await count_rows(club) == 1, "only the other member's check-in is left"
+    assert await progression_rows(club) == 1, "only the other member's step is left"
 
 
 async def test_member_who_leaves_drops_off_the_board(club: Club) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.content import load_content
 from tests.e2e.conftest import Club, custom_ids, embed_text
 from tests.fakediscord import Perm
 
@@ -25,6 +26,12 @@ async def test_setup_post_now_and_done_button(club: Club) -> None:
     assert len(messages) == 1
     post = messages[0]
     assert "Bent-knee plank" in embed_text(post)
+    # The post shows the base routine, its time from the dose, and the caution line.
+    embed = post["embeds"][0]
+    assert "your step" not in embed["title"]
+    assert "about 5 min · once a week" in embed["description"]
+    assert "10 reps per leg" in embed_text(post)
+    assert load_content().guide.caution in embed["footer"]["text"]
     done_id = next(c for c in custom_ids(post) if c.startswith("gc:done:"))
 
     reply = await club.fake.click(done_id, club.runner.id, club.guild.id, message=post)

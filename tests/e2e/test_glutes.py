@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.content import load_content
+from bot.content.schema import SUGGESTED_LEGEND
 from tests.e2e.conftest import Club, custom_ids, embed_text
 from tests.fakediscord import CallbackType
 
@@ -15,17 +17,20 @@ async def test_glutes_today_replies_with_this_weeks_routine(club: Club) -> None:
     for name in ("Bent-knee plank", "Glute bridge", "Reverse lunge", "Runner's arabesque"):
         assert name in text
     assert "10 × 10 s hold" in text
-    assert "10–15 reps per leg" in text
+    assert "10 reps per leg" in text
     assert "about 5 min" in text
+    assert "once a week" in text
+    assert "your step 1 of 5" in message["embeds"][0]["title"]
     assert message["flags"] & 64, "the personal plan is ephemeral"
     assert "gc:done:routine" in custom_ids(message)
+    assert load_content().guide.caution in message["embeds"][0]["footer"]["text"]
 
 
 async def test_commands_are_synced_once_with_the_expected_names(club: Club) -> None:
     names = {c["name"] for c in club.fake.commands}
     assert {"glutes", "checkin", "leaderboard", "me", "privacy", "test", "undo"} <= names
     glutes = next(c for c in club.fake.commands if c["name"] == "glutes")
-    assert {o["name"] for o in glutes["options"]} == {"today", "exercise", "list", "why"}
+    assert {o["name"] for o in glutes["options"]} == {"today", "exercise", "list", "why", "safety", "progression"}
     puts = [c for c in club.fake.calls if c.method == "PUT" and "commands" in c.path]
     assert len(puts) == 1
 
@@ -89,7 +94,66 @@ async def test_list_filters_by_equipment(club: Club) -> None:
 
 
 async def test_why_has_the_disclaimer(club: Club) -> None:
+    guide = load_content().guide
     message = await club.slash(club.runner, "glutes why")
     text = embed_text(message)
     assert "medical" in text.lower()
     assert message["flags"] & 64
+    assert guide.disclaimer in text
+    assert guide.screening
+    assert guide.screening in text
+    assert guide.facts[0] in text
+    assert guide.caution in message["embeds"][0]["footer"]["text"]
+
+
+async def test_safety_has_disclaimer_screening_and_after_run_stretches(club: Club) -> None:
+    content = load_content()
+    guide = content.guide
+    message = await club.slash(club.runner, "glutes safety")
+    assert message["flags"] & 64
+    text = embed_text(message)
+    for part in (guide.disclaimer, guide.screening, guide.after_run, guide.sitting):
+        assert part
+        assert part in text
+    for slug in guide.after_run_stretches:
+        stretch = content.exercise(slug)
+        assert f"{stretch.name}** · {stretch.dose.render()}" in text
+    assert message["embeds"][0]["footer"]["text"] == guide.caution
+
+
+async def test_every_exercise_card_has_the_caution_and_marks_a_chosen_dose(club: Club) -> None:
+    content = load_content()
+    for exercise in content.exercises.values():
+        message = await club.slash(club.runner, "glutes exercise", name=exercise.slug)
+        embed = message["embeds"][0]
+        footer = embed["footer"]["text"]
+        assert content.guide.caution in footer, exercise.slug
+        assert (SUGGESTED_LEGEND in footer) == exercise.dose.suggested, exercise.slug
+        assert f"**Dose:** {exercise.dose.render()}" in embed["description"]
+        assert ("†" in embed["description"]) == exercise.dose.suggested, exercise.slug
+        assert exercise.source in embed["description"]
+
+
+async def test_list_marks_chosen_doses(club: Club) -> None:
+    content = load_content()
+    message = await club.slash(club.runner, "glutes list", equipment="dumbbell")
+    embed = message["embeds"][0]
+    assert "†" in embed["description"]
+    assert SUGGESTED_LEGEND in embed["footer"]["text"]
+    for line in embed["description"].splitlines():
+        name = line.split("**")[1]
+        exercise = next(e for e in content.exercises.values() if e.name == name)
+        assert ("†" in line) == exercise.dose.suggested
+
+
+async def test_today_after_the_routine_names_the_after_run_stretches_and_marks_them(club: Club) -> None:
+    content = load_content()
+    await club.slash(club.runner, "checkin", kind="routine")
+    message = await club.slash(club.runner, "glutes today")
+    embed = message["embeds"][0]
+    done = next(f for f in embed["fields"] if f["name"].startswith("✅"))
+    assert "Stretch after every run" in done["value"]
+    for slug in content.guide.after_run_stretches:
+        assert content.exercise(slug).dose.render() in done["value"]
+    assert SUGGESTED_LEGEND in embed["footer"]["text"]
+    assert embed["footer"]["text"].endswith(content.guide.caution)

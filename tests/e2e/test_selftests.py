@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.content import load_content
+from bot.content.schema import SUGGESTED_LEGEND, lead_in_dose, minutes_for, session_seconds
 from bot.db.engine import make_engine, make_session_factory
 from bot.db.models import TestResult
 from tests.e2e.conftest import Club, custom_ids, embed_text
@@ -36,24 +39,62 @@ async def test_each_test_shows_steps_and_side_buttons(club: Club) -> None:
         assert all(len(i) <= 100 for i in ids)
 
 
-async def test_weak_answer_is_stored_and_recommends_activation_first(club: Club) -> None:
-    _message, ids = await start_test(club, "hamstring-vs-glute")
-    left_hamstring = next(i for i in ids if i.endswith(":l:hamstring-first"))
-    reply = await club.click(club.runner, left_hamstring)
-    text = embed_text(reply)
-    assert "Hamstring fired first" in text
+def minutes_in(text: str) -> int:
+    return int(re.search(r"about (\d+) min", text).group(1))  # type: ignore[union-attr]
+
+
+async def test_weak_answer_is_stored_and_gives_a_staged_plan(club: Club) -> None:
+    content = load_content()
+    _message, ids = await start_test(club, "hip-drop")
+    left = next(i for i in ids if i.endswith(":l:hip-drops"))
+    reply = await club.click(club.runner, left)
+    embed = reply["embeds"][0]
+    assert "Opposite hip dropped" in embed["title"]
     assert reply["flags"] & 64
-    order = reply["embeds"][0]["fields"][0]["value"].splitlines()
-    types = [line.split("(")[1].split(")")[0] for line in order]
-    assert types == sorted(types, key=["activation", "loaded", "stretch"].index)
+    names = [f["name"] for f in embed["fields"]]
+    # One short lead-in, then this week / when it gets easy / then, each with a frequency and a time.
+    assert names[0].startswith("Before your routine · 1 set, about ")
+    assert [n.split(" · ")[0] for n in names[1:]] == ["This week", "When it gets easy", "Then"]
+    assert all("a week" in n and "about" in n for n in names[1:])
+    assert "in this order" not in embed_text(reply)
+    outcome = content.selftest("hip-drop").outcome("hip-drops")
+    lead = content.exercise(outcome.lead_in)  # type: ignore[arg-type]
+    lead_dose = lead_in_dose(lead.dose)
+    assert lead_dose.seconds() < 120
+    assert minutes_in(names[0]) == minutes_for(lead_dose.seconds()) <= 2
+    assert embed["fields"][0]["value"].startswith(f"**{lead.name}** · {lead_dose.render()}")
+    for field, stage in zip(embed["fields"][1:], outcome.stages, strict=True):
+        doses = [content.exercise(s).dose for s in stage.exercises]
+        assert minutes_in(field["name"]) == minutes_for(session_seconds(doses))
+        assert len(field["value"].splitlines()) == len(stage.exercises)
+        for slug in stage.exercises:
+            assert content.exercise(slug).dose.render() in field["value"]
+        # The frequency is the bot's own suggestion here, and says so.
+        assert ("†" in field["name"]) == stage.per_week_suggested
+    footer = embed["footer"]["text"]
+    assert content.guide.caution in footer
+    assert SUGGESTED_LEGEND in footer
     results = await stored_results(club)
-    assert [(r.test_slug, r.side, r.outcome, r.weak) for r in results] == [
-        ("hamstring-vs-glute", "left", "hamstring-first", True)
-    ]
-    # /glutes today now starts with the matching activation exercise.
+    assert [(r.test_slug, r.side, r.outcome, r.weak) for r in results] == [("hip-drop", "left", "hip-drops", True)]
+
+    # /glutes today now starts with the one-set lead-in, and its time estimate includes it.
     plan = await club.slash(club.runner, "glutes today")
-    first_field = plan["embeds"][0]["fields"][0]["name"]
-    assert "warm-up from your self-test" in first_field
+    first = plan["embeds"][0]["fields"][0]
+    assert lead.name in first["name"]
+    assert "1 set before the routine" in first["name"]
+    assert lead_dose.render() in first["value"]
+    routine = content.default_routine().step(0)
+    assert minutes_in(plan["embeds"][0]["description"]) == minutes_for(routine.seconds + lead_dose.seconds())
+    assert "with the lead-in set" in plan["embeds"][0]["description"]
+
+
+async def test_test_embeds_carry_the_caution_line(club: Club) -> None:
+    caution = load_content().guide.caution
+    for name in ("hamstring-vs-glute", "single-leg-squat", "hip-drop"):
+        message, ids = await start_test(club, name)
+        assert caution in message["embeds"][0]["footer"]["text"]
+        reply = await club.click(club.runner, ids[0])
+        assert caution in reply["embeds"][0]["footer"]["text"], name
 
 
 async def test_stranger_cannot_press_and_nothing_is_stored(club: Club) -> None:

@@ -1,0 +1,103 @@
+"""Feel buttons under a routine check-in, the step-up offer, and `/glutes progression reset`."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import discord
+
+from bot.cogs.common import button_row_view, guarded, who_from
+from bot.content.schema import Content, minutes_for
+from bot.core.checkins import CheckinResult
+from bot.core.errors import NotAllowed
+from bot.core.points import Kind
+from bot.core.progression import FEEL_LABELS, Feel, ProgressionService
+from bot.render.boards import checkin_text
+from bot.render.exercises import stretch_advice
+from bot.render.limits import MESSAGE_MAX, clip
+from bot.render.progression import FEEL_QUESTION, feel_text, step_taken_text
+
+FEEL_PREFIX = "gc:feel:"
+STEP_PREFIX = "gc:step:"
+FEEL_STYLES = {Feel.EASY: discord.ButtonStyle.success, Feel.RIGHT: discord.ButtonStyle.primary,
+               Feel.HARD: discord.ButtonStyle.danger}
+NOT_YOURS = "These buttons belong to someone else's check-in. Log your own with `/checkin`."
+
+
+def make_progression_buttons(
+    content: Content, progression: ProgressionService
+) -> tuple[type[discord.ui.DynamicItem[discord.ui.Button[Any]]], type[discord.ui.DynamicItem[discord.ui.Button[Any]]]]:
+    """(FeelButton, StepButton). Each custom id names its owner, so they work after a restart."""
+
+    class StepButton(
+        discord.ui.DynamicItem[discord.ui.Button[Any]], template=STEP_PREFIX + r"(?P<user>\d{1,20}):(?P<to>\d{1,2})"
+    ):
+        def __init__(self, user_id: int, to_step: int) -> None:
+            super().__init__(
+                discord.ui.Button(label="Take the next step ⬆️", style=discord.ButtonStyle.success,
+                                  custom_id=f"{STEP_PREFIX}{user_id}:{to_step}")
+            )
+            self.user_id, self.to_step = user_id, to_step
+
+        @classmethod
+        async def from_custom_id(
+            cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str]
+        ) -> StepButton:
+            return cls(int(match["user"]), int(match["to"]))
+
+        @guarded
+        async def callback(self, interaction: discord.Interaction) -> None:
+            if interaction.user.id != self.user_id:
+                raise NotAllowed(NOT_YOURS)
+            step = await progression.take_step(who_from(interaction), self.to_step)
+            await interaction.response.send_message(step_taken_text(step, minutes_for(step.seconds)), ephemeral=True)
+
+    class FeelButton(
+        discord.ui.DynamicItem[discord.ui.Button[Any]],
+        template=FEEL_PREFIX + r"(?P<user>\d{1,20}):(?P<feel>easy|right|hard)",
+    ):
+        def __init__(self, user_id: int, feel: str) -> None:
+            value = Feel(feel)
+            super().__init__(
+                discord.ui.Button(label=FEEL_LABELS[value], style=FEEL_STYLES[value],
+                                  custom_id=f"{FEEL_PREFIX}{user_id}:{value.value}")
+            )
+            self.user_id, self.feel = user_id, value
+
+        @classmethod
+        async def from_custom_id(
+            cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str]
+        ) -> FeelButton:
+            return cls(int(match["user"]), match["feel"])
+
+        @guarded
+        async def callback(self, interaction: discord.Interaction) -> None:
+            if interaction.user.id != self.user_id:
+                raise NotAllowed(NOT_YOURS)
+            result = await progression.feel(who_from(interaction), self.feel)
+            text = feel_text(result, content.guide.caution)
+            if result.offered is not None:
+                view = button_row_view(StepButton(self.user_id, result.offered.index))
+                await interaction.response.send_message(text, view=view, ephemeral=True)
+            else:
+                await interaction.response.send_message(text, ephemeral=True)
+
+    return FeelButton, StepButton
+
+
+def feel_view(user_id: int, feel_button: type[Any]) -> discord.ui.View:
+    return button_row_view(*(feel_button(user_id, feel.value) for feel in Feel))
+
+
+def checkin_reply(
+    result: CheckinResult, user_id: int, content: Content, feel_button: type[Any] | None
+) -> dict[str, Any]:
+    """Keyword arguments for whichever call sends the check-in reply: its text, plus the feel
+    buttons after a routine, or the after-run stretches after a stretch."""
+    text = checkin_text(result)
+    if result.kind is Kind.STRETCH:
+        text = clip(f"{text}\n{stretch_advice(content)}", MESSAGE_MAX)
+    if result.kind is Kind.ROUTINE and feel_button is not None:
+        return {"content": clip(f"{text}\n{FEEL_QUESTION}", MESSAGE_MAX), "view": feel_view(user_id, feel_button)}
+    return {"content": text}

@@ -1,0 +1,134 @@
+"""A dose (sets, reps, holds, minutes), where it comes from, and how long it takes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from bot.content.base import HOLD_MAX, MINUTES_MAX, REPS_MAX, SETS_MAX, ShortText, StrictModel
+
+# The time estimate: seconds per rep, and for changing side or moving to the next exercise.
+REP_SECONDS = 3
+SIDE_SWITCH_SECONDS = 5
+MOVE_SWITCH_SECONDS = 10
+
+# How a dose the content chose (no article gives one) is marked wherever it is shown.
+SUGGESTED_MARK = "†"
+SUGGESTED_LEGEND = "† the bot's suggestion: no source article gives this figure."
+
+
+class Dose(StrictModel):
+    """How much of an exercise: sets × reps, holds in seconds, or minutes; optionally per side."""
+
+    sets: int | None = Field(default=None, ge=1, le=SETS_MAX)
+    reps: int | None = Field(default=None, ge=1, le=REPS_MAX)
+    reps_max: int | None = Field(default=None, ge=1, le=REPS_MAX)
+    hold_seconds: int | None = Field(default=None, ge=1, le=HOLD_MAX)
+    hold_seconds_max: int | None = Field(default=None, ge=1, le=HOLD_MAX)
+    per_side: bool = False
+    side_word: Literal["side", "leg"] = "side"
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=24)] = "reps"
+    minutes: float | None = Field(default=None, gt=0, le=MINUTES_MAX)
+    note: ShortText | None = None
+    # Where the dose comes from ("004: ..."), or suggested: true when the content chose it.
+    source: ShortText | None = None
+    suggested: bool = False
+
+    @model_validator(mode="after")
+    def _sane(self) -> Dose:
+        if self.reps is None and self.hold_seconds is None and self.minutes is None:
+            raise ValueError("a dose needs reps, hold_seconds or minutes")
+        if self.minutes is not None and (self.reps is not None or self.hold_seconds is not None):
+            raise ValueError("minutes cannot be combined with reps or hold_seconds")
+        if self.reps_max is not None and (self.reps is None or self.reps_max <= self.reps):
+            raise ValueError("reps_max needs reps and must be larger than reps")
+        if self.hold_seconds_max is not None and (
+            self.hold_seconds is None or self.hold_seconds_max <= self.hold_seconds
+        ):
+            raise ValueError("hold_seconds_max needs hold_seconds and must be larger than it")
+        if self.sets is not None and self.reps is None and self.hold_seconds is None:
+            raise ValueError("sets need reps or hold_seconds")
+        return self
+
+    def render(self) -> str:
+        """Short text for a message: ``10 × 10 s hold``, ``10–15 reps per leg``, ``30 s per side``."""
+        side = f" per {self.side_word}" if self.per_side else ""
+        hold = None
+        if self.hold_seconds is not None:
+            top = f"–{self.hold_seconds_max}" if self.hold_seconds_max else ""
+            hold = f"{self.hold_seconds}{top} s"
+        if self.reps is not None:
+            top = f"–{self.reps_max}" if self.reps_max else ""
+            text = f"{self.reps}{top} {self.unit}{side}"
+            if self.sets is not None and self.sets > 1:
+                text = f"{self.sets} × {text}"
+            if hold:
+                text += f", {hold} hold each"
+        elif hold is not None:
+            text = f"{self.sets} × {hold} hold{side}" if self.sets is not None and self.sets > 1 else f"{hold}{side}"
+        else:
+            text = f"{self.minutes:g} min"
+        if self.note:
+            text += f" ({self.note})"
+        if self.suggested:
+            text += f" {SUGGESTED_MARK}"
+        return text
+
+    def seconds(self) -> int:
+        """Rough working time: holds × seconds + reps × ~3 s (plus the hold of each rep), both sides, one switch."""
+        if self.minutes is not None:
+            return round(self.minutes * 60)
+        sets = self.sets or 1
+        sides = 2 if self.per_side else 1
+        each_way = 2 if self.unit.endswith("each way") else 1
+        if self.reps is not None:
+            per_rep = REP_SECONDS + (self.hold_seconds or 0)
+            work = sets * self.reps * each_way * per_rep
+        else:
+            work = sets * (self.hold_seconds or 0)
+        return work * sides + (SIDE_SWITCH_SECONDS if self.per_side else 0)
+
+    def traced(self) -> str | None:
+        """What is wrong with this dose's origin: neither a source nor a suggestion mark, or both."""
+        if self.source and self.suggested:
+            return "a dose cannot have both a source and suggested: true"
+        if not self.source and not self.suggested:
+            return "a dose needs a source (article and statement) or suggested: true"
+        return None
+
+    def scaled(self, extra_reps: int, extra_hold: int, reps_cap: int, hold_cap: int) -> Dose:
+        """This dose made harder by a progression step, never past the caps or the dose's own top."""
+        update: dict[str, object] = {}
+        if self.reps is not None and extra_reps:
+            top = self.reps_max if self.reps_max is not None else max(reps_cap, self.reps)
+            reps = min(self.reps + extra_reps, top)
+            update["reps"] = reps
+            update["reps_max"] = self.reps_max if self.reps_max is not None and self.reps_max > reps else None
+        if self.hold_seconds is not None and extra_hold:
+            top = self.hold_seconds_max if self.hold_seconds_max is not None else max(hold_cap, self.hold_seconds)
+            hold = min(self.hold_seconds + extra_hold, top)
+            update["hold_seconds"] = hold
+            update["hold_seconds_max"] = (
+                self.hold_seconds_max if self.hold_seconds_max is not None and self.hold_seconds_max > hold else None
+            )
+        if not update:
+            return self
+        return Dose.model_validate({**self.model_dump(), **update})
+
+
+def session_seconds(doses: list[Dose]) -> int:
+    """The time estimate of one session: each dose's time plus a switch between moves."""
+    if not doses:
+        return 0
+    return sum(d.seconds() for d in doses) + MOVE_SWITCH_SECONDS * (len(doses) - 1)
+
+
+def minutes_for(seconds: int) -> int:
+    """Whole minutes, rounded up: an estimate should never promise less time than it takes."""
+    return max(1, -(-seconds // 60))
+
+
+def lead_in_dose(dose: Dose) -> Dose:
+    """One set of a dose at the low end of its range: the short activation block before a routine."""
+    return dose.model_copy(update={"sets": None, "reps_max": None, "hold_seconds_max": None, "note": None})
