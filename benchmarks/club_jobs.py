@@ -19,10 +19,10 @@ from sqlalchemy import insert
 
 from bot.content.loader import load_content
 from bot.core.clock import SystemClock
+from bot.core.club_posts import ClubPostService
 from bot.core.clubs import ClubService
 from bot.core.leaderboard import LeaderboardService
 from bot.core.routines import RoutineService
-from bot.core.schedule import ClubPostService
 from bot.db.engine import make_engine, make_session_factory
 from bot.db.models import Club
 from bot.scheduling.club_jobs import ClubJobs

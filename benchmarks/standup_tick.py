@@ -33,10 +33,11 @@ from sqlalchemy import insert, text, update
 
 from bot.core.checkins import CheckinService
 from bot.core.clock import ManualClock
-from bot.core.standups import StandupService, due_query
+from bot.core.standups import StandupService
 from bot.db import migrate
 from bot.db.engine import make_engine, make_session_factory
 from bot.db.models import Club, Member, Standup
+from bot.db.standup_queries import due_query
 
 RESULTS = Path(__file__).resolve().parent / "results" / "standup_tick.json"
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"

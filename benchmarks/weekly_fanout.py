@@ -55,10 +55,10 @@ async def fanout(url: str, clubs: int) -> dict[str, object]:
         async with build_bot(settings, clock=ManualClock(due), start_jobs=False) as bot, running(
             bot, fake, token=TOKEN, ready_timeout=120
         ):
-            jobs_loaded = await bot.club_jobs.load_all()
+            jobs_loaded = await bot.shared["club_jobs"].load_all()
             fake.set_global_rate_limit(LIMIT)
             started = time.perf_counter()
-            results = await asyncio.gather(*(bot.club_jobs.run(g.id, "routine") for g in guilds))
+            results = await asyncio.gather(*(bot.shared["club_jobs"].run(g.id, "routine") for g in guilds))
             elapsed = time.perf_counter() - started
         per_channel = [len(fake.channel_messages(g.text_channel_id)) for g in guilds]
     sent = sum(1 for r in results if r is not None and r.status == "sent")

@@ -34,7 +34,7 @@ async def build_bot(
     content = load_content(settings.content_dir)
     point_discord_at(settings.discord_api_base, settings.discord_gateway_url)
     async with open_engine(settings.db_url) as engine:
-        services = Services.build(content, make_session_factory(engine), clock or SystemClock())
+        services = Services.build(content, make_session_factory(engine), clock or SystemClock(), settings)
         bot = create_bot(settings, services, start_jobs=start_jobs)
         async with bot:
             yield bot

@@ -12,14 +12,11 @@ import discord
 import yarl
 from discord.ext import commands
 
-from bot.cogs.checkins import CheckinCog, make_done_button
-from bot.cogs.club import ClubCog, DiscordPostSender
-from bot.cogs.glutes import GlutesCog, make_list_pager
-from bot.cogs.privacy import PrivacyCog
-from bot.cogs.progression import make_progression_buttons
-from bot.cogs.selftests import SelfTestCog, make_answer_button
-from bot.cogs.standups import StandupCog, make_standup_buttons
-from bot.scheduling.club_jobs import ClubJobs
+from bot.cogs import checkins, club, glutes, privacy, progression, selftests, standups
+from bot.delivery.discord_output import DiscordOutput
+from bot.features import Feature, FeatureContext, FeatureSetup
+from bot.pacing import Pacer
+from bot.scheduling.due import DueRunner
 from bot.scheduling.executor import make_scheduler, stop_scheduler
 from bot.services import Services
 from bot.settings import Settings
@@ -29,8 +26,12 @@ from bot.tree import ClubCommandTree, stop_listening_views
 log = logging.getLogger(__name__)
 
 COMMANDS_KEY = "commands_fingerprint"
-# On close, how long a job run already in progress (a weekly post, a reminder tick) may take to finish.
-JOB_GRACE = 5.0
+
+# Every feature, in setup order: progression's feel buttons go under check-ins' Done button, which the
+# /glutes plan and the weekly post carry.
+FEATURES: tuple[FeatureSetup, ...] = (
+    progression.setup, checkins.setup, glutes.setup, privacy.setup, selftests.setup, club.setup, standups.setup,
+)
 
 
 def point_discord_at(api_base: str | None, gateway_url: str | None) -> None:
@@ -76,66 +77,72 @@ class _ClubBotMixin(commands.bot.BotBase):
         self._background: set[asyncio.Task[None]] = set()
 
     async def setup_hook(self) -> None:
-        services = self.services
-        feel_button, step_button = make_progression_buttons(services.content, services.progression)
-        self.done_button = make_done_button(services.checkins, services.content, feel_button)
-        list_pager = make_list_pager(services.content)
-        answer_button = make_answer_button(services.content, services.selftests)
-        standup_buttons = make_standup_buttons(services.standups)
-        self.add_dynamic_items(self.done_button, list_pager, answer_button, feel_button, step_button, *standup_buttons)
-        await self.add_cog(
-            GlutesCog(
-                services.content, services.routines, self.done_button, list_pager, services.progression,
-            )
+        self.output = DiscordOutput(self, Pacer(per_second=self.settings.bulk_sends_per_second, burst=1))
+        self.due = DueRunner(self.services.clock, notifier=self.output)
+        ctx = FeatureContext(
+            bot=self, services=self.services, settings=self.settings, scheduler=self.scheduler, output=self.output,
+            due=self.due, owns=self.owns_guild,
         )
-        await self.add_cog(
-            CheckinCog(services.checkins, services.boards, services.stats, services.content, feel_button)
-        )
-        await self.add_cog(PrivacyCog(services.privacy))
-        await self.add_cog(SelfTestCog(services.content, services.selftests, answer_button))
-        sender = DiscordPostSender(self, self.done_button)
-        self.club_jobs = ClubJobs(self.scheduler, services.clubs, services.posts, sender, owns=self.owns_guild)
-        routine_names = {slug: r.name for slug, r in services.content.routines.items()}
-        await self.add_cog(
-            ClubCog(services.clubs, services.posts, self.club_jobs, sender, services.privacy, routine_names)
-        )
-        self.standup_cog = StandupCog(self, services.standups, standup_buttons)
-        await self.add_cog(self.standup_cog)
+        self.features: list[Feature] = []
+        for setup in FEATURES:
+            feature = setup(ctx)
+            self.features.append(feature)
+            self.add_dynamic_items(*feature.dynamic_items)
+            for cog in feature.cogs:
+                await self.add_cog(cog)
+            for job in feature.due_jobs:
+                self.due.register(job)
+        self.shared = ctx.shared
         if self.start_jobs and self.settings.sync_commands_on_start:
             await self.sync_if_changed()
         if self.start_jobs:
-            # One job serves every member's reminders: each member's next due time is a database row.
+            # One job serves every feature's due work: each item's due time is a database row.
+            seconds = self.settings.due_tick_seconds
             self.scheduler.add_job(
-                self.standup_cog.tick, "interval", seconds=30, id="standup:tick",
-                max_instances=1, coalesce=True, misfire_grace_time=30, replace_existing=True,
+                self.due.tick, "interval", seconds=seconds, id="due:tick",
+                max_instances=1, coalesce=True, misfire_grace_time=int(seconds), replace_existing=True,
             )
             # Start paused so jobs land in the real store (replace_existing applies), then run.
             self.scheduler.start(paused=True)
-            await self.club_jobs.load_all()
+            for feature in self.features:
+                for start in feature.on_start:
+                    await start()
             self.scheduler.resume()
             # Catch-up needs the gateway up; run it once from here, not from on_ready (which repeats).
-            self._background.add(asyncio.create_task(self._catch_up_when_ready()))
-        log.info("setup complete: %d cogs, scheduler %s", len(self.cogs), "on" if self.start_jobs else "off")
+            self._background.add(asyncio.create_task(self._when_ready()))
+        log.info("setup complete: %d features, %d cogs, scheduler %s", len(self.features), len(self.cogs),
+                 "on" if self.start_jobs else "off")
 
-    async def _catch_up_when_ready(self) -> None:
+    async def _when_ready(self) -> None:
         await self.wait_until_ready()
-        try:
-            sent = await self.club_jobs.catch_up_all()
-        except Exception:
-            log.exception("catching up missed club posts failed")
-            return
-        if sent:
-            log.info("sent %d club posts missed while offline", sent)
+        for feature in self.features:
+            for hook in feature.on_ready:
+                try:
+                    await hook()
+                except Exception:
+                    log.exception("the start-up step of %s failed", feature.name)
 
     async def on_ready(self) -> None:
         # Fires again after every reconnect: only log here, never (re)start anything.
         log.info("ready as %s in %d guilds", self.user, len(self.guilds))
 
     async def close(self) -> None:
-        # Everything the bot started ends here and is awaited, so nothing still uses the database when
-        # the engine is disposed after this (see bot/tasks.py).
-        await stop_scheduler(self.scheduler, grace=JOB_GRACE)
-        await finish_tasks(self._background, grace=0, what="background task(s)")
+        """Stop taking new work, let posts and DMs in flight finish (or record them interrupted), then close.
+
+        Everything the bot started is awaited here, not only cancelled, so nothing still uses the database
+        when the engine is disposed after this (see bot/tasks.py).
+        """
+        grace = self.settings.shutdown_grace_seconds
+        stops = [
+            stop_scheduler(self.scheduler, grace=grace),
+            finish_tasks(self._background, grace=0, what="background task(s)"),
+        ]
+        stops += [self.due.stop(grace)] if hasattr(self, "due") else []
+        stops += [stop(grace) for feature in getattr(self, "features", ()) for stop in feature.on_stop]
+        results = await asyncio.gather(*stops, return_exceptions=True)
+        for result in results:
+            if isinstance(result, Exception):
+                log.warning("stopping work in flight failed: %r", result)
         await super().close()
         stop_listening_views(self)
 

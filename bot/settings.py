@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.core.club_posts import PostTiming
 from bot.resources import content_dir
+from bot.scheduling.due_work import DueWorkTiming
 
 TOKEN_HELP = (
     "DISCORD_TOKEN is not set. Create an application at https://discord.com/developers/applications, "
@@ -41,6 +44,28 @@ class Settings(BaseSettings):
     # How long discord.py waits for GUILD_CREATE after READY; small values suit tests.
     guild_ready_timeout: float = 2.0
 
+    # -- per-feature tuning (each service gets its part through its constructor) --
+    # Weekly posts: a post missed by up to this many minutes still goes out (marked late after LATE_AFTER).
+    post_grace_minutes: float = 60
+    post_late_after_minutes: float = 10
+    # Waits between attempts at a post after a transient failure (429, 5xx, dropped connection).
+    post_retry_delays: Annotated[tuple[float, ...], NoDecode] = (2.0, 8.0, 30.0)
+    # A post claim that never finished (its process died) is taken over after this long.
+    post_lease_seconds: float = 300
+    # Posts in flight at once when many clubs share a minute; the pace is set by bulk_sends_per_second.
+    posts_in_flight: int = 8
+    # Bulk sends (posts, notices) stay just under Discord's global 50 requests/s.
+    bulk_sends_per_second: float = 49
+    # Due work (stand-up reminders and other features' items): how often the tick runs, batch sizes.
+    due_tick_seconds: float = 30
+    standup_batch_size: int = 500
+    standup_max_batches: int = 20
+    # Items in the due_work table: lease of a claim, and waits before retrying a transient failure.
+    due_work_lease_seconds: float = 300
+    due_work_retry_delays: Annotated[tuple[float, ...], NoDecode] = (60.0, 300.0, 1800.0)
+    # On SIGTERM: how long posts and DMs in flight get to finish before they are recorded as interrupted.
+    shutdown_grace_seconds: float = 6
+
     @field_validator("shard_ids", mode="before")
     @classmethod
     def _split_shard_ids(cls, value: object) -> object:
@@ -49,6 +74,27 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return [value]
         return value
+
+    @field_validator("post_retry_delays", "due_work_retry_delays", mode="before")
+    @classmethod
+    def _split_delays(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(float(part) for part in value.replace(" ", "").split(",") if part)
+        return value
+
+    def post_timing(self) -> PostTiming:
+        return PostTiming(
+            grace=timedelta(minutes=self.post_grace_minutes),
+            late_after=timedelta(minutes=self.post_late_after_minutes),
+            retry_delays=tuple(self.post_retry_delays),
+            lease=timedelta(seconds=self.post_lease_seconds),
+        )
+
+    def due_work_timing(self) -> DueWorkTiming:
+        return DueWorkTiming(
+            lease=timedelta(seconds=self.due_work_lease_seconds),
+            retry_delays=tuple(timedelta(seconds=s) for s in self.due_work_retry_delays),
+        )
 
     @field_validator("log_level")
     @classmethod

@@ -15,6 +15,7 @@ from bot.core.checkins import CheckinService
 from bot.core.leaderboard import LeaderboardService, Period
 from bot.core.points import Kind, rules_text
 from bot.core.stats import StatsService
+from bot.features import Feature, FeatureContext
 from bot.render.boards import board_embed, stats_embed
 
 DONE_PREFIX = "gc:done:"
@@ -127,3 +128,13 @@ class CheckinCog(commands.Cog):
                 test_name = test.name
                 outcome = next((o.label for o in test.outcomes if o.id == stats.last_test.outcome), None)
         await interaction.followup.send(embed=stats_embed(stats, test_name, outcome), ephemeral=True)
+
+
+def setup(ctx: FeatureContext) -> Feature:
+    """Check-ins: /checkin, /undo, /leaderboard, /me, and the Done button (shared: the weekly post carries it)."""
+    services = ctx.services
+    feel_button = ctx.shared["feel_button"]
+    done_button = make_done_button(services.checkins, services.content, feel_button)
+    ctx.shared["done_button"] = done_button
+    cog = CheckinCog(services.checkins, services.boards, services.stats, services.content, feel_button)
+    return Feature("checkins", cogs=[cog], dynamic_items=[done_button])

@@ -1,4 +1,4 @@
-"""`/club …`: admins set the weekly posts up; the posts themselves are sent from here."""
+"""`/club …`: admins set the weekly posts up; the posts go out through bot.delivery."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.club_posts import ClubPostService, PostKind
 from bot.core.clubs import ClubChanges, ClubService
 from bot.core.errors import InvalidInput, NotAllowed
 from bot.core.privacy import PrivacyService
-from bot.core.schedule import ClubPost, ClubPostService, PostKind, SendError
 from bot.core.timeutil import DAY_NAMES, suggest_timezones
-from bot.pacing import Pacer
+from bot.delivery.senders import ClubPostSender
+from bot.features import Feature, FeatureContext
 from bot.render.club import club_embed, post_content, post_embed
 from bot.render.limits import AUTOCOMPLETE_MAX
 from bot.scheduling.club_jobs import ClubJobs
@@ -23,53 +24,6 @@ log = logging.getLogger(__name__)
 
 DAY_CHOICES = [app_commands.Choice(name=d.title(), value=d) for d in DAY_NAMES]
 NEEDED = ("view_channel", "send_messages", "embed_links")
-
-
-class DiscordPostSender:
-    """Sends a weekly post to its channel; Discord errors become SendError (transient or not)."""
-
-    def __init__(
-        self, bot: commands.Bot, done_button: type[discord.ui.DynamicItem[Any]], pacer: Pacer | None = None
-    ) -> None:
-        self.bot = bot
-        self.done_button = done_button
-        # Weekly posts share the minute across clubs: stay just under the global 50 requests/s.
-        self.pacer = pacer or Pacer(per_second=49, burst=1)
-
-    async def __call__(self, post: ClubPost) -> int:
-        try:
-            channel = self.bot.get_channel(post.channel_id)
-            if channel is None:
-                await self.pacer.wait()
-                channel = await self.bot.fetch_channel(post.channel_id)
-            if not isinstance(channel, discord.abc.Messageable):
-                raise SendError("the configured channel is not a text channel", transient=False)
-            view = None
-            if post.kind is PostKind.ROUTINE:
-                view = discord.ui.View(timeout=None)
-                view.add_item(self.done_button())
-            mentions = discord.AllowedMentions(roles=[discord.Object(post.role_id)] if post.role_id else False,
-                                               everyone=False, users=False)
-            kwargs: dict[str, Any] = {"content": post_content(post), "embed": post_embed(post),
-                                      "allowed_mentions": mentions}
-            if view is not None:
-                kwargs["view"] = view
-            await self.pacer.wait()
-            message = await channel.send(**kwargs)
-            return message.id
-        except discord.Forbidden as exc:
-            raise SendError(f"I am not allowed to post in <#{post.channel_id}> ({exc.text or exc.status}). "
-                            "Check my View Channel, Send Messages and Embed Links permissions there.",
-                            transient=False) from exc
-        except discord.NotFound as exc:
-            raise SendError(f"the channel <#{post.channel_id}> no longer exists", transient=False) from exc
-        except discord.DiscordServerError as exc:
-            raise SendError(f"Discord had a server error ({exc.status})", transient=True) from exc
-        except discord.HTTPException as exc:
-            transient = exc.status >= 500 or exc.status == 429
-            raise SendError(f"Discord refused the post ({exc.status}: {exc.text})", transient=transient) from exc
-        except (OSError, TimeoutError) as exc:
-            raise SendError(f"network error: {exc}", transient=True) from exc
 
 
 def require_manager(interaction: discord.Interaction) -> None:
@@ -89,13 +43,12 @@ class ClubCog(commands.Cog):
     )
 
     def __init__(
-        self, clubs: ClubService, posts: ClubPostService, jobs: ClubJobs, sender: DiscordPostSender,
-        privacy: PrivacyService, routine_names: dict[str, str],
+        self, clubs: ClubService, posts: ClubPostService, jobs: ClubJobs, privacy: PrivacyService,
+        routine_names: dict[str, str],
     ) -> None:
         self.clubs = clubs
         self.posts = posts
         self.jobs = jobs
-        self.sender = sender
         self.privacy = privacy
         self.routine_names = routine_names
 
@@ -134,7 +87,7 @@ class ClubCog(commands.Cog):
                 "Grant it (channel settings → Permissions) and run `/club setup` again."
             )
         await interaction.response.defer(ephemeral=True, thinking=True)
-        club = await self.clubs.configure(interaction.guild.id, changes)
+        club = await self.clubs.configure(interaction.guild.id, changes, by=interaction.user.id)
         self.jobs.schedule(club)
         await interaction.followup.send(
             "Saved. " + self._next_text(club) + " Try `/club post-now` for a first post.", ephemeral=True
@@ -211,11 +164,15 @@ class ClubCog(commands.Cog):
         club = await self.clubs.get(interaction.guild_id)
         if club is None or club.channel_id is None:
             raise InvalidInput("Set the channel first with `/club setup`.")
-        result = await self.posts.fire(interaction.guild_id, PostKind.ROUTINE, self.sender, manual=True)
+        result = await self.jobs.post_now(interaction.guild_id)
+        if result is None:
+            await interaction.followup.send("I am restarting; try `/club post-now` again in a minute.", ephemeral=True)
+            return
         messages = {
             "sent": f"Posted in <#{club.channel_id}>. It counts as this week's post.",
             "duplicate": "This week's routine is already posted; the next one follows the schedule.",
             "failed": f"I could not post: {result.detail}",
+            "in-flight": "This week's routine is being posted right now; `/club show` tells how it went.",
         }
         reply = messages.get(result.status, f"Not posted ({result.status}).")
         await interaction.followup.send(reply, ephemeral=True)
@@ -250,3 +207,15 @@ class ClubCog(commands.Cog):
         await interaction.response.defer(ephemeral=True)
         gone = await self.privacy.purge_left(interaction.guild_id)
         await interaction.followup.send(f"Deleted the data of {gone} member(s) who left.", ephemeral=True)
+
+
+def setup(ctx: FeatureContext) -> Feature:
+    """/club and the weekly posts: one scheduler job per club and kind, catch-up once the gateway is up."""
+    services = ctx.services
+    sender = ClubPostSender(ctx.output, ctx.shared["done_button"])
+    jobs = ClubJobs(ctx.scheduler, services.clubs, services.posts, sender, owns=ctx.owns,
+                    max_in_flight=ctx.settings.posts_in_flight)
+    routine_names = {slug: r.name for slug, r in services.content.routines.items()}
+    cog = ClubCog(services.clubs, services.posts, jobs, services.privacy, routine_names)
+    ctx.shared["club_jobs"] = jobs
+    return Feature("club", cogs=[cog], on_start=[jobs.load_all], on_ready=[jobs.catch_up_all], on_stop=[jobs.stop])

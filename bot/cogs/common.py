@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 
 import discord
 
-from bot.core.checkins import Who
 from bot.core.errors import NotAllowed
+from bot.core.members import Who
 from bot.tree import handle_interaction_error
 
 T = TypeVar("T")

@@ -15,6 +15,7 @@ from bot.content.search import filter_exercises, find_exercise, search_exercises
 from bot.core.errors import NotFound
 from bot.core.progression import ProgressionService
 from bot.core.routines import RoutineService
+from bot.features import Feature, FeatureContext
 from bot.render.exercises import LIST_PAGE_SIZE, exercise_embed, list_embed, safety_embed, why_embed
 from bot.render.limits import AUTOCOMPLETE_MAX, CHOICE_NAME_MAX, clip
 from bot.render.plan import plan_embed
@@ -173,3 +174,10 @@ class GlutesCog(commands.Cog):
             "`/glutes today` shows it.",
             ephemeral=True,
         )
+
+def setup(ctx: FeatureContext) -> Feature:
+    """/glutes: today's plan, exercises and the list pager."""
+    services = ctx.services
+    pager = make_list_pager(services.content)
+    cog = GlutesCog(services.content, services.routines, ctx.shared["done_button"], pager, services.progression)
+    return Feature("glutes", cogs=[cog], dynamic_items=[pager])

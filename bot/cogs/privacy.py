@@ -10,8 +10,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.common import guarded, who_from
-from bot.core.checkins import Who
+from bot.core.members import Who
 from bot.core.privacy import PrivacyService
+from bot.features import Feature, FeatureContext
 from bot.tree import ClubView
 
 
@@ -98,3 +99,8 @@ class PrivacyCog(commands.Cog):
     @commands.Cog.listener()
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         await self.privacy.member_left(payload.guild_id, payload.user.id)
+
+
+def setup(ctx: FeatureContext) -> Feature:
+    """/privacy: hide, export, forget."""
+    return Feature("privacy", cogs=[PrivacyCog(ctx.services.privacy)], custom_ids=["gc:forget:"])

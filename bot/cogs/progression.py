@@ -13,6 +13,7 @@ from bot.core.checkins import CheckinResult
 from bot.core.errors import NotAllowed
 from bot.core.points import Kind
 from bot.core.progression import FEEL_LABELS, Feel, ProgressionService
+from bot.features import Feature, FeatureContext
 from bot.render.boards import checkin_text
 from bot.render.exercises import stretch_advice
 from bot.render.limits import MESSAGE_MAX, clip
@@ -101,3 +102,11 @@ def checkin_reply(
     if result.kind is Kind.ROUTINE and feel_button is not None:
         return {"content": clip(f"{text}\n{FEEL_QUESTION}", MESSAGE_MAX), "view": feel_view(user_id, feel_button)}
     return {"content": text}
+
+
+def setup(ctx: FeatureContext) -> Feature:
+    """Progression: the feel buttons under a routine check-in (shared: check-ins put them there) and the step-up
+    offer. `/glutes progression reset` lives with /glutes."""
+    feel_button, step_button = make_progression_buttons(ctx.services.content, ctx.services.progression)
+    ctx.shared["feel_button"] = feel_button
+    return Feature("progression", dynamic_items=[feel_button, step_button])

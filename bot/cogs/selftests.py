@@ -14,6 +14,7 @@ from bot.cogs.common import button_row_view, guarded, who_from
 from bot.content.schema import Content, SelfTest
 from bot.core.errors import NotAllowed
 from bot.core.selftests import SelfTestService
+from bot.features import Feature, FeatureContext
 from bot.render.limits import clip
 from bot.render.selftests import history_embed, recommendation_embed, test_embed
 
@@ -106,3 +107,11 @@ class SelfTestCog(commands.Cog):
         who = who_from(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await interaction.followup.send(embed=history_embed(await self.selftests.history(who)), ephemeral=True)
+
+
+def setup(ctx: FeatureContext) -> Feature:
+    """/test: self-tests with answer buttons."""
+    services = ctx.services
+    answer_button = make_answer_button(services.content, services.selftests)
+    return Feature("selftests", cogs=[SelfTestCog(services.content, services.selftests, answer_button)],
+                   dynamic_items=[answer_button])

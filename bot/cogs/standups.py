@@ -1,11 +1,10 @@
-"""`/standup …` and the stand-up tick: reminders by DM, with buttons that survive restarts."""
+"""`/standup …` and the reminder buttons; the reminders themselves are due work (bot.scheduling.due)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -13,31 +12,28 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.common import guarded, who_from
-from bot.core.checkins import Who
 from bot.core.errors import NotAllowed
-from bot.core.standups import CLAIM_BATCH, DueReminder, StandupService
+from bot.core.members import Who
+from bot.core.standups import StandupReminderSource, StandupService
 from bot.core.timeutil import suggest_timezones
+from bot.delivery.senders import ReminderSender
+from bot.features import Feature, FeatureContext
 from bot.render.boards import checkin_text
 from bot.render.limits import AUTOCOMPLETE_MAX
 from bot.render.standups import (
-    dm_closed_text,
     outcome_line,
     paused_text,
-    reminder_text,
     skipped_text,
     snooze_text,
     status_embed,
     turned_off_text,
     turned_on_text,
 )
+from bot.scheduling.due import DueJob
 
 log = logging.getLogger(__name__)
 
 PREFIX = "gc:su:"
-# Discord's "Cannot send messages to this user": DMs closed, or no shared server.
-DMS_CLOSED = 50007
-# A tick keeps claiming while rows are due, but hands the rest to the next tick after this many batches.
-MAX_BATCHES_PER_TICK = 20
 
 StandupButton = type[discord.ui.DynamicItem[discord.ui.Button[Any]]]
 Action = Callable[[int, int, discord.Interaction], Awaitable[str]]
@@ -96,13 +92,6 @@ def make_standup_buttons(standups: StandupService) -> list[StandupButton]:
     ]
 
 
-def reminder_view(buttons: Sequence[StandupButton], guild_id: int, user_id: int) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    for button in buttons:
-        view.add_item(button(guild_id, user_id))  # type: ignore[call-arg]
-    return view
-
-
 class StandupCog(commands.Cog):
     standup_group = app_commands.Group(
         name="standup", description="Reminders to stand up while you sit", guild_only=True
@@ -110,17 +99,9 @@ class StandupCog(commands.Cog):
 
     def __init__(
         self,
-        bot: commands.Bot,
         standups: StandupService,
-        buttons: Sequence[StandupButton],
-        *,
-        batch_size: int = CLAIM_BATCH,
     ) -> None:
-        self.bot = bot
         self.standups = standups
-        self.buttons = list(buttons)
-        self.batch_size = batch_size
-        self._ticking = asyncio.Lock()
 
     # -- commands ----------------------------------------------------------------------------
 
@@ -179,73 +160,16 @@ class StandupCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         await interaction.followup.send(paused_text(await self.standups.pause(who, for_)), ephemeral=True)
 
-    # -- the tick ----------------------------------------------------------------------------
 
-    async def tick(self) -> int:
-        """Claim what is due and send it; returns how many reminders went out. Runs every 30 s."""
-        if self._ticking.locked():
-            return 0
-        sent = 0
-        async with self._ticking:
-            for _ in range(MAX_BATCHES_PER_TICK):
-                batch = await self.standups.claim_due(limit=self.batch_size)
-                if batch:
-                    # Concurrent sends; discord.py's rate limiter does the pacing.
-                    results = await asyncio.gather(*(self._deliver(d) for d in batch), return_exceptions=True)
-                    for due, result in zip(batch, results, strict=True):
-                        if isinstance(result, BaseException):
-                            log.error("stand-up reminder %s for user %s failed", due.standup_id, due.user_id,
-                                      exc_info=result)
-                        elif result:
-                            sent += 1
-                if not await self.standups.has_due():
-                    break
-        if sent:
-            log.info("stand-up tick: %d reminder(s) sent", sent)
-        return sent
-
-    async def _deliver(self, due: DueReminder) -> bool:
-        try:
-            channel = await self._dm_channel(due.user_id)
-            await channel.send(reminder_text(due), view=reminder_view(self.buttons, due.guild_id, due.user_id))
-        except discord.Forbidden as error:
-            if error.code == DMS_CLOSED:
-                await self._dms_closed(due)
-            else:
-                log.warning("stand-up DM to user %s refused: %s (code %s)", due.user_id, error.text, error.code)
-            return False
-        except discord.HTTPException as error:
-            log.warning(
-                "stand-up DM to user %s failed: HTTP %s (code %s) %s", due.user_id, error.status, error.code, error.text
-            )
-            return False
-        return True
-
-    async def _dm_channel(self, user_id: int) -> discord.abc.Messageable:
-        user = self.bot.get_user(user_id)
-        if user is not None:
-            return user.dm_channel or await user.create_dm()
-        # Users are rarely cached here (no member cache): open the DM directly rather than
-        # fetching the user first, one request per reminder instead of two.
-        return await self.bot.create_dm(discord.Object(id=user_id))
-
-    async def _dms_closed(self, due: DueReminder) -> None:
-        """Stop DMing this member, and tell them why in the club's channel, once."""
-        first = await self.standups.mark_dm_blocked(due.standup_id)
-        if not first or due.channel_id is None:
-            return
-        try:
-            channel = self.bot.get_channel(due.channel_id) or await self.bot.fetch_channel(due.channel_id)
-            if not isinstance(channel, discord.abc.Messageable):
-                return
-            await channel.send(
-                dm_closed_text(due.user_id),
-                allowed_mentions=discord.AllowedMentions(
-                    everyone=False, roles=False, users=[discord.Object(id=due.user_id)]
-                ),
-            )
-        except discord.HTTPException as error:
-            log.warning(
-                "could not tell user %s in channel %s that their DMs are closed: HTTP %s (code %s)",
-                due.user_id, due.channel_id, error.status, error.code,
-            )
+def setup(ctx: FeatureContext) -> Feature:
+    """/standup, the reminder buttons, and the reminders as due work on the shared tick."""
+    standups = ctx.services.standups
+    buttons = make_standup_buttons(standups)
+    sender = ReminderSender(ctx.output, buttons)
+    settings = ctx.settings
+    job = DueJob(
+        "standup", StandupReminderSource(standups), deliver=sender, notice=sender.closed_dm_notice,
+        batch_size=settings.standup_batch_size, max_batches=settings.standup_max_batches,
+        describe=sender.describe,
+    )
+    return Feature("standups", cogs=[StandupCog(standups)], dynamic_items=list(buttons), due_jobs=[job])

@@ -11,22 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
 from bot.core.errors import InvalidInput, NotFound
+from bot.core.members import Who, ensure_club_and_member
 from bot.core.points import LABELS, POINTS, STANDUP_DAILY_CAP, UNDO_WINDOW_MINUTES, Kind
 from bot.core.streaks import Streak, weekly_streak
 from bot.core.timeutil import local_date, week_key, week_start_date
 from bot.db.engine import SessionFactory
 from bot.db.models import Checkin, Club, Member
-from bot.db.repo import ensure_club, ensure_member
-
-
-@dataclass(frozen=True)
-class Who:
-    """The member as Discord shows them right now."""
-
-    guild_id: int
-    user_id: int
-    display_name: str
-    role_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -47,18 +37,6 @@ def period_key(kind: Kind, day: date, week_start: str, slot: int = 1) -> str:
     if kind is Kind.STANDUP:
         return f"d{day.isoformat()}#{slot}"
     return f"d{day.isoformat()}"
-
-
-async def seen(session: AsyncSession, who: Who, now: datetime) -> tuple[Club, Member]:
-    """Club and member rows for ``who``, with the name and roles snapshot refreshed."""
-    club = await ensure_club(session, who.guild_id, now)
-    member = await ensure_member(session, club, who.user_id, who.display_name, now)
-    roles = ",".join(str(r) for r in sorted(who.role_ids))
-    if member.role_ids != roles:
-        member.role_ids = roles
-        session.add(member)
-        await session.flush()
-    return club, member
 
 
 async def routine_done(session: AsyncSession, club: Club, member_id: int, today: date) -> bool:
@@ -114,7 +92,7 @@ class CheckinService:
             raise InvalidInput("You can log `today` or `yesterday`, nothing earlier and nothing in the future.")
         now = self._clock.now()
         async with self._sessions() as session:
-            club, member = await seen(session, who, now)
+            club, member = await ensure_club_and_member(session, who, now)
             assert member.id is not None
             assert club.id is not None
             today = local_date(now, club.timezone)
@@ -177,7 +155,7 @@ class CheckinService:
         """Remove the member's most recent check-in if it is under the undo window old."""
         now = self._clock.now()
         async with self._sessions() as session:
-            _club, member = await seen(session, who, now)
+            _club, member = await ensure_club_and_member(session, who, now)
             last = (
                 await session.execute(
                     select(Checkin)

@@ -62,12 +62,21 @@ class ClubService:
             values["routine_slug"] = changes.routine
         return values
 
-    async def configure(self, guild_id: int, changes: ClubChanges) -> Club:
+    async def configure(self, guild_id: int, changes: ClubChanges, *, by: int | None = None) -> Club:
+        """Store the changes; ``by`` (the admin running /club setup) is told by DM if the posts stop later.
+
+        Saving the settings again clears a recorded post problem (channel gone, no access): the next
+        scheduled post tries again.
+        """
         values = self.validate(changes)
         async with self._sessions() as session:
             club = await ensure_club(session, guild_id, self._clock.now())
             for name, value in values.items():
                 setattr(club, name, value)
+            if by is not None:
+                club.configured_by = by
+            club.post_problem = None
+            club.post_problem_at = None
             session.add(club)
             await session.commit()
             return club

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 
-from bot.core.checkins import Who, seen
 from bot.core.clock import Clock
+from bot.core.members import Who, ensure_club_and_member
 from bot.db.engine import SessionFactory
 from bot.db.models import BoardArchive, Checkin, Member, MemberProgression, Standup, TestResult
 from bot.db.repo import get_club, get_member
@@ -33,7 +33,7 @@ class PrivacyService:
 
     async def set_hidden(self, who: Who, hidden: bool) -> None:
         async with self._sessions() as session:
-            _club, member = await seen(session, who, self._clock.now())
+            _club, member = await ensure_club_and_member(session, who, self._clock.now())
             member.hidden = hidden
             session.add(member)
             await session.commit()

@@ -15,9 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.schema import Content, Routine, RoutineStep
-from bot.core.checkins import Who, seen
 from bot.core.clock import Clock
 from bot.core.errors import DomainError, NotFound
+from bot.core.members import Who, ensure_club_and_member
 from bot.core.points import Kind
 from bot.db.engine import SessionFactory
 from bot.db.models import Checkin, Club, Member, MemberProgression
@@ -127,7 +127,7 @@ class ProgressionService:
         feel = Feel(feel)
         now = self._clock.now()
         async with self._sessions() as session:
-            club, member = await seen(session, who, now)
+            club, member = await ensure_club_and_member(session, who, now)
             assert member.id is not None
             week = (
                 await session.execute(
@@ -174,7 +174,7 @@ class ProgressionService:
         """Move up to the step that was offered; a second press or an old offer changes nothing."""
         now = self._clock.now()
         async with self._sessions() as session:
-            club, member = await seen(session, who, now)
+            club, member = await ensure_club_and_member(session, who, now)
             routine = routine_for(self._content, club)
             row = await self._row(session, club, member, routine)
             changed = await session.execute(
@@ -197,7 +197,7 @@ class ProgressionService:
     async def reset(self, who: Who) -> Routine:
         """Back to the base routine, with the count of easy and hard weeks cleared."""
         async with self._sessions() as session:
-            club, member = await seen(session, who, self._clock.now())
+            club, member = await ensure_club_and_member(session, who, self._clock.now())
             await session.execute(delete(MemberProgression).where(MemberProgression.member_id == member.id))
             await session.commit()
         return routine_for(self._content, club)

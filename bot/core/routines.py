@@ -6,8 +6,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from bot.content.schema import Content, Dose, Routine, lead_in_dose, minutes_for
-from bot.core.checkins import Who, routine_done, seen
+from bot.core.checkins import routine_done
 from bot.core.clock import Clock
+from bot.core.members import Who, ensure_club_and_member
 from bot.core.progression import member_step, routine_for
 from bot.core.selftests import lead_in_for
 from bot.core.timeutil import local_date, week_start_date
@@ -117,7 +118,7 @@ class RoutineService:
         """This week's plan for one member, in one session: their step, done mark, next steps, lead-in."""
         now = self._clock.now()
         async with self._sessions() as session:
-            club, member = await seen(session, who, now)
+            club, member = await ensure_club_and_member(session, who, now)
             await session.commit()
             assert member.id is not None
             today = local_date(now, club.timezone)

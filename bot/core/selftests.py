@@ -9,9 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.content.schema import STAGE_TITLES, Content, Dose, Outcome, SelfTest, lead_in_dose, session_seconds
-from bot.core.checkins import CheckinService, Who, seen
+from bot.core.checkins import CheckinService
 from bot.core.clock import Clock
 from bot.core.errors import DomainError, InvalidInput, NotFound
+from bot.core.members import Who, ensure_club_and_member
 from bot.core.points import Kind
 from bot.db.engine import SessionFactory
 from bot.db.models import TestResult
@@ -115,7 +116,7 @@ class SelfTestService:
             raise InvalidInput("That answer is not one of this test's options.") from None
         now = self._clock.now()
         async with self._sessions() as session:
-            club, member = await seen(session, who, now)
+            club, member = await ensure_club_and_member(session, who, now)
             assert club.id is not None
             assert member.id is not None
             try:
@@ -146,7 +147,7 @@ class SelfTestService:
 
     async def history(self, who: Who, limit: int = 15) -> list[HistoryEntry]:
         async with self._sessions() as session:
-            _club, member = await seen(session, who, self._clock.now())
+            _club, member = await ensure_club_and_member(session, who, self._clock.now())
             await session.commit()
             rows = (
                 await session.execute(

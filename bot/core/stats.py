@@ -7,8 +7,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from bot.core.checkins import Who, member_streak, seen
+from bot.core.checkins import member_streak
 from bot.core.clock import Clock
+from bot.core.members import Who, ensure_club_and_member
 from bot.core.points import Kind
 from bot.core.timeutil import local_date, month_start_date, next_month_start, week_start_date
 from bot.db.engine import SessionFactory
@@ -44,7 +45,7 @@ class StatsService:
     async def me(self, who: Who) -> MyStats:
         now = self._clock.now()
         async with self._sessions() as session:
-            club, member = await seen(session, who, now)
+            club, member = await ensure_club_and_member(session, who, now)
             await session.commit()
             assert member.id is not None
             today = local_date(now, club.timezone)

@@ -40,6 +40,12 @@ class Club(SQLModel, table=True):
     role_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     routine_slug: str = Field(default="five-minute", max_length=64)
     paused: bool = Field(default=False)
+    # Who last ran /club setup: told by DM when the posts stop for a reason only an admin can fix.
+    configured_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    # Set when Discord said the channel is gone or the bot may not post there: scheduled posts wait
+    # (no attempt every week) until /club setup or a successful /club post-now clears it.
+    post_problem: str | None = Field(default=None, max_length=300)
+    post_problem_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     # Comma-separated role ids whose holders are left off the boards.
     excluded_role_ids: str = Field(default="", max_length=1000)
     created_at: datetime = Field(sa_column=_utc_column())
@@ -134,6 +140,8 @@ class ScheduledRun(SQLModel, table=True):
     late: bool = Field(default=False)
     message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     error: str | None = Field(default=None, max_length=500)
+    # Why it failed (bot.core.delivery.Problem): decides whether a later run may try the period again.
+    problem: str | None = Field(default=None, max_length=16)
     scheduled_for: datetime = Field(sa_column=_utc_column())
     claimed_at: datetime = Field(sa_column=_utc_column())
     finished_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
@@ -213,3 +221,38 @@ class MemberProgression(SQLModel, table=True):
     last_week: str | None = Field(default=None, max_length=32)  # the club-week the last answer was for
     created_at: datetime = Field(sa_column=_utc_column())
     updated_at: datetime = Field(sa_column=_utc_column())
+
+
+class DueWork(SQLModel, table=True):
+    """One piece of due work of a feature (a nudge, a re-test DM, a challenge result): claimed once, then closed.
+
+    ``status`` goes pending → claimed → sent, failed or skipped; a transient failure puts it back to
+    pending with a later ``due_at``. A claim whose ``lease_until`` has passed (the process died) is
+    claimed again.
+    """
+
+    __tablename__ = "due_work"
+    __table_args__ = (
+        UniqueConstraint("kind", "key", name="uq_due_work_kind_key"),
+        Index("ix_due_work_claim", "kind", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    # The feature's own name for the item, e.g. "nudge:<member>:<week>": scheduling twice is a no-op.
+    key: str = Field(max_length=128)
+    guild_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    user_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    # Where to tell the member when their DMs are closed.
+    channel_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
+    status: str = Field(default="pending", max_length=16)
+    due_at: datetime = Field(sa_column=_utc_column())
+    lease_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    attempts: int = Field(default=0)
+    reason: str | None = Field(default=None, max_length=500)
+    # Why the last attempt failed (bot.core.delivery.Problem), e.g. dms_closed.
+    problem: str | None = Field(default=None, max_length=16)
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    created_at: datetime = Field(sa_column=_utc_column())
+    finished_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))

@@ -6,10 +6,10 @@ from datetime import datetime
 
 import discord
 
-from bot.core.schedule import ClubPost, PostKind
+from bot.core.club_posts import ClubPost, PostKind
 from bot.db.models import Club, ScheduledRun
 from bot.render.boards import board_embed
-from bot.render.limits import clip
+from bot.render.limits import MESSAGE_MAX, clip
 from bot.render.plan import COLOUR, plan_embed
 
 
@@ -20,7 +20,8 @@ def post_content(post: ClubPost) -> str | None:
     if post.late:
         parts.append("(A little late: I was offline at the scheduled time.)")
     if post.previous_failure:
-        parts.append(f"⚠️ The previous post could not be sent: {clip(post.previous_failure, 200)}")
+        # The reason stays with the admins (/club show): it can hold Discord's internal error text.
+        parts.append("(The previous post could not go out; the club's admins can see why in `/club show`.)")
     return " ".join(parts) or None
 
 
@@ -56,7 +57,10 @@ def club_embed(
         lines.append(f"**Next routine post:** {_ts(next_routine)} ({_ts(next_routine, 'R')})")
     if next_board and not club.paused and club.channel_id:
         lines.append(f"**Next leaderboard post:** {_ts(next_board)}")
-    if failure:
+    if club.post_problem:
+        lines.append(f"⛔ **Posts are on hold:** {clip(club.post_problem, 300)}\n"
+                     "Fix it, then run `/club setup` again (or `/club post-now` to try at once).")
+    elif failure:
         lines.append(f"⚠️ **The last post failed:** {clip(failure, 300)}")
     embed = discord.Embed(title="Club settings", description="\n".join(lines), colour=COLOUR)
     if runs:
@@ -65,3 +69,13 @@ def club_embed(
         ]
         embed.add_field(name="Recent posts", value=clip("\n".join(history), 1024), inline=False)
     return embed
+
+
+def post_problem_text(guild_name: str, reason: str) -> str:
+    """The DM to the admin who set the club up when its posts stop for a reason only they can fix."""
+    return clip(
+        f"The weekly posts of **{guild_name}** are on hold: {reason}\n"
+        "Once that is fixed, run `/club setup` again (or `/club post-now` to post at once). "
+        "Until then I will not try every week.",
+        MESSAGE_MAX,
+    )

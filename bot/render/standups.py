@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import discord
 
-from bot.core.standups import DueReminder, SnoozeResult, StandupSettings, StandupStatus
-from bot.core.timeutil import format_hhmm
+from bot.core.standup_state import DueReminder, SnoozeResult, StandupSettings, StandupStatus
+from bot.core.timeutil import DAY_NAMES, format_hhmm
 from bot.render.limits import MESSAGE_MAX, clip
 from bot.render.plan import COLOUR
+
+
+def describe_days(days: Iterable[str]) -> str:
+    """``Mon–Fri``, ``Sat–Sun``, ``every day`` or ``Mon, Wed, Fri``."""
+    wanted = [i for i, name in enumerate(DAY_NAMES) if name in set(days)]
+    if len(wanted) == 7:
+        return "every day"
+    runs: list[list[int]] = []
+    for index in wanted:
+        if runs and runs[-1][-1] == index - 1:
+            runs[-1].append(index)
+        else:
+            runs.append([index])
+    parts = []
+    for run in runs:
+        first, last = DAY_NAMES[run[0]][:3].title(), DAY_NAMES[run[-1]][:3].title()
+        if len(run) >= 2:
+            parts.append(f"{first}–{last}")
+        else:
+            parts.append(first)
+    return ", ".join(parts)
 
 
 def when(instant: datetime | None) -> str:
@@ -22,7 +44,7 @@ def when(instant: datetime | None) -> str:
 def settings_line(settings: StandupSettings) -> str:
     return (
         f"every {settings.every} min, {format_hhmm(settings.start)}–{format_hhmm(settings.end)}, "
-        f"{settings.days_text} ({settings.timezone})"
+        f"{describe_days(settings.days)} ({settings.timezone})"
     )
 
 
@@ -106,7 +128,7 @@ def status_embed(status: StandupStatus) -> discord.Embed:
     embed.add_field(name="State", value=clip(state, 1024), inline=False)
     embed.add_field(name="Every", value=f"{settings.every} min")
     embed.add_field(name="Window", value=f"{format_hhmm(settings.start)}–{format_hhmm(settings.end)}")
-    embed.add_field(name="Days", value=settings.days_text)
+    embed.add_field(name="Days", value=describe_days(settings.days))
     embed.add_field(name="Time zone", value=settings.timezone)
     if status.next_due_at is not None:
         embed.add_field(name="Next reminder", value=when(status.next_due_at), inline=False)

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
 
+from bot.core.club_posts import ClubPostService, FireResult, PostKind, PostSender
 from bot.core.clubs import ClubService
-from bot.core.schedule import GRACE, ClubPostService, PostKind, PostSender, next_fire
+from bot.core.weekly_times import next_fire
 from bot.db.models import Club
 
 log = logging.getLogger(__name__)
 
-MAX_CONCURRENT_POSTS = 8
 
 
 class WeeklyTrigger(BaseTrigger):
@@ -53,6 +54,8 @@ class ClubJobs:
         posts: ClubPostService,
         send: PostSender,
         owns: Callable[[int], bool] = lambda _guild_id: True,
+        *,
+        max_in_flight: int = 8,
     ) -> None:
         self.scheduler = scheduler
         self.clubs = clubs
@@ -61,7 +64,9 @@ class ClubJobs:
         self.owns = owns
         # Many clubs share a post minute: bound how many posts are in flight (database pool, memory);
         # the sender's pacer sets the actual rate.
-        self._in_flight = asyncio.Semaphore(MAX_CONCURRENT_POSTS)
+        self._in_flight = asyncio.Semaphore(max_in_flight)
+        self._running: set[asyncio.Task[Any]] = set()
+        self._stopping = False
 
     async def load_all(self) -> int:
         """Build every club's jobs from the table; returns the number of jobs."""
@@ -89,7 +94,7 @@ class ClubJobs:
                 name=f"{kind.value} post for guild {club.guild_id}",
                 replace_existing=True,
                 coalesce=True,
-                misfire_grace_time=int(GRACE.total_seconds()),
+                misfire_grace_time=int(self.posts.timing.grace.total_seconds()),
                 max_instances=1,
             )
         return len(plan)
@@ -100,24 +105,80 @@ class ClubJobs:
             if job is not None:
                 job.remove()
 
-    async def run(self, guild_id: int, kind: str) -> Any:
+    @contextlib.asynccontextmanager
+    async def _tracked(self) -> AsyncIterator[None]:
+        """Mark the current task as a post in flight, for :meth:`stop`."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
         try:
-            async with self._in_flight:
+            yield
+        finally:
+            if task is not None:
+                self._running.discard(task)
+
+    async def run(self, guild_id: int, kind: str) -> Any:
+        """The scheduled job: one club's post of one kind. None when the bot is stopping."""
+        if self._stopping:
+            return None
+        try:
+            async with self._tracked(), self._in_flight:
                 result = await self.posts.fire(guild_id, kind, self.send)
         except Exception:
             log.exception("weekly %s post for guild %s crashed", kind, guild_id)
             return None
         log.info("weekly %s post for guild %s: %s %s", kind, guild_id, result.status, result.detail)
+        self._retake_later(guild_id, kind, result)
         return result
 
+    async def post_now(self, guild_id: int) -> FireResult | None:
+        """An admin's `/club post-now`: this week's routine at once. None when the bot is stopping."""
+        if self._stopping:
+            return None
+        async with self._tracked():
+            return await self.posts.fire(guild_id, PostKind.ROUTINE, self.send, manual=True)
+
+    def _retake_later(self, guild_id: int, kind: str, result: FireResult) -> None:
+        """Another claim holds the period: look again when its lease runs out (its process may have died)."""
+        if result.status != "in-flight" or result.retry_at is None or not self.scheduler.running:
+            return
+        self.scheduler.add_job(
+            self.run, trigger="date", run_date=result.retry_at + timedelta(seconds=1), args=(guild_id, kind),
+            id=f"{job_id(guild_id, PostKind(kind))}:retake", replace_existing=True,
+            misfire_grace_time=int(self.posts.timing.grace.total_seconds()),
+        )
+
     async def catch_up_all(self) -> int:
-        """Send posts missed during downtime (within the grace window); record older ones as skipped."""
+        """Send posts missed during downtime (within the grace window); record older ones as skipped.
+
+        Each club on its own: one club's failure is logged and the others still catch up.
+        """
         sent = 0
         for club in await self.clubs.all_scheduled():
-            if not self.owns(club.guild_id):
+            if not self.owns(club.guild_id) or self._stopping:
                 continue
-            for result in await self.posts.catch_up(club.guild_id, self.send):
+            try:
+                async with self._in_flight:
+                    results = await self.posts.catch_up(club.guild_id, self.send)
+            except Exception:
+                log.exception("catching up the posts of guild %s failed", club.guild_id)
+                continue
+            for result in results:
                 sent += result.status == "sent"
                 if result.status in ("sent", "failed", "skipped"):
                     log.info("catch-up post for guild %s: %s %s", club.guild_id, result.status, result.period_key)
+                if result.kind is not None:
+                    self._retake_later(club.guild_id, result.kind, result)
         return sent
+
+    async def stop(self, timeout: float) -> None:
+        """Start no new post; let posts in flight finish for ``timeout`` s, then cancel them (recorded failed)."""
+        self._stopping = True
+        running = {t for t in self._running if not t.done()}
+        if not running:
+            return
+        _done, pending = await asyncio.wait(running, timeout=timeout)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=2)

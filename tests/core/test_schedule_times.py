@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.schedule import next_fire, previous_fire
+from bot.core.weekly_times import next_fire, previous_fire
 from bot.scheduling.club_jobs import WeeklyTrigger
 
 

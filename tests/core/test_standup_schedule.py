@@ -9,9 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.errors import InvalidInput
-from bot.core.standups import (
+from bot.core.standup_schedule import (
     day_slots,
-    describe_days,
     end_of_local_day,
     in_window,
     next_slot,
@@ -19,6 +18,7 @@ from bot.core.standups import (
     validate_window,
 )
 from bot.core.timeutil import DAY_NAMES
+from bot.render.standups import describe_days
 
 WEEKDAYS = DAY_NAMES[:5]
 LONDON = "Europe/London"

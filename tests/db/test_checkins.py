@@ -10,10 +10,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.core.checkins import CheckinService, Who
+from bot.core.checkins import CheckinService
 from bot.core.clock import ManualClock
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.leaderboard import LeaderboardService, Period
+from bot.core.members import Who
 from bot.core.points import POINTS, STANDUP_DAILY_CAP, Kind
 from bot.db.engine import SessionFactory, make_engine, make_session_factory
 from bot.db.models import Checkin, Club, Member

@@ -7,20 +7,24 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import aiohttp
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select
 
 from bot.content.loader import default_content_dir, load_content
 from bot.core.clock import ManualClock
+from bot.core.club_posts import ClubPost, ClubPostService, FireResult, PostKind, PostSender
 from bot.core.clubs import ClubChanges, ClubService
+from bot.core.delivery import DeliveryError, Problem
 from bot.core.errors import InvalidInput
 from bot.core.leaderboard import LeaderboardService
 from bot.core.routines import RoutineService
-from bot.core.schedule import ClubPost, ClubPostService, PostKind, SendError
 from bot.db.engine import SessionFactory, make_engine, make_session_factory
 from bot.db.models import ScheduledRun
+from bot.render.club import post_content
 from bot.scheduling.club_jobs import ClubJobs
+from tests.conftest import ErrorLogGuard
 
 GUILD = 222 << 22
 CONTENT = load_content(default_content_dir())
@@ -33,7 +37,7 @@ class Recorder:
     """Stands in for the Discord channel: records posts, can fail on demand."""
 
     posts: list[ClubPost] = field(default_factory=list)
-    failures: list[SendError] = field(default_factory=list)
+    failures: list[DeliveryError] = field(default_factory=list)
     calls: int = 0
 
     async def __call__(self, post: ClubPost) -> int:
@@ -113,7 +117,7 @@ async def test_catch_up_sends_late_within_grace_and_skips_older(env: Env) -> Non
 
 async def test_transient_failures_are_retried_then_recorded(env: Env) -> None:
     env.clock.set(DUE)
-    env.send.failures = [SendError("Discord had a server error (502)", transient=True)] * 2
+    env.send.failures = [DeliveryError("Discord had a server error (502)", transient=True)] * 2
     result = await env.posts.fire(GUILD, PostKind.ROUTINE, env.send)
     assert result.status == "sent"
     assert env.send.calls == 3
@@ -123,7 +127,7 @@ async def test_transient_failures_are_retried_then_recorded(env: Env) -> None:
 
 async def test_permission_errors_are_not_retried_and_surface_to_admins(env: Env) -> None:
     env.clock.set(DUE)
-    env.send.failures = [SendError("I am not allowed to post in <#42> (Missing Permissions)", transient=False)]
+    env.send.failures = [DeliveryError("I am not allowed to post in <#42> (Missing Permissions)", transient=False)]
     result = await env.posts.fire(GUILD, PostKind.ROUTINE, env.send)
     assert result.status == "failed"
     assert env.send.calls == 1
@@ -211,4 +215,211 @@ async def test_two_schedulers_sharing_postgres_post_once(db_url: str, env: Env) 
     finally:
         await other_engine.dispose()
     assert len(env.send.posts) == 1
+    assert [r.status for r in await env.runs()] == ["sent"]
+
+
+# -- every claim ends (issue 12, items 1, 2, 10 and 13) ------------------------------------------------
+
+
+async def test_a_dropped_connection_ends_the_claim_and_post_now_works_after(env: Env) -> None:
+    """A sender raising an error it does not translate used to leave the week `claimed` for good."""
+    env.clock.set(DUE)
+    env.send.failures = [aiohttp.ServerDisconnectedError()]  # type: ignore[list-item]
+    result = await env.posts.fire(GUILD, PostKind.ROUTINE, env.send)
+    assert result.status == "failed"
+    assert [r.status for r in await env.runs()] == ["failed"]
+    assert await env.posts.last_failure(GUILD) is not None
+    again = await env.posts.fire(GUILD, PostKind.ROUTINE, env.send, manual=True)
+    assert again.status == "sent"
+    assert len(env.send.posts) == 1
+
+
+async def test_a_database_error_while_building_ends_the_claim(env: Env) -> None:
+    env.clock.set(DUE + timedelta(hours=1))
+
+    async def broken(*_args: object, **_kwargs: object) -> None:
+        raise OSError("connection to the database lost")
+
+    env.posts._boards.finished_week = broken  # type: ignore[method-assign]
+    result = await env.posts.fire(GUILD, PostKind.LEADERBOARD, env.send)
+    assert result.status == "failed"
+    assert [r.status for r in await env.runs()] == ["failed"]
+    assert env.send.calls == 0
+
+
+async def test_shutdown_during_a_retry_wait_records_the_post_and_a_restart_sends_it(env: Env) -> None:
+    env.clock.set(DUE)
+    waiting = asyncio.Event()
+
+    async def slow_sleep(_seconds: float) -> None:
+        waiting.set()
+        await asyncio.sleep(3600)
+
+    env.posts._sleep = slow_sleep
+    env.send.failures = [DeliveryError("HTTP 503", transient=True)]
+    task = asyncio.create_task(env.posts.fire(GUILD, PostKind.ROUTINE, env.send))
+    await waiting.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    [run] = await env.runs()
+    assert run.status == "failed"
+    assert run.error is not None
+    assert "interrupted" in run.error
+    # The next run of the schedule (catch-up after the restart) takes the interrupted week over.
+    env.posts._sleep = _no_sleep
+    assert (await env.posts.fire(GUILD, PostKind.ROUTINE, env.send)).status == "sent"
+    assert [r.status for r in await env.runs()] == ["sent"]
+
+
+async def _claim_left_by_a_crash(env: Env, claimed_at: datetime) -> None:
+    async with env.sessions() as session:
+        session.add(ScheduledRun(club_id=(await env.clubs.get(GUILD)).id, kind="routine",  # type: ignore[union-attr]
+                                 period_key="w2026-11-23", status="claimed", scheduled_for=DUE, claimed_at=claimed_at))
+        await session.commit()
+
+
+async def test_a_claim_left_by_a_crash_is_taken_over_after_the_lease(env: Env) -> None:
+    await _claim_left_by_a_crash(env, DUE)
+    env.clock.set(DUE + timedelta(minutes=2))
+    fresh = await env.posts.fire(GUILD, PostKind.ROUTINE, env.send)
+    assert fresh.status == "in-flight"
+    assert fresh.retry_at == DUE + env.posts.timing.lease
+    env.clock.set(DUE + env.posts.timing.lease + timedelta(seconds=1))
+    assert (await env.posts.fire(GUILD, PostKind.ROUTINE, env.send)).status == "sent"
+    assert [r.status for r in await env.runs()] == ["sent"]
+    assert len(env.send.posts) == 1
+
+
+async def test_post_now_takes_over_a_stale_claim(env: Env) -> None:
+    await _claim_left_by_a_crash(env, DUE)
+    env.clock.set(DUE + timedelta(minutes=30))
+    assert (await env.posts.fire(GUILD, PostKind.ROUTINE, env.send, manual=True)).status == "sent"
+    assert [r.status for r in await env.runs()] == ["sent"]
+
+
+@dataclass
+class FindingRecorder(Recorder):
+    """A channel where the first attempt did create the message although the answer never came."""
+
+    created: list[ClubPost] = field(default_factory=list)
+    looked: int = 0
+
+    async def __call__(self, post: ClubPost) -> int:
+        self.calls += 1
+        if not self.created:
+            self.created.append(post)  # Discord created it; then the connection dropped
+            raise DeliveryError("network error (ServerDisconnectedError)", transient=True, maybe_delivered=True)
+        self.posts.append(post)
+        return 9500
+
+    async def find(self, post: ClubPost, since: datetime) -> int | None:
+        self.looked += 1
+        return 9400 if any(p.nonce == post.nonce for p in self.created) else None
+
+
+async def test_after_an_ambiguous_failure_the_post_is_looked_for_not_sent_twice(env: Env) -> None:
+    env.clock.set(DUE)
+    send = FindingRecorder()
+    result = await env.posts.fire(GUILD, PostKind.ROUTINE, send)
+    assert (result.status, result.message_id) == ("sent", 9400)
+    assert send.calls == 1
+    assert send.looked == 1
+    assert send.posts == []
+    [run] = await env.runs()
+    assert (run.status, run.message_id) == ("sent", 9400)
+
+
+@dataclass
+class AdminRecorder(Recorder):
+    told: list[tuple[int, int, str]] = field(default_factory=list)
+
+    async def tell_admin(self, user_id: int, guild_id: int, reason: str) -> None:
+        self.told.append((user_id, guild_id, reason))
+
+
+@pytest.mark.parametrize("problem", [Problem.CHANNEL_GONE, Problem.NO_ACCESS])
+async def test_a_deleted_channel_or_lost_access_stops_the_posts_and_tells_the_admin_once(
+    env: Env, problem: Problem
+) -> None:
+    await env.clubs.configure(GUILD, ClubChanges(), by=4242)
+    env.clock.set(DUE)
+    send = AdminRecorder(failures=[DeliveryError("the channel <#42> no longer exists", problem=problem)])
+    assert (await env.posts.fire(GUILD, PostKind.ROUTINE, send)).status == "failed"
+    assert send.told == [(4242, GUILD, "the channel <#42> no longer exists")]
+    club = await env.clubs.get(GUILD)
+    assert club is not None
+    assert club.post_problem
+    # Next week: no attempt, nobody told again.
+    env.clock.set(DUE + timedelta(days=7))
+    assert (await env.posts.fire(GUILD, PostKind.ROUTINE, send)).status == "blocked"
+    assert send.calls == 1
+    assert len(send.told) == 1
+    # The admin fixes it and saves the settings again: the posts resume.
+    await env.clubs.configure(GUILD, ClubChanges(channel_id=43))
+    assert (await env.posts.fire(GUILD, PostKind.ROUTINE, send)).status == "sent"
+
+
+async def test_other_clubs_are_unaffected_by_one_clubs_lost_channel(env: Env) -> None:
+    other = GUILD + (1 << 22)
+    await env.clubs.configure(other, ClubChanges(channel_id=77, day="monday", time="07:00", timezone="Europe/London"))
+    env.clock.set(DUE)
+    env.send.failures = [DeliveryError("gone", problem=Problem.CHANNEL_GONE)]
+    assert (await env.posts.fire(GUILD, PostKind.ROUTINE, env.send)).status == "failed"
+    assert (await env.posts.fire(other, PostKind.ROUTINE, env.send)).status == "sent"
+    assert (await env.clubs.get(other)).post_problem is None  # type: ignore[union-attr]
+
+
+class OneClubBreaks(ClubPostService):
+    def __init__(self, posts: ClubPostService, broken: int) -> None:
+        self.__dict__.update(posts.__dict__)
+        self.broken = broken
+
+    async def catch_up(self, guild_id: int, send: PostSender) -> list[FireResult]:
+        if guild_id == self.broken:
+            raise OSError("this club's row could not be read")
+        return await super().catch_up(guild_id, send)
+
+
+async def test_catch_up_isolates_each_club(env: Env, error_log_guard: ErrorLogGuard) -> None:
+    error_log_guard.expect("catching up the posts of guild")
+    guilds = [GUILD + (n << 22) for n in (1, 2)]
+    for guild in guilds:
+        await env.clubs.configure(guild, ClubChanges(channel_id=50, day="monday", time="07:00",
+                                                     timezone="Europe/London"))
+    env.clock.set(DUE + timedelta(minutes=20))
+    posts = OneClubBreaks(env.posts, broken=guilds[0])
+    jobs = ClubJobs(AsyncIOScheduler(timezone="UTC"), env.clubs, posts, env.send)
+    await jobs.catch_up_all()
+    assert {p.guild_id for p in env.send.posts} == {GUILD, guilds[1]}
+
+
+def test_a_public_post_never_carries_the_internal_error_text() -> None:
+    post = ClubPost(PostKind.ROUTINE, GUILD, 42, None, False,
+                    previous_failure="Discord refused the post (400: Invalid Form Body In embeds.0)")
+    text = post_content(post) or ""
+    assert "previous post" in text
+    assert "400" not in text
+    assert "refused" not in text
+    assert "Invalid Form Body" not in text
+
+
+async def test_the_scheduler_looks_again_when_the_lease_of_a_live_claim_runs_out(env: Env) -> None:
+    await _claim_left_by_a_crash(env, DUE)
+    env.clock.set(DUE + timedelta(minutes=1))
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.start(paused=True)
+    try:
+        jobs = ClubJobs(scheduler, env.clubs, env.posts, env.send)
+        result = await jobs.run(GUILD, "routine")
+        assert result is not None
+        assert result.status == "in-flight"
+        retake = scheduler.get_job(f"club:{GUILD}:routine:retake")
+        assert retake is not None
+        assert retake.trigger.run_date == DUE + env.posts.timing.lease + timedelta(seconds=1)
+        # When it fires, the stale claim is taken over and the week's post goes out.
+        env.clock.set(DUE + env.posts.timing.lease + timedelta(seconds=1))
+        assert (await jobs.run(GUILD, "routine")).status == "sent"
+    finally:
+        scheduler.shutdown(wait=False)
     assert [r.status for r in await env.runs()] == ["sent"]

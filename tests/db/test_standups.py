@@ -7,19 +7,19 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import discord
 import pytest
 from sqlalchemy import select, update
 
-from bot.cogs.standups import StandupCog, make_standup_buttons
-from bot.core.checkins import CheckinService, Who
+from bot.core.checkins import CheckinService
 from bot.core.clock import ManualClock
 from bot.core.errors import InvalidInput, NotFound
+from bot.core.members import Who
 from bot.core.points import STANDUP_DAILY_CAP, Kind
 from bot.core.privacy import PrivacyService
 from bot.core.standups import StandupService
 from bot.db.engine import SessionFactory, make_engine, make_session_factory
 from bot.db.models import Checkin, Club, Member, Standup
+from bot.render.standups import describe_days
 
 GUILD = 222 << 22
 WED_0900 = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)  # a Wednesday; the club's zone is UTC
@@ -79,7 +79,7 @@ async def test_turn_on_uses_defaults_and_the_first_reminder_is_one_interval_afte
     env.clock.set(at(8, 0))
     settings = await env.standups.turn_on(who(1))
     assert (settings.every, settings.start.isoformat(), settings.end.isoformat()) == (45, "09:00:00", "17:30:00")
-    assert settings.days_text == "Mon–Fri"
+    assert describe_days(settings.days) == "Mon–Fri"
     assert settings.timezone == "UTC"
     assert settings.next_due_at == at(9, 45)
     status = await env.standups.status(who(1))
@@ -426,141 +426,3 @@ async def test_concurrent_claims_from_two_processes_are_disjoint_and_complete(db
     finally:
         for engine in engines:
             await engine.dispose()
-
-
-# -- the tick with a stand-in for Discord -------------------------------------------------------
-
-
-class _Response:
-    def __init__(self, status: int, reason: str) -> None:
-        self.status = status
-        self.reason = reason
-
-
-class FakeChannel(discord.abc.Messageable):
-    """Records what was sent; a DM raises what its user's inbox is set to raise."""
-
-    def __init__(self, bot: FakeBot, user_id: int | None = None) -> None:
-        self.bot = bot
-        self.user_id = user_id
-        self.sent: list[tuple[str, dict[str, object]]] = []
-
-    async def send(self, content: str | None = None, **kwargs: object) -> None:  # type: ignore[override]
-        if self.user_id is not None:
-            self.bot.attempts.append(self.user_id)
-            error = self.bot.failing.get(self.user_id)
-            if error is not None:
-                raise error
-        self.sent.append((content or "", kwargs))
-
-
-class FakeBot:
-    def __init__(self) -> None:
-        self.dms: dict[int, FakeChannel] = {}
-        self.club_channel = FakeChannel(self)
-        self.failing: dict[int, discord.HTTPException] = {}
-        self.attempts: list[int] = []
-
-    def get_user(self, user_id: int) -> None:
-        return None
-
-    async def create_dm(self, user: discord.abc.Snowflake) -> FakeChannel:
-        return self.dms.setdefault(user.id, FakeChannel(self, user.id))
-
-    def get_channel(self, channel_id: int) -> FakeChannel | None:
-        return self.club_channel if channel_id == 777 else None
-
-    async def fetch_channel(self, channel_id: int) -> FakeChannel:
-        raise discord.NotFound(_Response(404, "Not Found"), {"code": 10003, "message": "Unknown Channel"})
-
-
-def dms_closed() -> discord.Forbidden:
-    body = {"code": 50007, "message": "Cannot send messages to this user"}
-    return discord.Forbidden(_Response(403, "Forbidden"), body)
-
-
-@pytest.fixture
-def fake_bot() -> FakeBot:
-    return FakeBot()
-
-
-def cog_for(env: Env, bot: FakeBot, batch_size: int = 500) -> StandupCog:
-    return StandupCog(bot, env.standups, make_standup_buttons(env.standups), batch_size=batch_size)  # type: ignore[arg-type]
-
-
-async def set_channel(env: Env, channel_id: int | None) -> None:
-    """Set the club's channel (the club row exists once someone has used the bot)."""
-    async with env.sessions() as session:
-        await session.execute(update(Club).where(Club.guild_id == GUILD).values(channel_id=channel_id))
-        await session.commit()
-
-
-async def test_tick_sends_each_due_member_one_dm_with_the_three_buttons(env: Env, fake_bot: FakeBot) -> None:
-    for n in range(1, 8):
-        await env.standups.turn_on(who(n))
-    cog = cog_for(env, fake_bot, batch_size=3)  # several batches in one tick
-    env.clock.set(at(9, 45))
-    assert await cog.tick() == 7
-    assert await cog.tick() == 0
-    assert sorted(fake_bot.dms) == [uid(n) for n in range(1, 8)]
-    content, kwargs = fake_bot.dms[uid(1)].sent[0]
-    assert "stand up" in content
-    view = kwargs["view"]
-    assert isinstance(view, discord.ui.View)
-    ids = [c["custom_id"] for row in view.to_components() for c in row["components"]]
-    assert ids == [f"gc:su:{a}:{GUILD}:{uid(1)}" for a in ("up", "snooze", "skip")]
-
-
-async def test_closed_dms_fall_back_to_the_channel_once_and_are_never_retried(
-    env: Env, fake_bot: FakeBot
-) -> None:
-    await env.standups.turn_on(who(1))
-    await env.standups.turn_on(who(2))
-    await set_channel(env, 777)
-    fake_bot.failing[uid(1)] = dms_closed()
-    cog = cog_for(env, fake_bot)
-    env.clock.set(at(9, 45))
-    assert await cog.tick() == 1
-    [(notice, kwargs)] = fake_bot.club_channel.sent
-    assert f"<@{uid(1)}>" in notice
-    assert "/standup on" in notice
-    mentions = kwargs["allowed_mentions"]
-    assert isinstance(mentions, discord.AllowedMentions)
-    allowed = mentions.to_dict()
-    assert (allowed["parse"], allowed["users"]) == ([], [uid(1)])
-    for hour in (10, 11, 12, 13):
-        env.clock.set(at(hour, 45))
-        await cog.tick()
-    assert fake_bot.attempts.count(uid(1)) == 1
-    assert len(fake_bot.club_channel.sent) == 1
-    # Turning on again after opening DMs brings the reminders back.
-    del fake_bot.failing[uid(1)]
-    await env.standups.turn_on(who(1))
-    env.clock.set(at(14, 15))
-    assert await cog.tick() == 2
-
-
-async def test_closed_dms_without_a_club_channel_just_stop(env: Env, fake_bot: FakeBot) -> None:
-    await env.standups.turn_on(who(1))
-    fake_bot.failing[uid(1)] = dms_closed()
-    cog = cog_for(env, fake_bot)
-    env.clock.set(at(9, 45))
-    assert await cog.tick() == 0
-    assert fake_bot.club_channel.sent == []
-    assert (await env.row(1)).dm_blocked
-
-
-async def test_other_send_failures_are_logged_and_the_rest_still_go(
-    env: Env, fake_bot: FakeBot, caplog: pytest.LogCaptureFixture
-) -> None:
-    for n in (1, 2, 3):
-        await env.standups.turn_on(who(n))
-    fake_bot.failing[uid(2)] = discord.HTTPException(_Response(500, "Server Error"), {"code": 0, "message": "oops"})
-    cog = cog_for(env, fake_bot)
-    env.clock.set(at(9, 45))
-    assert await cog.tick() == 2
-    assert any("failed: HTTP 500" in r.getMessage() for r in caplog.records)
-    assert not (await env.row(2)).dm_blocked
-    # Not retried in a loop: the member's series simply moves on.
-    assert await cog.tick() == 0
-    assert (await env.row(2)).next_due_at == at(10, 30)

@@ -31,9 +31,9 @@ async def test_standup_on_tick_dm_and_stood_up(club: Club) -> None:
     assert reply["flags"] & 64
     assert "<t:" in embed_text(reply)
     assert club.bot is not None
-    assert await club.bot.standup_cog.tick() == 0, "nothing is due before 09:45"
+    assert await club.bot.due.run("standup") == 0, "nothing is due before 09:45"
     club.clock.set(datetime(2026, 11, 18, 9, 45, 5, tzinfo=UTC))
-    assert await club.bot.standup_cog.tick() == 1
+    assert await club.bot.due.run("standup") == 1
     dms = club.fake.dm_messages(club.runner.id)
     assert len(dms) == 1
     ids = custom_ids(dms[0])
@@ -58,14 +58,14 @@ async def test_closed_dms_fall_back_to_the_channel_once(club: Club) -> None:
     club.fake.dms_closed(club.runner.id)
     club.clock.set(datetime(2026, 11, 18, 9, 30, 5, tzinfo=UTC))
     assert club.bot is not None
-    await club.bot.standup_cog.tick()
+    await club.bot.due.run("standup")
     channel = club.fake.channel_messages(club.guild.text_channel_id)
     assert len(channel) == 1
     assert f"<@{club.runner.id}>" in channel[0]["content"]
     dm_posts = [c for c in club.fake.calls if c.method == "POST" and c.status == 403]
     for later in range(1, 6):
         club.clock.set(datetime(2026, 11, 18, 9, 30, 5, tzinfo=UTC) + timedelta(minutes=30 * later))
-        await club.bot.standup_cog.tick()
+        await club.bot.due.run("standup")
     assert len(club.fake.channel_messages(club.guild.text_channel_id)) == 1
     assert len([c for c in club.fake.calls if c.method == "POST" and c.status == 403]) == len(dm_posts) == 1
 

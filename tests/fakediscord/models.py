@@ -370,6 +370,10 @@ class FailRule:
     times: int | None
     headers: dict[str, str] | None
     hits: int = 0
+    # "before": close the connection without an answer; "after": do the request, then close without an answer.
+    drop: str | None = None
+    # Seconds to hold the request before acting on it (a slow Discord).
+    delay: float = 0.0
 
     @property
     def exhausted(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import math
@@ -150,6 +151,12 @@ class Router:
             status, data, headers = await self._process(request, method, path, query, body_json, files)
         except ApiError as exc:
             status, data, headers = exc.status, exc.body(), exc.headers
+        except DroppedConnection:
+            fake._record(Call(method=method, path=path, query=query, json=body_json, files=[], status=0, at=at,
+                              response=None))
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=204)  # never reaches the client: the connection is gone
         except Exception as exc:
             # A bug in the fake: fail the request fast (a 5xx would make discord.py retry for ~25 s).
             log.exception("fake discord: handler for %s %s crashed", method, path)
@@ -202,10 +209,19 @@ class Router:
                     {"message": "You are being rate limited.", "retry_after": retry_after, "global": True, "code": 0},
                     hdrs,
                 )
+        drop_after = False
         for rule in fake._failures:
             if rule.exhausted or not rule.matches(method, path):
                 continue
             rule.hits += 1
+            if rule.delay:
+                with contextlib.suppress(TimeoutError):  # cut short when the fake stops
+                    await asyncio.wait_for(fake._stopping.wait(), rule.delay)
+            if rule.drop == "before":
+                raise DroppedConnection
+            if rule.drop == "after" or rule.delay:
+                drop_after = rule.drop == "after"
+                break
             hdrs = dict(rule.headers or {})
             if rule.status == 429:
                 retry = float(rule.json.get("retry_after", 0.05)) if isinstance(rule.json, dict) else 0.05
@@ -216,9 +232,15 @@ class Router:
             return rule.status, rule.json, hdrs
         req = Req(method=method, path=path, query=query, json=body, files=files, headers=request.headers)
         result = await handler(fake, req, **params)
+        if drop_after:
+            raise DroppedConnection
         if len(result) == 2:
             return result[0], result[1], None
         return result  # type: ignore[return-value]
+
+
+class DroppedConnection(Exception):
+    """Raised to close the client's connection without any HTTP answer."""
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -822,6 +844,11 @@ async def create_message(fake: FakeDiscord, req: Req, channel_id: str) -> Result
             needed.append(Perm.EMBED_LINKS)
         _require(fake, channel, *needed)
     validate_message(body, n_files=len(req.files))
+    if body.get("nonce") is not None and body.get("enforce_nonce"):
+        # As Discord does: a repeat of a send with the same nonce from the same author returns the first message.
+        for earlier in fake._channel_messages.get(channel.id, {}).values():
+            if earlier.get("nonce") == body["nonce"] and earlier["author"]["id"] == str(fake.bot_user.id):
+                return 200, earlier
     message = fake.build_message(channel, body, req.files)
     fake.store_message(message, channel_list=True)
     fake.echo_message_create(message, channel)

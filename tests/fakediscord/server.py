@@ -173,12 +173,15 @@ class FakeDiscord:
         self.session_wait_timeout = 5.0
         self._runner: web.AppRunner | None = None
         self._router = rest.Router(self)
+        # Set by stop(): requests held back by hold() are answered at once, so no handler outlives the fake.
+        self._stopping = asyncio.Event()
 
     # ------------------------------------------------------------------------------------------------
     # lifecycle
 
     async def start(self) -> FakeDiscord:
         self._session_changed = asyncio.Event()
+        self._stopping = asyncio.Event()
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("GET", "/", self._gateway_handler)
         app.router.add_route("*", "/api/{tail:.*}", self._router.handle)
@@ -195,6 +198,7 @@ class FakeDiscord:
         return self
 
     async def stop(self) -> None:
+        self._stopping.set()
         conns = list(self._connections)
         await asyncio.gather(*(conn.close(1001, "Going away") for conn in conns))
         await asyncio.gather(*(conn.finish() for conn in conns))
@@ -524,6 +528,21 @@ class FakeDiscord:
             times=times,
             headers=headers,
         )
+        self._failures.append(rule)
+        return rule
+
+    def drop(self, method: str | None, path_regex: str, *, after: bool = True, times: int | None = 1) -> FailRule:
+        """Close the connection on the next ``times`` matching requests without answering: ``after`` the request
+        took effect (e.g. the message was created) or before it did."""
+        rule = FailRule(method=method.upper() if method else None, pattern=re.compile(path_regex), status=0,
+                        json=None, times=times, headers=None, drop="after" if after else "before")
+        self._failures.append(rule)
+        return rule
+
+    def hold(self, method: str | None, path_regex: str, seconds: float, *, times: int | None = 1) -> FailRule:
+        """Answer the next ``times`` matching requests normally, but only after ``seconds``."""
+        rule = FailRule(method=method.upper() if method else None, pattern=re.compile(path_regex), status=0,
+                        json=None, times=times, headers=None, delay=seconds)
         self._failures.append(rule)
         return rule
 

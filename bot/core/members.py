@@ -1,0 +1,33 @@
+"""Who is acting, and the step every member-facing service starts with: make sure club and member exist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Club, Member
+from bot.db.repo import ensure_club, ensure_member
+
+
+@dataclass(frozen=True)
+class Who:
+    """The member as Discord shows them right now."""
+
+    guild_id: int
+    user_id: int
+    display_name: str
+    role_ids: tuple[int, ...] = ()
+
+
+async def ensure_club_and_member(session: AsyncSession, who: Who, now: datetime) -> tuple[Club, Member]:
+    """Club and member rows for ``who`` (created on first use), with the name and roles snapshot refreshed."""
+    club = await ensure_club(session, who.guild_id, now)
+    member = await ensure_member(session, club, who.user_id, who.display_name, now)
+    roles = ",".join(str(r) for r in sorted(who.role_ids))
+    if member.role_ids != roles:
+        member.role_ids = roles
+        session.add(member)
+        await session.flush()
+    return club, member

@@ -1,0 +1,133 @@
+"""The one place that sends to Discord outside an interaction, and turns its errors into DeliveryError.
+
+Weekly posts, stand-up DMs and closed-DM notices all go through :class:`DiscordOutput`: it finds the
+channel, paces bulk sends under the global limit, and classifies every failure (transient or not, DMs
+closed, channel gone, no access, and whether the message may have been created anyway).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import aiohttp
+import discord
+
+from bot.core.delivery import ChannelNotice, DeliveryError, Problem
+from bot.pacing import Pacer
+
+log = logging.getLogger(__name__)
+
+# Discord's JSON error codes that decide what happens next.
+UNKNOWN_CHANNEL = 10003
+MISSING_ACCESS = 50001
+DMS_CLOSED = 50007
+MISSING_PERMISSIONS = 50013
+
+
+def translate(error: BaseException, where: str) -> DeliveryError:
+    """A discord.py or network error as a DeliveryError; ``where`` names the target for the reason text."""
+    if isinstance(error, DeliveryError):
+        return error
+    if isinstance(error, discord.Forbidden):
+        if error.code == DMS_CLOSED:
+            return DeliveryError("the member's DMs are closed", problem=Problem.DMS_CLOSED)
+        return DeliveryError(
+            f"I am not allowed to post in {where} ({error.text or error.status}). "
+            "Check my View Channel, Send Messages and Embed Links permissions there.",
+            problem=Problem.NO_ACCESS,
+        )
+    if isinstance(error, discord.NotFound):
+        if error.code in (UNKNOWN_CHANNEL, 0):
+            return DeliveryError(f"the channel {where} no longer exists", problem=Problem.CHANNEL_GONE)
+        return DeliveryError(f"Discord did not find {where} ({error.code}: {error.text})", problem=Problem.REFUSED)
+    if isinstance(error, discord.HTTPException) and error.status >= 500:
+        # A 5xx may come after Discord created the message.
+        return DeliveryError(f"HTTP {error.status} from Discord (a server error)", problem=Problem.TRANSIENT,
+                             maybe_delivered=True)
+    if isinstance(error, discord.HTTPException):
+        if error.status == 429:
+            return DeliveryError("Discord asked me to slow down (429)", problem=Problem.TRANSIENT)
+        if error.code in (MISSING_ACCESS, MISSING_PERMISSIONS):
+            return DeliveryError(f"I am not allowed to post in {where} ({error.text})", problem=Problem.NO_ACCESS)
+        return DeliveryError(f"Discord refused the post ({error.status}: {error.text})", problem=Problem.REFUSED)
+    if isinstance(error, (aiohttp.ClientError, OSError, TimeoutError)):
+        # No answer at all (dropped connection, timeout, broken payload): the request may have gone through.
+        return DeliveryError(f"network error ({type(error).__name__})", problem=Problem.TRANSIENT,
+                             maybe_delivered=True)
+    raise TypeError(f"not a Discord or network error: {error!r}")
+
+
+_DISCORD_ERRORS = (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError)
+
+
+class DiscordOutput:
+    """Posts to channels, DMs members, and looks for a post that may have gone out already."""
+
+    def __init__(self, bot: discord.Client, pacer: Pacer | None = None) -> None:
+        self.bot = bot
+        # Bulk sends share the minute across clubs: stay just under the global 50 requests/s.
+        self.pacer = pacer or Pacer(per_second=49, burst=1)
+
+    async def _channel(self, channel_id: int) -> discord.abc.Messageable:
+        channel = self.bot.get_channel(channel_id)
+        if channel is None:
+            await self.pacer.wait()
+            channel = await self.bot.fetch_channel(channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            raise DeliveryError("the configured channel is not a text channel", problem=Problem.REFUSED)
+        return channel
+
+    async def post(self, channel_id: int, **kwargs: Any) -> discord.Message:
+        """Send to a channel (paced); ``nonce`` in kwargs makes Discord drop a repeat of the same send."""
+        try:
+            channel = await self._channel(channel_id)
+            await self.pacer.wait()
+            return await channel.send(**kwargs)
+        except _DISCORD_ERRORS as error:
+            raise translate(error, f"<#{channel_id}>") from error
+
+    async def dm(self, user_id: int, **kwargs: Any) -> discord.Message:
+        """Send a DM; closed DMs raise DeliveryError with Problem.DMS_CLOSED."""
+        try:
+            user = self.bot.get_user(user_id)
+            if user is not None:
+                channel: discord.abc.Messageable = user.dm_channel or await user.create_dm()
+            else:
+                # Users are rarely cached (no member cache): open the DM directly, one request instead of two.
+                channel = await self.bot.create_dm(discord.Object(id=user_id))
+            return await channel.send(**kwargs)
+        except _DISCORD_ERRORS as error:
+            raise translate(error, f"a DM to {user_id}") from error
+
+    async def find_post(
+        self, channel_id: int, nonce: str, since: datetime, looks_like: Callable[[discord.Message], bool]
+    ) -> int | None:
+        """The id of a message of ours in the channel, sent since ``since``, with this nonce (or, where Discord
+        does not echo nonces in history, that ``looks_like`` the post). None when there is none."""
+        try:
+            channel = await self._channel(channel_id)
+            if not isinstance(channel, discord.abc.GuildChannel | discord.abc.PrivateChannel | discord.Thread):
+                return None
+            me = self.bot.user
+            after = discord.Object(id=discord.utils.time_snowflake(since, high=False))
+            await self.pacer.wait()
+            async for message in channel.history(limit=50, after=after):  # type: ignore[union-attr]
+                if me is None or message.author.id != me.id:
+                    continue
+                if message.nonce is not None and str(message.nonce) == nonce:
+                    return message.id
+                if message.nonce is None and looks_like(message):
+                    return message.id
+        except _DISCORD_ERRORS as error:
+            raise translate(error, f"<#{channel_id}>") from error
+        return None
+
+    async def notice(self, notice: ChannelNotice) -> None:
+        """A short public message in a club channel that may mention one member and nobody else."""
+        mentions = discord.AllowedMentions(
+            everyone=False, roles=False, users=[discord.Object(id=notice.user_id)] if notice.user_id else False
+        )
+        await self.post(notice.channel_id, content=notice.text, allowed_mentions=mentions)
