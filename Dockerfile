@@ -24,7 +24,8 @@ RUN /opt/venv/bin/pip install . \
 FROM ${PYTHON_IMAGE}
 ENV PATH="/opt/venv/bin:$PATH" \
     PYTHONUNBUFFERED=1 \
-    DATA_DIR=/data
+    DATA_DIR=/data \
+    MPLCONFIGDIR=/tmp/matplotlib
 COPY --from=build /opt/venv /opt/venv
 RUN mkdir -p /data && chown 10001:10001 /data
 WORKDIR /data

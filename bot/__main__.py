@@ -1,4 +1,4 @@
-"""Entry point: ``gluteclub`` / ``python -m bot`` with run, migrate, check-content, sync-commands."""
+"""Entry point: ``gluteclub`` / ``python -m bot`` with run, migrate, check-content, sync-commands, render-figures."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import signal
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import discord
 from pydantic import ValidationError
@@ -19,7 +20,7 @@ from bot.app import GluteBot, ShardedGluteBot, create_bot, point_discord_at
 from bot.content.loader import ContentError, check_content, load_content
 from bot.core.clock import Clock, SystemClock
 from bot.db import migrate
-from bot.db.engine import make_session_factory, open_engine
+from bot.db.engine import make_session_factory, open_engine, wait_for_database
 from bot.services import Services
 from bot.settings import TOKEN_HELP, Settings
 
@@ -71,6 +72,10 @@ def _require_token(settings: Settings) -> str | None:
 
 def _configure_logging(level: str) -> None:
     discord.utils.setup_logging(level=getattr(logging, level, logging.INFO), root=True)
+    # The database layers log every statement with its parameters and result rows at DEBUG, and
+    # those hold names and ids: they stay at WARNING whatever LOG_LEVEL says.
+    for name in ("sqlalchemy", "aiosqlite", "asyncpg"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def cmd_run(settings: Settings) -> int:
@@ -82,6 +87,8 @@ def cmd_run(settings: Settings) -> int:
     if problems:
         for problem in problems:
             print(f"content error: {problem}", file=sys.stderr)
+        return 1
+    if not _database_answers(settings):
         return 1
     log.info("applying migrations to %s", _safe_url(settings.db_url))
     migrate.upgrade(settings.db_url)
@@ -95,7 +102,23 @@ def cmd_run(settings: Settings) -> int:
     return 0
 
 
+def _database_answers(settings: Settings) -> bool:
+    """Wait (with backoff) for the database; one clear line and no traceback when it never answers."""
+    error = asyncio.run(wait_for_database(settings.db_url, settings.db_connect_attempts, settings.db_connect_delay))
+    if error is None:
+        return True
+    reason = f"{type(error).__name__}: {error}".splitlines()[0][:300]
+    print(
+        f"error: the database {_safe_url(settings.db_url)} did not answer after {settings.db_connect_attempts} "
+        f"attempt(s) ({reason}). Check DATABASE_URL and that the server is running.",
+        file=sys.stderr,
+    )
+    return False
+
+
 def cmd_migrate(settings: Settings) -> int:
+    if not _database_answers(settings):
+        return 1
     migrate.upgrade(settings.db_url)
     print(f"Database is up to date: {_safe_url(settings.db_url)}")
     return 0
@@ -121,8 +144,34 @@ def cmd_sync_commands(settings: Settings) -> int:
     if token is None:
         return 2
     _configure_logging(settings.log_level)
+    if not _database_answers(settings):
+        return 1
     migrate.upgrade(settings.db_url)  # the pushed tree's hash is stored in the database
     return asyncio.run(push_commands(settings, token))
+
+
+def cmd_render_figures(settings: Settings, out_dir: Path) -> int:
+    """Every exercise and self-test figure as a PNG, and all of them on contact-sheet.png."""
+    from bot.pictures.figures import contact_sheet_png, figure_png
+
+    content = load_content(settings.content_dir)
+    poses = content.poses
+    if poses is None:
+        print("error: no poses in the content", file=sys.stderr)
+        return 1
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sheet = []
+    for kind, items, figures_of in (
+        ("exercise", content.exercises, poses.exercises),
+        ("test", content.selftests, poses.selftests),
+    ):
+        for slug, item in items.items():
+            figure = figures_of[slug]
+            (out_dir / f"{kind}-{slug}.png").write_bytes(figure_png(figure, poses.skeleton, item.name))
+            sheet.append((item.name if kind == "exercise" else f"Test: {item.name}", figure))
+    (out_dir / "contact-sheet.png").write_bytes(contact_sheet_png(sheet, poses.skeleton))
+    print(f"Wrote {len(sheet)} figures and contact-sheet.png to {out_dir}")
+    return 0
 
 
 COMMANDS = {
@@ -139,9 +188,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=sorted(COMMANDS),
-        help="run (default: migrate, then start the bot), migrate, check-content, sync-commands",
+        choices=sorted([*COMMANDS, "render-figures"]),
+        help="run (default: migrate, then start the bot), migrate, check-content, sync-commands, "
+        "render-figures OUT_DIR",
     )
+    parser.add_argument("out_dir", nargs="?", type=Path, help="render-figures: where to write the PNG files")
     args = parser.parse_args(argv)
     try:
         settings = Settings()
@@ -150,7 +201,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             field = ".".join(str(part) for part in error["loc"]).upper()
             print(f"error: setting {field}: {error['msg']}", file=sys.stderr)
         return 2
+    if (args.command == "render-figures") != (args.out_dir is not None):
+        parser.error("OUT_DIR goes with render-figures, and only with it")
     try:
+        if args.command == "render-figures":
+            return cmd_render_figures(settings, args.out_dir)
         return COMMANDS[args.command](settings)
     except ContentError as exc:
         for problem in exc.problems:

@@ -56,6 +56,8 @@ def make_intents() -> discord.Intents:
 class _ClubBotMixin(commands.bot.BotBase):
     settings: Settings
     services: Services
+    # Seconds before each retry of a failed command push; the last one repeats.
+    PUSH_RETRY_DELAYS: tuple[float, ...] = (30, 120, 600)
 
     def __init__(self, settings: Settings, services: Services, *, start_jobs: bool = True, **kwargs: Any) -> None:
         super().__init__(
@@ -94,7 +96,7 @@ class _ClubBotMixin(commands.bot.BotBase):
                 self.due.register(job)
         self.shared = ctx.shared
         if self.start_jobs and self.settings.sync_commands_on_start:
-            await self.sync_if_changed()
+            await self._push_commands_or_retry_later()
         if self.start_jobs:
             # One job serves every feature's due work: each item's due time is a database row.
             seconds = self.settings.due_tick_seconds
@@ -112,6 +114,34 @@ class _ClubBotMixin(commands.bot.BotBase):
             self._background.add(asyncio.create_task(self._when_ready()))
         log.info("setup complete: %d features, %d cogs, scheduler %s", len(self.features), len(self.cogs),
                  "on" if self.start_jobs else "off")
+
+    async def _push_commands_or_retry_later(self) -> None:
+        """Push the commands if they changed; a failure is logged and retried later, never fatal."""
+        if await self._try_push(attempt=1):
+            return
+        self._background.add(asyncio.create_task(self._retry_push()))
+
+    async def _try_push(self, attempt: int) -> bool:
+        try:
+            await self.sync_if_changed()
+        except Exception as error:  # Discord or the database: the bot still serves the commands it has
+            delays = self.PUSH_RETRY_DELAYS
+            wait = delays[min(attempt - 1, len(delays) - 1)]
+            log.warning("pushing the slash commands failed (attempt %d: %s: %s); trying again in %g s",
+                        attempt, type(error).__name__, str(error).splitlines()[0][:200] if str(error) else "",
+                        wait)
+            return False
+        return True
+
+    async def _retry_push(self) -> None:
+        attempt = 1
+        while True:
+            delays = self.PUSH_RETRY_DELAYS
+            await asyncio.sleep(delays[min(attempt - 1, len(delays) - 1)])
+            attempt += 1
+            if await self._try_push(attempt):
+                log.info("slash commands pushed on attempt %d", attempt)
+                return
 
     async def _when_ready(self) -> None:
         await self.wait_until_ready()
@@ -145,6 +175,7 @@ class _ClubBotMixin(commands.bot.BotBase):
                 log.warning("stopping work in flight failed: %r", result)
         await super().close()
         stop_listening_views(self)
+        await self.services.pictures.aclose()
 
     def owns_guild(self, guild_id: int) -> bool:
         """Whether this process runs the shard that Discord routes ``guild_id`` to."""

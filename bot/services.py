@@ -9,6 +9,7 @@ from bot.core.checkins import CheckinService
 from bot.core.clock import Clock
 from bot.core.club_posts import ClubPostService
 from bot.core.clubs import ClubService
+from bot.core.history import HistoryService
 from bot.core.leaderboard import LeaderboardService
 from bot.core.privacy import PrivacyService
 from bot.core.progression import ProgressionService
@@ -18,6 +19,7 @@ from bot.core.standups import StandupService
 from bot.core.state import StateStore
 from bot.core.stats import StatsService
 from bot.db.engine import SessionFactory
+from bot.pictures.service import PictureService
 from bot.scheduling.due_work import DueWorkQueue
 from bot.settings import Settings
 
@@ -39,6 +41,8 @@ class Services:
     standups: StandupService
     state: StateStore
     due_work: DueWorkQueue
+    pictures: PictureService
+    history: HistoryService
 
     @classmethod
     def build(
@@ -64,4 +68,6 @@ class Services:
             standups=StandupService(sessions, clock, checkins),
             state=StateStore(sessions, clock),
             due_work=DueWorkQueue(sessions, clock, settings.due_work_timing()),
+            pictures=PictureService(content),
+            history=HistoryService(sessions, content, clock),
         )

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     sync_commands_on_start: bool = True
     # How long discord.py waits for GUILD_CREATE after READY; small values suit tests.
     guild_ready_timeout: float = 2.0
+    # At start-up an unreachable database is tried this many times, waiting DB_CONNECT_DELAY seconds
+    # after the first failure and twice as long after each next one (at most 30 s).
+    db_connect_attempts: int = Field(default=10, ge=1)
+    db_connect_delay: float = Field(default=1.0, ge=0)
 
     # -- per-feature tuning (each service gets its part through its constructor) --
     # Weekly posts: a post missed by up to this many minutes still goes out (marked late after LATE_AFTER).

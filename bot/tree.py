@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
 from discord import app_commands
 
-from bot.core.errors import DomainError
+from bot.core.errors import DomainError, quoted
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,9 @@ def friendly_message(error: BaseException) -> str | None:
     if isinstance(error, app_commands.CommandOnCooldown):
         return f"Easy there: try again in {error.retry_after:.0f} s."
     if isinstance(error, app_commands.TransformerError):
-        return f"I could not understand `{str(error.value)[:50]}` for that option."
+        return f"I could not understand {quoted(error.value, 50)} for that option."
+    if isinstance(error, NotAChoice):
+        return str(error)
     if isinstance(error, app_commands.CheckFailure):
         return "You can't use that command here."
     return None
@@ -62,7 +65,40 @@ async def handle_interaction_error(interaction: discord.Interaction, error: Base
     await reply_ephemeral(interaction, message)
 
 
+class NotAChoice(app_commands.CheckFailure):
+    """An option with a fixed list of choices arrived with a value that is not one of them."""
+
+
+def _leaf_options(data: Any) -> list[dict[str, Any]]:
+    options = list((data or {}).get("options") or [])
+    while options and options[0].get("type") in (1, 2):  # sub-command (group): go one level down
+        options = list(options[0].get("options") or [])
+    return options
+
+
+def check_choices(interaction: discord.Interaction) -> None:
+    """Discord's own client only offers the listed choices, but the payload is not to be trusted."""
+    command = interaction.command
+    if interaction.type is not discord.InteractionType.application_command:
+        return
+    if not isinstance(command, app_commands.Command):
+        return
+    by_name = {p.display_name: p for p in command.parameters if p.choices}
+    for option in _leaf_options(interaction.data):
+        parameter = by_name.get(option.get("name", ""))
+        if parameter is None:
+            continue
+        allowed = [c.value for c in parameter.choices]
+        if option.get("value") not in allowed:
+            names = ", ".join(f"`{c.name}`" for c in parameter.choices)
+            raise NotAChoice(f"For `{parameter.display_name}`, pick one of: {names}.")
+
+
 class ClubCommandTree(app_commands.CommandTree):
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        check_choices(interaction)
+        return True
+
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         await handle_interaction_error(interaction, error)
 

@@ -8,14 +8,16 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import guarded, who_from
+from bot.cogs.common import guarded, picture_kwargs, who_from
 from bot.cogs.progression import checkin_reply
 from bot.content.schema import Content
 from bot.core.checkins import CheckinService
+from bot.core.history import HistoryService
 from bot.core.leaderboard import LeaderboardService, Period
 from bot.core.points import Kind, rules_text
 from bot.core.stats import StatsService
 from bot.features import Feature, FeatureContext
+from bot.pictures.service import PictureService
 from bot.render.boards import board_embed, stats_embed
 
 DONE_PREFIX = "gc:done:"
@@ -63,7 +65,12 @@ class CheckinCog(commands.Cog):
         stats: StatsService,
         content: Content,
         feel_button: type[Any] | None = None,
+        *,
+        pictures: PictureService,
+        history: HistoryService,
     ) -> None:
+        self.pictures = pictures
+        self.history = history
         self.checkins = checkins
         self.boards = boards
         self.stats = stats
@@ -127,7 +134,10 @@ class CheckinCog(commands.Cog):
             if test:
                 test_name = test.name
                 outcome = next((o.label for o in test.outcomes if o.id == stats.last_test.outcome), None)
-        await interaction.followup.send(embed=stats_embed(stats, test_name, outcome), ephemeral=True)
+        embed = stats_embed(stats, test_name, outcome)
+        days = await self.history.member_days(who)
+        picture = await self.pictures.member_card(who.user_id, who.display_name, days)
+        await interaction.followup.send(embed=embed, ephemeral=True, **picture_kwargs(picture, embed))
 
 
 def setup(ctx: FeatureContext) -> Feature:
@@ -136,5 +146,6 @@ def setup(ctx: FeatureContext) -> Feature:
     feel_button = ctx.shared["feel_button"]
     done_button = make_done_button(services.checkins, services.content, feel_button)
     ctx.shared["done_button"] = done_button
-    cog = CheckinCog(services.checkins, services.boards, services.stats, services.content, feel_button)
+    cog = CheckinCog(services.checkins, services.boards, services.stats, services.content, feel_button,
+                     pictures=services.pictures, history=services.history)
     return Feature("checkins", cogs=[cog], dynamic_items=[done_button])

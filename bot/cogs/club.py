@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cogs.pictures import PostPictures
 from bot.core.club_posts import ClubPostService, PostKind
 from bot.core.clubs import ClubChanges, ClubService
 from bot.core.errors import InvalidInput, NotAllowed
@@ -200,6 +201,16 @@ class ClubCog(commands.Cog):
         verb = "are left off" if exclude else "are back on"
         await interaction.followup.send(f"Members with {role.mention} {verb} the boards.", ephemeral=True)
 
+    @club.command(name="mention", description="Set the role the weekly posts mention, or leave it out to stop")
+    @app_commands.describe(role="Role to mention; leave empty to mention nobody")
+    async def mention(self, interaction: discord.Interaction, role: discord.Role | None = None) -> None:
+        require_manager(interaction)
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True)
+        await self.clubs.set_mention_role(interaction.guild_id, role.id if role else None)
+        text = f"The weekly posts mention {role.mention}." if role else "The weekly posts mention nobody now."
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+
     @club.command(name="purge-left", description="Delete the data of members who left the server")
     async def purge_left(self, interaction: discord.Interaction) -> None:
         require_manager(interaction)
@@ -212,7 +223,7 @@ class ClubCog(commands.Cog):
 def setup(ctx: FeatureContext) -> Feature:
     """/club and the weekly posts: one scheduler job per club and kind, catch-up once the gateway is up."""
     services = ctx.services
-    sender = ClubPostSender(ctx.output, ctx.shared["done_button"])
+    sender = ClubPostSender(ctx.output, ctx.shared["done_button"], PostPictures(services.pictures, services.history))
     jobs = ClubJobs(ctx.scheduler, services.clubs, services.posts, sender, owns=ctx.owns,
                     max_in_flight=ctx.settings.posts_in_flight)
     routine_names = {slug: r.name for slug, r in services.content.routines.items()}

@@ -9,13 +9,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import button_row_view, guarded, who_from
+from bot.cogs.common import button_row_view, guarded, picture_kwargs, who_from
+from bot.cogs.pictures import plan_picture
 from bot.content.schema import EQUIPMENT, Content
 from bot.content.search import filter_exercises, find_exercise, search_exercises, suggest
-from bot.core.errors import NotFound
+from bot.core.errors import NotFound, quoted
 from bot.core.progression import ProgressionService
 from bot.core.routines import RoutineService
 from bot.features import Feature, FeatureContext
+from bot.pictures.service import INTERACTIVE_TIMEOUT, PictureService
 from bot.render.exercises import LIST_PAGE_SIZE, exercise_embed, list_embed, safety_embed, why_embed
 from bot.render.limits import AUTOCOMPLETE_MAX, CHOICE_NAME_MAX, clip
 from bot.render.plan import plan_embed
@@ -99,9 +101,11 @@ class GlutesCog(commands.Cog):
         done_button: type[discord.ui.DynamicItem[Any]],
         list_pager: type[discord.ui.DynamicItem[Any]],
         progression: ProgressionService,
+        pictures: PictureService,
     ) -> None:
         self.content = content
         self.routines = routines
+        self.pictures = pictures
         self.done_button = done_button
         self.list_pager = list_pager
         self.progression = progression
@@ -112,7 +116,9 @@ class GlutesCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         plan = await self.routines.member_plan(who)
         view = button_row_view(self.done_button())
-        await interaction.followup.send(embed=plan_embed(plan), view=view, ephemeral=True)
+        embed = plan_embed(plan)
+        picture = await plan_picture(self.pictures, plan)
+        await interaction.followup.send(embed=embed, view=view, ephemeral=True, **picture_kwargs(picture, embed))
 
     @glutes.command(name="exercise", description="How to do one exercise: steps, dose, cues, safety")
     @app_commands.describe(name="Start typing: e.g. clam, bridge, side plank")
@@ -121,12 +127,13 @@ class GlutesCog(commands.Cog):
         found = find_exercise(self.content, query)
         if found is None:
             hints = suggest(self.content, query, limit=3)
-            shown = clip(query, 40)
             if hints:
                 names = ", ".join(f"**{h.name}**" for h in hints)
-                raise NotFound(f"I don't know an exercise called `{shown}`. Did you mean {names}?")
-            raise NotFound(f"I don't know an exercise called `{shown}`. Try `/glutes list` to browse them.")
-        await interaction.response.send_message(embed=exercise_embed(self.content, found), ephemeral=True)
+                raise NotFound(f"I don't know an exercise called {quoted(query)}. Did you mean {names}?")
+            raise NotFound(f"I don't know an exercise called {quoted(query)}. Try `/glutes list` to browse them.")
+        embed = exercise_embed(self.content, found)
+        picture = await self.pictures.exercise_figure(found.slug, timeout=INTERACTIVE_TIMEOUT)
+        await interaction.response.send_message(embed=embed, ephemeral=True, **picture_kwargs(picture, embed))
 
     @exercise.autocomplete("name")
     async def exercise_autocomplete(
@@ -179,5 +186,6 @@ def setup(ctx: FeatureContext) -> Feature:
     """/glutes: today's plan, exercises and the list pager."""
     services = ctx.services
     pager = make_list_pager(services.content)
-    cog = GlutesCog(services.content, services.routines, ctx.shared["done_button"], pager, services.progression)
+    cog = GlutesCog(services.content, services.routines, ctx.shared["done_button"], pager, services.progression,
+                    services.pictures)
     return Feature("glutes", cogs=[cog], dynamic_items=[pager])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import logging
+import secrets
 from typing import Any
 
 import discord
@@ -15,14 +17,33 @@ from bot.core.privacy import PrivacyService
 from bot.features import Feature, FeatureContext
 from bot.tree import ClubView
 
+log = logging.getLogger(__name__)
+
+
+FORGET_PREFIX = "gc:forget:"
+CONFIRM_SECONDS = 120
+EXPIRED = (
+    "This confirmation has expired (it lasts two minutes, and not across a restart of the bot). "
+    "Nothing was deleted. Run `/privacy forget` again if you still want your data gone."
+)
+
 
 class ForgetConfirm(ClubView):
-    """A confirm button only the member who asked can press."""
+    """Confirm buttons only the member who asked can press; they switch off when they expire."""
 
-    def __init__(self, privacy: PrivacyService, who: Who) -> None:
-        super().__init__(timeout=120)
+    def __init__(
+        self, privacy: PrivacyService, who: Who, live: set[str], *, timeout: float = CONFIRM_SECONDS
+    ) -> None:
+        super().__init__(timeout=timeout)
         self.privacy = privacy
         self.who = who
+        # The custom ids carry a token, so a press on buttons this process did not send is recognised.
+        self.token = secrets.token_hex(8)
+        self.live = live
+        self.live.add(self.token)
+        self.asked: discord.Interaction | None = None
+        self.confirm.custom_id = f"{FORGET_PREFIX}confirm:{self.token}"
+        self.cancel.custom_id = f"{FORGET_PREFIX}cancel:{self.token}"
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id != self.who.user_id:
@@ -32,12 +53,27 @@ class ForgetConfirm(ClubView):
             return False
         return True
 
+    def _finish(self) -> None:
+        self.stop()
+        self.live.discard(self.token)
+
+    async def on_timeout(self) -> None:
+        self.live.discard(self.token)
+        for item in self.children:
+            if isinstance(item, discord.ui.Button):
+                item.disabled = True
+        if self.asked is None:
+            return
+        try:
+            await self.asked.edit_original_response(content=EXPIRED, view=self)
+        except discord.HTTPException as error:
+            log.warning("could not switch off expired forget buttons: HTTP %s (code %s)", error.status, error.code)
+
     @discord.ui.button(label="Delete my data", style=discord.ButtonStyle.danger, custom_id="gc:forget:confirm")
     @guarded
     async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
         await interaction.response.defer(ephemeral=True)
         gone = await self.privacy.forget(self.who)
-        self.stop()
         await interaction.edit_original_response(
             content=(
                 f"Done. I deleted {gone.checkins} check-ins and {gone.test_results} self-test results and "
@@ -45,19 +81,23 @@ class ForgetConfirm(ClubView):
             ),
             view=None,
         )
+        self._finish()
 
     @discord.ui.button(label="Keep my data", style=discord.ButtonStyle.secondary, custom_id="gc:forget:cancel")
     @guarded
     async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
-        self.stop()
         await interaction.response.edit_message(content="Nothing was deleted.", view=None)
+        self._finish()
 
 
 class PrivacyCog(commands.Cog):
     privacy_group = app_commands.Group(name="privacy", description="Your data in this club", guild_only=True)
 
-    def __init__(self, privacy: PrivacyService) -> None:
+    def __init__(self, privacy: PrivacyService, *, confirm_seconds: float = CONFIRM_SECONDS) -> None:
         self.privacy = privacy
+        self.confirm_seconds = confirm_seconds
+        # Tokens of forget-confirm buttons that this process is still listening to.
+        self.live_confirms: set[str] = set()
 
     @privacy_group.command(name="hide", description="Leave the leaderboards (your own stats still count)")
     async def hide(self, interaction: discord.Interaction) -> None:
@@ -89,12 +129,34 @@ class PrivacyCog(commands.Cog):
     @privacy_group.command(name="forget", description="Delete all your data in this club (asks to confirm)")
     async def forget(self, interaction: discord.Interaction) -> None:
         who = who_from(interaction)
+        view = ForgetConfirm(self.privacy, who, self.live_confirms, timeout=self.confirm_seconds)
+        view.asked = interaction
         await interaction.response.send_message(
             "This deletes all your check-ins, self-test results and reminder settings in this club, "
             "for good. Are you sure?",
-            view=ForgetConfirm(self.privacy, who),
+            view=view,
             ephemeral=True,
         )
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A press on forget buttons nobody listens to any more (expired, or sent before a restart)."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        if not custom_id.startswith(FORGET_PREFIX):
+            return
+        token = custom_id.rsplit(":", 1)[1] if custom_id.count(":") >= 3 else ""
+        if token in self.live_confirms:
+            return  # the live view answers
+        try:
+            await interaction.response.edit_message(content=EXPIRED, view=None)
+        except discord.HTTPException as error:
+            log.warning("could not answer an expired forget button: HTTP %s (code %s)", error.status, error.code)
+
+    @commands.Cog.listener()
+    async def on_member_join(self, member: discord.Member) -> None:
+        await self.privacy.member_joined(member.guild.id, member.id)
 
     @commands.Cog.listener()
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:

@@ -10,11 +10,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import button_row_view, guarded, who_from
+from bot.cogs.common import button_row_view, guarded, picture_kwargs, who_from
 from bot.content.schema import Content, SelfTest
 from bot.core.errors import NotAllowed
+from bot.core.history import HistoryService
 from bot.core.selftests import SelfTestService
 from bot.features import Feature, FeatureContext
+from bot.pictures.service import INTERACTIVE_TIMEOUT, PictureService
 from bot.render.limits import clip
 from bot.render.selftests import history_embed, recommendation_embed, test_embed
 
@@ -76,18 +78,26 @@ def answer_view(test: SelfTest, user_id: int, button_cls: type[Any]) -> discord.
 class SelfTestCog(commands.Cog):
     test_group = app_commands.Group(name="test", description="Quick self-tests of your glutes", guild_only=True)
 
-    def __init__(self, content: Content, selftests: SelfTestService, answer_button: type[Any]) -> None:
+    def __init__(
+        self, content: Content, selftests: SelfTestService, answer_button: type[Any], pictures: PictureService,
+        history: HistoryService,
+    ) -> None:
         self.content = content
+        self.pictures = pictures
+        self.history = history
         self.selftests = selftests
         self.answer_button = answer_button
 
     async def _start(self, interaction: discord.Interaction, slug: str) -> None:
         test = self.selftests.test(slug)
         who_from(interaction)
+        embed = test_embed(test, self.content.guide.caution)
+        picture = await self.pictures.selftest_figure(slug, timeout=INTERACTIVE_TIMEOUT)
         await interaction.response.send_message(
-            embed=test_embed(test, self.content.guide.caution),
+            embed=embed,
             view=answer_view(test, interaction.user.id, self.answer_button),
             ephemeral=True,
+            **picture_kwargs(picture, embed),
         )
 
     @test_group.command(name="hamstring-vs-glute", description="Which fires first when you lift your leg?")
@@ -106,12 +116,14 @@ class SelfTestCog(commands.Cog):
     async def history(self, interaction: discord.Interaction) -> None:
         who = who_from(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await interaction.followup.send(embed=history_embed(await self.selftests.history(who)), ephemeral=True)
+        embed = history_embed(await self.selftests.history(who))
+        picture = await self.pictures.test_history(who.user_id, await self.history.test_entries(who))
+        await interaction.followup.send(embed=embed, ephemeral=True, **picture_kwargs(picture, embed))
 
 
 def setup(ctx: FeatureContext) -> Feature:
     """/test: self-tests with answer buttons."""
     services = ctx.services
     answer_button = make_answer_button(services.content, services.selftests)
-    return Feature("selftests", cogs=[SelfTestCog(services.content, services.selftests, answer_button)],
-                   dynamic_items=[answer_button])
+    cog = SelfTestCog(services.content, services.selftests, answer_button, services.pictures, services.history)
+    return Feature("selftests", cogs=[cog], dynamic_items=[answer_button])

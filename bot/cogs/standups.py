@@ -76,7 +76,7 @@ def make_standup_buttons(standups: StandupService) -> list[StandupButton]:
     """The reminder's buttons, in display order, bound to the service: Stood up, Snooze, Skip today."""
 
     async def stood_up(guild_id: int, user_id: int, interaction: discord.Interaction) -> str:
-        who = Who(guild_id=guild_id, user_id=user_id, display_name=interaction.user.display_name)
+        who = Who(guild_id=guild_id, user_id=user_id, display_name=interaction.user.display_name, in_server=False)
         return checkin_text(await standups.stood_up(who))
 
     async def snooze(guild_id: int, user_id: int, interaction: discord.Interaction) -> str:

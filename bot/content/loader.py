@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from bot.content.poses import POSES_FILE, PoseBook, figure_problems
 from bot.content.schema import (
     LEAD_IN_SECONDS_MAX,
     Content,
@@ -34,7 +35,17 @@ EXERCISES_FILE = "exercises.yaml"
 ROUTINES_FILE = "routines.yaml"
 SELFTESTS_FILE = "selftests.yaml"
 GUIDE_FILE = "guide.yaml"
-FILES = (EXERCISES_FILE, ROUTINES_FILE, SELFTESTS_FILE, GUIDE_FILE)
+FILES = (EXERCISES_FILE, ROUTINES_FILE, SELFTESTS_FILE, GUIDE_FILE, POSES_FILE)
+# Equipment an exercise lists -> the prop its figure must draw.
+PROP_FOR_EQUIPMENT = {
+    "band": "band",
+    "dumbbell": "dumbbells",
+    "barbell": "barbell",
+    "wall": "wall",
+    "step": "step",
+    "mat": "mat",
+    "chair": "chair",
+}
 
 
 @dataclass(frozen=True)
@@ -298,6 +309,40 @@ def _check_guide(reader: _Reader, guide: Guide, exercises: dict[str, Exercise]) 
             reader.add(f, field, f"{slug!r} is not a stretch")
 
 
+def _read_poses(reader: _Reader, exercises: dict[str, Exercise]) -> PoseBook | None:
+    """The figures: one per exercise and self-test, each with both poses, sound joints and its props."""
+    data = reader.read_yaml(POSES_FILE)
+    if data is None:
+        if (reader.directory / POSES_FILE).is_file() and not any(
+            p.file == reader.label(POSES_FILE) for p in reader.problems
+        ):
+            reader.add(POSES_FILE, "", "file is empty")
+        return None
+    book = reader.validate(PoseBook, data, POSES_FILE, [])
+    if book is None:
+        return None
+    for kind, figures in (("exercises", book.exercises), ("selftests", book.selftests)):
+        if kind not in reader.raw:  # that file could not be read: its own problem is reported
+            continue
+        known = {slug for _, slug in _slugs(reader.raw[kind])}
+        for slug in sorted(set(known) - set(figures)):
+            reader.add(POSES_FILE, f"{kind}.{slug}", "no figure: give it a start and an end pose")
+        for slug in sorted(set(figures) - set(known)):
+            reader.add(POSES_FILE, f"{kind}.{slug}", f"figure for an unknown {kind[:-1]}{_hint(slug, known)}")
+        for slug, figure in figures.items():
+            for field, message in figure_problems(figure, book.skeleton):
+                reader.add(POSES_FILE, f"{kind}.{slug}.{field}", message)
+    for slug, exercise in exercises.items():
+        figure = book.exercises.get(slug)
+        if figure is None:
+            continue
+        for item in exercise.equipment:
+            prop = PROP_FOR_EQUIPMENT.get(item)
+            if prop and not getattr(figure.props, prop):
+                reader.add(POSES_FILE, f"exercises.{slug}.props.{prop}", f"the exercise uses a {item}: draw it")
+    return book
+
+
 def _read(directory: Path) -> tuple[Content | None, list[Problem]]:
     reader = _Reader(Path(directory))
     if not reader.directory.is_dir():
@@ -327,11 +372,12 @@ def _read(directory: Path) -> tuple[Content | None, list[Problem]]:
     _check_outcome_order(reader, selftest_items, exercises)
     if guide is not None:
         _check_guide(reader, guide, exercises)
+    poses = _read_poses(reader, exercises)
 
     if reader.problems or guide is None:
         order = {reader.label(name): rank for rank, name in enumerate(FILES)}
         return None, sorted(reader.problems, key=lambda p: order.get(p.file, -1))
-    content = Content(exercises=exercises, routines=routines, selftests=selftests, guide=guide)
+    content = Content(exercises=exercises, routines=routines, selftests=selftests, guide=guide, poses=poses)
     return content, []
 
 

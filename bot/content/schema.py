@@ -53,6 +53,7 @@ from bot.content.dose import (
     minutes_for,
     session_seconds,
 )
+from bot.content.poses import PoseBook
 
 # Re-exported: the rest of the bot and the tests import these from here.
 __all__ = [
@@ -500,6 +501,7 @@ class Content(StrictModel):
     routines: dict[str, Routine]
     selftests: dict[str, SelfTest]
     guide: Guide
+    poses: PoseBook | None = None
 
     @model_validator(mode="after")
     def _keys_are_slugs(self) -> Content:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.content.schema import Content
 from bot.core.clock import Clock
-from bot.core.errors import InvalidInput
+from bot.core.errors import InvalidInput, quoted
 from bot.core.timeutil import format_hhmm, parse_day, parse_hhmm, parse_timezone
 from bot.db.engine import SessionFactory
 from bot.db.models import Club
@@ -58,7 +58,7 @@ class ClubService:
         if changes.routine is not None:
             if changes.routine not in self._content.routines:
                 names = ", ".join(f"`{slug}`" for slug in self._content.routines)
-                raise InvalidInput(f"There is no routine `{changes.routine[:40]}`. Choose one of {names}.")
+                raise InvalidInput(f"There is no routine {quoted(changes.routine)}. Choose one of {names}.")
             values["routine_slug"] = changes.routine
         return values
 
@@ -85,6 +85,15 @@ class ClubService:
         async with self._sessions() as session:
             club = await ensure_club(session, guild_id, self._clock.now())
             club.paused = paused
+            session.add(club)
+            await session.commit()
+            return club
+
+    async def set_mention_role(self, guild_id: int, role_id: int | None) -> Club:
+        """The role the weekly posts mention; None stops the mention."""
+        async with self._sessions() as session:
+            club = await ensure_club(session, guild_id, self._clock.now())
+            club.role_id = role_id
             session.add(club)
             await session.commit()
             return club

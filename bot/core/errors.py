@@ -21,3 +21,15 @@ class NotFound(DomainError):
 
 class NotAllowed(DomainError):
     """The member may not do this (not an admin, not their button, …)."""
+
+
+def quoted(value: object, limit: int = 40) -> str:
+    """``value`` as inline code in a reply, whatever it contains.
+
+    A backtick inside would end the code span early, and a line break would spill the rest of
+    the message into it, so both are replaced; long values are clipped.
+    """
+    text = " ".join(str(value).split()).replace("`", "ˋ")
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return f"`{text}`" if text else "(nothing)"

@@ -86,6 +86,14 @@ def _excluded_roles(club: Club) -> list[str]:
     return [r for r in club.excluded_role_ids.split(",") if r.strip()]
 
 
+def visible_members(club: Club) -> list[Any]:
+    """Conditions on Member: those who hid, left, or hold an excluded role stay out of boards and charts."""
+    visible = [Member.hidden.is_(False), Member.left_at.is_(None)]
+    for role in _excluded_roles(club):
+        visible.append(not_((literal(",") + Member.role_ids + literal(",")).like(f"%,{role},%")))
+    return visible
+
+
 async def compute_board(
     session: AsyncSession,
     club: Club,
@@ -110,10 +118,7 @@ async def compute_board(
         .group_by(Checkin.member_id)
         .subquery()
     )
-    # Members who hid, left, or hold an excluded role stay out of the ranking altogether.
-    visible = [Member.hidden.is_(False), Member.left_at.is_(None)]
-    for role in _excluded_roles(club):
-        visible.append(not_((literal(",") + Member.role_ids + literal(",")).like(f"%,{role},%")))
+    visible = visible_members(club)
     ranked = (
         select(
             totals.c.member_id,

@@ -19,12 +19,14 @@ class Who:
     user_id: int
     display_name: str
     role_ids: tuple[int, ...] = ()
+    # False when the interaction does not show the member is in the server now (a button in a DM).
+    in_server: bool = True
 
 
 async def ensure_club_and_member(session: AsyncSession, who: Who, now: datetime) -> tuple[Club, Member]:
     """Club and member rows for ``who`` (created on first use), with the name and roles snapshot refreshed."""
     club = await ensure_club(session, who.guild_id, now)
-    member = await ensure_member(session, club, who.user_id, who.display_name, now)
+    member = await ensure_member(session, club, who.user_id, who.display_name, now, in_server=who.in_server)
     roles = ",".join(str(r) for r in sorted(who.role_ids))
     if member.role_ids != roles:
         member.role_ids = roles

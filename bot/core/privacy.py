@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -22,8 +22,32 @@ class Forgotten:
     test_results: int
 
 
+# Keys that only link rows to each other; everything else in a row is the member's data.
+LINK_COLUMNS = frozenset({"id", "member_id", "club_id"})
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, (date, datetime)) else value
+
+
+def _columns(row: Any) -> dict[str, Any]:
+    """Every stored column of ``row`` except the links between rows, JSON-ready."""
+    table = row.__table__
+    return {c.name: _plain(getattr(row, c.name)) for c in table.columns if c.name not in LINK_COLUMNS}
+
+
+async def _scrub_archives(session: Any, club_id: int, member_ids: set[int]) -> None:
+    """Take these members' lines out of every frozen board of the club."""
+    archives = (await session.execute(select(BoardArchive).where(BoardArchive.club_id == club_id))).scalars()
+    for archive in archives:
+        rows = [r for r in archive.board["rows"] if r["member_id"] not in member_ids]
+        if len(rows) != len(archive.board["rows"]):
+            archive.board = {**archive.board, "rows": rows}
+            session.add(archive)
 
 
 class PrivacyService:
@@ -39,81 +63,60 @@ class PrivacyService:
             await session.commit()
 
     async def export(self, who: Who) -> bytes:
-        """Everything stored about the member in this club, as JSON."""
+        """Everything stored about the member in this club, as JSON: every column of every row.
+
+        Rows are exported column by column from the tables themselves, so a field added to a
+        table later is in the export without anyone remembering to add it here.
+        """
         async with self._sessions() as session:
             club = await get_club(session, who.guild_id)
             member = await get_member(session, club.id, who.user_id) if club and club.id else None
             data: dict[str, Any] = {"guild_id": str(who.guild_id), "user_id": str(who.user_id), "member": None}
             if member is not None:
-                checkins = (
-                    await session.execute(
-                        select(Checkin).where(Checkin.member_id == member.id).order_by(Checkin.created_at)
-                    )
-                ).scalars()
-                tests = (
-                    await session.execute(
-                        select(TestResult).where(TestResult.member_id == member.id).order_by(TestResult.created_at)
-                    )
-                ).scalars()
-                data["member"] = {
-                    "display_name": member.display_name,
-                    "hidden_from_boards": member.hidden,
-                    "joined_at": _iso(member.created_at),
-                }
+                data["member"] = _columns(member)
                 data["checkins"] = [
-                    {
-                        "kind": c.kind,
-                        "local_date": c.local_date.isoformat(),
-                        "points": c.points,
-                        "recorded_at": _iso(c.created_at),
-                    }
-                    for c in checkins
+                    _columns(c)
+                    for c in (
+                        await session.execute(
+                            select(Checkin).where(Checkin.member_id == member.id).order_by(Checkin.created_at)
+                        )
+                    ).scalars()
                 ]
                 data["self_tests"] = [
-                    {"test": t.test_slug, "side": t.side, "outcome": t.outcome, "recorded_at": _iso(t.created_at)}
-                    for t in tests
+                    _columns(t)
+                    for t in (
+                        await session.execute(
+                            select(TestResult)
+                            .where(TestResult.member_id == member.id)
+                            .order_by(TestResult.created_at)
+                        )
+                    ).scalars()
                 ]
-                extra = await self._extra_export(session, member)
-                data.update(extra)
+                standup = (
+                    await session.execute(select(Standup).where(Standup.member_id == member.id))
+                ).scalar_one_or_none()
+                data["standup_reminders"] = _columns(standup) if standup is not None else None
+                progression = (
+                    await session.execute(select(MemberProgression).where(MemberProgression.member_id == member.id))
+                ).scalar_one_or_none()
+                data["progression"] = _columns(progression) if progression is not None else None
+                data["archived_boards"] = await self._archived_lines(session, member)
         return json.dumps(data, indent=2).encode()
 
-    async def _extra_export(self, session: Any, member: Member) -> dict[str, Any]:
-        return {**await self._standup_export(session, member), **await self._progression_export(session, member)}
-
-    async def _progression_export(self, session: Any, member: Member) -> dict[str, Any]:
-        row = (
-            await session.execute(select(MemberProgression).where(MemberProgression.member_id == member.id))
-        ).scalar_one_or_none()
-        if row is None:
-            return {"progression": None}
-        return {
-            "progression": {
-                "routine": row.routine_slug,
-                "step": row.step + 1,
-                "easy_weeks_in_a_row": row.easy_weeks,
-                "hard_weeks_in_a_row": row.hard_weeks,
-                "offered_step": row.offered_step + 1 if row.offered_step is not None else None,
-                "last_feel": row.last_feel,
-                "last_week": row.last_week[1:] if row.last_week else None,
-                "updated_at": _iso(row.updated_at),
-            }
-        }
-
-    async def _standup_export(self, session: Any, member: Member) -> dict[str, Any]:
-        standup = (await session.execute(select(Standup).where(Standup.member_id == member.id))).scalar_one_or_none()
-        if standup is None:
-            return {"standup_reminders": None}
-        return {
-            "standup_reminders": {
-                "enabled": standup.enabled,
-                "every_minutes": standup.every_minutes,
-                "window": f"{standup.window_start}-{standup.window_end}",
-                "days": standup.days,
-                "timezone": standup.timezone,
-                "dms_closed": standup.dm_blocked,
-                "paused_until": _iso(standup.paused_until),
-            }
-        }
+    async def _archived_lines(self, session: Any, member: Member) -> list[dict[str, Any]]:
+        """The member's own line in each frozen board of the club."""
+        archives = (
+            await session.execute(
+                select(BoardArchive).where(BoardArchive.club_id == member.club_id).order_by(BoardArchive.period_key)
+            )
+        ).scalars()
+        lines = []
+        for archive in archives:
+            for row in archive.board.get("rows", []):
+                if row.get("member_id") == member.id:
+                    line = {k: v for k, v in row.items() if k != "member_id"}
+                    lines.append({"period_key": archive.period_key, "archived_at": _iso(archive.created_at), **line})
+        return lines
 
     async def forget(self, who: Who) -> Forgotten:
         """Delete every row about the member in this club, including their lines in archived boards."""
@@ -122,25 +125,32 @@ class PrivacyService:
             member = await get_member(session, club.id, who.user_id) if club and club.id else None
             if member is None:
                 return Forgotten(0, 0)
+            assert member.id is not None
             checkins = (
                 await session.execute(select(func.count()).where(Checkin.member_id == member.id))
             ).scalar_one()
             tests = (
                 await session.execute(select(func.count()).where(TestResult.member_id == member.id))
             ).scalar_one()
-            archives = (
-                await session.execute(select(BoardArchive).where(BoardArchive.club_id == member.club_id))
-            ).scalars()
-            for archive in archives:
-                rows = [r for r in archive.board["rows"] if r["member_id"] != member.id]
-                if len(rows) != len(archive.board["rows"]):
-                    archive.board = {**archive.board, "rows": rows}
-                    session.add(archive)
+            await _scrub_archives(session, member.club_id, {member.id})
             # Rows hanging off the member go with it (ON DELETE CASCADE); progression is named to be sure.
             await session.execute(delete(MemberProgression).where(MemberProgression.member_id == member.id))
             await session.execute(delete(Member).where(Member.id == member.id))
             await session.commit()
         return Forgotten(checkins=int(checkins), test_results=int(tests))
+
+    async def member_joined(self, guild_id: int, user_id: int) -> None:
+        """A member who left and came back is on the boards again (and out of reach of purge-left)."""
+        async with self._sessions() as session:
+            club = await get_club(session, guild_id)
+            if club is None:
+                return
+            await session.execute(
+                update(Member)
+                .where(Member.club_id == club.id, Member.user_id == user_id, Member.left_at.is_not(None))
+                .values(left_at=None)
+            )
+            await session.commit()
 
     async def member_left(self, guild_id: int, user_id: int) -> None:
         """Keep the history, but take the member off the boards."""
@@ -161,8 +171,18 @@ class PrivacyService:
             club = await get_club(session, guild_id)
             if club is None:
                 return 0
-            result = await session.execute(
-                delete(Member).where(Member.club_id == club.id, Member.left_at.is_not(None))
+            gone = set(
+                (
+                    await session.execute(
+                        select(Member.id).where(Member.club_id == club.id, Member.left_at.is_not(None))
+                    )
+                ).scalars()
             )
+            if not gone:
+                await session.commit()
+                return 0
+            assert club.id is not None
+            await _scrub_archives(session, club.id, gone)
+            await session.execute(delete(Member).where(Member.id.in_(gone)))
             await session.commit()
-            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+            return len(gone)

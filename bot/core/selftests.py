@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.content.schema import STAGE_TITLES, Content, Dose, Outcome, SelfTest, lead_in_dose, session_seconds
 from bot.core.checkins import CheckinService
 from bot.core.clock import Clock
-from bot.core.errors import DomainError, InvalidInput, NotFound
+from bot.core.errors import DomainError, InvalidInput, NotFound, quoted
 from bot.core.members import Who, ensure_club_and_member
 from bot.core.points import Kind
 from bot.db.engine import SessionFactory
@@ -102,7 +102,7 @@ class SelfTestService:
     def test(self, slug: str) -> SelfTest:
         test = self._content.selftests.get(slug)
         if test is None:
-            raise NotFound(f"There is no self-test called `{slug[:40]}`.")
+            raise NotFound(f"There is no self-test called {quoted(slug)}.")
         return test
 
     async def record(self, who: Who, slug: str, side: str, outcome_id: str, run_id: str) -> Recommendation:

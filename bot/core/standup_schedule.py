@@ -10,7 +10,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from bot.core.errors import InvalidInput
+from bot.core.errors import InvalidInput, quoted
 from bot.core.timeutil import (
     DAY_NAMES,
     day_index,
@@ -75,11 +75,11 @@ def parse_days(text: str) -> tuple[str, ...]:
             continue
         ends = token.split("-")
         if len(ends) > 2 or not all(ends):
-            raise InvalidInput(f"`{token[:20]}` is not a range of days. {_DAYS_HINT}")
+            raise InvalidInput(f"{quoted(token, 20)} is not a range of days. {_DAYS_HINT}")
         try:
             first, last = day_index(ends[0]), day_index(ends[-1])
         except InvalidInput:
-            raise InvalidInput(f"`{token[:20]}` is not a day I know. {_DAYS_HINT}") from None
+            raise InvalidInput(f"{quoted(token, 20)} is not a day I know. {_DAYS_HINT}") from None
         # A range may wrap over the weekend: "fri-mon" is Friday to Monday.
         span = (last - first) % 7
         chosen.update(DAY_NAMES[(first + i) % 7] for i in range(span + 1))
@@ -95,7 +95,7 @@ def _minutes(value: time) -> int:
 def validate_window(every: int, start: time, end: time) -> None:
     """Refuse an interval out of range, a window that ends before it starts, or one with no slot at all."""
     if not EVERY_MIN <= every <= EVERY_MAX:
-        raise InvalidInput(f"Remind every {EVERY_MIN} to {EVERY_MAX} minutes; `{every}` is outside that.")
+        raise InvalidInput(f"Remind every {EVERY_MIN} to {EVERY_MAX} minutes; {quoted(every)} is outside that.")
     if _minutes(end) <= _minutes(start):
         raise InvalidInput(
             f"The window must end after it starts: {format_hhmm(start)}–{format_hhmm(end)} does not. "

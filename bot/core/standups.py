@@ -263,7 +263,15 @@ class StandupService:
         async with self._sessions() as session:
             club = await get_club(session, who.guild_id)
             member = await get_member(session, club.id, who.user_id) if club and club.id else None
-        if member is not None and not who.role_ids:
+        if member is None:
+            # Forgotten (or never here): an old reminder must not bring the data back.
+            raise NotFound(
+                "There is nothing to act on: your data in that club was deleted. "
+                "Turn reminders on again with `/standup on` if you want them."
+            )
+        if member.left_at is not None:
+            raise NotFound("You are no longer in that server, so this reminder has nothing to act on.")
+        if not who.role_ids:
             roles = tuple(int(r) for r in member.role_ids.split(",") if r)
             who = replace(who, display_name=member.display_name, role_ids=roles)
         return await self._checkins.record(who, Kind.STANDUP)

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from bot.core.errors import InvalidInput
+from bot.core.errors import InvalidInput, quoted
 
 DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DAY_ABBREVIATIONS = {name[:3]: name for name in DAY_NAMES}
@@ -23,7 +23,7 @@ def day_index(name: str) -> int:
         return DAY_NAMES.index(key)
     if key[:3] in DAY_ABBREVIATIONS and DAY_ABBREVIATIONS[key[:3]].startswith(key):
         return DAY_NAMES.index(DAY_ABBREVIATIONS[key[:3]])
-    raise InvalidInput(f"`{name[:40]}` is not a day of the week. Use a name such as `monday`.")
+    raise InvalidInput(f"{quoted(name)} is not a day of the week. Use a name such as `monday`.")
 
 
 def parse_day(name: str) -> str:
@@ -34,10 +34,10 @@ def parse_hhmm(text: str) -> time:
     """Parse a 24-hour ``HH:MM``; reject ``25:00``, ``7pm`` and friends with a clear message."""
     match = _HHMM.match(text or "")
     if not match:
-        raise InvalidInput(f"`{(text or '')[:40]}` is not a time. Use 24-hour `HH:MM`, for example `07:30`.")
+        raise InvalidInput(f"{quoted(text or '')} is not a time. Use 24-hour `HH:MM`, for example `07:30`.")
     hour, minute = int(match.group(1)), int(match.group(2))
     if hour > 23 or minute > 59:
-        raise InvalidInput(f"`{text.strip()[:40]}` is not a time of day: hours go 00–23, minutes 00–59.")
+        raise InvalidInput(f"{quoted(text)} is not a time of day: hours go 00–23, minutes 00–59.")
     return time(hour, minute)
 
 
@@ -91,7 +91,7 @@ def parse_timezone(text: str) -> str:
                 return canonical
     hints = suggest_timezones(cleaned[:64], limit=3)
     hint = f" Did you mean {', '.join(f'`{h}`' for h in hints)}?" if hints else ""
-    raise InvalidInput(f"`{cleaned[:40]}` is not a time zone I know. Use an IANA name like `Europe/London`.{hint}")
+    raise InvalidInput(f"{quoted(cleaned)} is not a time zone I know. Use an IANA name like `Europe/London`.{hint}")
 
 
 def local_date(instant: datetime, tz: str) -> date:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from bot.tasks import finish_tasks
 
@@ -16,6 +20,12 @@ SessionFactory = async_sessionmaker[AsyncSession]
 
 # On the way out, how long a task still holding a connection may take to give it back.
 RELEASE_GRACE = 5.0
+
+log = logging.getLogger(__name__)
+
+# Errors that mean "the database is not there (yet)", worth waiting for at start-up.
+UNREACHABLE = (OSError, TimeoutError, SQLAlchemyError)
+MAX_CONNECT_DELAY = 30.0
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -37,6 +47,8 @@ def _sqlite_begin(connection: Any) -> None:
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Build the async engine for ``url`` (``sqlite+aiosqlite`` or ``postgresql+asyncpg``)."""
+    # Statement parameters hold names and ids: keep them out of logs and error messages.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         _ensure_sqlite_dir(url)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
@@ -52,8 +64,6 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 def _ensure_sqlite_dir(url: str) -> None:
     from pathlib import Path
-
-    from sqlalchemy.engine import make_url
 
     database = make_url(url).database
     if database and database != ":memory:":
@@ -85,6 +95,53 @@ class ConnectionHolders:
 
     def tasks(self) -> list[asyncio.Task[Any]]:
         return [t for t in self._by_record.values() if not t.done()]
+
+
+async def ping(url: str) -> None:
+    """Connect once and run ``SELECT 1``; raises what the driver raises when that fails."""
+    engine = make_engine(url, poolclass=NullPool)
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    finally:
+        await engine.dispose()
+
+
+async def wait_for_database(
+    url: str,
+    attempts: int,
+    first_delay: float,
+    *,
+    probe: Callable[[str], Awaitable[None]] = ping,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> BaseException | None:
+    """Try ``probe(url)`` up to ``attempts`` times with doubling waits; None once it answers.
+
+    Each failure is one WARNING line naming the database (password hidden) and the error, no
+    traceback. Returns the last error when the database never answered.
+    """
+    where = make_url(url).render_as_string(hide_password=True)
+    delay = first_delay
+    last: BaseException | None = None
+    for attempt in range(1, attempts + 1):
+        try:
+            await probe(url)
+        except UNREACHABLE as error:
+            last = error
+            reason = f"{type(error).__name__}: {error}".splitlines()[0][:300]
+            if attempt == attempts:
+                break
+            log.warning(
+                "database %s not reachable (attempt %d of %d: %s); trying again in %.0f s",
+                where, attempt, attempts, reason, delay,
+            )
+            await sleep(delay)
+            delay = min(delay * 2, MAX_CONNECT_DELAY)
+        else:
+            if attempt > 1:
+                log.info("database %s reachable after %d attempts", where, attempt)
+            return None
+    return last
 
 
 @asynccontextmanager

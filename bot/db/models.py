@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.db.types import UTCDateTime
@@ -46,8 +46,8 @@ class Club(SQLModel, table=True):
     # (no attempt every week) until /club setup or a successful /club post-now clears it.
     post_problem: str | None = Field(default=None, max_length=300)
     post_problem_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
-    # Comma-separated role ids whose holders are left off the boards.
-    excluded_role_ids: str = Field(default="", max_length=1000)
+    # Comma-separated role ids whose holders are left off the boards (unbounded: a server may have hundreds).
+    excluded_role_ids: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     created_at: datetime = Field(sa_column=_utc_column())
 
 
@@ -63,7 +63,7 @@ class Member(SQLModel, table=True):
     display_name: str = Field(max_length=100)
     hidden: bool = Field(default=False)
     # Role ids as last seen on an interaction, to honour the club's excluded roles.
-    role_ids: str = Field(default="", max_length=2000)
+    role_ids: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     left_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     created_at: datetime = Field(sa_column=_utc_column())
 
@@ -111,7 +111,8 @@ class TestResult(SQLModel, table=True):
     __table_args__ = (
         Index("ix_test_result_member_created", "member_id", "created_at"),
         # One answer per side per started test: a second press on the same buttons is stale.
-        UniqueConstraint("run_id", "side", name="uq_test_result_run_side"),
+        # The run id is only random per member, so the member is part of the key.
+        UniqueConstraint("member_id", "run_id", "side", name="uq_test_result_member_run_side"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

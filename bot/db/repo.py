@@ -42,9 +42,13 @@ async def get_member(session: AsyncSession, club_id: int, user_id: int) -> Membe
 
 
 async def ensure_member(
-    session: AsyncSession, club: Club, user_id: int, display_name: str, now: datetime
+    session: AsyncSession, club: Club, user_id: int, display_name: str, now: datetime, *, in_server: bool = True
 ) -> Member:
-    """The member row, its display-name snapshot refreshed; a returning member is back on boards."""
+    """The member row, its display-name snapshot refreshed.
+
+    Only an interaction from inside the server (``in_server``) shows that a member who left is back;
+    a button pressed in a DM does not, so it leaves ``left_at`` as it is.
+    """
     name = (display_name or "member").strip()[:DISPLAY_NAME_MAX] or "member"
     assert club.id is not None
     member = await get_member(session, club.id, user_id)
@@ -56,9 +60,11 @@ async def ensure_member(
         except IntegrityError:
             member = await get_member(session, club.id, user_id)
             assert member is not None
-    if member.display_name != name or member.left_at is not None:
+    back = in_server and member.left_at is not None
+    if member.display_name != name or back:
         member.display_name = name
-        member.left_at = None
+        if back:
+            member.left_at = None
         session.add(member)
         await session.flush()
     return member

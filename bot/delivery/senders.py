@@ -3,14 +3,16 @@ through :class:`~bot.delivery.discord_output.DiscordOutput`."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import discord
 
+from bot.cogs.pictures import PostPictures
 from bot.core.club_posts import ClubPost, PostKind
-from bot.core.delivery import ChannelNotice
+from bot.core.delivery import ChannelNotice, DeliveryError, Problem
 from bot.core.standup_state import DueReminder
 from bot.delivery.discord_output import DiscordOutput
 from bot.render.club import post_content, post_embed, post_problem_text
@@ -18,26 +20,40 @@ from bot.render.standups import dm_closed_text, reminder_text
 
 DynamicButton = type[discord.ui.DynamicItem[discord.ui.Button[Any]]]
 
+log = logging.getLogger(__name__)
+
 
 class ClubPostSender:
     """Sends a weekly post to its club's channel; finds it again after an ambiguous failure."""
 
-    def __init__(self, output: DiscordOutput, done_button: DynamicButton) -> None:
+    def __init__(self, output: DiscordOutput, done_button: DynamicButton, pictures: PostPictures | None = None) -> None:
         self.output = output
         self.done_button = done_button
+        self.pictures = pictures
 
     async def __call__(self, post: ClubPost) -> int:
         mentions = discord.AllowedMentions(roles=[discord.Object(post.role_id)] if post.role_id else False,
                                            everyone=False, users=False)
-        kwargs: dict[str, Any] = {"content": post_content(post), "embed": post_embed(post),
-                                  "allowed_mentions": mentions}
+        embed = post_embed(post)
+        kwargs: dict[str, Any] = {"content": post_content(post), "embed": embed, "allowed_mentions": mentions}
         if post.nonce:
             kwargs["nonce"] = post.nonce
         if post.kind is PostKind.ROUTINE:
             view = discord.ui.View(timeout=None)
             view.add_item(self.done_button())
             kwargs["view"] = view
-        message = await self.output.post(post.channel_id, **kwargs)
+        if self.pictures is not None:
+            kwargs.update(await self.pictures.kwargs_for(post, embed))
+        try:
+            message = await self.output.post(post.channel_id, **kwargs)
+        except DeliveryError as error:
+            if error.problem is not Problem.NO_ACCESS or "file" not in kwargs:
+                raise
+            # Perhaps only Attach Files is missing there: the post goes out without its picture.
+            log.info("guild %s: the post with its picture was refused; sending it without", post.guild_id)
+            kwargs.pop("file")
+            embed.set_image(url=None)
+            message = await self.output.post(post.channel_id, **kwargs)
         return message.id
 
     async def find(self, post: ClubPost, since: datetime) -> int | None:

@@ -72,7 +72,14 @@ class ClubJobs:
         """Build every club's jobs from the table; returns the number of jobs."""
         count = 0
         for club in await self.clubs.all_scheduled():
-            count += self.schedule(club)
+            try:
+                count += self.schedule(club)
+            except Exception as error:
+                # One club with unusable settings (e.g. a zone this system no longer knows) must not
+                # stop the others, nor the bot.
+                self.unschedule(club.guild_id)
+                log.warning("skipped the weekly posts of guild %s: unusable settings (%s: %s)",
+                            club.guild_id, type(error).__name__, error)
         log.info("scheduled %d club jobs", count)
         return count
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import bot
 
 PACKAGE = Path(bot.__file__).parent
-DISCORD_FREE = ["core", "db", "content"]
+DISCORD_FREE = ["core", "db", "content", "pictures"]
 
 
 def _imported_modules(path: Path) -> set[str]:

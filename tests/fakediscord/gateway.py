@@ -147,6 +147,7 @@ class GatewayConnection:
         self.ws = ws
         self.session: Session | None = None
         self.closed = False
+        self.transport: asyncio.BaseTransport | None = None
         self._queue: asyncio.Queue[str | bytes | None] = asyncio.Queue()
         self._compress: Compressor | None = None
         if compress == "zlib-stream":

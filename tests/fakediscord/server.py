@@ -571,6 +571,7 @@ class FakeDiscord:
         except ValueError:
             await ws.close(code=4002, message=b"Unsupported compression")
             return ws
+        conn.transport = request.transport
         self._connections.add(conn)
         try:
             await conn.serve()
@@ -760,6 +761,16 @@ class FakeDiscord:
             for session in self._sessions.values():
                 session.invalid = True
         await asyncio.gather(*(conn.close(code, "Dropped by test") for conn in conns))
+
+    def abort_gateway(self) -> None:
+        """Cut every gateway socket at the TCP level: no close frame, as when a network path dies.
+
+        The sessions stay valid, so the client RESUMEs.
+        """
+        for conn in list(self._connections):
+            conn.closed = True
+            if conn.transport is not None:
+                conn.transport.abort()
 
     async def send_reconnect(self) -> None:
         """Send op 7 RECONNECT on every socket, as Discord does before maintenance."""

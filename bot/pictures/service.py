@@ -1,0 +1,259 @@
+"""Renders pictures off the event loop and never lets a failed picture stop an answer.
+
+* Exercise figures (Pillow, a few MB) are drawn in a thread of this process and cached in memory,
+  keyed by a hash of the pose data, so each is drawn once per process.
+* Charts (matplotlib, about 45 MB once imported) are drawn in one worker process, started on the first
+  chart, so the serving process never imports matplotlib (see ``benchmarks/pictures.py``).
+
+Every method returns a :class:`Picture` or ``None``; on ``None`` the caller sends its text alone.
+A failure is logged once per picture (with what was being drawn); repeats are logged at DEBUG.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any
+
+from bot.content.poses import Figure, PoseBook
+from bot.content.schema import Content
+from bot.core.history import MemberDays, TestEntry, WeekTotal
+from bot.pictures import charts, figures
+
+log = logging.getLogger(__name__)
+
+# Bump when the drawing code changes what a figure looks like, so cached figures are redrawn.
+FIGURE_STYLE = 1
+# Longest a picture may take before the answer goes out without it (seconds); a cold chart worker
+# needs about a second to import matplotlib.
+RENDER_TIMEOUT = 10.0
+# An answer that has not been deferred must reach Discord within 3 s: wait at most this for a picture.
+INTERACTIVE_TIMEOUT = 1.5
+CHART_PRELOAD = ("bot.pictures.charts", "matplotlib.figure", "matplotlib.backends.backend_agg", "matplotlib.dates")
+# Charts waiting for the one worker beyond this many are skipped (the text goes out alone).
+CHART_QUEUE_MAX = 8
+
+
+@dataclass(frozen=True)
+class Picture:
+    filename: str
+    data: bytes
+    description: str  # alt text for screen readers
+
+
+class PictureService:
+    def __init__(self, content: Content, *, figure_workers: int = 1) -> None:
+        self.content = content
+        self._figure_workers = figure_workers
+        self._threads: ThreadPoolExecutor | None = None
+        self._process: ProcessPoolExecutor | None = None
+        self._cache: dict[str, bytes] = {}
+        self._failed: set[str] = set()
+        self._charts_pending = 0
+        self._busy_logged = False
+
+    @property
+    def poses(self) -> PoseBook | None:
+        return self.content.poses
+
+    # -- executors ---------------------------------------------------------------------------
+
+    def _thread_pool(self) -> Executor:
+        if self._threads is None:
+            self._threads = ThreadPoolExecutor(max_workers=self._figure_workers, thread_name_prefix="figures")
+        return self._threads
+
+    def _process_pool(self) -> Executor:
+        if self._process is None:
+            # forkserver: the worker is forked from a small clean server process, not from the bot (no copy
+            # of its memory, no inherited event loop); that server imports matplotlib once, so a new worker
+            # after a crash or a restart of the pool starts in milliseconds.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(list(CHART_PRELOAD))
+            self._process = ProcessPoolExecutor(max_workers=1, mp_context=context)
+        return self._process
+
+    def chart_worker_pids(self) -> list[int]:
+        """Process ids of the running chart worker (none before the first chart)."""
+        if self._process is None:
+            return []
+        return [p.pid for p in (self._process._processes or {}).values() if p.pid is not None]
+
+    async def aclose(self) -> None:
+        """Stop the figure thread and the chart worker (idempotent)."""
+        if self._threads is not None:
+            self._threads.shutdown(wait=False, cancel_futures=True)
+            self._threads = None
+        if self._process is not None:
+            process, self._process = self._process, None
+            # Waiting for the worker to exit blocks: do it off the event loop.
+            await asyncio.to_thread(process.shutdown, wait=True, cancel_futures=True)
+
+    async def _run(self, what: str, executor: Executor, fn: Callable[..., bytes], *args: Any,
+                   timeout: float = RENDER_TIMEOUT) -> bytes | None:
+        loop = asyncio.get_running_loop()
+        try:
+            return await asyncio.wait_for(loop.run_in_executor(executor, fn, *args), timeout)
+        except Exception as exc:
+            if what in self._failed:
+                log.debug("rendering %s failed again", what, exc_info=True)
+            else:
+                self._failed.add(what)
+                log.exception("rendering %s failed; the answer goes out without it", what)
+            stuck = isinstance(exc, (BrokenProcessPool, TimeoutError))
+            if stuck and self._process is not None and executor is self._process:
+                # A dead or stuck worker (killed, out of memory) is replaced on the next chart.
+                self._process.shutdown(wait=False, cancel_futures=True)
+                self._process = None
+            return None
+
+    # -- figures -----------------------------------------------------------------------------
+
+    def _figure_key(self, *parts: Any) -> str:
+        blob = json.dumps([FIGURE_STYLE, *parts], sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+    async def _figure(self, what: str, key: str, fn: Callable[..., bytes], *args: Any,
+                      timeout: float = RENDER_TIMEOUT) -> bytes | None:
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        data = await self._run(what, self._thread_pool(), fn, *args, timeout=timeout)
+        if data is not None:
+            self._cache[key] = data
+        return data
+
+    def _dump(self, figure: Figure) -> dict[str, Any]:
+        return figure.model_dump(mode="json")
+
+    async def exercise_figure(self, slug: str, timeout: float = RENDER_TIMEOUT) -> Picture | None:
+        return await self._single("exercise", slug, timeout)
+
+    async def selftest_figure(self, slug: str, timeout: float = RENDER_TIMEOUT) -> Picture | None:
+        return await self._single("selftest", slug, timeout)
+
+    async def _single(self, kind: str, slug: str, timeout: float) -> Picture | None:
+        poses = self.poses
+        if poses is None:
+            return None
+        item = self.content.exercises.get(slug) if kind == "exercise" else self.content.selftests.get(slug)
+        figures_of = poses.exercises if kind == "exercise" else poses.selftests
+        figure = figures_of.get(slug)
+        if item is None or figure is None:
+            return None
+        key = self._figure_key(kind, item.name, self._dump(figure), poses.skeleton.model_dump())
+        data = await self._figure(
+            f"the figure of {kind} {slug!r}", key, figures.figure_png, figure, poses.skeleton, item.name,
+            timeout=timeout,
+        )
+        if data is None:
+            return None
+        return Picture(f"{slug}.png", data, figure_description(item.name, figure))
+
+    async def routine_strip(self, slugs: list[str], names: list[str], filename: str = "routine.png",
+                            timeout: float = RENDER_TIMEOUT) -> Picture | None:
+        """The routine's moves side by side, numbered like the list (``names`` as shown there)."""
+        poses = self.poses
+        if poses is None or not slugs:
+            return None
+        panels = [(name, poses.exercises[slug]) for slug, name in zip(slugs, names, strict=True)
+                  if slug in poses.exercises]
+        if len(panels) != len(slugs):
+            return None
+        key = self._figure_key("strip", [(n, self._dump(f)) for n, f in panels], poses.skeleton.model_dump())
+        data = await self._figure(f"the routine picture of {', '.join(slugs)}", key, figures.strip_png, panels,
+                                  poses.skeleton, timeout=timeout)
+        if data is None:
+            return None
+        listed = "; ".join(f"{n}. {name}" for n, name in enumerate(names, start=1))
+        return Picture(filename, data, clip_alt(f"The routine's moves side by side, numbered like the list: {listed}"))
+
+    # -- charts ------------------------------------------------------------------------------
+
+    async def _chart(self, what: str, filename: str, fn: Callable[..., bytes], data: Any, alt: str) -> Picture | None:
+        if self._charts_pending >= CHART_QUEUE_MAX:
+            # Hundreds of clubs posting in one minute: the posts go out on time, without their charts.
+            if not self._busy_logged:
+                self._busy_logged = True
+                log.info("chart worker busy (%d waiting): %s goes out without its chart", self._charts_pending, what)
+            return None
+        self._charts_pending += 1
+        try:
+            png = await self._run(what, self._process_pool(), fn, data)
+        finally:
+            self._charts_pending -= 1
+        return None if png is None else Picture(filename, png, alt)
+
+    async def club_chart(self, guild_id: int, title: str, weeks: list[WeekTotal]) -> Picture | None:
+        if not weeks:
+            return None
+        chart = charts.ClubWeeks(guild_id, title, [w.week_start for w in weeks], [w.members for w in weeks],
+                                 [w.points for w in weeks])
+        return await self._chart(f"the club chart of guild {guild_id}", "club-weeks.png", charts.club_chart_png,
+                                 chart, charts.club_chart_alt(chart))
+
+    async def member_card(self, user_id: int, name: str, days: MemberDays) -> Picture | None:
+        card = charts.MemberCard(user_id, name, days.first_day, dict(days.days), days.current_streak,
+                                 days.best_streak, days.week_points)
+        return await self._chart(f"the /me card of user {user_id}", "me.png", charts.member_card_png, card,
+                                 charts.member_card_alt(card))
+
+    async def test_history(self, user_id: int, entries: list[TestEntry]) -> Picture | None:
+        series: dict[str, charts.TestSeries] = {}
+        for entry in entries:
+            test = self.content.selftests.get(entry.test_slug)
+            if test is None:
+                continue
+            ids = [o.id for o in test.outcomes]
+            if entry.outcome not in ids:
+                continue
+            if test.slug not in series:
+                series[test.slug] = charts.TestSeries(test.name, [o.label for o in test.outcomes], [])
+            series[test.slug].points.append(
+                charts.TestPoint(entry.at.date(), entry.side, ids.index(entry.outcome),
+                                 test.outcomes[ids.index(entry.outcome)].label)
+            )
+        if not series:
+            return None
+        history = charts.TestHistory(user_id, list(series.values()))
+        return await self._chart(f"the test history of user {user_id}", "test-history.png", charts.test_history_png,
+                                 history, charts.test_history_alt(history))
+
+
+ALT_MAX = 1024  # Discord's limit for an attachment description
+
+
+def clip_alt(text: str) -> str:
+    return text if len(text) <= ALT_MAX else text[: ALT_MAX - 1] + "…"
+
+
+_VIEW_WORDS = {"side": "from the side", "front": "from the front", "back": "from behind"}
+
+
+def figure_description(name: str, figure: Figure) -> str:
+    props = figure.props
+    kit = [
+        word
+        for word, present in (
+            ("a mat", props.mat),
+            (f"a band around the {props.band}" if props.band else "", props.band),
+            ("dumbbells" if props.dumbbells == "hands" else "a dumbbell at the chest", props.dumbbells),
+            ("a barbell on the shoulders", props.barbell),
+            ("a wall", props.wall is not None),
+            ("a step", props.step is not None),
+            ("a chair", props.chair is not None),
+        )
+        if present
+    ]
+    with_kit = f", with {', '.join(kit)}" if kit else ""
+    return clip_alt(
+        f"Figure of {name} seen {_VIEW_WORDS[figure.view]}{with_kit}: the start position in pale grey, "
+        f"the end position in dark, an orange arrow for the movement."
+    )

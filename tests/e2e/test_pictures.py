@@ -1,0 +1,193 @@
+"""Pictures through the real discord.py client and the fake Discord: attached, described, and optional."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import os
+import signal
+import sys
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from bot.pictures import figures
+from tests.conftest import ErrorLogGuard
+from tests.e2e.conftest import Club, custom_ids, embed_text
+from tests.fakediscord import Perm
+
+MAX_BYTES = 500 * 1024
+
+
+def uploads(club: Club, message: dict[str, Any]) -> list[tuple[str, bytes]]:
+    """The files uploaded with a channel message, from the request that created it."""
+    return next(
+        c.files for c in club.fake.calls
+        if c.method == "POST" and isinstance(c.response, dict) and c.response.get("id") == message["id"]
+    )
+
+
+def attached_image(message: dict[str, Any], filename: str | None = None,
+                   files: list[tuple[str, bytes]] | None = None) -> tuple[dict[str, Any], Image.Image]:
+    """The message's one attachment: its metadata (with the alt text) and the decoded image."""
+    (name, blob), = files if files is not None else message["files"]
+    if filename is not None:
+        assert name == filename
+    meta = next(a for a in message["attachments"] if a["filename"] == name)
+    assert len(blob) <= MAX_BYTES
+    image = Image.open(io.BytesIO(blob))
+    image.load()
+    return meta, image
+
+
+async def test_exercise_answer_shows_the_figure_as_embed_image(club: Club) -> None:
+    message = await club.slash(club.runner, "glutes exercise", name="clams")
+    assert message["flags"] & 64
+    embed = message["embeds"][0]
+    assert embed["title"] == "Clams"
+    meta, image = attached_image(message, "clams.png")
+    assert embed["image"]["url"] == "attachment://clams.png"
+    assert image.format == "PNG"
+    assert 300 <= image.width <= 1200
+    assert 200 <= image.height <= 800
+    assert meta["description"].startswith("Figure of Clams seen from the front")
+
+
+async def test_self_test_start_message_shows_its_figure(club: Club) -> None:
+    message = await club.slash(club.runner, "test hip-drop")
+    assert message["flags"] & 64
+    meta, image = attached_image(message, "hip-drop.png")
+    assert message["embeds"][0]["image"]["url"] == "attachment://hip-drop.png"
+    assert "from behind" in meta["description"]
+    assert image.size == figures.FIGURE_SIZE
+
+
+async def test_failed_figure_still_answers_with_text_and_logs_once(
+    club: Club, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, error_log_guard: ErrorLogGuard
+) -> None:
+    error_log_guard.expect("rendering the figure of exercise 'glute-bridge' failed")
+    def broken(*args: Any) -> bytes:
+        raise RuntimeError("drawing broke")
+
+    monkeypatch.setattr(figures, "figure_png", broken)
+    caplog.set_level(logging.DEBUG, logger="bot.pictures.service")
+    for _ in range(2):
+        message = await club.slash(club.runner, "glutes exercise", name="glute bridge")
+        assert message["embeds"][0]["title"] == "Glute bridge"
+        assert "How to" in embed_text(message)
+        assert not message.get("files")
+        assert "image" not in message["embeds"][0]
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1
+    assert "exercise 'glute-bridge'" in errors[0].getMessage()
+    assert errors[0].exc_info is not None
+
+
+async def setup_club(club: Club, channel: int | None = None) -> None:
+    reply = await club.slash(club.admin, "club setup", channel=channel or club.guild.text_channel_id, day="monday",
+                             time="07:00", timezone="Europe/London")
+    assert "Saved" in reply["content"]
+
+
+async def test_routine_post_and_glutes_today_carry_the_routine_picture(club: Club) -> None:
+    await setup_club(club)
+    await club.slash(club.admin, "club post-now")
+    (post,) = club.fake.channel_messages(club.guild.text_channel_id)
+    meta, image = attached_image(post, "routine.png", uploads(club, post))
+    assert post["embeds"][0]["image"]["url"] == "attachment://routine.png"
+    numbered = [f["name"] for f in post["embeds"][0]["fields"] if f["name"][:1].isdigit()]
+    assert numbered, "the post lists the moves"
+    for name in numbered:  # "1. Bent-knee plank" in the list and in the picture's description
+        assert name in meta["description"]
+    assert image.width > image.height
+
+    today = await club.slash(club.runner, "glutes today")
+    assert today["flags"] & 64
+    meta_today, _ = attached_image(today, "routine.png")
+    assert today["embeds"][0]["image"]["url"] == "attachment://routine.png"
+    assert meta_today["description"].startswith("The routine's moves side by side")
+
+
+async def test_board_post_carries_the_club_chart_without_hidden_members(club: Club) -> None:
+    await setup_club(club)
+    await club.slash(club.runner, "checkin", kind="routine")
+    await club.slash(club.other, "checkin", kind="routine")
+    await club.slash(club.other, "privacy hide")
+    club.clock.advance(timedelta(days=7))
+    assert club.bot is not None
+    jobs = club.bot.shared["club_jobs"]
+    result = await jobs.posts.fire(club.guild.id, "leaderboard", jobs.send, manual=True)
+    assert result.status == "sent"
+    (post,) = club.fake.channel_messages(club.guild.text_channel_id)
+    meta, image = attached_image(post, "club-weeks.png", uploads(club, post))
+    assert post["embeds"][0]["image"]["url"] == "attachment://club-weeks.png"
+    assert image.mode == "RGBA", "transparent background for dark and light themes"
+    assert image.width >= 550
+    # Two members did the routine; the one who hid is left out.
+    assert "last 12 weeks" in meta["description"]
+    assert "last week 1," in meta["description"]
+    assert "total points (last week 10)" in meta["description"]
+
+
+async def test_me_and_test_history_carry_their_pictures_ephemerally(club: Club) -> None:
+    await club.slash(club.runner, "checkin", kind="routine")
+    await club.slash(club.runner, "checkin", kind="stretch", when="yesterday")
+    me = await club.slash(club.runner, "me")
+    assert me["flags"] & 64
+    meta, image = attached_image(me, "me.png")
+    assert me["embeds"][0]["image"]["url"] == "attachment://me.png"
+    assert "1 with routine, 1 with stretch" in meta["description"]
+    assert image.width >= 550
+
+    start = await club.slash(club.runner, "test hip-drop")
+    button = next(c for c in custom_ids(start) if c.endswith(":l:level"))
+    await club.click(club.runner, button)
+    history = await club.slash(club.runner, "test history")
+    assert history["flags"] & 64
+    meta, _ = attached_image(history, "test-history.png")
+    assert "(1 result; latest left: Hips stayed level" in meta["description"]
+    public = club.fake.channel_messages(club.guild.text_channel_id)
+    assert not any(m.get("attachments") for m in public), "personal pictures never go to the channel"
+    assert "matplotlib" not in sys.modules, "charts are drawn in the worker process, not in the bot's"
+
+
+async def test_post_goes_out_without_its_picture_where_files_are_not_allowed(club: Club) -> None:
+    channel = club.fake.add_channel(club.guild.id, "no-files", bot_permissions_deny=Perm.ATTACH_FILES)
+    await setup_club(club, channel)
+    posted = await club.slash(club.admin, "club post-now")
+    assert "Posted" in posted["content"]
+    (post,) = club.fake.channel_messages(channel)
+    assert "Bent-knee plank" in embed_text(post)
+    assert not post.get("attachments")
+    assert "image" not in post["embeds"][0]
+    assert custom_ids(post), "the Done button is still there"
+
+
+async def test_dead_chart_worker_costs_one_picture_then_a_new_one_draws(
+    club: Club, error_log_guard: ErrorLogGuard
+) -> None:
+    error_log_guard.expect(f"rendering the /me card of user {club.runner.id} failed")
+    await club.slash(club.runner, "checkin", kind="routine")
+    assert club.bot is not None
+    pictures = club.bot.services.pictures
+    first = await club.slash(club.runner, "me")
+    attached_image(first, "me.png")
+    (pid,) = pictures.chart_worker_pids()
+    os.kill(pid, signal.SIGKILL)
+    for _ in range(200):  # wait until the worker is gone (reaped by the server it was forked from)
+        await asyncio.sleep(0.05)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+    else:
+        pytest.fail("the killed chart worker did not go away")
+    broken = await club.slash(club.runner, "me")
+    assert "10 pts" in embed_text(broken), "the text goes out without the card"
+    assert not broken.get("files")
+    again = await club.slash(club.runner, "me")
+    attached_image(again, "me.png")
+    assert pictures.chart_worker_pids() != [pid]
