@@ -10,7 +10,6 @@ from typing import Any
 
 import discord
 import yarl
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 
 from bot.cogs import challenges, checkins, club, glutes, nudges, privacy, progression, retests, selftests, standups
@@ -18,9 +17,11 @@ from bot.delivery.discord_output import DiscordOutput
 from bot.features import Feature, FeatureContext, FeatureSetup
 from bot.pacing import Pacer, process_share
 from bot.scheduling.due import DueRunner
+from bot.scheduling.executor import make_scheduler, stop_scheduler
 from bot.services import Services
 from bot.settings import Settings
-from bot.tree import ClubCommandTree
+from bot.tasks import finish_tasks
+from bot.tree import ClubCommandTree, stop_listening_views
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ class _ClubBotMixin(commands.bot.BotBase):
         self.settings = settings
         self.services = services
         self.start_jobs = start_jobs
-        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self.scheduler = make_scheduler()
         self._background: set[asyncio.Task[None]] = set()
 
     async def setup_hook(self) -> None:
@@ -159,25 +160,49 @@ class _ClubBotMixin(commands.bot.BotBase):
         log.info("ready as %s in %d guilds", self.user, len(self.guilds))
 
     async def close(self) -> None:
-        """Stop taking new work, let posts and DMs in flight finish (or record them interrupted), then close."""
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
-        for task in self._background:
-            task.cancel()
+        """Stop taking new work, let posts and DMs in flight finish (or record them interrupted), then close.
+
+        Everything the bot started is awaited here, not only cancelled, so nothing still uses the database
+        when the engine is disposed after this (see bot/tasks.py).
+        """
         grace = self.settings.shutdown_grace_seconds
-        stops = [self.due.stop(grace)] if hasattr(self, "due") else []
+        stops = [
+            stop_scheduler(self.scheduler, grace=grace),
+            finish_tasks(self._background, grace=0, what="background task(s)"),
+        ]
+        stops += [self.due.stop(grace)] if hasattr(self, "due") else []
         stops += [stop(grace) for feature in getattr(self, "features", ()) for stop in feature.on_stop]
-        if stops:
-            results = await asyncio.gather(*stops, return_exceptions=True)
-            for result in results:
-                if isinstance(result, Exception):
-                    log.warning("stopping work in flight failed: %r", result)
-        # Let cancelled work (catch-up, command push retries) let go of its database connections
-        # before the engine is disposed; a connection left to the garbage collector can hang the loop.
-        await asyncio.gather(*self._background, return_exceptions=True)
+        results = await asyncio.gather(*stops, return_exceptions=True)
+        for result in results:
+            if isinstance(result, Exception):
+                log.warning("stopping work in flight failed: %r", result)
         await super().close()
+        await self._end_ready_waits()
+        stop_listening_views(self)
         await self.services.pictures.aclose()
         await self.services.checkins.close()
+
+    async def _end_ready_waits(self) -> None:
+        """End discord.py's waits for the guilds of a READY that came just before the close.
+
+        discord.py starts such a wait on every READY and does not end it when the client closes. After a second
+        READY it can also lose its own handle on the newer wait (the cancelled older one clears the shared
+        attribute as it ends), so the waits are found among the running tasks by what they run.
+        """
+        state = self._connection
+        pending = []
+        for task in asyncio.all_tasks():
+            coro = task.get_coro()
+            frame = getattr(coro, "cr_frame", None)
+            if (
+                not task.done()
+                and getattr(coro, "__name__", "") in {"_delay_ready", "_delay_shard_ready"}
+                and frame is not None
+                and frame.f_locals.get("self") is state
+            ):
+                task.cancel()
+                pending.append(task)
+        await asyncio.gather(*pending, return_exceptions=True)
 
     def owns_guild(self, guild_id: int) -> bool:
         """Whether this process runs the shard that Discord routes ``guild_id`` to."""

@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.core.club_posts import PostTiming
+from bot.resources import content_dir
 from bot.scheduling.due_work import DueWorkTiming
 
 TOKEN_HELP = (
@@ -25,10 +26,6 @@ def _default_data_dir() -> Path:
     return Path.cwd() / "data"
 
 
-def _default_content_dir() -> Path:
-    return Path(__file__).resolve().parents[1] / "content"
-
-
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
@@ -39,7 +36,7 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = None
     dev_guild_id: int | None = None
     log_level: str = "INFO"
-    content_dir: Path = Field(default_factory=_default_content_dir)
+    content_dir: Path = Field(default_factory=content_dir)
     shard_count: int | None = None
     shard_ids: Annotated[list[int] | None, NoDecode] = None
     # Push the slash commands at start-up when (and only when) they changed since the last push.

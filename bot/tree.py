@@ -110,3 +110,16 @@ class ClubView(discord.ui.View):
         self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[discord.ui.View]
     ) -> None:
         await handle_interaction_error(interaction, error)
+
+
+def stop_listening_views(client: discord.Client) -> None:
+    """Stop the views a closed client still listens on: each one with a timeout has a task waiting for it.
+
+    discord.py keeps them in its view store (there is no public list of all of them) and does not stop them
+    on close.
+    """
+    store = client._connection._view_store
+    views = {item.view for items in store._views.values() for item in items.values() if item.view is not None}
+    views.update(store._synced_message_views.values(), store._modals.values())
+    for view in views:
+        view.stop()

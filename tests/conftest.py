@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 from tests.databases import PostgresDatabases, SqliteDatabases, postgres_unavailable_reason
+from tests.leftovers import reap_leftover_tasks
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -72,3 +74,24 @@ def error_log_guard() -> Iterator[ErrorLogGuard]:
     if bad:
         lines = "\n".join(f"{r.name}: {r.getMessage()}" for r in bad[:5])
         pytest.fail(f"the bot logged {len(bad)} unexpected error(s):\n{lines}")
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_tasks(request: pytest.FixtureRequest) -> None:
+    """Every async test ends with nothing pending in its event loop (set up first, so checked last)."""
+    if inspect.iscoroutinefunction(getattr(request.node, "obj", None)):
+        request.getfixturevalue("_leftover_task_check")
+
+
+@pytest.fixture
+async def _leftover_task_check() -> AsyncIterator[None]:
+    yield
+    found, stuck = await reap_leftover_tasks()
+    if stuck:
+        pytest.fail(
+            f"{len(stuck)} task(s) would not finish even when cancelled:\n" + "\n".join(stuck), pytrace=False
+        )
+    if found:
+        pytest.fail(
+            f"the test left {len(found)} task(s) running (cancelled now):\n" + "\n".join(found), pytrace=False
+        )

@@ -73,6 +73,20 @@ async def answer_soon(
     await interaction.followup.send(**(await task), ephemeral=True)
 
 
+def button_row_view(*items: discord.ui.Item[Any]) -> discord.ui.View:
+    """A view of DynamicItem buttons, ready to send and not listening itself.
+
+    The bot registers its DynamicItems once at start and discord.py routes their clicks by custom id, so the
+    view needs no listener. A listening view sent ephemerally would also get a 15-minute timeout task that
+    outlives the bot's close.
+    """
+    view = discord.ui.View(timeout=None)
+    for item in items:
+        view.add_item(item)
+    view.stop()
+    return view
+
+
 def picture_kwargs(picture: Picture | None, embed: discord.Embed | None = None) -> dict[str, Any]:
     """Send arguments for a picture: attached with its alt text, and shown as ``embed``'s image.
 

@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import guarded, picture_kwargs, who_from
+from bot.cogs.common import button_row_view, guarded, picture_kwargs, who_from
 from bot.cogs.pictures import plan_picture
 from bot.content.schema import EQUIPMENT, Content
 from bot.content.search import filter_exercises, find_exercise, search_exercises, suggest
@@ -81,11 +81,11 @@ def list_page(
     embed = list_embed(exercises, page, _list_title(content, muscle, equipment), content.guide.caution)
     if pages == 1:
         return embed, None
-    view = discord.ui.View(timeout=None)
     m, e = muscle or "", equipment or ""
-    view.add_item(pager(m, e, max(page - 1, 0), "prev", disabled=page == 0))
-    view.add_item(pager(m, e, min(page + 1, pages - 1), "next", disabled=page >= pages - 1))
-    return embed, view
+    return embed, button_row_view(
+        pager(m, e, max(page - 1, 0), "prev", disabled=page == 0),
+        pager(m, e, min(page + 1, pages - 1), "next", disabled=page >= pages - 1),
+    )
 
 
 class GlutesCog(commands.Cog):
@@ -115,8 +115,7 @@ class GlutesCog(commands.Cog):
         who = who_from(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         plan = await self.routines.member_plan(who)
-        view = discord.ui.View(timeout=None)
-        view.add_item(self.done_button())
+        view = button_row_view(self.done_button())
         embed = plan_embed(plan)
         picture = await plan_picture(self.pictures, plan)
         await interaction.followup.send(embed=embed, view=view, ephemeral=True, **picture_kwargs(picture, embed))

@@ -7,7 +7,7 @@ from typing import Any
 
 import discord
 
-from bot.cogs.common import guarded, who_from
+from bot.cogs.common import button_row_view, guarded, who_from
 from bot.content.schema import Content, minutes_for
 from bot.core.checkins import CheckinResult
 from bot.core.errors import NotAllowed
@@ -79,8 +79,7 @@ def make_progression_buttons(
             result = await progression.feel(who_from(interaction), self.feel)
             text = feel_text(result, content.guide.caution)
             if result.offered is not None:
-                view = discord.ui.View(timeout=None)
-                view.add_item(StepButton(self.user_id, result.offered.index))
+                view = button_row_view(StepButton(self.user_id, result.offered.index))
                 await interaction.response.send_message(text, view=view, ephemeral=True)
             else:
                 await interaction.response.send_message(text, ephemeral=True)
@@ -89,10 +88,7 @@ def make_progression_buttons(
 
 
 def feel_view(user_id: int, feel_button: type[Any]) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    for feel in Feel:
-        view.add_item(feel_button(user_id, feel.value))
-    return view
+    return button_row_view(*(feel_button(user_id, feel.value) for feel in Feel))
 
 
 def checkin_reply(

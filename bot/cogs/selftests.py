@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import guarded, picture_kwargs, who_from
+from bot.cogs.common import button_row_view, guarded, picture_kwargs, who_from
 from bot.cogs.retests import make_remind_button
 from bot.content.schema import Content, SelfTest
 from bot.core.checkins import CheckinService
@@ -91,7 +91,7 @@ def make_answer_button(
 def answer_view(
     test: SelfTest, user_id: int, button_cls: type[Any], *, guild_id: int | None = None
 ) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
+    buttons = []
     run = secrets.token_hex(4)
     sides = [("l", "Left"), ("r", "Right")] if test.one_sided else [("b", "")]
     for row, (code, side_label) in enumerate(sides):
@@ -99,8 +99,8 @@ def answer_view(
             label = f"{side_label}: {outcome.label}" if side_label else outcome.label
             button = button_cls(user_id, run, test.slug, code, outcome.id, label, guild_id=guild_id)
             button.item.row = row
-            view.add_item(button)
-    return view
+            buttons.append(button)
+    return button_row_view(*buttons)
 
 
 class SelfTestCog(commands.Cog):

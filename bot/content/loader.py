@@ -29,6 +29,7 @@ from bot.content.schema import (
     looks_like_slug,
 )
 from bot.content.search import compact, loose, names_of
+from bot.resources import content_dir
 
 EXERCISES_FILE = "exercises.yaml"
 ROUTINES_FILE = "routines.yaml"
@@ -66,8 +67,8 @@ class ContentError(Exception):
 
 
 def default_content_dir() -> Path:
-    """The repository's ``content/`` directory."""
-    return Path(__file__).resolve().parents[2] / "content"
+    """The content shipped with the package (the repository's ``content/``)."""
+    return content_dir()
 
 
 def _path(parts: tuple[Any, ...] | list[Any]) -> str:

@@ -14,7 +14,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from bot.tasks import finish_tasks
+
 SessionFactory = async_sessionmaker[AsyncSession]
+
+# On the way out, how long a task still holding a connection may take to give it back.
+RELEASE_GRACE = 5.0
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +74,29 @@ def make_session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+class ConnectionHolders:
+    """Which tasks have a connection of this engine checked out right now."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._by_record: dict[int, asyncio.Task[Any]] = {}
+        event.listen(engine.sync_engine, "checkout", self._checkout)
+        event.listen(engine.sync_engine, "checkin", self._checkin)
+
+    def _checkout(self, _dbapi: Any, record: Any, _proxy: Any) -> None:
+        try:
+            task = asyncio.current_task()
+        except RuntimeError:  # used from a thread without a loop (e.g. migrations)
+            return
+        if task is not None:
+            self._by_record[id(record)] = task
+
+    def _checkin(self, _dbapi: Any, record: Any) -> None:
+        self._by_record.pop(id(record), None)
+
+    def tasks(self) -> list[asyncio.Task[Any]]:
+        return [t for t in self._by_record.values() if not t.done()]
+
+
 async def ping(url: str) -> None:
     """Connect once and run ``SELECT 1``; raises what the driver raises when that fails."""
     engine = make_engine(url, poolclass=NullPool)
@@ -118,9 +146,16 @@ async def wait_for_database(
 
 @asynccontextmanager
 async def open_engine(url: str) -> AsyncIterator[AsyncEngine]:
-    """``async with open_engine(url) as engine`` disposes of the pool on the way out."""
+    """``async with open_engine(url) as engine`` disposes of the pool on the way out.
+
+    Disposal only closes connections that are back in the pool; one still checked out by a task (cancelled
+    mid-query, say) would be closed later by that task, possibly after the event loop is gone. So tasks that
+    still hold a connection get to finish (or are cancelled and awaited) first.
+    """
     engine = make_engine(url)
+    holders = ConnectionHolders(engine)
     try:
         yield engine
     finally:
+        await finish_tasks(holders.tasks(), grace=RELEASE_GRACE, what="task(s) holding a database connection")
         await engine.dispose()

@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 
-
-def _project_root() -> Path:
-    here = Path(__file__).resolve().parents[2]
-    if (here / "migrations" / "env.py").exists():
-        return here
-    return Path.cwd()
+from bot.resources import migrations_dir
 
 
 def alembic_config(url: str) -> Config:
-    root = _project_root()
-    config = Config(str(root / "alembic.ini"))
-    config.set_main_option("script_location", str(root / "migrations"))
+    """The Alembic configuration for ``url``, with the migrations shipped in the package (no alembic.ini)."""
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    config.set_main_option("path_separator", "os")
     # A literal "%" in a password must not be read as interpolation.
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     config.attributes["skip_logging_config"] = True

@@ -24,6 +24,7 @@ from bot.db.engine import SessionFactory, make_engine, make_session_factory
 from bot.db.models import ScheduledRun
 from bot.render.club import post_content
 from bot.scheduling.club_jobs import ClubJobs
+from bot.scheduling.executor import make_scheduler, stop_scheduler
 from tests.conftest import ErrorLogGuard
 
 GUILD = 222 << 22
@@ -194,7 +195,7 @@ async def test_two_schedulers_sharing_postgres_post_once(db_url: str, env: Env) 
     other_engine = make_engine(db_url)
     try:
         _clubs_b, posts_b = services(make_session_factory(other_engine), env.clock)
-        schedulers = [AsyncIOScheduler(timezone="UTC"), AsyncIOScheduler(timezone="UTC")]
+        schedulers = [make_scheduler(), make_scheduler()]
         all_jobs = [
             ClubJobs(schedulers[0], env.clubs, env.posts, env.send),
             ClubJobs(schedulers[1], env.clubs, posts_b, env.send),
@@ -211,7 +212,7 @@ async def test_two_schedulers_sharing_postgres_post_once(db_url: str, env: Env) 
             await asyncio.sleep(0.02)
         await asyncio.sleep(0.2)
         for scheduler in schedulers:
-            scheduler.shutdown(wait=False)
+            await stop_scheduler(scheduler, grace=5)  # a job run still going is awaited, not left behind
     finally:
         await other_engine.dispose()
     assert len(env.send.posts) == 1

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, TypeVar
 import discord
 import yarl
 
+from bot.tree import stop_listening_views
+
 if TYPE_CHECKING:
     from .server import FakeDiscord
 
@@ -63,6 +65,7 @@ async def running(
             yield client
         finally:
             await client.close()
+            stop_listening_views(client)
             if task.done():
                 if not task.cancelled():
                     task.exception()  # already reported (or re-raised above)

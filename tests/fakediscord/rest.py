@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import math
@@ -214,7 +215,8 @@ class Router:
                 continue
             rule.hits += 1
             if rule.delay:
-                await asyncio.sleep(rule.delay)
+                with contextlib.suppress(TimeoutError):  # cut short when the fake stops
+                    await asyncio.wait_for(fake._stopping.wait(), rule.delay)
             if rule.drop == "before":
                 raise DroppedConnection
             if rule.drop == "after" or rule.delay:

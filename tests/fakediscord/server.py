@@ -173,12 +173,15 @@ class FakeDiscord:
         self.session_wait_timeout = 5.0
         self._runner: web.AppRunner | None = None
         self._router = rest.Router(self)
+        # Set by stop(): requests held back by hold() are answered at once, so no handler outlives the fake.
+        self._stopping = asyncio.Event()
 
     # ------------------------------------------------------------------------------------------------
     # lifecycle
 
     async def start(self) -> FakeDiscord:
         self._session_changed = asyncio.Event()
+        self._stopping = asyncio.Event()
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("GET", "/", self._gateway_handler)
         app.router.add_route("*", "/api/{tail:.*}", self._router.handle)
@@ -195,6 +198,7 @@ class FakeDiscord:
         return self
 
     async def stop(self) -> None:
+        self._stopping.set()
         conns = list(self._connections)
         await asyncio.gather(*(conn.close(1001, "Going away") for conn in conns))
         await asyncio.gather(*(conn.finish() for conn in conns))

@@ -1,0 +1,1 @@
+"""The bot's default content (YAML); installed as ``bot._content``."""

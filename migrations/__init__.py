@@ -1,0 +1,1 @@
+"""Alembic migrations; installed as ``bot._migrations`` so the bot can apply them from anywhere."""

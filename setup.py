@@ -1,0 +1,17 @@
+"""Packaging beyond pyproject.toml: the top-level migrations/ and content/ ship inside the ``bot`` package.
+
+In the wheel they are ``bot/_migrations`` and ``bot/_content``; an editable install maps the same names onto
+the repository's directories. The bot finds both with importlib.resources.
+"""
+
+from setuptools import find_packages, setup
+
+setup(
+    packages=[*find_packages(include=["bot", "bot.*"]), "bot._migrations", "bot._content"],
+    package_dir={"bot._migrations": "migrations", "bot._content": "content"},
+    package_data={
+        "bot._migrations": ["script.py.mako", "versions/*.py"],
+        "bot._content": ["*.yaml"],
+    },
+    include_package_data=False,
+)
