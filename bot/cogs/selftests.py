@@ -80,9 +80,7 @@ def make_answer_button(
             rec = await selftests.record(who, self.test, SIDE_CODES[self.side], self.outcome, self.run)
             kwargs: dict[str, Any] = {"embed": recommendation_embed(content, rec), "ephemeral": True}
             if rec.outcome.weak and remind_button is not None:
-                view = discord.ui.View(timeout=None)
-                view.add_item(remind_button(self.user_id, who.guild_id, self.test))
-                kwargs["view"] = view
+                kwargs["view"] = button_row_view(remind_button(self.user_id, who.guild_id, self.test))
             await interaction.followup.send(**kwargs)
 
     return AnswerButton
