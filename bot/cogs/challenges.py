@@ -13,13 +13,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.club import require_manager
-from bot.cogs.common import guarded, who_from
+from bot.cogs.common import guarded, picture_kwargs, who_from
 from bot.core.challenges import ChallengeService, DueResults
 from bot.core.clock import Clock
-from bot.core.delivery import DeliveryError
+from bot.core.delivery import DeliveryError, Problem
 from bot.db.engine import SessionFactory
 from bot.delivery.discord_output import DiscordOutput
 from bot.features import Feature, FeatureContext
+from bot.pictures.service import Picture, PictureService
 from bot.render.challenges import (
     announcement_embed,
     joined_text,
@@ -140,23 +141,35 @@ class ChallengeCog(commands.Cog):
 
 def results_job(
     output: DiscordOutput, challenges: ChallengeService, sessions: SessionFactory, clock: Clock,
-    retry_delays: Sequence[float] = RETRY_DELAYS,
+    retry_delays: Sequence[float] = RETRY_DELAYS, pictures: PictureService | None = None,
 ) -> DueJob[DueResults]:
-    """Posts each ended challenge's results once; a transient failure is retried a few times first."""
+    """Posts each ended challenge's results once, with their chart when it can be drawn; a transient
+    failure is retried a few times first."""
 
     async def deliver(due: DueResults) -> int | None:
         if due.channel_id is None:
             return None
-        for delay in (*retry_delays, None):
+        picture = await results_picture(pictures, due)
+        delays = iter((*retry_delays, None))
+        delay = next(delays)
+        while True:
+            # A fresh file each attempt: a sent discord.File is used up.
+            extra = picture_kwargs(picture)
             try:
                 message = await output.post(due.channel_id, content=results_text(due.results),
-                                            allowed_mentions=NO_MENTIONS)
+                                            allowed_mentions=NO_MENTIONS, **extra)
                 return message.id
             except DeliveryError as error:
+                if picture is not None and error.problem is Problem.NO_ACCESS:
+                    # Perhaps only Attach Files is missing there: the results go out without their chart.
+                    log.info("guild %s: the results with their chart were refused; sending them without",
+                             due.guild_id)
+                    picture = None
+                    continue
                 if not error.transient or delay is None:
                     raise
                 await asyncio.sleep(delay)
-        return None  # pragma: no cover - the loop returns or raises
+                delay = next(delays)
 
     source = ClaimSource(
         lambda now, limit: challenges.claim_due(now, limit), challenges.has_due,
@@ -164,6 +177,17 @@ def results_job(
     )
     return DueJob("challenge", source, deliver, batch_size=100,
                   describe=lambda due: f"challenge results in guild {due.guild_id}")
+
+
+async def results_picture(pictures: PictureService | None, due: DueResults) -> Picture | None:
+    """The results chart, or ``None`` (no pictures, or drawing failed): the text goes out alone then."""
+    if pictures is None:
+        return None
+    try:
+        return await pictures.challenge_chart(due.guild_id, due.results)
+    except Exception:
+        log.exception("the results chart of guild %s failed; the results go out without it", due.guild_id)
+        return None
 
 
 async def _no_dms(_due: DueResults) -> bool:
@@ -174,7 +198,8 @@ def setup(ctx: FeatureContext) -> Feature:
     """/challenge, its Join button and the results job."""
     services = ctx.services
     join_button = make_join_button(services.challenges)
-    job = results_job(ctx.output, services.challenges, services.sessions, services.clock)
+    job = results_job(ctx.output, services.challenges, services.sessions, services.clock,
+                      pictures=services.pictures)
     due = ctx.due
     cog = ChallengeCog(ctx.output, services.challenges, join_button, lambda: due.run("challenge"))
     return Feature("challenges", cogs=[cog], dynamic_items=[join_button], due_jobs=[job])
