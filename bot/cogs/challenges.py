@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
@@ -31,11 +30,11 @@ from bot.render.challenges import (
 )
 from bot.scheduling.claim_source import ClaimSource
 from bot.scheduling.due import DueJob
+from bot.scheduling.retrying import RETRY_DELAYS, with_retries
 
 log = logging.getLogger(__name__)
 
 JOIN_PREFIX = "gc:ch:join:"
-RETRY_DELAYS: tuple[float, ...] = (2.0, 10.0)
 NO_MENTIONS = discord.AllowedMentions.none()
 
 Button = type[discord.ui.DynamicItem[discord.ui.Button[Any]]]
@@ -149,27 +148,25 @@ def results_job(
     async def deliver(due: DueResults) -> int | None:
         if due.channel_id is None:
             return None
+        channel_id = due.channel_id
         picture = await results_picture(pictures, due)
-        delays = iter((*retry_delays, None))
-        delay = next(delays)
-        while True:
-            # A fresh file each attempt: a sent discord.File is used up.
-            extra = picture_kwargs(picture)
+
+        async def send() -> int:
+            nonlocal picture
+            text = results_text(due.results)
             try:
-                message = await output.post(due.channel_id, content=results_text(due.results),
-                                            allowed_mentions=NO_MENTIONS, **extra)
-                return message.id
+                # A fresh file each attempt: a sent discord.File is used up.
+                return (await output.post(channel_id, content=text, allowed_mentions=NO_MENTIONS,
+                                          **picture_kwargs(picture))).id
             except DeliveryError as error:
-                if picture is not None and error.problem is Problem.NO_ACCESS:
-                    # Perhaps only Attach Files is missing there: the results go out without their chart.
-                    log.info("guild %s: the results with their chart were refused; sending them without",
-                             due.guild_id)
-                    picture = None
-                    continue
-                if not error.transient or delay is None:
+                if picture is None or error.problem is not Problem.NO_ACCESS:
                     raise
-                await asyncio.sleep(delay)
-                delay = next(delays)
+            # Perhaps only Attach Files is missing there: the results go out without their chart.
+            log.info("guild %s: the results with their chart were refused; sending them without", due.guild_id)
+            picture = None
+            return (await output.post(channel_id, content=text, allowed_mentions=NO_MENTIONS)).id
+
+        return await with_retries(send, retry_delays)
 
     source = ClaimSource(
         lambda now, limit: challenges.claim_due(now, limit), challenges.has_due,
@@ -199,7 +196,7 @@ def setup(ctx: FeatureContext) -> Feature:
     services = ctx.services
     join_button = make_join_button(services.challenges)
     job = results_job(ctx.output, services.challenges, services.sessions, services.clock,
-                      pictures=services.pictures)
+                      retry_delays=ctx.settings.send_retry_delays, pictures=services.pictures)
     due = ctx.due
     cog = ChallengeCog(ctx.output, services.challenges, join_button, lambda: due.run("challenge"))
     return Feature("challenges", cogs=[cog], dynamic_items=[join_button], due_jobs=[job])
