@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     # Items in the due_work table: lease of a claim, and waits before retrying a transient failure.
     due_work_lease_seconds: float = 300
     due_work_retry_delays: Annotated[tuple[float, ...], NoDecode] = (60.0, 300.0, 1800.0)
+    # Challenge results, nudges and re-test DMs: waits between attempts after a transient failure (in the tick).
+    send_retry_delays: Annotated[tuple[float, ...], NoDecode] = (2.0, 10.0)
     # On SIGTERM: how long posts and DMs in flight get to finish before they are recorded as interrupted.
     shutdown_grace_seconds: float = 6
 
@@ -79,7 +81,7 @@ class Settings(BaseSettings):
             return [value]
         return value
 
-    @field_validator("post_retry_delays", "due_work_retry_delays", mode="before")
+    @field_validator("post_retry_delays", "due_work_retry_delays", "send_retry_delays", mode="before")
     @classmethod
     def _split_delays(cls, value: object) -> object:
         if isinstance(value, str):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
@@ -13,13 +12,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.club import require_manager
-from bot.cogs.common import guarded, who_from
+from bot.cogs.common import guarded, picture_kwargs, who_from
 from bot.core.challenges import ChallengeService, DueResults
 from bot.core.clock import Clock
-from bot.core.delivery import DeliveryError
+from bot.core.delivery import DeliveryError, Problem
 from bot.db.engine import SessionFactory
 from bot.delivery.discord_output import DiscordOutput
 from bot.features import Feature, FeatureContext
+from bot.pictures.service import Picture, PictureService
 from bot.render.challenges import (
     announcement_embed,
     joined_text,
@@ -30,11 +30,11 @@ from bot.render.challenges import (
 )
 from bot.scheduling.claim_source import ClaimSource
 from bot.scheduling.due import DueJob
+from bot.scheduling.retrying import RETRY_DELAYS, with_retries
 
 log = logging.getLogger(__name__)
 
 JOIN_PREFIX = "gc:ch:join:"
-RETRY_DELAYS: tuple[float, ...] = (2.0, 10.0)
 NO_MENTIONS = discord.AllowedMentions.none()
 
 Button = type[discord.ui.DynamicItem[discord.ui.Button[Any]]]
@@ -140,23 +140,33 @@ class ChallengeCog(commands.Cog):
 
 def results_job(
     output: DiscordOutput, challenges: ChallengeService, sessions: SessionFactory, clock: Clock,
-    retry_delays: Sequence[float] = RETRY_DELAYS,
+    retry_delays: Sequence[float] = RETRY_DELAYS, pictures: PictureService | None = None,
 ) -> DueJob[DueResults]:
-    """Posts each ended challenge's results once; a transient failure is retried a few times first."""
+    """Posts each ended challenge's results once, with their chart when it can be drawn; a transient
+    failure is retried a few times first."""
 
     async def deliver(due: DueResults) -> int | None:
         if due.channel_id is None:
             return None
-        for delay in (*retry_delays, None):
+        channel_id = due.channel_id
+        picture = await results_picture(pictures, due)
+
+        async def send() -> int:
+            nonlocal picture
+            text = results_text(due.results)
             try:
-                message = await output.post(due.channel_id, content=results_text(due.results),
-                                            allowed_mentions=NO_MENTIONS)
-                return message.id
+                # A fresh file each attempt: a sent discord.File is used up.
+                return (await output.post(channel_id, content=text, allowed_mentions=NO_MENTIONS,
+                                          **picture_kwargs(picture))).id
             except DeliveryError as error:
-                if not error.transient or delay is None:
+                if picture is None or error.problem is not Problem.NO_ACCESS:
                     raise
-                await asyncio.sleep(delay)
-        return None  # pragma: no cover - the loop returns or raises
+            # Perhaps only Attach Files is missing there: the results go out without their chart.
+            log.info("guild %s: the results with their chart were refused; sending them without", due.guild_id)
+            picture = None
+            return (await output.post(channel_id, content=text, allowed_mentions=NO_MENTIONS)).id
+
+        return await with_retries(send, retry_delays)
 
     source = ClaimSource(
         lambda now, limit: challenges.claim_due(now, limit), challenges.has_due,
@@ -164,6 +174,17 @@ def results_job(
     )
     return DueJob("challenge", source, deliver, batch_size=100,
                   describe=lambda due: f"challenge results in guild {due.guild_id}")
+
+
+async def results_picture(pictures: PictureService | None, due: DueResults) -> Picture | None:
+    """The results chart, or ``None`` (no pictures, or drawing failed): the text goes out alone then."""
+    if pictures is None:
+        return None
+    try:
+        return await pictures.challenge_chart(due.guild_id, due.results)
+    except Exception:
+        log.exception("the results chart of guild %s failed; the results go out without it", due.guild_id)
+        return None
 
 
 async def _no_dms(_due: DueResults) -> bool:
@@ -174,7 +195,8 @@ def setup(ctx: FeatureContext) -> Feature:
     """/challenge, its Join button and the results job."""
     services = ctx.services
     join_button = make_join_button(services.challenges)
-    job = results_job(ctx.output, services.challenges, services.sessions, services.clock)
+    job = results_job(ctx.output, services.challenges, services.sessions, services.clock,
+                      retry_delays=ctx.settings.send_retry_delays, pictures=services.pictures)
     due = ctx.due
     cog = ChallengeCog(ctx.output, services.challenges, join_button, lambda: due.run("challenge"))
     return Feature("challenges", cogs=[cog], dynamic_items=[join_button], due_jobs=[job])

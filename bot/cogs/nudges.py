@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import discord
@@ -19,6 +20,7 @@ from bot.features import Feature, FeatureContext
 from bot.render.nudges import nudge_fallback_text, nudge_text, status_text, turned_off_text, turned_on_text
 from bot.scheduling.claim_source import ClaimSource
 from bot.scheduling.due import DueJob
+from bot.scheduling.retrying import RETRY_DELAYS, with_retries
 
 DoneButton = type[discord.ui.DynamicItem[discord.ui.Button[Any]]]
 
@@ -65,14 +67,19 @@ class NudgeCog(commands.Cog):
 
 
 def nudge_job(
-    nudges: NudgeService, done_button: DoneButton, output: DiscordOutput, sessions: SessionFactory, clock: Clock
+    nudges: NudgeService, done_button: DoneButton, output: DiscordOutput, sessions: SessionFactory, clock: Clock,
+    retry_delays: Sequence[float] = RETRY_DELAYS,
 ) -> DueJob[DueNudge]:
-    """Due nudges, each a DM with a Done button; closed DMs get one channel mention through the runner."""
+    """Due nudges, each a DM with a Done button; closed DMs get one channel mention through the runner.
+    A transient failure is tried again a few times first."""
 
     async def deliver(due: DueNudge) -> int:
-        view = discord.ui.View(timeout=None)
-        view.add_item(done_button("routine", due.guild_id))  # type: ignore[call-arg]
-        return (await output.dm(due.user_id, content=nudge_text(due), view=view)).id
+        async def send() -> int:
+            view = discord.ui.View(timeout=None)
+            view.add_item(done_button("routine", due.guild_id))  # type: ignore[call-arg]
+            return (await output.dm(due.user_id, content=nudge_text(due), view=view)).id
+
+        return await with_retries(send, retry_delays)
 
     def notice(due: DueNudge) -> ChannelNotice | None:
         if due.channel_id is None:
@@ -89,5 +96,6 @@ def nudge_job(
 def setup(ctx: FeatureContext) -> Feature:
     """/nudge and its due-work job."""
     services = ctx.services
-    job = nudge_job(services.nudges, ctx.shared["done_button"], ctx.output, services.sessions, services.clock)
+    job = nudge_job(services.nudges, ctx.shared["done_button"], ctx.output, services.sessions, services.clock,
+                    ctx.settings.send_retry_delays)
     return Feature("nudges", cogs=[NudgeCog(services.nudges)], due_jobs=[job])

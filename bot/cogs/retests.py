@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import discord
@@ -23,6 +23,7 @@ from bot.render.retests import remind_set_text, retest_dm_text, retest_fallback_
 from bot.render.selftests import test_embed
 from bot.scheduling.claim_source import ClaimSource
 from bot.scheduling.due import DueJob
+from bot.scheduling.retrying import RETRY_DELAYS, with_retries
 
 REMIND_PREFIX = "gc:rt:"
 START_PREFIX = "gc:rs:"
@@ -99,15 +100,20 @@ def make_start_button(
 
 def retest_job(
     retests: RetestService, content: Content, start_button: Button, output: DiscordOutput, sessions: SessionFactory,
-    clock: Clock,
+    clock: Clock, retry_delays: Sequence[float] = RETRY_DELAYS,
 ) -> DueJob[DueRetest]:
-    """Due re-test reminders, each a DM with the test's start button; closed DMs get one channel mention."""
+    """Due re-test reminders, each a DM with the test's start button; closed DMs get one channel mention.
+    A transient failure is tried again a few times first."""
 
     async def deliver(due: DueRetest) -> int:
         name = content.selftests[due.test_slug].name
-        view = discord.ui.View(timeout=None)
-        view.add_item(start_button(due.guild_id, due.test_slug, f"Start: {name}"))  # type: ignore[call-arg]
-        return (await output.dm(due.user_id, content=retest_dm_text(name), view=view)).id
+
+        async def send() -> int:
+            view = discord.ui.View(timeout=None)
+            view.add_item(start_button(due.guild_id, due.test_slug, f"Start: {name}"))  # type: ignore[call-arg]
+            return (await output.dm(due.user_id, content=retest_dm_text(name), view=view)).id
+
+        return await with_retries(send, retry_delays)
 
     def notice(due: DueRetest) -> ChannelNotice | None:
         if due.channel_id is None:
@@ -129,5 +135,5 @@ def setup(ctx: FeatureContext) -> Feature:
         services.content, services.selftests, ctx.shared["answer_view"], ctx.shared["answer_button"]
     )
     job = retest_job(services.retests, services.content, start_button, ctx.output, services.sessions,
-                     services.clock)
+                     services.clock, ctx.settings.send_retry_delays)
     return Feature("retests", dynamic_items=[ctx.shared["remind_button"], start_button], due_jobs=[job])

@@ -8,7 +8,7 @@ results post goes out once, also when the tick first runs long after the end (do
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -76,6 +76,9 @@ class Results:
     hidden_reached: int
     members: int
     club_total: int
+    # (name, progress) of every joined member who has not hidden, most progress first; hidden members are
+    # only in ``members`` and ``club_total``.
+    standings: list[tuple[str, int]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -153,6 +156,7 @@ async def _results(session: AsyncSession, row: Challenge) -> Results:
         hidden_reached=sum(1 for _n, hidden in reached if hidden),
         members=len(standings),
         club_total=sum(p for *_rest, p in standings),
+        standings=sorted(((name, p) for _m, name, hidden, p in standings if not hidden), key=lambda s: -s[1]),
     )
 
 

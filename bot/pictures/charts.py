@@ -1,4 +1,5 @@
-"""Charts drawn with matplotlib (Agg): the club's 12 weeks, a member's card, a member's test history.
+"""Charts drawn with matplotlib (Agg): the club's 12 weeks, a member's card, a member's test history, a
+challenge's results.
 
 The data classes are plain and picklable: the service sends them to a worker process, which is the
 only process that imports matplotlib (inside the functions below).
@@ -77,6 +78,23 @@ class TestSeries:
 class TestHistory:
     user_id: int
     tests: list[TestSeries]
+
+
+@dataclass(frozen=True)
+class ChallengeBoard:
+    guild_id: int
+    title: str
+    unit: str  # "routines" or "points"
+    target: int
+    names: list[str]  # members who have not hidden, most progress first (at most CHALLENGE_BARS)
+    values: list[int]
+    more: int  # visible members beyond the bars shown
+    members: int  # everyone who took part, hidden members included
+    club_total: int  # everyone's progress, hidden members included
+
+
+CHALLENGE_BARS = 15
+NAME_CHARS = 12
 
 
 def _pyplot_free_figure(height_in: float) -> Any:
@@ -260,3 +278,69 @@ def test_history_alt(history: TestHistory) -> str:
         count = len(series.points)
         parts.append(f"{series.name} ({count} result{'s' if count != 1 else ''}; latest {sides})")
     return "Your self-test results over time, one line per side: " + "; ".join(parts) + "."
+
+
+def challenge_board(guild_id: int, title: str, unit: str, target: int, standings: list[tuple[str, int]],
+                    members: int, club_total: int) -> ChallengeBoard:
+    """The chart's data: the first ``CHALLENGE_BARS`` of ``standings`` (names of visible members only)."""
+    shown = standings[:CHALLENGE_BARS]
+    return ChallengeBoard(guild_id, title, unit, target, [_short(n) for n, _ in shown], [v for _, v in shown],
+                          len(standings) - len(shown), members, club_total)
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= NAME_CHARS else name[: NAME_CHARS - 1] + "…"
+
+
+def _literal(text: str) -> str:
+    """Text drawn as typed: a ``$`` would otherwise start matplotlib's math notation."""
+    return text.replace("$", r"\$")
+
+
+def challenge_chart_png(board: ChallengeBoard) -> bytes:
+    rows = max(1, len(board.names))
+    height = 1.6 + 0.42 * rows
+    fig = _pyplot_free_figure(height)
+    ax = fig.subplots()
+    ys = list(range(rows))
+    if board.names:
+        colours = [KIND_COLOURS["routine"] if v >= board.target else BAR for v in board.values]
+        ax.barh(ys, board.values, color=colours, height=0.62)
+        # Names as plain text: set_text never reads mentions or markup.
+        ax.set_yticks(ys, [_literal(n) for n in board.names])
+        for y, value in zip(ys, board.values, strict=True):
+            ax.text(value, y, f" {value}", va="center", ha="left", fontsize=FONT_PT - 1, color=INK)
+    else:
+        ax.set_yticks([])
+        ax.text(0.5, 0.5, "no names to show", transform=ax.transAxes, ha="center", va="center", color=INK)
+    ax.set_ylim(rows - 0.5, -0.5)  # most progress at the top
+    top = max([*board.values, board.target, 1])
+    ax.set_xlim(0, top * 1.15)
+    ax.axvline(board.target, color=LINE, linewidth=2.5, linestyle="--")
+    ax.text(board.target, -0.5, f"target {board.target}", color=LINE, ha="center", va="bottom",
+            fontsize=FONT_PT - 1, clip_on=False)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_xlabel(board.unit)
+    ax.grid(axis="x", color=GRID, linewidth=0.8)
+    ax.set_axisbelow(True)
+    _plain(ax)
+    fig.text(0.02, 1 - 0.12 / height, _literal(board.title), fontsize=FONT_PT + 3, fontweight="bold", color=INK,
+             va="top")
+    footer = f"{board.members} took part · together {board.club_total} {board.unit}"
+    if board.more:
+        footer += f" · {board.more} more not shown"
+    fig.text(0.02, 0.1 / height, footer, fontsize=FONT_PT - 1, color=INK, va="bottom")
+    fig.subplots_adjust(left=0.38, right=0.95, top=1 - 0.85 / height, bottom=1.0 / height)
+    return _save(fig)
+
+
+def challenge_chart_alt(board: ChallengeBoard) -> str:
+    reached = sum(1 for v in board.values if v >= board.target)
+    bars = "; ".join(f"{name} {value}" for name, value in zip(board.names, board.values, strict=True))
+    more = f" and {board.more} more" if board.more else ""
+    shown = f"Bars for each member's {board.unit}: {bars}{more}. " if bars else "No member's bar to show. "
+    return (
+        f"Results of the challenge {board.title}: a dashed line marks the target of {board.target} {board.unit}. "
+        f"{shown}{reached} of the members shown reached it. {board.members} took part, "
+        f"{board.club_total} {board.unit} together."
+    )

@@ -24,6 +24,7 @@ from typing import Any
 
 from bot.content.poses import Figure, PoseBook
 from bot.content.schema import Content
+from bot.core.challenges import Goal, Results
 from bot.core.history import MemberDays, TestEntry, WeekTotal
 from bot.pictures import charts, figures
 
@@ -204,6 +205,15 @@ class PictureService:
                                  days.best_streak, days.week_points)
         return await self._chart(f"the /me card of user {user_id}", "me.png", charts.member_card_png, card,
                                  charts.member_card_alt(card))
+
+    async def challenge_chart(self, guild_id: int, results: Results) -> Picture | None:
+        """Each visible member's progress toward the target; hidden members only in the totals."""
+        info = results.challenge
+        unit = "routines" if info.goal is Goal.ROUTINES else "points"
+        board = charts.challenge_board(guild_id, info.name, unit, info.target, results.standings, results.members,
+                                       results.club_total)
+        return await self._chart(f"the challenge chart of guild {guild_id}", "challenge.png",
+                                 charts.challenge_chart_png, board, clip_alt(charts.challenge_chart_alt(board)))
 
     async def test_history(self, user_id: int, entries: list[TestEntry]) -> Picture | None:
         series: dict[str, charts.TestSeries] = {}

@@ -27,7 +27,8 @@ def _claim_outcome(delivery: Delivery) -> ClaimOutcome:
         return ClaimOutcome.SKIPPED
     if delivery.problem is Problem.DMS_CLOSED:
         return ClaimOutcome.FALLBACK
-    # A claim is final: a transient failure is recorded, not tried again (the next period brings new work).
+    # A claim is final: a transient failure was already tried again in the tick (bot.scheduling.retrying);
+    # what still fails is recorded, and the next period brings new work.
     return ClaimOutcome.FAILED
 
 

@@ -80,18 +80,23 @@ async def fake() -> AsyncIterator[FakeDiscord]:
         yield server
 
 
-@pytest.fixture
-async def club(fake: FakeDiscord, db_url: str) -> AsyncIterator[Club]:
+def new_club(fake: FakeDiscord, db_url: str, **overrides: Any) -> Club:
+    """The usual guild (an admin, ann and ben) on Wednesday 18 November 2026, 12:00 UTC; not started yet."""
     guild = fake.add_guild("Riverside Runners")
-    setup = Club(
+    return Club(
         fake=fake,
-        settings=settings_for(fake, db_url),
+        settings=settings_for(fake, db_url, **overrides),
         clock=ManualClock(datetime(2026, 11, 18, 12, 0, tzinfo=UTC)),
         guild=guild,
         admin=fake.add_member(guild.id, "coach", permissions=Perm.MANAGE_GUILD | Perm.USE_APPLICATION_COMMANDS),
         runner=fake.add_member(guild.id, "ann"),
         other=fake.add_member(guild.id, "ben"),
     )
+
+
+@pytest.fixture
+async def club(fake: FakeDiscord, db_url: str) -> AsyncIterator[Club]:
+    setup = new_club(fake, db_url)
     await setup.start()
     yield setup
     await setup.stop()

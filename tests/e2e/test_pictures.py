@@ -191,3 +191,89 @@ async def test_dead_chart_worker_costs_one_picture_then_a_new_one_draws(
     again = await club.slash(club.runner, "me")
     attached_image(again, "me.png")
     assert pictures.chart_worker_pids() != [pid]
+
+
+async def start_challenge_with_a_hidden_member(club: Club, channel: int | None = None) -> None:
+    """ann and ben join a 1-week routines challenge and both reach it; ben hides from boards."""
+    await setup_club(club, channel)
+    await club.slash(club.admin, "challenge start", name="Bridge $week$ <@everyone>", weeks=1, goal="routines",
+                     target=1, start="this-week")
+    for member in (club.runner, club.other):
+        joined = await club.slash(member, "challenge join")
+        assert "You joined" in joined["content"]
+        await club.slash(member, "checkin", kind="routine")
+    await club.slash(club.other, "privacy hide")
+
+
+async def test_challenge_results_carry_a_chart_without_hidden_names(
+    club: Club, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await start_challenge_with_a_hidden_member(club)
+    assert club.bot is not None
+    pictures = club.bot.services.pictures
+    drawn: list[Any] = []
+    real_chart = pictures._chart
+
+    async def spy(what: str, filename: str, fn: Any, data: Any, alt: str) -> Any:
+        drawn.append(data)
+        return await real_chart(what, filename, fn, data, alt)
+
+    monkeypatch.setattr(pictures, "_chart", spy)
+    ended = await club.slash(club.admin, "challenge end")
+    assert "results are posted" in ended["content"]
+    [post] = [m for m in club.fake.channel_messages(club.guild.text_channel_id) if "is over" in (m["content"] or "")]
+    meta, image = attached_image(post, "challenge.png", uploads(club, post))
+    assert image.format == "PNG"
+    assert image.mode == "RGBA", "transparent background for dark and light themes"
+    assert image.width >= 550
+    alt = meta["description"]
+    assert "target of 1 routines" in alt
+    assert "ann 1" in alt
+    assert "2 took part, 2 routines together" in alt, "the hidden member counts in the totals"
+    assert "ben" not in alt
+    [board] = drawn
+    assert board.names == ["ann"]
+    assert board.values == [1]
+    assert (board.members, board.club_total) == (2, 2)
+    assert "ben" not in repr(board)
+    assert "ben" not in post["content"]
+    assert "matplotlib" not in sys.modules, "charts are drawn in the worker process, not in the bot's"
+
+
+async def test_challenge_results_go_out_as_text_when_the_chart_fails(
+    club: Club, monkeypatch: pytest.MonkeyPatch, error_log_guard: ErrorLogGuard
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.pictures import charts
+
+    error_log_guard.expect(f"rendering the challenge chart of guild {club.guild.id} failed")
+    await start_challenge_with_a_hidden_member(club)
+    assert club.bot is not None
+    pictures = club.bot.services.pictures
+
+    def broken(*args: Any) -> bytes:
+        raise RuntimeError("drawing broke")
+
+    # Draw in a thread of this process so the broken drawing function is the one that runs.
+    threads = ThreadPoolExecutor(max_workers=1)
+    monkeypatch.setattr(pictures, "_process_pool", lambda: threads)
+    monkeypatch.setattr(charts, "challenge_chart_png", broken)
+    try:
+        ended = await club.slash(club.admin, "challenge end")
+    finally:
+        threads.shutdown(wait=True)
+    assert "results are posted" in ended["content"]
+    [post] = [m for m in club.fake.channel_messages(club.guild.text_channel_id) if "is over" in (m["content"] or "")]
+    assert "Reached the target: ann and 1 more" in post["content"]
+    assert not post.get("attachments")
+
+
+async def test_challenge_results_go_out_without_their_chart_where_files_are_not_allowed(club: Club) -> None:
+    channel = club.fake.add_channel(club.guild.id, "no-files", bot_permissions_deny=Perm.ATTACH_FILES)
+    await start_challenge_with_a_hidden_member(club, channel)
+    ended = await club.slash(club.admin, "challenge end")
+    assert "results are posted" in ended["content"]
+    [post] = [m for m in club.fake.channel_messages(channel) if "is over" in (m["content"] or "")]
+    assert not post.get("attachments")
+    assert "Reached the target: ann and 1 more" in post["content"]
