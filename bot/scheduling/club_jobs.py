@@ -29,12 +29,20 @@ class WeeklyTrigger(BaseTrigger):
     valid instant.
     """
 
+    __slots__ = ("_last", "at", "day", "timezone")
+
     def __init__(self, day: str, at: str, timezone: str) -> None:
         self.day, self.at, self.timezone = day, at, timezone
+        self._last: datetime | None = None
 
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
         after = previous_fire_time if previous_fire_time is not None else now - timedelta(microseconds=1)
-        return next_fire(self.day, self.at, self.timezone, after)
+        fire = next_fire(self.day, self.at, self.timezone, after)
+        # Clubs sharing a slot share this trigger: hand them one datetime object, not one each.
+        if fire is not None and fire == self._last:
+            return self._last
+        self._last = fire
+        return fire
 
     def __str__(self) -> str:
         return f"weekly[{self.day} {self.at} {self.timezone}]"
@@ -42,6 +50,10 @@ class WeeklyTrigger(BaseTrigger):
 
 def job_id(guild_id: int, kind: PostKind) -> str:
     return f"club:{guild_id}:{kind.value}"
+
+
+# One name per kind, shared by every club's job (the id tells the clubs apart).
+JOB_NAMES = {kind: f"weekly {kind.value} post" for kind in PostKind}
 
 
 class ClubJobs:
@@ -67,6 +79,15 @@ class ClubJobs:
         self._in_flight = asyncio.Semaphore(max_in_flight)
         self._running: set[asyncio.Task[Any]] = set()
         self._stopping = False
+        # Triggers are stateless apart from a shared result: one per (day, time, zone), not one per job.
+        self._triggers: dict[tuple[str, str, str], WeeklyTrigger] = {}
+
+    def _trigger(self, day: str, at: str, timezone: str) -> WeeklyTrigger:
+        key = (day, at, timezone)
+        trigger = self._triggers.get(key)
+        if trigger is None:
+            trigger = self._triggers[key] = WeeklyTrigger(day, at, timezone)
+        return trigger
 
     async def load_all(self) -> int:
         """Build every club's jobs from the table; returns the number of jobs."""
@@ -95,10 +116,10 @@ class ClubJobs:
         for kind, day, at in plan:
             self.scheduler.add_job(
                 self.run,
-                trigger=WeeklyTrigger(day, at, club.timezone),
+                trigger=self._trigger(day, at, club.timezone),
                 args=(club.guild_id, kind.value),
                 id=job_id(club.guild_id, kind),
-                name=f"{kind.value} post for guild {club.guild_id}",
+                name=JOB_NAMES[kind],
                 replace_existing=True,
                 coalesce=True,
                 misfire_grace_time=int(self.posts.timing.grace.total_seconds()),
