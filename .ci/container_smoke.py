@@ -113,6 +113,20 @@ def check_image_is_clean() -> int:
     return int(inspect["Size"])
 
 
+def check_chart_worker_imports() -> None:
+    """The chart worker's imports load in the image (numpy's bundled libraries intact), and a chart renders."""
+    probe = podman(
+        "run", "--rm", IMAGE, "python", "-c",
+        "import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot; from datetime import date; "
+        "from bot.pictures import charts; "
+        "png = charts.club_chart_png(charts.ClubWeeks(1, 'Club', [date(2026, 1, 5)], [3], [12])); "
+        "print('png', len(png))",
+        check=False,
+    )
+    if probe.returncode != 0 or not probe.stdout.startswith("png "):
+        raise Failed(f"the chart worker cannot draw in the image:\n{(probe.stdout + probe.stderr)[-3000:]}")
+
+
 def control(fake: dict[str, Any], method: str, path: str, body: dict[str, Any] | None = None) -> Any:
     data = None if body is None else json.dumps(body).encode()
     url = fake["control_url"].rstrip("/") + path.removeprefix("/_fake")  # control_url ends in /_fake
@@ -160,6 +174,13 @@ def smoke_run() -> tuple[float, float]:
         })
         if "Glute bridge" not in json.dumps(answer.get("final")):
             raise Failed(f"/glutes today did not answer with the routine: {json.dumps(answer)[:2000]}")
+        answer = control(fake, "POST", "/_fake/interactions", {
+            "kind": "slash", "guild_id": guild["id"], "user_id": guild["owner_id"], "command": "glutes exercise",
+            "options": {"name": "clamshell"}, "wait": "final", "timeout": 30,
+        })
+        final = answer.get("final") or {}
+        if "Clams" not in json.dumps(final) or not any(f.get("size", 0) > 0 for f in final.get("files") or []):
+            raise Failed(f"/glutes exercise: no exercise or no figure: {json.dumps(answer)[:2000]}")
         stopping = time.perf_counter()
         podman("stop", "-t", "10", name, timeout=60)
         stop_took = time.perf_counter() - stopping
@@ -194,13 +215,15 @@ def main() -> int:
     try:
         build_seconds = build_image()
         size = check_image_is_clean()
+        check_chart_worker_imports()
         ready_after, stop_took = smoke_run()
     except (Failed, subprocess.CalledProcessError) as exc:
         print(f"container smoke test FAILED: {exc}", file=sys.stderr)
         return 1
     print(f"image {IMAGE}: {size / 1e6:.0f} MB (target ≤ 200 MB); build (wheels + image) {build_seconds:.0f} s")
     print(f"start to READY {ready_after:.1f} s; podman stop took {stop_took:.1f} s, exit code 0")
-    print("migrated, identified once, answered /glutes today; gluteclub.db is in the /data volume")
+    print("migrated, identified once, answered /glutes today and /glutes exercise (with its figure); "
+          "gluteclub.db is in the /data volume; the chart worker imports matplotlib and draws")
     return 0
 
 
