@@ -19,6 +19,9 @@ from bot.db.models import Club
 
 log = logging.getLogger(__name__)
 
+# After a run crashed before its claim was recorded: run it again after these delays.
+CRASH_RETRY_DELAYS = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=5))
+
 
 
 class WeeklyTrigger(BaseTrigger):
@@ -81,6 +84,8 @@ class ClubJobs:
         self._stopping = False
         # Triggers are stateless apart from a shared result: one per (day, time, zone), not one per job.
         self._triggers: dict[tuple[str, str, str], WeeklyTrigger] = {}
+        # Runs that crashed before their claim was recorded (e.g. SQLite busy past its timeout), per club and kind.
+        self._crashes: dict[tuple[int, str], int] = {}
 
     def _trigger(self, day: str, at: str, timezone: str) -> WeeklyTrigger:
         key = (day, at, timezone)
@@ -153,8 +158,11 @@ class ClubJobs:
             async with self._tracked(), self._in_flight:
                 result = await self.posts.fire(guild_id, kind, self.send)
         except Exception:
-            log.exception("weekly %s post for guild %s crashed", kind, guild_id)
+            attempt = self._crashes.get((guild_id, kind), 0) + 1
+            log.exception("weekly %s post for guild %s crashed (attempt %d)", kind, guild_id, attempt)
+            self._run_again_after_crash(guild_id, kind, attempt)
             return None
+        self._crashes.pop((guild_id, kind), None)
         log.info("weekly %s post for guild %s: %s %s", kind, guild_id, result.status, result.detail)
         self._retake_later(guild_id, kind, result)
         return result
@@ -165,6 +173,21 @@ class ClubJobs:
             return None
         async with self._tracked():
             return await self.posts.fire(guild_id, PostKind.ROUTINE, self.send, manual=True)
+
+    def _run_again_after_crash(self, guild_id: int, kind: str, attempt: int) -> None:
+        """A run that crashed may not have recorded its claim: run it again shortly.
+
+        Safe to repeat: the claim makes a second run of a post that did go out a no-op.
+        """
+        if attempt > len(CRASH_RETRY_DELAYS) or not self.scheduler.running:
+            self._crashes.pop((guild_id, kind), None)
+            return
+        self._crashes[(guild_id, kind)] = attempt
+        self.scheduler.add_job(
+            self.run, trigger="date", run_date=self.posts.now() + CRASH_RETRY_DELAYS[attempt - 1],
+            args=(guild_id, kind), id=f"{job_id(guild_id, PostKind(kind))}:again", replace_existing=True,
+            misfire_grace_time=int(self.posts.timing.grace.total_seconds()),
+        )
 
     def _retake_later(self, guild_id: int, kind: str, result: FireResult) -> None:
         """Another claim holds the period: look again when its lease runs out (its process may have died)."""

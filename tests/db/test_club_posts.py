@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import aiohttp
 import pytest
@@ -424,3 +425,59 @@ async def test_the_scheduler_looks_again_when_the_lease_of_a_live_claim_runs_out
     finally:
         scheduler.shutdown(wait=False)
     assert [r.status for r in await env.runs()] == ["sent"]
+
+
+class FiresCrashFirst(ClubPostService):
+    """The first run dies before its claim is recorded, as a SQLite write past its busy timeout does."""
+
+    def __init__(self, posts: ClubPostService, crashes: int) -> None:
+        self.__dict__.update(posts.__dict__)
+        self.crashes = crashes
+
+    async def fire(self, guild_id: int, kind: str, send: PostSender, **kwargs: Any) -> FireResult:
+        if self.crashes:
+            self.crashes -= 1
+            raise OSError("database is locked")
+        return await super().fire(guild_id, kind, send, **kwargs)
+
+
+async def test_a_run_that_crashed_before_its_claim_runs_again(env: Env, error_log_guard: ErrorLogGuard) -> None:
+    error_log_guard.expect("crashed (attempt")
+    env.clock.set(DUE)
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.start(paused=True)
+    try:
+        jobs = ClubJobs(scheduler, env.clubs, FiresCrashFirst(env.posts, crashes=1), env.send)
+        assert await jobs.run(GUILD, "routine") is None
+        again = scheduler.get_job(f"club:{GUILD}:routine:again")
+        assert again is not None, "a crashed run is scheduled again"
+        assert again.trigger.run_date == DUE + timedelta(seconds=30)
+        assert env.send.posts == []
+        env.clock.set(DUE + timedelta(seconds=30))
+        result = await jobs.run(GUILD, "routine")
+        assert result is not None
+        assert result.status == "sent"
+    finally:
+        scheduler.shutdown(wait=False)
+    assert [r.status for r in await env.runs()] == ["sent"]
+    assert len(env.send.posts) == 1
+
+
+async def test_crash_retries_are_bounded(env: Env, error_log_guard: ErrorLogGuard) -> None:
+    error_log_guard.expect("crashed (attempt")
+    env.clock.set(DUE)
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.start(paused=True)
+    try:
+        jobs = ClubJobs(scheduler, env.clubs, FiresCrashFirst(env.posts, crashes=10), env.send)
+        scheduled_again = []
+        for _ in range(4):
+            assert await jobs.run(GUILD, "routine") is None
+            again = scheduler.get_job(f"club:{GUILD}:routine:again")
+            scheduled_again.append(again is not None)
+            if again is not None:
+                again.remove()
+        # Three more runs, then it stops: the next start's catch-up, or /club post-now, takes the week.
+        assert scheduled_again == [True, True, True, False]
+    finally:
+        scheduler.shutdown(wait=False)
