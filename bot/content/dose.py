@@ -97,6 +97,13 @@ class Dose(StrictModel):
             return "a dose needs a source (article and statement) or suggested: true"
         return None
 
+    def require_traced(self) -> Dose:
+        """This dose, for a validator: a ValueError when its origin is not marked."""
+        problem = self.traced()
+        if problem:
+            raise ValueError(problem)
+        return self
+
     def scaled(self, extra_reps: int, extra_hold: int, reps_cap: int, hold_cap: int) -> Dose:
         """This dose made harder by a progression step, never past the caps or the dose's own top."""
         update: dict[str, object] = {}

@@ -30,10 +30,7 @@ class RoutineItem(StrictModel):
     @field_validator("dose")
     @classmethod
     def _dose_traced(cls, dose: Dose) -> Dose:
-        problem = dose.traced()
-        if problem:
-            raise ValueError(problem)
-        return dose
+        return dose.require_traced()
 
 
 def _check_items(items: list[RoutineItem]) -> list[RoutineItem]:

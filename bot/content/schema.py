@@ -198,10 +198,7 @@ class Exercise(StrictModel):
     @field_validator("dose")
     @classmethod
     def _dose_traced(cls, dose: Dose) -> Dose:
-        problem = dose.traced()
-        if problem:
-            raise ValueError(problem)
-        return dose
+        return dose.require_traced()
 
     @property
     def source_dose(self) -> bool:

@@ -19,8 +19,8 @@ from bot.core.members import Who, ensure_club_and_member
 from bot.core.points import Kind
 from bot.core.timeutil import local_date, week_start_date
 from bot.db.engine import SessionFactory
-from bot.db.models import Checkin, Member, TestResult
-from bot.db.repo import get_club
+from bot.db.models import Checkin, Member
+from bot.db.repo import get_club, recent_test_results
 
 WEEKS = 12
 # A day's square shows the biggest thing done that day.
@@ -121,14 +121,7 @@ class HistoryService:
         async with self._sessions() as session:
             _club, member = await ensure_club_and_member(session, who, self._clock.now())
             await session.commit()
-            rows = (
-                await session.execute(
-                    select(TestResult)
-                    .where(TestResult.member_id == member.id)
-                    .order_by(TestResult.created_at.desc(), TestResult.id.desc())
-                    .limit(limit)
-                )
-            ).scalars()
+            rows = await recent_test_results(session, member.id, limit)
             entries = [TestEntry(r.test_slug, r.side, r.outcome, r.created_at) for r in rows
                        if r.test_slug in self._content.selftests]
         return entries[::-1]

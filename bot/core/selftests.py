@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.content.schema import STAGE_TITLES, Content, Dose, Outcome, SelfTest, lead_in_dose, session_seconds
@@ -16,6 +15,7 @@ from bot.core.members import Who, ensure_club_and_member
 from bot.core.points import Kind
 from bot.db.engine import SessionFactory
 from bot.db.models import TestResult
+from bot.db.repo import recent_test_results
 
 SIDES = ("left", "right", "both")
 
@@ -149,14 +149,7 @@ class SelfTestService:
         async with self._sessions() as session:
             _club, member = await ensure_club_and_member(session, who, self._clock.now())
             await session.commit()
-            rows = (
-                await session.execute(
-                    select(TestResult)
-                    .where(TestResult.member_id == member.id)
-                    .order_by(TestResult.created_at.desc(), TestResult.id.desc())
-                    .limit(limit)
-                )
-            ).scalars()
+            rows = await recent_test_results(session, member.id, limit)
             entries = []
             for row in rows:
                 test = self._content.selftests.get(row.test_slug)

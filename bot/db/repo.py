@@ -75,11 +75,17 @@ async def ensure_member(
     return member
 
 
-async def latest_test_result(session: AsyncSession, member_id: int) -> TestResult | None:
+async def recent_test_results(session: AsyncSession, member_id: int, limit: int) -> list[TestResult]:
+    """The member's self-test results, newest first."""
     result = await session.execute(
         select(TestResult)
         .where(TestResult.member_id == member_id)
         .order_by(TestResult.created_at.desc(), TestResult.id.desc())
-        .limit(1)
+        .limit(limit)
     )
-    return result.scalar_one_or_none()
+    return list(result.scalars())
+
+
+async def latest_test_result(session: AsyncSession, member_id: int) -> TestResult | None:
+    results = await recent_test_results(session, member_id, 1)
+    return results[0] if results else None
