@@ -411,13 +411,20 @@ async def test_concurrent_claims_from_two_processes_are_disjoint_and_complete(db
             await services[0].turn_on(who(n))
         clock.set(at(9, 45))
 
-        async def drain(service: StandupService) -> list[int]:
+        # Each process takes one batch before either drains the rest, so both really claim side by side
+        # (otherwise the one that connects first may take all 200 before the other starts).
+        claimed_once = [asyncio.Event(), asyncio.Event()]
+
+        async def drain(me: int) -> list[int]:
             got: list[int] = []
-            while batch := await service.claim_due(limit=15):
+            while batch := await services[me].claim_due(limit=15):
                 got.extend(d.standup_id for d in batch)
+                claimed_once[me].set()
+                await claimed_once[1 - me].wait()
+            claimed_once[me].set()
             return got
 
-        first, second = await asyncio.gather(drain(services[0]), drain(services[1]))
+        first, second = await asyncio.gather(drain(0), drain(1))
         assert first
         assert second
         assert not set(first) & set(second)
