@@ -186,17 +186,22 @@ class CheckinService:
                     raise
         raise AssertionError("unreachable")
 
+    async def _club_row(self, guild_id: int, now: datetime) -> ClubRow:
+        """The club's settings for the press path: from the row cache, else read (or made) once and cached."""
+        club = self._rows.club(guild_id)
+        if club is None:
+            async with self._sessions() as session:
+                full = await ensure_club(session, guild_id, now)
+                await session.commit()
+            club = ClubRow.of(full)
+            self._rows.put_club(guild_id, club)
+        return club
+
     async def _one_statement(self, who: Who, kind: Kind, when: str, now: datetime) -> CheckinResult:
         """PostgreSQL: the whole press in one statement (``PG_PRESS``): atomic on its own, so it runs
         without BEGIN/COMMIT round trips."""
         assert self._autocommit is not None
-        club = self._rows.club(who.guild_id)
-        if club is None:
-            async with self._sessions() as session:
-                full = await ensure_club(session, who.guild_id, now)
-                await session.commit()
-            club = ClubRow.of(full)
-            self._rows.put_club(who.guild_id, club)
+        club = await self._club_row(who.guild_id, now)
         today = local_date(now, club.timezone)
         day = today - timedelta(days=1) if when == "yesterday" else today
         p0, p1, p2 = board_periods(day, club.week_start)
@@ -229,13 +234,7 @@ class CheckinService:
     async def _queued(
         self, queue: SqliteCheckinWriter, who: Who, kind: Kind, when: str, now: datetime
     ) -> CheckinResult:
-        club = self._rows.club(who.guild_id)
-        if club is None:
-            async with self._sessions() as session:
-                full = await ensure_club(session, who.guild_id, now)
-                await session.commit()
-            club = ClubRow.of(full)
-            self._rows.put_club(who.guild_id, club)
+        club = await self._club_row(who.guild_id, now)
         name = clean_name(who.display_name)
         roles = ",".join(str(r) for r in sorted(who.role_ids))
         cached = self._rows.member(who.guild_id, who.user_id)

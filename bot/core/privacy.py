@@ -148,28 +148,22 @@ class PrivacyService:
 
     async def member_joined(self, guild_id: int, user_id: int) -> None:
         """A member who left and came back is on the boards again (and out of reach of purge-left)."""
-        async with self._sessions() as session:
-            club = await get_club(session, guild_id)
-            if club is None:
-                return
-            await session.execute(
-                update(Member)
-                .where(Member.club_id == club.id, Member.user_id == user_id, Member.left_at.is_not(None))
-                .values(left_at=None)
-            )
-            await session.commit()
-        self._rows.drop_member(guild_id, user_id)
+        await self._set_left(guild_id, user_id, left=False)
 
     async def member_left(self, guild_id: int, user_id: int) -> None:
         """Keep the history, but take the member off the boards."""
+        await self._set_left(guild_id, user_id, left=True)
+
+    async def _set_left(self, guild_id: int, user_id: int, *, left: bool) -> None:
         async with self._sessions() as session:
             club = await get_club(session, guild_id)
             if club is None:
                 return
+            now_in = Member.left_at.is_(None) if left else Member.left_at.is_not(None)
             await session.execute(
                 update(Member)
-                .where(Member.club_id == club.id, Member.user_id == user_id, Member.left_at.is_(None))
-                .values(left_at=self._clock.now())
+                .where(Member.club_id == club.id, Member.user_id == user_id, now_in)
+                .values(left_at=self._clock.now() if left else None)
             )
             await session.commit()
         self._rows.drop_member(guild_id, user_id)
