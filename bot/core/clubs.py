@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -30,6 +31,25 @@ class ClubChanges:
     role_id: int | None = None
     routine: str | None = None
     week_start: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledClub:
+    """What the weekly-post jobs need of a club: a few hundred bytes, where a loaded row costs a few KB."""
+
+    guild_id: int
+    channel_id: int | None
+    timezone: str
+    post_day: str
+    post_time: str
+    leaderboard_day: str
+    leaderboard_time: str
+
+
+_SCHEDULED_COLUMNS = (
+    Club.id, Club.guild_id, Club.channel_id, Club.timezone, Club.post_day, Club.post_time, Club.leaderboard_day,
+    Club.leaderboard_time,
+)
 
 
 class ClubService:
@@ -124,8 +144,19 @@ class ClubService:
         async with self._sessions() as session:
             return await get_club(session, guild_id)
 
-    async def all_scheduled(self) -> list[Club]:
-        """Clubs that have a channel: the ones with weekly posts."""
-        async with self._sessions() as session:
-            rows = await session.execute(select(Club).where(Club.channel_id.is_not(None)))
-            return list(rows.scalars())
+    async def scheduled_pages(self, size: int = 1000) -> AsyncIterator[list[ScheduledClub]]:
+        """Clubs that have a channel (the ones with weekly posts), a page at a time.
+
+        Each page is read in its own short session, so 10,000 clubs are never all in memory at once and
+        no read transaction stays open while the caller works through a page.
+        """
+        after = 0
+        while True:
+            async with self._sessions() as session:
+                query = (select(*_SCHEDULED_COLUMNS).where(Club.channel_id.is_not(None), Club.id > after)
+                         .order_by(Club.id).limit(size))
+                rows = (await session.execute(query)).all()
+            if not rows:
+                return
+            yield [ScheduledClub(*row[1:]) for row in rows]
+            after = rows[-1][0]

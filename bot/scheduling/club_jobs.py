@@ -13,7 +13,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
 
 from bot.core.club_posts import ClubPostService, FireResult, PostKind, PostSender
-from bot.core.clubs import ClubService
+from bot.core.clubs import ClubService, ScheduledClub
 from bot.core.weekly_times import next_fire
 from bot.db.models import Club
 
@@ -97,19 +97,20 @@ class ClubJobs:
     async def load_all(self) -> int:
         """Build every club's jobs from the table; returns the number of jobs."""
         count = 0
-        for club in await self.clubs.all_scheduled():
-            try:
-                count += self.schedule(club)
-            except Exception as error:
-                # One club with unusable settings (e.g. a zone this system no longer knows) must not
-                # stop the others, nor the bot.
-                self.unschedule(club.guild_id)
-                log.warning("skipped the weekly posts of guild %s: unusable settings (%s: %s)",
-                            club.guild_id, type(error).__name__, error)
+        async for page in self.clubs.scheduled_pages():
+            for club in page:
+                try:
+                    count += self.schedule(club)
+                except Exception as error:
+                    # One club with unusable settings (e.g. a zone this system no longer knows) must not
+                    # stop the others, nor the bot.
+                    self.unschedule(club.guild_id)
+                    log.warning("skipped the weekly posts of guild %s: unusable settings (%s: %s)",
+                                club.guild_id, type(error).__name__, error)
         log.info("scheduled %d club jobs", count)
         return count
 
-    def schedule(self, club: Club) -> int:
+    def schedule(self, club: Club | ScheduledClub) -> int:
         """Add or replace the club's jobs (or remove them when it has no channel or another shard owns it)."""
         if club.channel_id is None or not self.owns(club.guild_id):
             self.unschedule(club.guild_id)
@@ -205,21 +206,23 @@ class ClubJobs:
         Each club on its own: one club's failure is logged and the others still catch up.
         """
         sent = 0
-        for club in await self.clubs.all_scheduled():
-            if not self.owns(club.guild_id) or self._stopping:
-                continue
-            try:
-                async with self._in_flight:
-                    results = await self.posts.catch_up(club.guild_id, self.send)
-            except Exception:
-                log.exception("catching up the posts of guild %s failed", club.guild_id)
-                continue
-            for result in results:
-                sent += result.status == "sent"
-                if result.status in ("sent", "failed", "skipped"):
-                    log.info("catch-up post for guild %s: %s %s", club.guild_id, result.status, result.period_key)
-                if result.kind is not None:
-                    self._retake_later(club.guild_id, result.kind, result)
+        async for page in self.clubs.scheduled_pages():
+            for club in page:
+                if not self.owns(club.guild_id) or self._stopping:
+                    continue
+                try:
+                    async with self._in_flight:
+                        results = await self.posts.catch_up(club.guild_id, self.send)
+                except Exception:
+                    log.exception("catching up the posts of guild %s failed", club.guild_id)
+                    continue
+                for result in results:
+                    sent += result.status == "sent"
+                    if result.status in ("sent", "failed", "skipped"):
+                        log.info("catch-up post for guild %s: %s %s", club.guild_id, result.status,
+                                 result.period_key)
+                    if result.kind is not None:
+                        self._retake_later(club.guild_id, result.kind, result)
         return sent
 
     async def stop(self, timeout: float) -> None:
