@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import json
 import logging
@@ -52,6 +53,18 @@ def make_intents() -> discord.Intents:
     # Leaving members drop off the boards: GUILD_MEMBER_REMOVE needs this (privileged) intent.
     intents.members = True
     return intents
+
+
+def freeze_startup_heap() -> None:
+    """Exempt what start-up built (modules, content, the guild cache, the jobs) from the cyclic collector.
+
+    Those objects live as long as the process. Left in the collector's oldest generation, every full
+    collection walks all of them: 70–240 ms with the event loop stopped, seen as stalls in a burst of
+    presses. Frozen, a full collection walks only what was made since.
+    """
+    gc.collect()
+    gc.freeze()
+    log.info("start-up heap frozen: %d objects left out of full collections", gc.get_freeze_count())
 
 
 class _ClubBotMixin(commands.bot.BotBase):
@@ -154,6 +167,8 @@ class _ClubBotMixin(commands.bot.BotBase):
                     await hook()
                 except Exception:
                     log.exception("the start-up step of %s failed", feature.name)
+        if self.settings.freeze_startup_heap:
+            freeze_startup_heap()
 
     async def on_ready(self) -> None:
         # Fires again after every reconnect: only log here, never (re)start anything.

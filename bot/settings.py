@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     send_retry_delays: Annotated[tuple[float, ...], NoDecode] = (2.0, 10.0)
     # On SIGTERM: how long posts and DMs in flight get to finish before they are recorded as interrupted.
     shutdown_grace_seconds: float = 6
+    # Once started, leave the start-up heap out of the cyclic collector's full passes (see app.freeze_startup_heap).
+    # Off where one process runs many bots in turn (the tests), whose frozen objects would never be freed.
+    freeze_startup_heap: bool = True
 
     @field_validator("shard_ids", mode="before")
     @classmethod

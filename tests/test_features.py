@@ -50,7 +50,8 @@ def clashes(features: Iterable[Feature]) -> list[str]:
 
 @pytest.fixture
 async def bot(db_url: str) -> AsyncIterator[GluteBot | ShardedGluteBot]:
-    settings = Settings(_env_file=None, database_url=db_url, sync_commands_on_start=False)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=db_url, sync_commands_on_start=False,
+                        freeze_startup_heap=False)  # type: ignore[call-arg]
     async with build_bot(settings, start_jobs=False) as built:
         await built.setup_hook()
         yield built

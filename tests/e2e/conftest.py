@@ -30,6 +30,7 @@ def settings_for(fake: FakeDiscord, db_url: str, **overrides: Any) -> Settings:
         "discord_gateway_url": fake.gateway_url,
         "guild_ready_timeout": 0.1,
         "sync_commands_on_start": False,
+        "freeze_startup_heap": False,  # one test process runs many bots
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

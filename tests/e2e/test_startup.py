@@ -130,6 +130,7 @@ async def test_the_bot_runs_as_a_subprocess_from_environment_variables_only(
         GUILD_READY_TIMEOUT="0.1",
         PYTHONPATH=str(ROOT),
     )
+    seen: list[bytes] = []
     started = time.perf_counter()
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
@@ -142,10 +143,18 @@ async def test_the_bot_runs_as_a_subprocess_from_environment_variables_only(
         reply = await ix.final(timeout=10)
         assert "Runner's arabesque" in embed_text(reply)
         print(f"process start to READY: {ready_after:.2f} s")
+        # After the start-up steps, the serving process leaves its start-up heap out of full collections.
+        assert process.stdout is not None
+        async def until_frozen(stdout: asyncio.StreamReader) -> None:
+            while b"start-up heap frozen" not in (line := await stdout.readline()):
+                assert line, "the bot's output ended before the start-up heap was frozen"
+                seen.append(line)
+
+        await asyncio.wait_for(until_frozen(process.stdout), timeout=30)
     finally:
         process.terminate()
         output, _ = await asyncio.wait_for(process.communicate(), timeout=30)
-    text = output.decode()
+    text = b"".join(seen).decode() + output.decode()
     assert process.returncode == 0, text[-2000:]
     assert TOKEN not in text, "the token is never logged"
     assert "applying migrations" in text
