@@ -46,6 +46,9 @@ DEADLINE_S = 3.0
 TICK = os.sysconf("SC_CLK_TCK")
 
 
+SLOW_MS = 50
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -148,7 +151,11 @@ async def one_round(bot: str, url: str, presses: int, seconds: float, via: str, 
     rows, distinct = await count_rows(url, bot, [m.id for m in members])
     log_text = await asyncio.to_thread(log_path.read_text)
     errors = sum(1 for line in log_text.splitlines() if "ERROR" in line or "Traceback" in line)
+    # When each slow press was sent (s into the burst) and how long it took: stalls show as clusters.
+    slow = [(round(i * interval, 2), round(ix.final_latency * 1000, 1)) for i, ix in enumerate(interactions)
+            if ix.final_latency is not None and ix.final_latency * 1000 > SLOW_MS]
     return {"bot": bot, "presses": presses, "window_s": round(elapsed, 2), "first_ms": first, "done_ms": done,
+            "slow_presses": slow,
             "cpu_ms_per_press": cpu * 1000 / presses, "lost": lost, "rows": rows, "distinct": distinct,
             "not_counted_replies": not_counted, "deferred": deferred, "errors": errors}
 
@@ -183,6 +190,20 @@ def summarise_profile(path: Path, top: int = 15) -> list[str]:
     for frame, n in own.most_common(top):
         lines.append(f"  {100 * n / total:5.1f}%  {frame[:150]}")
     return lines
+
+
+def stalls(slow: list[tuple[float, float]]) -> str:
+    """Slow presses grouped into runs sent within 0.1 s of each other: a stall of the bot or of the machine."""
+    groups: list[list[tuple[float, float]]] = []
+    for at, ms in slow:
+        if groups and at - groups[-1][-1][0] <= 0.1:
+            groups[-1].append((at, ms))
+        else:
+            groups.append([(at, ms)])
+    if not groups:
+        return "none"
+    return ", ".join(f"{len(g)} at {g[0][0]:.1f} s (worst {max(ms for _, ms in g):.0f} ms)" for g in groups[:8]) + (
+        f" and {len(groups) - 8} more" if len(groups) > 8 else "")
 
 
 def combine(rounds: list[dict[str, Any]]) -> dict[str, Any]:
@@ -230,7 +251,7 @@ def main() -> None:
             results[bot].append(result)
             print(f"  round {round_no + 1} {bot:7}: done p99 {percentile(result['done_ms'], 0.99):7.1f} ms, "
                   f"cpu {result['cpu_ms_per_press']:.2f} ms/press, lost {result['lost']}, rows {result['rows']}, "
-                  f"errors {result['errors']}", flush=True)
+                  f"errors {result['errors']}; over {SLOW_MS} ms: {stalls(result['slow_presses'])}", flush=True)
     summary = {bot: combine(rs) for bot, rs in results.items() if rs}
     mode = "sustained" if args.sustained else "burst"
     print(f"check-in {mode} on {args.db} via {args.via}: {args.presses} presses in {args.seconds:g} s per round, "

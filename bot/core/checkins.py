@@ -32,6 +32,7 @@ from bot.db.checkin_writer import (
 )
 from bot.db.engine import SessionFactory
 from bot.db.models import Checkin, Club
+from bot.db.press_pool import PressPool
 from bot.db.repo import clean_name, ensure_club, get_club, get_member
 from bot.db.rowcache import ClubRow, MemberRow, RowCache
 from bot.db.totals import PeriodRange
@@ -129,12 +130,14 @@ class CheckinService:
         ):
             self._queue = SqliteCheckinWriter(engine.url.database)
         self._postgres = engine is not None and engine.url.get_backend_name() == "postgresql"
-        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT") if self._postgres else None
+        self._press_pool = PressPool(engine) if self._postgres else None
 
     async def close(self) -> None:
-        """Stop the write queue's thread (if there is one)."""
+        """Stop the write queue's thread or close the press connections (whichever there is)."""
         if self._queue is not None:
             await self._queue.close()
+        if self._press_pool is not None:
+            await self._press_pool.close()
 
     async def _resolve(self, session: AsyncSession, who: Who, now: datetime) -> tuple[ClubRow, int]:
         """The club's calendar and the member's id, from memory when nothing about them changed."""
@@ -200,7 +203,7 @@ class CheckinService:
     async def _one_statement(self, who: Who, kind: Kind, when: str, now: datetime) -> CheckinResult:
         """PostgreSQL: the whole press in one statement (``PG_PRESS``): atomic on its own, so it runs
         without BEGIN/COMMIT round trips."""
-        assert self._autocommit is not None
+        assert self._press_pool is not None
         club = await self._club_row(who.guild_id, now)
         today = local_date(now, club.timezone)
         day = today - timedelta(days=1) if when == "yesterday" else today
@@ -212,11 +215,9 @@ class CheckinService:
             "routines": 1 if kind is Kind.ROUTINE else 0, "week": week_key(today, club.week_start),
             "p0": p0, "p1": p1, "p2": p2, "in_server": who.in_server,
         }
-        async with self._autocommit.connect() as conn:
-            # The driver directly: the statement is fixed, and the press path is where the CPU counts.
-            driver = (await conn.get_raw_connection()).driver_connection
-            assert driver is not None
-            row = await driver.fetchrow(PG_PRESS_POSITIONAL, *(params[name] for name in PG_PRESS_PARAMS))
+        # The driver directly: the statement is fixed, and the press path is where the CPU counts.
+        row = await self._press_pool.fetchrow(PG_PRESS_POSITIONAL, *(params[name] for name in PG_PRESS_PARAMS))
+        assert row is not None
         counted = bool(row["counted"])
         return CheckinResult(
             counted=counted,

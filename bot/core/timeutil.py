@@ -111,7 +111,7 @@ def week_key(day: date, week_start: str = "monday") -> str:
 
 def month_key(day: date) -> str:
     """The key of the calendar month containing ``day``: ``m2026-11``."""
-    return f"m{day:%Y-%m}"
+    return f"m{day.year:04d}-{day.month:02d}"  # not strftime: this runs on every press
 
 
 def board_periods(day: date, week_start: str = "monday") -> tuple[str, str, str]:

@@ -56,7 +56,9 @@ async def env(db_url: str) -> AsyncIterator[Env]:
     sessions = make_session_factory(engine)
     clock = ManualClock(WED)
     await with_channel(sessions, WED)
-    yield Env(sessions, clock, CheckinService(sessions, clock), ChallengeService(sessions, clock))
+    checkins = CheckinService(sessions, clock)
+    yield Env(sessions, clock, checkins, ChallengeService(sessions, clock))
+    await checkins.close()
     await engine.dispose()
 
 

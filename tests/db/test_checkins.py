@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from bot.content.loader import default_content_dir, load_content
 from bot.core.checkins import CheckinService
@@ -20,6 +20,7 @@ from bot.core.members import Who
 from bot.core.points import POINTS, STANDUP_DAILY_CAP, Kind
 from bot.db.engine import SessionFactory, make_engine, make_session_factory
 from bot.db.models import Checkin, Member
+from bot.db.press_pool import APPLICATION_NAME
 from bot.db.rowcache import RowCache
 
 GUILD = 111 << 22
@@ -53,10 +54,12 @@ async def env(db_url: str) -> AsyncIterator[Env]:
     sessions = make_session_factory(engine)
     clock = ManualClock(datetime(2026, 11, 18, 12, 0, tzinfo=UTC))  # a Wednesday
     rows = RowCache()
+    checkins = CheckinService(sessions, clock, rows)
     yield Env(
-        sessions, clock, CheckinService(sessions, clock, rows), LeaderboardService(sessions, clock),
+        sessions, clock, checkins, LeaderboardService(sessions, clock),
         ClubService(sessions, CONTENT, clock, rows),
     )
+    await checkins.close()
     await engine.dispose()
 
 
@@ -81,6 +84,20 @@ async def test_concurrent_double_clicks_count_once(env: Env) -> None:
     results = await asyncio.gather(*(env.checkins.record(who(2), "routine") for _ in range(6)))
     assert sum(r.counted for r in results) == 1
     assert await env.count("routine") == 1
+
+
+async def test_a_press_after_the_server_cut_the_press_connections_still_counts(env: Env, db_url: str) -> None:
+    if db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's press connections; SQLite presses go through one writer thread")
+    assert (await env.checkins.record(who(7), "routine")).counted
+    async with env.sessions() as session:  # the server ends the press path's connections (a restart, a failover)
+        cut = await session.execute(text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"
+        ), {"name": APPLICATION_NAME})
+        assert len(cut.all()) >= 1
+    result = await env.checkins.record(who(8), "stretch")
+    assert result.counted
+    assert await env.count() == 2
 
 
 async def test_extra_and_stretch_once_a_day_and_yesterday_allowed(env: Env) -> None:

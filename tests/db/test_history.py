@@ -47,10 +47,12 @@ async def env(db_url: str, content: Content) -> AsyncIterator[Env]:
     sessions = make_session_factory(engine)
     clock = ManualClock(datetime(2026, 11, 4, 12, 0, tzinfo=UTC))  # a Wednesday
     rows = RowCache()  # shared as in the bot: club changes through ClubService reach the check-in path
+    checkins = CheckinService(sessions, clock, rows)
     yield Env(
-        sessions, clock, CheckinService(sessions, clock, rows), HistoryService(sessions, content, clock),
+        sessions, clock, checkins, HistoryService(sessions, content, clock),
         ClubService(sessions, content, clock, rows),
     )
+    await checkins.close()
     await engine.dispose()
 
 

@@ -54,6 +54,7 @@ async def env(db_url: str) -> AsyncIterator[Env]:
     clock = ManualClock(WED)
     checkins = CheckinService(sessions, clock)
     yield Env(sessions, clock, checkins, NudgeService(sessions, clock))
+    await checkins.close()
     await engine.dispose()
 
 

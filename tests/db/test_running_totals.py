@@ -69,10 +69,12 @@ async def env(db_url: str) -> AsyncIterator[Env]:
     sessions = make_session_factory(engine)
     clock = ManualClock(datetime(2026, 11, 18, 12, 0, tzinfo=UTC))  # a Wednesday
     rows = RowCache()
+    checkins = CheckinService(sessions, clock, rows)
     yield Env(
-        sessions, clock, CheckinService(sessions, clock, rows), LeaderboardService(sessions, clock),
+        sessions, clock, checkins, LeaderboardService(sessions, clock),
         ClubService(sessions, CONTENT, clock, rows), PrivacyService(sessions, clock, rows),
     )
+    await checkins.close()
     await engine.dispose()
 
 

@@ -61,6 +61,7 @@ async def env(db_url: str) -> AsyncIterator[Env]:
     clock = ManualClock(WED_0900)
     checkins = CheckinService(sessions, clock)
     yield Env(sessions, clock, checkins, StandupService(sessions, clock, checkins))
+    await checkins.close()
     await engine.dispose()
 
 

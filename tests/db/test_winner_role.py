@@ -58,8 +58,10 @@ async def env(db_url: str) -> AsyncIterator[Env]:
     engine = make_engine(db_url)
     sessions = make_session_factory(engine)
     clock = ManualClock(WED)
-    yield Env(sessions, clock, CheckinService(sessions, clock), LeaderboardService(sessions, clock),
+    checkins = CheckinService(sessions, clock)
+    yield Env(sessions, clock, checkins, LeaderboardService(sessions, clock),
               WinnerRoleService(sessions, clock))
+    await checkins.close()
     await engine.dispose()
 
 

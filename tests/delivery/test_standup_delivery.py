@@ -57,7 +57,9 @@ async def env(db_url: str) -> AsyncIterator[Env]:
     engine = make_engine(db_url)
     sessions = make_session_factory(engine)
     clock = ManualClock(at(9))
-    yield Env(sessions, clock, StandupService(sessions, clock, CheckinService(sessions, clock)))
+    checkins = CheckinService(sessions, clock)
+    yield Env(sessions, clock, StandupService(sessions, clock, checkins))
+    await checkins.close()
     await engine.dispose()
 
 
