@@ -6,12 +6,18 @@ the next batch takes all of them: one ``BEGIN IMMEDIATE … COMMIT`` and one hop
 press in its own savepoint so one failing press does not undo the others. The rules are the same
 as on the general path (bot/core/checkins.py): ``INSERT … ON CONFLICT DO NOTHING`` for the
 check-in, running totals (member_points) added in the same transaction.
+
+The writer's connection never checkpoints the WAL on commit (SQLite's default does, every 1,000
+pages, and that commit then waits for the copy and its fsync: 25–100 ms on a busy disk, for every
+press in the batch). A second thread with its own connection checkpoints instead, about a second
+after writes, while the writer goes on (a PASSIVE checkpoint takes no writer lock).
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import re
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +28,11 @@ from sqlalchemy import Date, TextClause, bindparam, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.db.types import UTCDateTime
+
+log = logging.getLogger(__name__)
+
+# Seconds between WAL checkpoints while presses are written (one runs this long after the first write).
+CHECKPOINT_AFTER_S = 1.0
 
 # The statements of one press, with named parameters: sqlite3 runs them as they are here; the general
 # path (PostgreSQL) runs the same text through SQLAlchemy with typed parameters (``statement``).
@@ -160,6 +171,12 @@ class SqliteCheckinWriter:
         self._pending: list[tuple[Press, asyncio.Future[Outcome]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._closed = False
+        # The WAL checkpoints: their own thread and connection, one at a time, after writes.
+        self._checkpointer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checkin-checkpoint")
+        self._checkpoint_conn: sqlite3.Connection | None = None
+        self._checkpoint_timer: asyncio.TimerHandle | None = None
+        self._checkpoint: asyncio.Future[None] | None = None
+        self._dirty = False
 
     async def write(self, press: Press) -> Outcome:
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
@@ -175,7 +192,15 @@ class SqliteCheckinWriter:
         self._closed = True
         if self._flusher is not None:
             await asyncio.gather(self._flusher, return_exceptions=True)
-        await asyncio.get_running_loop().run_in_executor(self._executor, self._close_conn)
+        if self._checkpoint_timer is not None:
+            self._checkpoint_timer.cancel()
+        if self._checkpoint is not None:
+            await asyncio.gather(self._checkpoint, return_exceptions=True)
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._checkpointer, self._close_checkpoint_conn)
+        self._checkpointer.shutdown(wait=True)
+        # The writer's connection is the last to close: SQLite checkpoints what is left as it closes.
+        await loop.run_in_executor(self._executor, self._close_conn)
         self._executor.shutdown(wait=True)
 
     async def _flush(self) -> None:
@@ -191,6 +216,8 @@ class SqliteCheckinWriter:
                 if isinstance(error, asyncio.CancelledError):
                     raise
                 continue
+            self._dirty = True
+            self._checkpoint_soon()
             for (_, future), result in zip(batch, results, strict=True):
                 if future.done():
                     continue
@@ -198,6 +225,28 @@ class SqliteCheckinWriter:
                     future.set_exception(result)
                 else:
                     future.set_result(result)
+
+    def _checkpoint_soon(self) -> None:
+        """Checkpoint about a second from now, unless one is already due or running."""
+        if self._checkpoint_timer is None and not self._closed:
+            loop = asyncio.get_running_loop()
+            self._checkpoint_timer = loop.call_later(CHECKPOINT_AFTER_S, self._start_checkpoint)
+
+    def _start_checkpoint(self) -> None:
+        self._checkpoint_timer = None
+        if self._closed or (self._checkpoint is not None and not self._checkpoint.done()):
+            if not self._closed:
+                self._checkpoint_soon()  # the one running may have missed the latest writes
+            return
+        self._dirty = False
+        self._checkpoint = asyncio.get_running_loop().run_in_executor(self._checkpointer, self._run_checkpoint)
+        self._checkpoint.add_done_callback(self._checkpoint_done)
+
+    def _checkpoint_done(self, done: asyncio.Future[None]) -> None:
+        if not done.cancelled() and done.exception() is not None:
+            log.warning("checkpointing the check-in log failed: %r", done.exception())
+        if self._dirty:
+            self._checkpoint_soon()
 
     # -- in the writer thread -----------------------------------------------------------------
 
@@ -208,8 +257,23 @@ class SqliteCheckinWriter:
             conn.execute("PRAGMA busy_timeout=5000")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA wal_autocheckpoint=0")  # the checkpoint thread does it, off the commit path
             self._conn = conn
         return self._conn
+
+    # -- in the checkpoint thread -------------------------------------------------------------
+
+    def _run_checkpoint(self) -> None:
+        if self._checkpoint_conn is None:
+            conn = sqlite3.connect(self._path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA busy_timeout=5000")
+            self._checkpoint_conn = conn
+        self._checkpoint_conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    def _close_checkpoint_conn(self) -> None:
+        if self._checkpoint_conn is not None:
+            self._checkpoint_conn.close()
+            self._checkpoint_conn = None
 
     def _close_conn(self) -> None:
         if self._conn is not None:

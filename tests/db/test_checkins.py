@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import shutil
+import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text, update
@@ -98,6 +102,27 @@ async def test_a_press_after_the_server_cut_the_press_connections_still_counts(e
     result = await env.checkins.record(who(8), "stretch")
     assert result.counted
     assert await env.count() == 2
+
+
+async def test_sqlite_presses_reach_the_database_file_off_the_commit_path(env: Env, db_url: str,
+                                                                       tmp_path: Path) -> None:
+    """The writer never checkpoints on commit; its checkpoint thread copies the log into the file soon after."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite's write-ahead log")
+    await asyncio.gather(*(env.checkins.record(who(100 + n), "routine") for n in range(30)))
+    database = Path(db_url.split("///", 1)[1])
+
+    def in_the_file_alone() -> int:
+        copy = tmp_path / "file-alone.db"  # the main file without its -wal: only what was checkpointed
+        shutil.copyfile(database, copy)
+        with contextlib.closing(sqlite3.connect(copy)) as conn:
+            return conn.execute("SELECT count(*) FROM checkin").fetchone()[0]
+
+    for _ in range(50):  # up to 10 s; about 1 s is expected
+        if (found := in_the_file_alone()) == 30:
+            break
+        await asyncio.sleep(0.2)
+    assert found == 30
 
 
 async def test_extra_and_stretch_once_a_day_and_yesterday_allowed(env: Env) -> None:
