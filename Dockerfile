@@ -35,8 +35,8 @@ COPY migrations ./migrations
 COPY content ./content
 COPY docker ./docker
 # Trimmed after the install, nothing the bot uses: test suites and numpy's test-only extension modules; C
-# sources, headers and type stubs; numpy's f2py, distutils, fft and polynomial packages (matplotlib uses
-# numpy.fft only for spectrum plots) and its lapack_lite module (numpy does not import it: numpy.linalg has its
+# sources, headers and type stubs; numpy's f2py, distutils, fft, polynomial and random packages (matplotlib uses
+# numpy.fft only for spectrum plots and numpy.random only to bootstrap box-plot medians, neither drawn here) and its lapack_lite module (numpy does not import it: numpy.linalg has its
 # own copy of that code); SQLAlchemy's MySQL, Oracle and SQL Server dialects, its ODBC connector and its test
 # suite; matplotlib's sample data, toolbar icons, GUI and web backends, and its fonts but DejaVu Sans and DejaVu
 # Sans Bold (the charts' fonts), the small Computer Modern set (mathtext, should a name hold $...$; its italic
@@ -50,10 +50,13 @@ COPY docker ./docker
 # run once, in the build): all of it would add about 20 MB; none at all saves about 27 MB but adds about 1.7 s
 # to each start and 0.8 s to the chart worker's start.
 # Then every package without compiled modules moves into one compressed zip with its sources and that bytecode
-# (docker/zip_packages.py; tracebacks still show the lines): about 25 MB less. So do SQLAlchemy, aiohttp and
-# its helpers and PyYAML, without their compiled modules: those are optional speed-ups with pure-Python
-# fallbacks (the content uses yaml.safe_load, pure Python anyway). The imports, a chart and a migration are run
-# again from the zip. (cd: the directory's name carries the Python version, which WORKDIR cannot match.)
+# (docker/zip_packages.py; tracebacks still show the lines): about 25 MB less. So do SQLAlchemy, PyYAML and
+# MarkupSafe, without their compiled modules: optional speed-ups with pure-Python fallbacks, off the bot's hot
+# paths (a check-in goes to sqlite3 or asyncpg directly; the content is read once with yaml.safe_load, pure
+# Python anyway; MarkupSafe serves Alembic's templates). SQLAlchemy's sources unzipped would cost about 11 MB.
+# The compiled modules of aiohttp and its helpers stay: without them and SQLAlchemy's a check-in cost 8–20 %
+# more CPU, without SQLAlchemy's alone 2–9 % (benchmarks/checkin_burst.py, alternating rounds on the host).
+# The imports, a chart and a migration are run again from the zip. (cd: the directory's name carries the Python version, which WORKDIR cannot match.)
 # hadolint ignore=DL3003
 RUN /opt/venv/bin/pip install . \
     && /opt/venv/bin/pip uninstall --yes pip setuptools \
@@ -63,7 +66,7 @@ RUN /opt/venv/bin/pip install . \
     && rm -rf numpy/f2py numpy/distutils numpy/_core/include numpy/_pyinstaller discord/bin \
         numpy/_core/_multiarray_tests.* numpy/_core/_operand_flag_tests.* numpy/_core/_rational_tests.* \
         numpy/_core/_simd.* numpy/_core/_struct_ufunc_tests.* numpy/_core/_umath_tests.* \
-        numpy/linalg/lapack_lite.* numpy/fft numpy/polynomial \
+        numpy/linalg/lapack_lite.* numpy/fft numpy/polynomial numpy/random \
         sqlalchemy/dialects/mysql sqlalchemy/dialects/oracle sqlalchemy/dialects/mssql \
         sqlalchemy/connectors/pyodbc.py sqlalchemy/testing \
         matplotlib/mpl-data/sample_data matplotlib/mpl-data/images matplotlib/backends/qt_editor \
@@ -81,7 +84,7 @@ RUN /opt/venv/bin/pip install . \
     && /opt/venv/bin/python /src/docker/imports.py \
     && DATABASE_URL=sqlite+aiosqlite:////tmp/warm.db /opt/venv/bin/gluteclub migrate \
     && /opt/venv/bin/python /src/docker/zip_packages.py "$PWD" --keep bot \
-        --pure sqlalchemy aiohttp yarl multidict frozenlist propcache markupsafe yaml \
+        --pure sqlalchemy markupsafe yaml \
     && /opt/venv/bin/python /src/docker/imports.py \
     && DATABASE_URL=sqlite+aiosqlite:////tmp/check.db /opt/venv/bin/gluteclub migrate \
     && rm -f /tmp/warm.db /tmp/check.db \
