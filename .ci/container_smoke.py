@@ -7,13 +7,17 @@ from start to READY.
 The python:3.11-slim base cannot be pulled on the CI machine: the build uses a stand-in made from Debian's
 packages (.ci/container-base.sh) through the Dockerfile's PYTHON_IMAGE build argument. pip inside the build
 uses wheels built here beforehand (wheelhouse/, PIP_NO_INDEX=1), so no index settings or certificates of
-this machine go into the image.
+this machine go into the image. numpy among them is compiled here without BLAS, with the options the Dockerfile
+compiles it with (NUMPY_BUILD_ARGS), once per numpy version: the wheel is kept in ~/.cache/gluteclub-wheels
+(GLUTECLUB_WHEEL_CACHE), which later runs reuse.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -28,6 +32,7 @@ BASE = "localhost/gluteclub-python-base:bookworm"
 IMAGE = "localhost/gluteclub:ci"
 TOKEN = "MTA4NTM1MTY1NzQ3MjAwMDAwNw.fake.token"
 PODMAN = ["podman", "--runtime", "runc"]
+WHEEL_CACHE = Path(os.environ.get("GLUTECLUB_WHEEL_CACHE") or Path.home() / ".cache" / "gluteclub-wheels")
 
 
 class Failed(Exception):
@@ -76,6 +81,37 @@ def build_wheels(wheelhouse: Path) -> None:
     subprocess.run([*pip, "download", "--quiet", "--no-deps", "-d", str(wheelhouse), "setuptools>=69"], check=True)
     for built in wheelhouse.glob("gluteclub-*.whl"):
         built.unlink()  # the image builds the bot from the source it copies in
+    use_numpy_without_blas(wheelhouse)
+
+
+def numpy_build_args() -> list[str]:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    found = re.search(r'^ARG NUMPY_BUILD_ARGS="([^"]*)"', dockerfile, re.MULTILINE)
+    if found is None:
+        raise Failed("the Dockerfile has no NUMPY_BUILD_ARGS")
+    return found.group(1).replace("\\\n", " ").split()
+
+
+def use_numpy_without_blas(wheelhouse: Path) -> None:
+    """Replace the index's numpy wheel by one of the same version built without BLAS (cached between runs)."""
+    index_wheels = list(wheelhouse.glob("numpy-*.whl"))
+    if len(index_wheels) != 1:
+        raise Failed(f"expected one numpy wheel in {wheelhouse}, found {[w.name for w in index_wheels]}")
+    version = index_wheels[0].name.split("-")[1]
+    args = numpy_build_args()
+    options = hashlib.sha256(" ".join(args).encode()).hexdigest()[:12]
+    cache = WHEEL_CACHE / f"numpy-{version}-cp{sys.version_info[0]}{sys.version_info[1]}-{options}"
+    if not list(cache.glob("numpy-*-linux_*.whl")):
+        print(f"compiling numpy {version} without BLAS into {cache} (once; about 10-20 minutes on two cores)")
+        scratch = cache.with_name(cache.name + ".partial")
+        shutil.rmtree(scratch, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-binary", "numpy",
+                        *args, "-w", str(scratch), f"numpy=={version}"], check=True)
+        shutil.rmtree(cache, ignore_errors=True)
+        scratch.rename(cache)
+    (built,) = cache.glob("numpy-*-linux_*.whl")
+    shutil.copy2(built, wheelhouse / built.name)
+    index_wheels[0].unlink()
 
 
 def build_image() -> float:
