@@ -82,7 +82,7 @@ class _ClubBotMixin(commands.bot.BotBase):
     async def setup_hook(self) -> None:
         # Posts, notices and DMs share this process's part of the token's global budget (its shards' share).
         share = process_share(self.settings.shard_count, self.settings.shard_ids)
-        self.output = DiscordOutput(self, Pacer(per_second=self.settings.bulk_sends_per_second * share, burst=1))
+        self.output = DiscordOutput(self, Pacer(per_second=self.settings.bulk_sends_per_second * share))
         self.due = DueRunner(self.services.clock, notifier=self.output)
         ctx = FeatureContext(
             bot=self, services=self.services, settings=self.settings, scheduler=self.scheduler, output=self.output,

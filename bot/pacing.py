@@ -1,35 +1,60 @@
-"""A token bucket that keeps bulk sends under Discord's global request limit.
+"""Keeps bulk sends under Discord's global request limit.
 
 discord.py only reacts to 429s; a fan-out of thousands of posts would first collect
 hundreds of them, and Discord bans bots that make too many invalid requests. Pacing
 bulk traffic a little under the limit avoids the 429s altogether.
+
+The pacer counts what it let through in the last second: never more than ``per_second``
+in any one-second window (so no window of Discord's can see more), and at least half an
+interval between two sends (so they do not bunch up). A send that starts late, because the
+event loop was busy when its turn came, does not cost the run its slot: the next ones may
+follow at the shorter spacing until the window is full again. A token bucket of one token
+(the pacer before this) lost every such delay for good.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
 
 
 class Pacer:
-    def __init__(self, per_second: float, burst: int = 10) -> None:
+    def __init__(
+        self, per_second: float, *, window: float = 1.0, spacing: float = 0.5,
+        clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        if per_second <= 0:
+            raise ValueError("per_second must be positive")
         self.interval = 1.0 / per_second
-        self.burst = burst
-        self._tokens = float(burst)
-        self._updated = time.monotonic()
+        # At most this many sends in any ``window`` seconds (at least one, over a longer window if need be).
+        self.limit = max(1, math.floor(per_second * window + 1e-9))
+        self.window = max(window, self.limit / per_second)
+        self.gap = spacing * self.interval
+        self._clock = clock
+        self._sleep = sleep
+        self._sent: deque[float] = deque()
         self._lock = asyncio.Lock()
 
     async def wait(self) -> None:
         async with self._lock:
             while True:
-                now = time.monotonic()
-                self._tokens = min(self.burst, self._tokens + (now - self._updated) / self.interval)
-                self._updated = now
-                if self._tokens >= 1:
-                    self._tokens -= 1
+                now = self._clock()
+                while self._sent and self._sent[0] <= now - self.window:
+                    self._sent.popleft()
+                ready = now
+                if self._sent:
+                    ready = max(ready, self._sent[-1] + self.gap)
+                if len(self._sent) >= self.limit:
+                    ready = max(ready, self._sent[-self.limit] + self.window)
+                if ready <= now:
+                    self._sent.append(now)
+                    if len(self._sent) > self.limit:
+                        self._sent.popleft()
                     return
-                await asyncio.sleep((1 - self._tokens) * self.interval)
+                await self._sleep(ready - now)
 
 
 # Discord's global limit is per bot token; keep a request per second spare for everything unpaced.
@@ -50,4 +75,4 @@ def process_share(shard_count: int | None, shard_ids: Sequence[int] | None) -> f
 
 def bulk_pacer(shard_count: int | None = None, shard_ids: Sequence[int] | None = None) -> Pacer:
     """The pacer for this process's bulk sends (weekly posts, stand-up DMs): its share of the token's budget."""
-    return Pacer(per_second=TOKEN_BULK_PER_SECOND * process_share(shard_count, shard_ids), burst=1)
+    return Pacer(per_second=TOKEN_BULK_PER_SECOND * process_share(shard_count, shard_ids))

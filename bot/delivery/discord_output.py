@@ -69,7 +69,7 @@ class DiscordOutput:
     def __init__(self, bot: discord.Client, pacer: Pacer | None = None) -> None:
         self.bot = bot
         # Bulk sends share the minute across clubs: stay just under the global 50 requests/s.
-        self.pacer = pacer or Pacer(per_second=49, burst=1)
+        self.pacer = pacer or Pacer(per_second=49)
 
     async def _channel(self, channel_id: int) -> discord.abc.Messageable:
         channel = self.bot.get_channel(channel_id)

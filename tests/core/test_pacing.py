@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.pacing import TOKEN_BULK_PER_SECOND, bulk_pacer, process_share
+from itertools import pairwise
+
+from bot.pacing import TOKEN_BULK_PER_SECOND, Pacer, bulk_pacer, process_share
 
 
 def test_one_process_gets_the_whole_budget() -> None:
@@ -16,3 +18,60 @@ def test_shard_processes_split_the_budget_by_their_shards() -> None:
     assert sum(shares) == 1.0
     pacers = [bulk_pacer(4, [0, 1]), bulk_pacer(4, [2, 3])]
     assert abs(sum(1 / p.interval for p in pacers) - TOKEN_BULK_PER_SECOND) < 1e-9
+
+
+class FakeTime:
+    """A clock that moves only when the pacer sleeps (or the test says the loop was busy)."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def most_in_any_second(times: list[float]) -> int:
+    return max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
+
+
+async def test_no_one_second_window_holds_more_than_the_rate() -> None:
+    fake = FakeTime()
+    pacer = Pacer(per_second=49, clock=fake.clock, sleep=fake.sleep)
+    times = []
+    for n in range(500):
+        await pacer.wait()
+        times.append(fake.now)
+        if n % 7 == 0:
+            fake.now += 0.013  # the loop was busy: this sender came back late
+    assert most_in_any_second(times) <= 49
+    # Over the run the pacer keeps the rate: late starts do not add up to lost slots.
+    assert (times[-1] - times[0]) <= (len(times) - 1) / 49 + 1.0
+
+
+async def test_a_late_sender_gets_its_slot_back() -> None:
+    fake = FakeTime()
+    pacer = Pacer(per_second=10, clock=fake.clock, sleep=fake.sleep)
+    times = []
+    for n in range(30):
+        await pacer.wait()
+        times.append(fake.now)
+        if n == 12:
+            fake.now += 0.35  # three and a half intervals lost to a busy loop
+    # 30 sends at 10/s take 2.9 s on an idle loop; the 0.35 s stall is made up in the next sends.
+    assert times[-1] - times[0] <= 2.9 + 1e-9
+    assert most_in_any_second(times) <= 10
+    gaps = [b - a for a, b in pairwise(times)]
+    assert min(gaps) >= 0.05 - 1e-9  # never closer than half an interval
+
+
+async def test_a_token_share_below_one_per_second_still_paces() -> None:
+    fake = FakeTime()
+    pacer = Pacer(per_second=0.5, clock=fake.clock, sleep=fake.sleep)
+    times = []
+    for _ in range(4):
+        await pacer.wait()
+        times.append(fake.now)
+    assert [round(b - a, 6) for a, b in pairwise(times)] == [2.0, 2.0, 2.0]
