@@ -45,7 +45,7 @@ class ClubPostSender:
         if self.pictures is not None:
             kwargs.update(await self.pictures.kwargs_for(post, embed))
         try:
-            message = await self.output.post(post.channel_id, **kwargs)
+            message = await self.output.post(post.channel_id, guild_id=post.guild_id, **kwargs)
         except DeliveryError as error:
             if error.problem is not Problem.NO_ACCESS or "file" not in kwargs:
                 raise
@@ -53,7 +53,7 @@ class ClubPostSender:
             log.info("guild %s: the post with its picture was refused; sending it without", post.guild_id)
             kwargs.pop("file")
             embed.set_image(url=None)
-            message = await self.output.post(post.channel_id, **kwargs)
+            message = await self.output.post(post.channel_id, guild_id=post.guild_id, **kwargs)
         return message.id
 
     async def find(self, post: ClubPost, since: datetime) -> int | None:
@@ -63,7 +63,7 @@ class ClubPostSender:
         def looks_like(message: discord.Message) -> bool:
             return any(embed.title == title for embed in message.embeds)
 
-        return await self.output.find_post(post.channel_id, post.nonce or "", since, looks_like)
+        return await self.output.find_post(post.channel_id, post.nonce or "", since, looks_like, post.guild_id)
 
     async def tell_admin(self, user_id: int, guild_id: int, reason: str) -> None:
         guild = self.output.bot.get_guild(guild_id)
