@@ -163,27 +163,30 @@ class ClubPostService:
         """Run one scheduled (or manual) post for ``guild_id``: claim, build, send, record."""
         kind = PostKind(kind)
         now = self._clock.now()
+        # Read the club, the last outcome and claim the period in one transaction (one write on SQLite).
         async with self._sessions() as session:
             club = await get_club(session, guild_id)
-        if club is None:
-            return FireResult("skipped", detail="no club")
-        if club.paused and not manual:
-            return FireResult("paused")
-        if club.channel_id is None:
-            return FireResult("no-channel")
-        if club.post_problem and not manual:
-            # Channel gone or no access: admins were told once; no attempt every week until they fix it.
-            return FireResult("blocked", detail=club.post_problem)
-        due = now if manual else (due or self.due_at(club, kind, now))
-        key = self.period_for(club, kind, due)
-        lateness = now - due
-        if lateness > self.timing.grace:
-            await self._runs.claim(club, kind, key, due, now, status=RunStatus.SKIPPED, late=True)
-            return FireResult("skipped", key, detail="missed by more than the grace window")
-        late = lateness > self.timing.late_after
-        assert club.id is not None
-        previous = await self._runs.last_failure(club.id)
-        run = await self._runs.claim(club, kind, key, due, now, status=RunStatus.CLAIMED, late=late)
+            if club is None:
+                return FireResult("skipped", detail="no club")
+            if club.paused and not manual:
+                return FireResult("paused")
+            if club.channel_id is None:
+                return FireResult("no-channel")
+            if club.post_problem and not manual:
+                # Channel gone or no access: admins were told once; no attempt every week until they fix it.
+                return FireResult("blocked", detail=club.post_problem)
+            due = now if manual else (due or self.due_at(club, kind, now))
+            key = self.period_for(club, kind, due)
+            lateness = now - due
+            if lateness > self.timing.grace:
+                await PostRuns.claim_in(session, club, kind, key, due, now, status=RunStatus.SKIPPED, late=True)
+                await session.commit()
+                return FireResult("skipped", key, detail="missed by more than the grace window")
+            late = lateness > self.timing.late_after
+            assert club.id is not None
+            previous = await PostRuns.last_failure_in(session, club.id)
+            run = await PostRuns.claim_in(session, club, kind, key, due, now, status=RunStatus.CLAIMED, late=late)
+            await session.commit()
         claim = _Claim(run) if run is not None else await self._take_over(club, kind, key, due, now, manual=manual)
         if isinstance(claim, FireResult):
             return claim
