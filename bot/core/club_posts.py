@@ -165,7 +165,7 @@ class ClubPostService:
         now = self._clock.now()
         # Read the club, the last outcome and claim the period in one transaction (one write on SQLite).
         async with self._sessions() as session:
-            club = await get_club(session, guild_id)
+            club, previous = await PostRuns.club_and_last_failure(session, guild_id)
             if club is None:
                 return FireResult("skipped", detail="no club")
             if club.paused and not manual:
@@ -183,8 +183,6 @@ class ClubPostService:
                 await session.commit()
                 return FireResult("skipped", key, detail="missed by more than the grace window")
             late = lateness > self.timing.late_after
-            assert club.id is not None
-            previous = await PostRuns.last_failure_in(session, club.id)
             run = await PostRuns.claim_in(session, club, kind, key, due, now, status=RunStatus.CLAIMED, late=late)
             await session.commit()
         claim = _Claim(run) if run is not None else await self._take_over(club, kind, key, due, now, manual=manual)

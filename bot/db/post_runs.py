@@ -16,7 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -138,6 +138,20 @@ class PostRuns:
         """The error of the club's latest finished post if it failed."""
         async with self._sessions() as session:
             return await self.last_failure_in(session, club_id)
+
+    @staticmethod
+    async def club_and_last_failure(session: AsyncSession, guild_id: int) -> tuple[Club | None, str | None]:
+        """The guild's club and the error of its latest finished post if that failed, in one query."""
+        latest = (
+            select(case((ScheduledRun.status == RunStatus.FAILED.value,
+                         func.coalesce(func.nullif(ScheduledRun.error, ""), "unknown error"))))
+            .where(ScheduledRun.club_id == Club.id, ScheduledRun.status != RunStatus.CLAIMED.value)
+            .order_by(ScheduledRun.claimed_at.desc(), ScheduledRun.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        row = (await session.execute(select(Club, latest).where(Club.guild_id == guild_id))).first()
+        return (None, None) if row is None else (row[0], row[1])
 
     @staticmethod
     async def last_failure_in(session: AsyncSession, club_id: int) -> str | None:
