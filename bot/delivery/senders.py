@@ -10,6 +10,7 @@ from typing import Any
 
 import discord
 
+from bot.cogs.common import button_row_view
 from bot.cogs.pictures import PostPictures
 from bot.core.club_posts import ClubPost, PostKind
 from bot.core.delivery import ChannelNotice, DeliveryError, Problem
@@ -39,9 +40,8 @@ class ClubPostSender:
         if post.nonce:
             kwargs["nonce"] = post.nonce
         if post.kind is PostKind.ROUTINE:
-            view = discord.ui.View(timeout=None)
-            view.add_item(self.done_button())
-            kwargs["view"] = view
+            # Not listening: the registered Done button routes its clicks, so the post's view is not stored.
+            kwargs["view"] = button_row_view(self.done_button())
         if self.pictures is not None:
             kwargs.update(await self.pictures.kwargs_for(post, embed))
         try:
