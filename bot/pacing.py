@@ -4,12 +4,12 @@ discord.py only reacts to 429s; a fan-out of thousands of posts would first coll
 hundreds of them, and Discord bans bots that make too many invalid requests. Pacing
 bulk traffic a little under the limit avoids the 429s altogether.
 
-The pacer counts what it let through in the last second: never more than ``per_second``
-in any one-second window (so no window of Discord's can see more), and at least half an
-interval between two sends (so they do not bunch up). A send that starts late, because the
-event loop was busy when its turn came, does not cost the run its slot: the next ones may
-follow at the shorter spacing until the window is full again. A token bucket of one token
-(the pacer before this) lost every such delay for good.
+The pacer keeps the same bound a token bucket of one token at ``per_second`` keeps: any
+``n + 1`` sends in a row span at least ``n / per_second`` seconds (at 49/s: 51 sends take at least
+1.0204 s, so Discord's window of one second never sees 51 even with 20 ms of jitter on the way),
+and at most ``n`` go in any such window. Unlike that bucket, a send that starts late, because the
+event loop was busy when its turn came, does not cost the run its slot: the next ones may follow at
+half an interval until the window is full again. The bucket lost every such delay for good.
 """
 
 from __future__ import annotations
@@ -23,15 +23,16 @@ from collections.abc import Awaitable, Callable, Sequence
 
 class Pacer:
     def __init__(
-        self, per_second: float, *, window: float = 1.0, spacing: float = 0.5,
+        self, per_second: float, *, spacing: float = 0.5,
         clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
         if per_second <= 0:
             raise ValueError("per_second must be positive")
         self.interval = 1.0 / per_second
-        # At most this many sends in any ``window`` seconds (at least one, over a longer window if need be).
-        self.limit = max(1, math.floor(per_second * window + 1e-9))
-        self.window = max(window, self.limit / per_second)
+        # At most ``limit`` sends in any ``window`` seconds: one more than a second's worth, over the time
+        # that many take at the rate (below one per second: one send per interval).
+        self.limit = math.floor(per_second + 1e-9) + 1 if per_second >= 1 else 1
+        self.window = self.limit * self.interval
         self.gap = spacing * self.interval
         self._clock = clock
         self._sleep = sleep
