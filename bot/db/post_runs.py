@@ -36,6 +36,21 @@ class RunStatus(StrEnum):
 # (every outcome sets the same ones), the row from ``run_id``.
 _RUNS = ScheduledRun.__table__  # type: ignore[attr-defined]
 _FINISH = update(_RUNS).where(_RUNS.c.id == bindparam("run_id"))
+# The statements of a post's claim, built once (building and keying them costs more than running them).
+_CLAIM_COLUMNS = [column.name for column in _RUNS.columns if column.name != "id"]
+_CLAIM = {
+    name: insert(_RUNS).on_conflict_do_nothing().returning(_RUNS.c.id)  # VALUES from the parameters' keys
+    for name, insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
+}
+_LATEST_FAILURE = (
+    select(case((ScheduledRun.status == RunStatus.FAILED.value,
+                 func.coalesce(func.nullif(ScheduledRun.error, ""), "unknown error"))))
+    .where(ScheduledRun.club_id == Club.id, ScheduledRun.status != RunStatus.CLAIMED.value)
+    .order_by(ScheduledRun.claimed_at.desc(), ScheduledRun.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_CLUB_AND_LAST_FAILURE = select(Club, _LATEST_FAILURE).where(Club.guild_id == bindparam("guild_id"))
 
 
 class Outcomes:
@@ -104,12 +119,8 @@ class PostRuns:
             scheduled_for=due, claimed_at=now,
         )
         # One statement, no savepoint: the unique constraint decides, and the loser gets no row back.
-        dialect = session.get_bind().dialect.name
-        insert = sqlite_insert if dialect == "sqlite" else pg_insert
-        values = {column.name: getattr(run, column.name) for column in _RUNS.columns if column.name != "id"}
-        run.id = (await session.execute(
-            insert(_RUNS).values(**values).on_conflict_do_nothing().returning(_RUNS.c.id)
-        )).scalar_one_or_none()
+        values = {name: getattr(run, name) for name in _CLAIM_COLUMNS}
+        run.id = (await session.execute(_CLAIM[session.get_bind().dialect.name], values)).scalar_one_or_none()
         return run if run.id is not None else None
 
     async def finish(
@@ -142,15 +153,7 @@ class PostRuns:
     @staticmethod
     async def club_and_last_failure(session: AsyncSession, guild_id: int) -> tuple[Club | None, str | None]:
         """The guild's club and the error of its latest finished post if that failed, in one query."""
-        latest = (
-            select(case((ScheduledRun.status == RunStatus.FAILED.value,
-                         func.coalesce(func.nullif(ScheduledRun.error, ""), "unknown error"))))
-            .where(ScheduledRun.club_id == Club.id, ScheduledRun.status != RunStatus.CLAIMED.value)
-            .order_by(ScheduledRun.claimed_at.desc(), ScheduledRun.id.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
-        row = (await session.execute(select(Club, latest).where(Club.guild_id == guild_id))).first()
+        row = (await session.execute(_CLUB_AND_LAST_FAILURE, {"guild_id": guild_id})).first()
         return (None, None) if row is None else (row[0], row[1])
 
     @staticmethod
