@@ -182,6 +182,7 @@ class _ClubBotMixin(commands.bot.BotBase):
         stop_listening_views(self)
         await self.services.pictures.aclose()
         await self.services.checkins.close()
+        await self.services.posts.close()
 
     async def _end_ready_waits(self) -> None:
         """End discord.py's waits for the guilds of a READY that came just before the close.

@@ -20,9 +20,11 @@ from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from bot.db.engine import SessionFactory
 from bot.db.models import Club, ScheduledRun
+from bot.db.sqlite_thread import SqliteThread
 
 
 class RunStatus(StrEnum):
@@ -53,11 +55,23 @@ _LATEST_FAILURE = (
 _CLUB_AND_LAST_FAILURE = select(Club, _LATEST_FAILURE).where(Club.guild_id == bindparam("guild_id"))
 
 
+def _new_run(
+    club: Club, kind: StrEnum, key: str, due: datetime, now: datetime, status: RunStatus, late: bool
+) -> tuple[ScheduledRun, dict[str, Any]]:
+    """The claim row, and its values for the claim statement (one statement, no savepoint: the unique
+    constraint decides, and the loser gets no row back)."""
+    assert club.id is not None
+    run = ScheduledRun(club_id=club.id, kind=kind.value, period_key=key, status=status.value, late=late,
+                       scheduled_for=due, claimed_at=now)
+    return run, {name: getattr(run, name) for name in _CLAIM_COLUMNS}
+
+
 class Outcomes:
     """Writes post outcomes; those that arrive while a batch is being written go together in the next one."""
 
-    def __init__(self, sessions: SessionFactory) -> None:
+    def __init__(self, sessions: SessionFactory, thread: SqliteThread | None = None) -> None:
         self._sessions = sessions
+        self._thread = thread
         self._waiting: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -73,10 +87,14 @@ class Outcomes:
     async def _write_all(self) -> None:
         while self._waiting:
             batch, self._waiting = self._waiting, []
+            rows = [values for values, _ in batch]
             try:
-                async with self._sessions() as session:
-                    await session.execute(_FINISH, [values for values, _ in batch])
-                    await session.commit()
+                if self._thread is not None:
+                    await self._thread.run(lambda session, rows=rows: _finish_sync(session, rows))  # type: ignore[misc]
+                else:
+                    async with self._sessions() as session:
+                        await session.execute(_FINISH, rows)
+                        await session.commit()
             except BaseException as error:
                 for _, done in batch:
                     if not done.done():
@@ -92,11 +110,23 @@ class Outcomes:
                         done.set_result(None)
 
 
+def _finish_sync(session: Session, rows: list[dict[str, Any]]) -> None:
+    session.execute(_FINISH, rows)
+    session.commit()
+
+
 class PostRuns:
     def __init__(self, sessions: SessionFactory, now: Callable[[], datetime]) -> None:
         self._sessions = sessions
         self._now = now
-        self._outcomes = Outcomes(sessions)
+        engine = sessions.kw.get("bind")
+        # On a SQLite file the claims and outcomes run in one thread of their own (bot/db/sqlite_thread.py).
+        self.thread = SqliteThread.for_file(engine.url, "post-runs") if engine is not None else None
+        self._outcomes = Outcomes(sessions, self.thread)
+
+    async def close(self) -> None:
+        if self.thread is not None:
+            await self.thread.close()
 
     async def claim(
         self, club: Club, kind: StrEnum, key: str, due: datetime, now: datetime, *, status: RunStatus, late: bool
@@ -108,18 +138,22 @@ class PostRuns:
             return run
 
     @staticmethod
+    def claim_sync(
+        session: Session, club: Club, kind: StrEnum, key: str, due: datetime, now: datetime, *,
+        status: RunStatus, late: bool,
+    ) -> ScheduledRun | None:
+        """:meth:`claim_in` for the SQLite thread's session."""
+        run, values = _new_run(club, kind, key, due, now, status, late)
+        run.id = session.execute(_CLAIM["sqlite"], values).scalar_one_or_none()
+        return run if run.id is not None else None
+
+    @staticmethod
     async def claim_in(
         session: AsyncSession, club: Club, kind: StrEnum, key: str, due: datetime, now: datetime, *,
         status: RunStatus, late: bool,
     ) -> ScheduledRun | None:
         """:meth:`claim` inside the caller's transaction; the caller commits."""
-        assert club.id is not None
-        run = ScheduledRun(
-            club_id=club.id, kind=kind.value, period_key=key, status=status.value, late=late,
-            scheduled_for=due, claimed_at=now,
-        )
-        # One statement, no savepoint: the unique constraint decides, and the loser gets no row back.
-        values = {name: getattr(run, name) for name in _CLAIM_COLUMNS}
+        run, values = _new_run(club, kind, key, due, now, status, late)
         run.id = (await session.execute(_CLAIM[session.get_bind().dialect.name], values)).scalar_one_or_none()
         return run if run.id is not None else None
 
@@ -149,6 +183,11 @@ class PostRuns:
         """The error of the club's latest finished post if it failed."""
         async with self._sessions() as session:
             return await self.last_failure_in(session, club_id)
+
+    @staticmethod
+    def club_and_last_failure_sync(session: Session, guild_id: int) -> tuple[Club | None, str | None]:
+        row = session.execute(_CLUB_AND_LAST_FAILURE, {"guild_id": guild_id}).first()
+        return (None, None) if row is None else (row[0], row[1])
 
     @staticmethod
     async def club_and_last_failure(session: AsyncSession, guild_id: int) -> tuple[Club | None, str | None]:

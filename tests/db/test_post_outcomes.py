@@ -32,7 +32,8 @@ async def _more_clubs(env: Env) -> None:
 
 def _count_commits(env: Env) -> list[int]:
     commits: list[int] = []
-    engine = env.sessions.kw["bind"].sync_engine
+    thread = env.posts._runs.thread  # on a SQLite file the outcomes are written by the post-runs thread
+    engine = thread._engine if thread is not None else env.sessions.kw["bind"].sync_engine
     event.listen(engine, "commit", lambda _conn: commits.append(1))
     return commits
 
@@ -93,7 +94,7 @@ class Channel(Recorder):
 
 
 class BrokenSessions:
-    """A session factory whose database is gone (e.g. SQLite busy past its timeout)."""
+    """A session factory (or the SQLite thread) whose database is gone (e.g. SQLite busy past its timeout)."""
 
     def __call__(self) -> Any:
         @asynccontextmanager
@@ -102,6 +103,9 @@ class BrokenSessions:
             yield  # pragma: no cover
 
         return broken()
+
+    async def run(self, _work: Any) -> Any:
+        raise OSError("database is locked")
 
 
 async def test_sent_posts_whose_record_never_lands_are_found_again_not_sent_twice(
@@ -117,13 +121,14 @@ async def test_sent_posts_whose_record_never_lands_are_found_again_not_sent_twic
     try:
         jobs = ClubJobs(scheduler, env.clubs, env.posts, channel)
         outcomes = env.posts._runs._outcomes
-        working = outcomes._sessions
+        working = outcomes._sessions, outcomes._thread
         outcomes._sessions = BrokenSessions()  # type: ignore[assignment]
+        outcomes._thread = BrokenSessions() if working[1] is not None else None  # type: ignore[assignment]
         crashed = await asyncio.gather(*(jobs.run(g, "routine") for g in CLUBS))
         assert crashed == [None] * len(CLUBS)
         assert len(channel.posts) == len(CLUBS)
         assert {r.status for r in await env.runs()} == {RunStatus.CLAIMED.value}
-        outcomes._sessions = working
+        outcomes._sessions, outcomes._thread = working
         # The runs again after 30 s see live claims and wait for their lease; after it they take over.
         env.clock.set(DUE + timedelta(seconds=30))
         waiting = await asyncio.gather(*(jobs.run(g, "routine") for g in CLUBS))
