@@ -102,8 +102,8 @@ class DiscordOutput:
         guild = self.bot.get_guild(guild_id) if guild_id is not None else None
         channel = guild.get_channel_or_thread(channel_id) if guild is not None else self.bot.get_channel(channel_id)
         if channel is None:
-            await self.pacer.wait()
-            channel = await self.bot.fetch_channel(channel_id)
+            async with self.pacer.slot():
+                channel = await self.bot.fetch_channel(channel_id)
         if not isinstance(channel, discord.abc.Messageable):
             raise DeliveryError("the configured channel is not a text channel", problem=Problem.REFUSED)
         return channel
@@ -113,8 +113,8 @@ class DiscordOutput:
         ``guild_id``, when given, is the channel's guild (a faster lookup)."""
         try:
             channel = await self._channel(channel_id, guild_id)
-            await self.pacer.wait()
-            return await channel.send(**kwargs)
+            async with self.pacer.slot():
+                return await channel.send(**kwargs)
         except _DISCORD_ERRORS as error:
             raise translate(error, f"<#{channel_id}>") from error
 
@@ -126,12 +126,12 @@ class DiscordOutput:
             if user is not None and user.dm_channel is not None:
                 channel: discord.abc.Messageable = user.dm_channel
             else:
-                await self.pacer.wait()
                 # Users are rarely cached (no member cache): open the DM directly, one request instead of two.
-                opening = user.create_dm() if user is not None else self.bot.create_dm(discord.Object(id=user_id))
-                channel = await opening
-            await self.pacer.wait()
-            return await channel.send(**kwargs)
+                async with self.pacer.slot():
+                    opening = user.create_dm() if user is not None else self.bot.create_dm(discord.Object(id=user_id))
+                    channel = await opening
+            async with self.pacer.slot():
+                return await channel.send(**kwargs)
         except _DISCORD_ERRORS as error:
             raise translate(error, f"a DM to {user_id}") from error
 
@@ -147,8 +147,9 @@ class DiscordOutput:
                 return None
             me = self.bot.user
             after = discord.Object(id=discord.utils.time_snowflake(since, high=False))
-            await self.pacer.wait()
-            async for message in channel.history(limit=50, after=after):  # type: ignore[union-attr]
+            async with self.pacer.slot():
+                messages = [m async for m in channel.history(limit=50, after=after)]  # type: ignore[union-attr]
+            for message in messages:
                 if me is None or message.author.id != me.id:
                     continue
                 if message.nonce is not None and str(message.nonce) == nonce:

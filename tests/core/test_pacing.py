@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from itertools import pairwise
 
 from bot.pacing import TOKEN_BULK_PER_SECOND, Pacer, bulk_pacer, process_share
@@ -77,3 +79,33 @@ async def test_a_token_share_below_one_per_second_still_paces() -> None:
         await pacer.wait()
         times.append(fake.now)
     assert [round(b - a, 6) for a, b in pairwise(times)] == [2.0, 2.0, 2.0]
+
+
+async def test_a_send_waits_while_too_many_earlier_ones_may_still_count_at_the_server() -> None:
+    """Answers that come late (a busy loop, a slow network) hold the next send back: Discord counts a request
+    somewhere between its start and its answer, so no second of Discord's sees more than ``limit``."""
+    fake = FakeTime()
+    pacer = Pacer(per_second=10, spacing=0, clock=fake.clock, sleep=fake.sleep)
+    assert pacer.limit == 11
+    async with contextlib.AsyncExitStack() as stack:
+        slots = []
+        for _ in range(11):  # all start at once (the rate allows 11 in a row), none answered yet
+            slot = contextlib.AsyncExitStack()
+            await slot.enter_async_context(pacer.slot())
+            slots.append(slot)
+            stack.push_async_callback(slot.aclose)
+        started: list[float] = []
+
+        async def twelfth() -> None:
+            async with pacer.slot():
+                started.append(fake.now)
+
+        task = asyncio.create_task(twelfth())
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert started == []  # the rate alone would allow it at 101.1; eleven are still unanswered
+        fake.now = 100.5
+        await slots[0].aclose()  # one answer, half a second after its start
+        await task
+    # It waited until that answer was a second old, not merely for the rate.
+    assert started == [101.5]
