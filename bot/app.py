@@ -14,7 +14,7 @@ import yarl
 from discord.ext import commands
 
 from bot.cogs import challenges, checkins, club, glutes, nudges, privacy, progression, retests, selftests, standups
-from bot.delivery.discord_output import DiscordOutput
+from bot.delivery.discord_output import DiscordOutput, sweep_buckets_less_often
 from bot.features import Feature, FeatureContext, FeatureSetup
 from bot.pacing import Pacer, process_share
 from bot.scheduling.due import DueRunner
@@ -95,7 +95,8 @@ class _ClubBotMixin(commands.bot.BotBase):
     async def setup_hook(self) -> None:
         # Posts, notices and DMs share this process's part of the token's global budget (its shards' share).
         share = process_share(self.settings.shard_count, self.settings.shard_ids)
-        self.output = DiscordOutput(self, Pacer(per_second=self.settings.bulk_sends_per_second * share, burst=1))
+        self.output = DiscordOutput(self, Pacer(per_second=self.settings.bulk_sends_per_second * share))
+        sweep_buckets_less_often(self.http)
         self.due = DueRunner(self.services.clock, notifier=self.output)
         ctx = FeatureContext(
             bot=self, services=self.services, settings=self.settings, scheduler=self.scheduler, output=self.output,
@@ -196,6 +197,7 @@ class _ClubBotMixin(commands.bot.BotBase):
         stop_listening_views(self)
         await self.services.pictures.aclose()
         await self.services.checkins.close()
+        await self.services.posts.close()
 
     async def _end_ready_waits(self) -> None:
         """End discord.py's waits for the guilds of a READY that came just before the close.

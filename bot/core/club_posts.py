@@ -10,6 +10,7 @@ the post is looked for before it is sent again. See ``docs/decisions.md`` ("Due 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -18,6 +19,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from bot.core.clock import Clock
 from bot.core.delivery import DeliveryError, Problem, unexpected
@@ -103,6 +105,14 @@ class FireResult:
 Sleep = Callable[[float], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class _Plan:
+    due: datetime
+    key: str
+    status: RunStatus
+    late: bool
+
+
 @dataclass
 class _Claim:
     run: ScheduledRun
@@ -163,8 +173,36 @@ class ClubPostService:
         """Run one scheduled (or manual) post for ``guild_id``: claim, build, send, record."""
         kind = PostKind(kind)
         now = self._clock.now()
-        async with self._sessions() as session:
-            club = await get_club(session, guild_id)
+        # Read the club, the last outcome and claim the period in one transaction (one write on SQLite).
+        thread = self._runs.thread
+        if thread is not None:
+            claimed = await thread.run(functools.partial(self._claim_sync, guild_id, kind, now, due, manual))
+        else:
+            async with self._sessions() as session:
+                club, previous = await PostRuns.club_and_last_failure(session, guild_id)
+                plan = self._plan(club, kind, now, due, manual)
+                if isinstance(plan, _Plan):
+                    assert club is not None
+                    run = await PostRuns.claim_in(session, club, kind, plan.key, plan.due, now, status=plan.status,
+                                                  late=plan.late)
+                    await session.commit()
+                claimed = (club, previous, plan, run) if isinstance(plan, _Plan) else plan
+        if isinstance(claimed, FireResult):
+            return claimed
+        club, previous, plan, run = claimed
+        assert club is not None
+        if plan.status is RunStatus.SKIPPED:
+            return FireResult("skipped", plan.key, detail="missed by more than the grace window")
+        key, due = plan.key, plan.due
+        claim = _Claim(run) if run is not None else await self._take_over(club, kind, key, due, now, manual=manual)
+        if isinstance(claim, FireResult):
+            return claim
+        return await self._deliver(club, kind, claim, previous, send)
+
+    def _plan(
+        self, club: Club | None, kind: PostKind, now: datetime, due: datetime | None, manual: bool
+    ) -> _Plan | FireResult:
+        """What a run does with the club as read: nothing (and why), or claim which period and how."""
         if club is None:
             return FireResult("skipped", detail="no club")
         if club.paused and not manual:
@@ -178,16 +216,25 @@ class ClubPostService:
         key = self.period_for(club, kind, due)
         lateness = now - due
         if lateness > self.timing.grace:
-            await self._runs.claim(club, kind, key, due, now, status=RunStatus.SKIPPED, late=True)
-            return FireResult("skipped", key, detail="missed by more than the grace window")
-        late = lateness > self.timing.late_after
-        assert club.id is not None
-        previous = await self._runs.last_failure(club.id)
-        run = await self._runs.claim(club, kind, key, due, now, status=RunStatus.CLAIMED, late=late)
-        claim = _Claim(run) if run is not None else await self._take_over(club, kind, key, due, now, manual=manual)
-        if isinstance(claim, FireResult):
-            return claim
-        return await self._deliver(club, kind, claim, previous, send)
+            return _Plan(due, key, RunStatus.SKIPPED, late=True)
+        return _Plan(due, key, RunStatus.CLAIMED, late=lateness > self.timing.late_after)
+
+    def _claim_sync(
+        self, guild_id: int, kind: PostKind, now: datetime, due: datetime | None, manual: bool, session: Session
+    ) -> tuple[Club, str | None, _Plan, ScheduledRun | None] | FireResult:
+        """:meth:`fire`'s read and claim, in the SQLite thread's session."""
+        club, previous = PostRuns.club_and_last_failure_sync(session, guild_id)
+        plan = self._plan(club, kind, now, due, manual)
+        if isinstance(plan, FireResult):
+            return plan
+        assert club is not None
+        run = PostRuns.claim_sync(session, club, kind, plan.key, plan.due, now, status=plan.status, late=plan.late)
+        session.commit()
+        return club, previous, plan, run
+
+    async def close(self) -> None:
+        """Stop the SQLite thread of the claims and outcomes (if there is one)."""
+        await self._runs.close()
 
     async def _take_over(
         self, club: Club, kind: PostKind, key: str, due: datetime, now: datetime, *, manual: bool

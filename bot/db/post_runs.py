@@ -1,17 +1,30 @@
 """The record of the weekly posts: one claim row per club, kind and period, its outcome, and the club's
-post problem (channel gone, no access) that holds the scheduled posts until an admin fixes it."""
+post problem (channel gone, no access) that holds the scheduled posts until an admin fixes it.
+
+Many clubs share a post minute, so the outcomes of posts that finish together are written in one
+transaction (:class:`Outcomes`): one commit for a handful of posts instead of one each, which on SQLite
+(one writer at a time) is most of a post's database time. A post's ``finish`` returns once its row is
+committed; a process that dies before that leaves the claim open, and it is taken over after its lease
+and looked for in the channel before anything is sent again (:mod:`bot.core.club_posts`).
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from bot.db.engine import SessionFactory
 from bot.db.models import Club, ScheduledRun
+from bot.db.sqlite_thread import SqliteThread
 
 
 class RunStatus(StrEnum):
@@ -21,41 +34,138 @@ class RunStatus(StrEnum):
     SKIPPED = "skipped"
 
 
+# One statement for a batch of outcomes (executemany): the SET columns come from the keys of the values
+# (every outcome sets the same ones), the row from ``run_id``.
+_RUNS = ScheduledRun.__table__  # type: ignore[attr-defined]
+_FINISH = update(_RUNS).where(_RUNS.c.id == bindparam("run_id"))
+# The statements of a post's claim, built once (building and keying them costs more than running them).
+_CLAIM_COLUMNS = [column.name for column in _RUNS.columns if column.name != "id"]
+_CLAIM = {
+    name: insert(_RUNS).on_conflict_do_nothing().returning(_RUNS.c.id)  # VALUES from the parameters' keys
+    for name, insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
+}
+_LATEST_FAILURE = (
+    select(case((ScheduledRun.status == RunStatus.FAILED.value,
+                 func.coalesce(func.nullif(ScheduledRun.error, ""), "unknown error"))))
+    .where(ScheduledRun.club_id == Club.id, ScheduledRun.status != RunStatus.CLAIMED.value)
+    .order_by(ScheduledRun.claimed_at.desc(), ScheduledRun.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_CLUB_AND_LAST_FAILURE = select(Club, _LATEST_FAILURE).where(Club.guild_id == bindparam("guild_id"))
+
+
+def _new_run(
+    club: Club, kind: StrEnum, key: str, due: datetime, now: datetime, status: RunStatus, late: bool
+) -> tuple[ScheduledRun, dict[str, Any]]:
+    """The claim row, and its values for the claim statement (one statement, no savepoint: the unique
+    constraint decides, and the loser gets no row back)."""
+    assert club.id is not None
+    run = ScheduledRun(club_id=club.id, kind=kind.value, period_key=key, status=status.value, late=late,
+                       scheduled_for=due, claimed_at=now)
+    return run, {name: getattr(run, name) for name in _CLAIM_COLUMNS}
+
+
+class Outcomes:
+    """Writes post outcomes; those that arrive while a batch is being written go together in the next one."""
+
+    def __init__(self, sessions: SessionFactory, thread: SqliteThread | None = None) -> None:
+        self._sessions = sessions
+        self._thread = thread
+        self._waiting: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def write(self, values: dict[str, Any]) -> None:
+        """Store one outcome; returns once it is committed, raises what the commit raised."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((values, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_all())
+        # The caller may be cancelled (shutdown); the write itself goes on and is committed.
+        await asyncio.shield(done)
+
+    async def _write_all(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            rows = [values for values, _ in batch]
+            try:
+                if self._thread is not None:
+                    await self._thread.run(lambda session, rows=rows: _finish_sync(session, rows))  # type: ignore[misc]
+                else:
+                    async with self._sessions() as session:
+                        await session.execute(_FINISH, rows)
+                        await session.commit()
+            except BaseException as error:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(error if isinstance(error, Exception) else RuntimeError(repr(error)))
+                if not isinstance(error, Exception):
+                    for _, done in self._waiting:
+                        done.set_exception(RuntimeError("the outcome writer was stopped"))
+                    self._waiting = []
+                    raise
+            else:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+
+
+def _finish_sync(session: Session, rows: list[dict[str, Any]]) -> None:
+    session.execute(_FINISH, rows)
+    session.commit()
+
+
 class PostRuns:
     def __init__(self, sessions: SessionFactory, now: Callable[[], datetime]) -> None:
         self._sessions = sessions
         self._now = now
+        engine = sessions.kw.get("bind")
+        # On a SQLite file the claims and outcomes run in one thread of their own (bot/db/sqlite_thread.py).
+        self.thread = SqliteThread.for_file(engine.url, "post-runs") if engine is not None else None
+        self._outcomes = Outcomes(sessions, self.thread)
+
+    async def close(self) -> None:
+        if self.thread is not None:
+            await self.thread.close()
 
     async def claim(
         self, club: Club, kind: StrEnum, key: str, due: datetime, now: datetime, *, status: RunStatus, late: bool
     ) -> ScheduledRun | None:
         """Insert the period's row; None when it exists (the unique constraint makes this exactly once)."""
-        assert club.id is not None
         async with self._sessions() as session:
-            run = ScheduledRun(
-                club_id=club.id, kind=kind.value, period_key=key, status=status.value, late=late,
-                scheduled_for=due, claimed_at=now,
-            )
-            try:
-                session.add(run)
-                await session.commit()
-            except IntegrityError:
-                await session.rollback()
-                return None
+            run = await self.claim_in(session, club, kind, key, due, now, status=status, late=late)
+            await session.commit()
             return run
+
+    @staticmethod
+    def claim_sync(
+        session: Session, club: Club, kind: StrEnum, key: str, due: datetime, now: datetime, *,
+        status: RunStatus, late: bool,
+    ) -> ScheduledRun | None:
+        """:meth:`claim_in` for the SQLite thread's session."""
+        run, values = _new_run(club, kind, key, due, now, status, late)
+        run.id = session.execute(_CLAIM["sqlite"], values).scalar_one_or_none()
+        return run if run.id is not None else None
+
+    @staticmethod
+    async def claim_in(
+        session: AsyncSession, club: Club, kind: StrEnum, key: str, due: datetime, now: datetime, *,
+        status: RunStatus, late: bool,
+    ) -> ScheduledRun | None:
+        """:meth:`claim` inside the caller's transaction; the caller commits."""
+        run, values = _new_run(club, kind, key, due, now, status, late)
+        run.id = (await session.execute(_CLAIM[session.get_bind().dialect.name], values)).scalar_one_or_none()
+        return run if run.id is not None else None
 
     async def finish(
         self, run: ScheduledRun, status: RunStatus, attempts: int, *, message_id: int | None = None,
         error: str | None = None, problem: StrEnum | None = None,
     ) -> None:
-        async with self._sessions() as session:
-            await session.execute(
-                update(ScheduledRun).where(ScheduledRun.id == run.id).values(
-                    status=status.value, attempts=attempts, message_id=message_id, error=error,
-                    problem=problem.value if problem else None, finished_at=self._now(),
-                )
-            )
-            await session.commit()
+        """Record the post's outcome (batched with others finishing at the same time)."""
+        await self._outcomes.write({
+            "run_id": run.id, "status": status.value, "attempts": attempts, "message_id": message_id,
+            "error": error, "problem": problem.value if problem else None, "finished_at": self._now(),
+        })
 
     async def set_problem(self, club: Club, reason: str | None) -> bool:
         """Set (or clear) the club's post problem; True only when it went from none to set."""
@@ -72,14 +182,29 @@ class PostRuns:
     async def last_failure(self, club_id: int) -> str | None:
         """The error of the club's latest finished post if it failed."""
         async with self._sessions() as session:
-            latest = (
-                await session.execute(
-                    select(ScheduledRun)
-                    .where(ScheduledRun.club_id == club_id, ScheduledRun.status != RunStatus.CLAIMED.value)
-                    .order_by(ScheduledRun.claimed_at.desc(), ScheduledRun.id.desc())
-                    .limit(1)
-                )
-            ).scalar_one_or_none()
+            return await self.last_failure_in(session, club_id)
+
+    @staticmethod
+    def club_and_last_failure_sync(session: Session, guild_id: int) -> tuple[Club | None, str | None]:
+        row = session.execute(_CLUB_AND_LAST_FAILURE, {"guild_id": guild_id}).first()
+        return (None, None) if row is None else (row[0], row[1])
+
+    @staticmethod
+    async def club_and_last_failure(session: AsyncSession, guild_id: int) -> tuple[Club | None, str | None]:
+        """The guild's club and the error of its latest finished post if that failed, in one query."""
+        row = (await session.execute(_CLUB_AND_LAST_FAILURE, {"guild_id": guild_id})).first()
+        return (None, None) if row is None else (row[0], row[1])
+
+    @staticmethod
+    async def last_failure_in(session: AsyncSession, club_id: int) -> str | None:
+        latest = (
+            await session.execute(
+                select(ScheduledRun.status, ScheduledRun.error)
+                .where(ScheduledRun.club_id == club_id, ScheduledRun.status != RunStatus.CLAIMED.value)
+                .order_by(ScheduledRun.claimed_at.desc(), ScheduledRun.id.desc())
+                .limit(1)
+            )
+        ).first()
         if latest is not None and latest.status == RunStatus.FAILED.value:
             return latest.error or "unknown error"
         return None

@@ -8,6 +8,7 @@ closed, channel gone, no access, and whether the message may have been created a
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -62,6 +63,31 @@ def translate(error: BaseException, where: str) -> DeliveryError:
 
 _DISCORD_ERRORS = (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError)
 
+# How often discord.py may sweep its per-route rate-limit buckets for idle ones.
+BUCKET_SWEEP_SECONDS = 60.0
+
+
+def sweep_buckets_less_often(http: Any, every: float = BUCKET_SWEEP_SECONDS) -> None:
+    """Let discord.py look for idle rate-limit buckets once a minute, not on every new one.
+
+    Each channel posted to gets its own bucket; past 256 buckets discord.py scans all of them for idle
+    ones (unused for 5 minutes) every time it adds one, so a fan-out to thousands of channels scans
+    thousands of buckets per post (quadratic over the minute). A bucket only becomes idle after five
+    minutes, so sweeping once a minute frees the same ones.
+    """
+    sweep = getattr(http, "_try_clear_expired_ratelimits", None)
+    if sweep is None:  # a discord.py without the sweep: nothing to do
+        return
+    last = [float("-inf")]
+
+    def sweep_sometimes() -> None:
+        now = time.monotonic()
+        if now - last[0] >= every:
+            last[0] = now
+            sweep()
+
+    http._try_clear_expired_ratelimits = sweep_sometimes
+
 
 class DiscordOutput:
     """Posts to channels, DMs members, and looks for a post that may have gone out already."""
@@ -69,23 +95,26 @@ class DiscordOutput:
     def __init__(self, bot: discord.Client, pacer: Pacer | None = None) -> None:
         self.bot = bot
         # Bulk sends share the minute across clubs: stay just under the global 50 requests/s.
-        self.pacer = pacer or Pacer(per_second=49, burst=1)
+        self.pacer = pacer or Pacer(per_second=49)
 
-    async def _channel(self, channel_id: int) -> discord.abc.Messageable:
-        channel = self.bot.get_channel(channel_id)
+    async def _channel(self, channel_id: int, guild_id: int | None = None) -> discord.abc.Messageable:
+        # Through the guild when it is known: the client's own lookup walks every guild it is in.
+        guild = self.bot.get_guild(guild_id) if guild_id is not None else None
+        channel = guild.get_channel_or_thread(channel_id) if guild is not None else self.bot.get_channel(channel_id)
         if channel is None:
-            await self.pacer.wait()
-            channel = await self.bot.fetch_channel(channel_id)
+            async with self.pacer.slot():
+                channel = await self.bot.fetch_channel(channel_id)
         if not isinstance(channel, discord.abc.Messageable):
             raise DeliveryError("the configured channel is not a text channel", problem=Problem.REFUSED)
         return channel
 
-    async def post(self, channel_id: int, **kwargs: Any) -> discord.Message:
-        """Send to a channel (paced); ``nonce`` in kwargs makes Discord drop a repeat of the same send."""
+    async def post(self, channel_id: int, *, guild_id: int | None = None, **kwargs: Any) -> discord.Message:
+        """Send to a channel (paced); ``nonce`` in kwargs makes Discord drop a repeat of the same send.
+        ``guild_id``, when given, is the channel's guild (a faster lookup)."""
         try:
-            channel = await self._channel(channel_id)
-            await self.pacer.wait()
-            return await channel.send(**kwargs)
+            channel = await self._channel(channel_id, guild_id)
+            async with self.pacer.slot():
+                return await channel.send(**kwargs)
         except _DISCORD_ERRORS as error:
             raise translate(error, f"<#{channel_id}>") from error
 
@@ -97,28 +126,30 @@ class DiscordOutput:
             if user is not None and user.dm_channel is not None:
                 channel: discord.abc.Messageable = user.dm_channel
             else:
-                await self.pacer.wait()
                 # Users are rarely cached (no member cache): open the DM directly, one request instead of two.
-                opening = user.create_dm() if user is not None else self.bot.create_dm(discord.Object(id=user_id))
-                channel = await opening
-            await self.pacer.wait()
-            return await channel.send(**kwargs)
+                async with self.pacer.slot():
+                    opening = user.create_dm() if user is not None else self.bot.create_dm(discord.Object(id=user_id))
+                    channel = await opening
+            async with self.pacer.slot():
+                return await channel.send(**kwargs)
         except _DISCORD_ERRORS as error:
             raise translate(error, f"a DM to {user_id}") from error
 
     async def find_post(
-        self, channel_id: int, nonce: str, since: datetime, looks_like: Callable[[discord.Message], bool]
+        self, channel_id: int, nonce: str, since: datetime, looks_like: Callable[[discord.Message], bool],
+        guild_id: int | None = None,
     ) -> int | None:
         """The id of a message of ours in the channel, sent since ``since``, with this nonce (or, where Discord
         does not echo nonces in history, that ``looks_like`` the post). None when there is none."""
         try:
-            channel = await self._channel(channel_id)
+            channel = await self._channel(channel_id, guild_id)
             if not isinstance(channel, discord.abc.GuildChannel | discord.abc.PrivateChannel | discord.Thread):
                 return None
             me = self.bot.user
             after = discord.Object(id=discord.utils.time_snowflake(since, high=False))
-            await self.pacer.wait()
-            async for message in channel.history(limit=50, after=after):  # type: ignore[union-attr]
+            async with self.pacer.slot():
+                messages = [m async for m in channel.history(limit=50, after=after)]  # type: ignore[union-attr]
+            for message in messages:
                 if me is None or message.author.id != me.id:
                     continue
                 if message.nonce is not None and str(message.nonce) == nonce:

@@ -10,6 +10,7 @@ from typing import Any
 
 import discord
 
+from bot.cogs.common import button_row_view
 from bot.cogs.pictures import PostPictures
 from bot.core.club_posts import ClubPost, PostKind
 from bot.core.delivery import ChannelNotice, DeliveryError, Problem
@@ -39,13 +40,12 @@ class ClubPostSender:
         if post.nonce:
             kwargs["nonce"] = post.nonce
         if post.kind is PostKind.ROUTINE:
-            view = discord.ui.View(timeout=None)
-            view.add_item(self.done_button())
-            kwargs["view"] = view
+            # Not listening: the registered Done button routes its clicks, so the post's view is not stored.
+            kwargs["view"] = button_row_view(self.done_button())
         if self.pictures is not None:
             kwargs.update(await self.pictures.kwargs_for(post, embed))
         try:
-            message = await self.output.post(post.channel_id, **kwargs)
+            message = await self.output.post(post.channel_id, guild_id=post.guild_id, **kwargs)
         except DeliveryError as error:
             if error.problem is not Problem.NO_ACCESS or "file" not in kwargs:
                 raise
@@ -53,7 +53,7 @@ class ClubPostSender:
             log.info("guild %s: the post with its picture was refused; sending it without", post.guild_id)
             kwargs.pop("file")
             embed.set_image(url=None)
-            message = await self.output.post(post.channel_id, **kwargs)
+            message = await self.output.post(post.channel_id, guild_id=post.guild_id, **kwargs)
         return message.id
 
     async def find(self, post: ClubPost, since: datetime) -> int | None:
@@ -63,7 +63,7 @@ class ClubPostSender:
         def looks_like(message: discord.Message) -> bool:
             return any(embed.title == title for embed in message.embeds)
 
-        return await self.output.find_post(post.channel_id, post.nonce or "", since, looks_like)
+        return await self.output.find_post(post.channel_id, post.nonce or "", since, looks_like, post.guild_id)
 
     async def tell_admin(self, user_id: int, guild_id: int, reason: str) -> None:
         guild = self.output.bot.get_guild(guild_id)

@@ -56,6 +56,9 @@ class PictureService:
         self._threads: ThreadPoolExecutor | None = None
         self._process: ProcessPoolExecutor | None = None
         self._cache: dict[str, bytes] = {}
+        # The cache key of each routine picture asked for: hashing the pose data costs more than the lookup, and
+        # a fan-out asks for the same few pictures once per club.
+        self._strip_keys: dict[tuple[tuple[str, ...], tuple[str, ...]], str] = {}
         self._failed: set[str] = set()
         self._charts_pending = 0
         self._busy_logged = False
@@ -168,7 +171,11 @@ class PictureService:
                   if slug in poses.exercises]
         if len(panels) != len(slugs):
             return None
-        key = self._figure_key("strip", [(n, self._dump(f)) for n, f in panels], poses.skeleton.model_dump())
+        asked = (tuple(slugs), tuple(names))
+        key = self._strip_keys.get(asked)
+        if key is None:
+            key = self._strip_keys[asked] = self._figure_key(
+                "strip", [(n, self._dump(f)) for n, f in panels], poses.skeleton.model_dump())
         data = await self._figure(f"the routine picture of {', '.join(slugs)}", key, figures.strip_png, panels,
                                   poses.skeleton, timeout=timeout)
         if data is None:

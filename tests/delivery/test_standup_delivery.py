@@ -131,7 +131,7 @@ class Ticker:
 
 
 def cog_for(env: Env, bot: FakeBot, batch_size: int = 500) -> Ticker:
-    output = DiscordOutput(bot, Pacer(per_second=1000, burst=1000))  # type: ignore[arg-type]
+    output = DiscordOutput(bot, Pacer(per_second=1000, spacing=0))  # type: ignore[arg-type]
     sender = ReminderSender(output, make_standup_buttons(env.standups))
     runner = DueRunner(env.clock, notifier=output)
     runner.register(DueJob("standup", StandupReminderSource(env.standups), deliver=sender,

@@ -24,11 +24,12 @@ async def main(api_base: str, token: str, channel_id: int, count: int, shard_cou
         print("ready", flush=True)
         await asyncio.to_thread(sys.stdin.readline)
         channel = client.get_partial_messageable(channel_id)
-        sends = []
-        for n in range(count):
-            await pacer.wait()
-            sends.append(asyncio.create_task(channel.send(f"bulk {shard_id}-{n}")))
-        await asyncio.gather(*sends)
+
+        async def send(n: int) -> None:
+            async with pacer.slot():
+                await channel.send(f"bulk {shard_id}-{n}")
+
+        await asyncio.gather(*(send(n) for n in range(count)))
 
 
 if __name__ == "__main__":
