@@ -96,7 +96,8 @@ async def test_a_press_after_the_server_cut_the_press_connections_still_counts(e
     assert (await env.checkins.record(who(7), "routine")).counted
     async with env.sessions() as session:  # the server ends the press path's connections (a restart, a failover)
         cut = await session.execute(text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE application_name = :name AND datname = current_database()"
         ), {"name": APPLICATION_NAME})
         assert len(cut.all()) >= 1
     result = await env.checkins.record(who(8), "stretch")
