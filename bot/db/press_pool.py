@@ -68,8 +68,9 @@ class PressPool:
                 kwargs.setdefault("timeout", 30)
                 # Named, so an operator can tell these connections apart in pg_stat_activity.
                 kwargs["server_settings"] = {**kwargs.get("server_settings", {}), "application_name": APPLICATION_NAME}
+                # All of them at once: a burst should not wait on connections opened in the middle of it.
                 self._pool = await asyncpg.create_pool(
-                    *args, min_size=1, max_size=self._max_size, reset=_keep_as_is, **kwargs
+                    *args, min_size=self._max_size, max_size=self._max_size, reset=_keep_as_is, **kwargs
                 )
             return self._pool
 
