@@ -10,6 +10,7 @@ advisory lock), so a connection goes back to the pool as it is: one round trip p
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import asyncpg
@@ -52,7 +53,11 @@ class PressPool:
                 try:
                     return await connection.fetchrow(sql, *args)
                 except CONNECTION_ERRORS:
-                    connection.terminate()  # the pool replaces it on release
+                    # Drop it (the pool replaces it); asyncpg may already have let go of a connection it
+                    # saw closed, and then refuses to touch it.
+                    with contextlib.suppress(asyncpg.exceptions.InterfaceError):
+                        if not connection.is_closed():
+                            connection.terminate()
                     if attempt == self._max_size:
                         raise
         raise AssertionError("unreachable")
