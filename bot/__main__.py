@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
 from bot.app import GluteBot, ShardedGluteBot, create_bot, point_discord_at
-from bot.content.loader import ContentError, check_content, load_content
+from bot.content.loader import Content, ContentError, check_content, load_content
 from bot.core.clock import Clock, SystemClock
 from bot.db.engine import make_session_factory, open_engine, wait_for_database
 from bot.services import Services
@@ -28,10 +28,13 @@ log = logging.getLogger("bot")
 
 @asynccontextmanager
 async def build_bot(
-    settings: Settings, *, clock: Clock | None = None, start_jobs: bool = True
+    settings: Settings, *, clock: Clock | None = None, start_jobs: bool = True, content: Content | None = None
 ) -> AsyncIterator[GluteBot | ShardedGluteBot]:
-    """The one startup path: engine → content → services → bot; everything released on exit."""
-    content = load_content(settings.content_dir)
+    """The one startup path: engine → content → services → bot; everything released on exit.
+
+    ``content`` is read from ``settings.content_dir`` unless given (already loaded from there).
+    """
+    content = content if content is not None else load_content(settings.content_dir)
     point_discord_at(settings.discord_api_base, settings.discord_gateway_url)
     async with open_engine(settings.db_url) as engine:
         services = Services.build(content, make_session_factory(engine), clock or SystemClock(), settings)

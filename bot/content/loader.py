@@ -31,6 +31,9 @@ from bot.content.schema import (
 from bot.content.search import compact, loose, names_of
 from bot.resources import content_dir
 
+# libyaml's parser when PyYAML was built with it: the same safe loading, about ten times faster.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 EXERCISES_FILE = "exercises.yaml"
 ROUTINES_FILE = "routines.yaml"
 SELFTESTS_FILE = "selftests.yaml"
@@ -118,7 +121,7 @@ class _Reader:
             self.add(filename, "", "file is missing")
             return None
         try:
-            return yaml.safe_load(path.read_text(encoding="utf-8"))
+            return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
         except UnicodeDecodeError as exc:
             self.add(filename, "", f"not UTF-8 text: {exc}")
         except yaml.YAMLError as exc:

@@ -13,6 +13,7 @@ import pytest
 
 from bot.__main__ import build_bot
 from bot.app import GluteBot, ShardedGluteBot
+from bot.content.loader import Content, load_content
 from bot.core.clock import ManualClock
 from bot.settings import Settings
 from tests.fakediscord import FakeDiscord, Perm
@@ -21,6 +22,16 @@ from tests.fakediscord.models import FakeGuild, FakeMember
 
 TOKEN = "MTA4NTM1MTY1NzQ3MjAwMDAwNw.fake.token"
 
+_loaded_content: dict[str, Content] = {}
+
+
+def content_for(settings: Settings) -> Content:
+    """The content a bot with these settings reads, loaded once per directory in this test process."""
+    key = str(settings.content_dir.resolve())
+    if key not in _loaded_content:
+        _loaded_content[key] = load_content(settings.content_dir)
+    return _loaded_content[key]
+
 
 def settings_for(fake: FakeDiscord, db_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
@@ -28,7 +39,7 @@ def settings_for(fake: FakeDiscord, db_url: str, **overrides: Any) -> Settings:
         "database_url": db_url,
         "discord_api_base": fake.api_base,
         "discord_gateway_url": fake.gateway_url,
-        "guild_ready_timeout": 0.1,
+        "guild_ready_timeout": 0.02,  # the fake sends every GUILD_CREATE right after READY
         "sync_commands_on_start": False,
         "freeze_startup_heap": False,  # one test process runs many bots
         **overrides,
@@ -52,7 +63,9 @@ class Club:
 
     async def start(self) -> None:
         stack = contextlib.AsyncExitStack()
-        bot = await stack.enter_async_context(build_bot(self.settings, clock=self.clock))
+        bot = await stack.enter_async_context(
+            build_bot(self.settings, clock=self.clock, content=content_for(self.settings))
+        )
         await stack.enter_async_context(running(bot, self.fake, token=TOKEN))
         await bot.sync_commands()
         self.bot, self._stack = bot, stack
