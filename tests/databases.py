@@ -67,6 +67,42 @@ class PostgresDatabases:
         self._made: list[str] = []
         self._emptied: list[str] = []  # made by new(), used by a finished test, emptied: ready for the next
         self._template_schema = asyncio.run(self._read_schema(self.template))
+        self._emptying = asyncio.run(self._emptying_script(self.template))
+
+    async def _emptying_script(self, name: str) -> str:
+        """One script that empties every table (referring tables first) and restarts every sequence.
+
+        Row by row, not TRUNCATE: a test leaves a handful of rows, and TRUNCATE gives each of the tables
+        new files, which costs about thirty times more.
+        """
+        conn = await asyncpg.connect(_asyncpg_dsn(with_database(PG_ADMIN_URL, name)), timeout=3)
+        try:
+            rows = await conn.fetch(
+                "SELECT c.relname, array_remove(array_agg(p.relname), NULL) AS parents "
+                "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "LEFT JOIN pg_constraint k ON k.conrelid = c.oid AND k.contype = 'f' "
+                "LEFT JOIN pg_class p ON p.oid = k.confrelid AND p.oid <> c.oid "
+                "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname <> 'alembic_version' "
+                "GROUP BY c.relname"
+            )
+            sequences = [row[0] for row in await conn.fetch(
+                "SELECT format('%I', sequencename) FROM pg_sequences WHERE schemaname = 'public' ORDER BY 1"
+            )]
+        finally:
+            await conn.close()
+        parents = {row["relname"]: set(row["parents"]) for row in rows}
+        order: list[str] = []
+        while len(order) < len(parents):
+            ready = [t for t in sorted(parents) if t not in order and all(
+                t not in parents[child] or child in order for child in parents
+            )]
+            if not ready:
+                raise RuntimeError(f"foreign keys form a cycle among {sorted(set(parents) - set(order))}")
+            order += ready
+        deletes = " ".join(f'DELETE FROM "{table}";' for table in order)
+        restarts = " ".join(f"SELECT setval('{seq}', 1, false);" for seq in sequences)
+        # The test is over: its rows need not reach the disk before the next test starts.
+        return f"SET synchronous_commit = off; BEGIN; {deletes} {restarts} COMMIT;"
 
     async def _read_schema(self, name: str) -> list[tuple[str, ...]]:
         conn = await asyncpg.connect(_asyncpg_dsn(with_database(PG_ADMIN_URL, name)), timeout=3)
@@ -93,7 +129,7 @@ class PostgresDatabases:
         return with_database(PG_ADMIN_URL, name)
 
     def drop(self, url: str) -> None:
-        """Empty a finished test's database for the next test (a copy costs about ten times more), or drop it.
+        """Empty a finished test's database for the next test (a copy costs far more), or drop it.
 
         It is emptied only when nothing else is connected to it and its schema is still the template's (a test
         may have migrated it elsewhere); otherwise it is dropped.
@@ -118,12 +154,7 @@ class PostgresDatabases:
             )
             if others or await self._schema(conn) != self._template_schema:
                 return False
-            tables = [row["tablename"] for row in await conn.fetch(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-            )]
-            if tables:
-                names = ", ".join(f'"{table}"' for table in tables)
-                await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+            await conn.execute(self._emptying)
             return True
         except asyncpg.PostgresError:
             return False
@@ -141,5 +172,10 @@ class PostgresDatabases:
         return [tuple(row) for row in columns] + [tuple(row) for row in head]
 
     def close(self) -> None:
-        for name in [*self._made, self.template]:
-            asyncio.run(_pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        async def drop_all() -> None:
+            # At once: each DROP DATABASE waits for a checkpoint, and drops waiting together share one.
+            await asyncio.gather(*(
+                _pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)') for name in [*self._made, self.template]
+            ))
+
+        asyncio.run(drop_all())
