@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import gc
 import os
 import shutil
 import statistics
@@ -47,6 +48,25 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 
 SLOW_MS = 50
+
+
+class HarnessPauses:
+    """Garbage collections in this process (the fake Discord) longer than 5 ms: they delay every press in
+    flight, whichever bot is being measured, so they are kept out of the burst and reported if any remain."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[float, float]] = []
+        self._began = 0.0
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._began = time.perf_counter()
+        elif (took := time.perf_counter() - self._began) > 0.005:
+            self.pauses.append((self._began, took * 1000))
+
+
+HARNESS_PAUSES = HarnessPauses()
+gc.callbacks.append(HARNESS_PAUSES)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -126,8 +146,13 @@ async def one_round(bot: str, url: str, presses: int, seconds: float, via: str, 
                     str(int(seconds + 5)), "--rate", "250", "--nonblocking", "--gil",
                     stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
                 await asyncio.sleep(1.0)
+            # The fake's own heap (a thousand members, earlier rounds) out of full collections during the burst.
+            gc.collect()
+            gc.freeze()
+            HARNESS_PAUSES.pauses.clear()
             cpu_before = cpu_seconds(process.pid)
             interval = seconds / presses
+            wall_start = time.time()
             started = time.perf_counter()
             interactions = []
             for index, member in enumerate(members):
@@ -138,6 +163,8 @@ async def one_round(bot: str, url: str, presses: int, seconds: float, via: str, 
             await asyncio.gather(*(ix.final(timeout=30) for ix in interactions), return_exceptions=True)
             elapsed = time.perf_counter() - started
             cpu = cpu_seconds(process.pid) - cpu_before
+            harness = [(round(at - started, 2), round(ms, 1)) for at, ms in HARNESS_PAUSES.pauses]
+            gc.unfreeze()
             if spy is not None:
                 await spy.wait()
         finally:
@@ -154,8 +181,9 @@ async def one_round(bot: str, url: str, presses: int, seconds: float, via: str, 
     # When each slow press was sent (s into the burst) and how long it took: stalls show as clusters.
     slow = [(round(i * interval, 2), round(ix.final_latency * 1000, 1)) for i, ix in enumerate(interactions)
             if ix.final_latency is not None and ix.final_latency * 1000 > SLOW_MS]
-    return {"bot": bot, "presses": presses, "window_s": round(elapsed, 2), "first_ms": first, "done_ms": done,
-            "slow_presses": slow,
+    return {"bot": bot, "presses": presses, "window_s": round(elapsed, 2), "started_at": wall_start,
+            "first_ms": first, "done_ms": done,
+            "slow_presses": slow, "harness_pauses": harness,
             "cpu_ms_per_press": cpu * 1000 / presses, "lost": lost, "rows": rows, "distinct": distinct,
             "not_counted_replies": not_counted, "deferred": deferred, "errors": errors}
 
@@ -249,9 +277,13 @@ def main() -> None:
                 result = asyncio.run(one_round(bot, db.url, args.presses, args.seconds, args.via, profile,
                                                logs / f"checkin_burst-{bot}.log"))
             results[bot].append(result)
-            print(f"  round {round_no + 1} {bot:7}: done p99 {percentile(result['done_ms'], 0.99):7.1f} ms, "
+            at = time.strftime("%H:%M:%S", time.localtime(result["started_at"]))
+            print(f"  round {round_no + 1} {bot:7} (burst from {at}): "
+                  f"done p99 {percentile(result['done_ms'], 0.99):7.1f} ms, "
                   f"cpu {result['cpu_ms_per_press']:.2f} ms/press, lost {result['lost']}, rows {result['rows']}, "
-                  f"errors {result['errors']}; over {SLOW_MS} ms: {stalls(result['slow_presses'])}", flush=True)
+                  f"errors {result['errors']}; over {SLOW_MS} ms: {stalls(result['slow_presses'])}"
+                  + (f"; harness GC pauses (s, ms): {result['harness_pauses']}" if result["harness_pauses"] else ""),
+                  flush=True)
     summary = {bot: combine(rs) for bot, rs in results.items() if rs}
     mode = "sustained" if args.sustained else "burst"
     print(f"check-in {mode} on {args.db} via {args.via}: {args.presses} presses in {args.seconds:g} s per round, "

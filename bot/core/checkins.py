@@ -130,7 +130,7 @@ class CheckinService:
         ):
             self._queue = SqliteCheckinWriter(engine.url.database)
         self._postgres = engine is not None and engine.url.get_backend_name() == "postgresql"
-        self._press_pool = PressPool(engine) if self._postgres else None
+        self._press_pool = PressPool(engine, warm=(PG_PRESS_POSITIONAL,)) if self._postgres else None
 
     async def close(self) -> None:
         """Stop the write queue's thread or close the press connections (whichever there is)."""

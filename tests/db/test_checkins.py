@@ -105,6 +105,19 @@ async def test_a_press_after_the_server_cut_the_press_connections_still_counts(e
     assert await env.count() == 2
 
 
+async def test_every_press_connection_is_ready_before_a_member_needs_it(env: Env, db_url: str) -> None:
+    """The press statement is prepared on every press connection as the pool opens, not on a member's press."""
+    if db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's press connections; SQLite presses go through one writer thread")
+    assert (await env.checkins.record(who(7), "routine")).counted  # one press: the pool opens
+    async with env.sessions() as session:
+        rows = (await session.execute(text(
+            "SELECT query FROM pg_stat_activity WHERE application_name = :name AND datname = current_database()"
+        ), {"name": APPLICATION_NAME})).scalars().all()
+    assert len(rows) == 4
+    assert all(query for query in rows), rows  # each has run something: at least the statement's preparation
+
+
 async def test_sqlite_presses_reach_the_database_file_off_the_commit_path(env: Env, db_url: str,
                                                                        tmp_path: Path) -> None:
     """The writer never checkpoints on commit; its checkpoint thread copies the log into the file soon after."""
