@@ -5,6 +5,7 @@
     python benchmarks/checkin_burst.py --db sqlite --sustained   # 100 presses/s for 60 s
     python benchmarks/checkin_burst.py --db sqlite --via slash   # /checkin instead of the Done button
     python benchmarks/checkin_burst.py --db sqlite --profile benchmarks/results/profile-after
+    python benchmarks/checkin_burst.py --db sqlite --only floor --profile-bot floor --profile F --profile-rate 1000
 
 Each round starts the fake Discord in this process, a fresh migrated database, and one bot as a
 child process: ``floor_bot.py`` (one insert, one type-4 reply) or ``python -m bot run``. Distinct
@@ -20,8 +21,9 @@ project, floor, project… so both see the same machine load. For each bot it pr
 - ERROR lines in the bot's log;
 
 and the project ÷ floor ratios (targets: CPU ≤ 1.3×, completion p99 ≤ 1.5×).
-``--profile FILE`` records the project bot with ``py-spy --gil`` (samples holding the GIL: Python CPU)
-during its last round and prints the top frames. Writes benchmarks/results/checkin_burst-<db>[-sustained].json.
+``--profile FILE`` records the project bot (or ``--profile-bot floor``) with ``py-spy --gil`` (samples
+holding the GIL: Python CPU) during its last round and prints the top frames.
+Writes benchmarks/results/checkin_burst-<db>[-sustained].json.
 """
 
 from __future__ import annotations
@@ -76,9 +78,10 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """(user, system) CPU seconds of a process, all its threads."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
+    return int(fields[11]) / TICK, int(fields[12]) / TICK
 
 
 async def count_rows(url: str, bot: str, user_ids: list[int]) -> tuple[int, int]:
@@ -110,7 +113,7 @@ async def count_rows(url: str, bot: str, user_ids: list[int]) -> tuple[int, int]
 
 
 async def one_round(bot: str, url: str, presses: int, seconds: float, via: str, profile: Path | None,
-                    log_path: Path) -> dict[str, Any]:
+                    log_path: Path, profile_rate: int = 250) -> dict[str, Any]:
     async with FakeDiscord(interaction_deadline=None) as fake:
         guild = fake.add_guild("Burst Club")
         warmups = fake.add_members(guild.id, 20, prefix="warmup")
@@ -143,7 +146,7 @@ async def one_round(bot: str, url: str, presses: int, seconds: float, via: str, 
                 spy = await asyncio.create_subprocess_exec(
                     shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy"), "record", "--pid",
                     str(process.pid), "--format", "raw", "--output", str(profile), "--duration",
-                    str(int(seconds + 5)), "--rate", "250", "--nonblocking", "--gil",
+                    str(int(seconds + 5)), "--rate", str(profile_rate), "--nonblocking", "--gil",
                     stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
                 await asyncio.sleep(1.0)
             # The fake's own heap (a thousand members, earlier rounds) out of full collections during the burst.
@@ -162,7 +165,8 @@ async def one_round(bot: str, url: str, presses: int, seconds: float, via: str, 
                 interactions.append(await press(member.id))
             await asyncio.gather(*(ix.final(timeout=30) for ix in interactions), return_exceptions=True)
             elapsed = time.perf_counter() - started
-            cpu = cpu_seconds(process.pid) - cpu_before
+            user, system = (after - before for after, before in zip(cpu_seconds(process.pid), cpu_before, strict=True))
+            cpu = user + system
             harness = [(round(at - started, 2), round(ms, 1)) for at, ms in HARNESS_PAUSES.pauses]
             gc.unfreeze()
             if spy is not None:
@@ -184,7 +188,8 @@ async def one_round(bot: str, url: str, presses: int, seconds: float, via: str, 
     return {"bot": bot, "presses": presses, "window_s": round(elapsed, 2), "started_at": wall_start,
             "first_ms": first, "done_ms": done,
             "slow_presses": slow, "harness_pauses": harness,
-            "cpu_ms_per_press": cpu * 1000 / presses, "lost": lost, "rows": rows, "distinct": distinct,
+            "cpu_ms_per_press": cpu * 1000 / presses, "system_share": round(system / cpu, 2) if cpu else None,
+            "lost": lost, "rows": rows, "distinct": distinct,
             "not_counted_replies": not_counted, "deferred": deferred, "errors": errors}
 
 
@@ -262,7 +267,10 @@ def main() -> None:
     parser.add_argument("--sustained", action="store_true", help="100 presses/s for 60 s (one round each)")
     parser.add_argument("--via", choices=["button", "slash"], default="button")
     parser.add_argument("--only", choices=["floor", "project"], default=None, help="run one bot only")
-    parser.add_argument("--profile", type=Path, default=None, help="py-spy output file for the project bot")
+    parser.add_argument("--profile", type=Path, default=None, help="py-spy output file, of the project bot unless "
+                        "--profile-bot floor")
+    parser.add_argument("--profile-bot", choices=["floor", "project"], default="project")
+    parser.add_argument("--profile-rate", type=int, default=250, help="py-spy samples per second")
     args = parser.parse_args()
     if args.sustained:
         args.presses, args.seconds, args.rounds = 6000, 60.0, 1
@@ -272,15 +280,16 @@ def main() -> None:
     logs.mkdir(parents=True, exist_ok=True)
     for round_no in range(args.rounds):
         for bot in order:
-            profile = args.profile if bot == "project" and round_no == args.rounds - 1 else None
+            profile = args.profile if bot == args.profile_bot and round_no == args.rounds - 1 else None
             with Database(args.db) as db:
                 result = asyncio.run(one_round(bot, db.url, args.presses, args.seconds, args.via, profile,
-                                               logs / f"checkin_burst-{bot}.log"))
+                                               logs / f"checkin_burst-{bot}.log", args.profile_rate))
             results[bot].append(result)
             at = time.strftime("%H:%M:%S", time.localtime(result["started_at"]))
             print(f"  round {round_no + 1} {bot:7} (burst from {at}): "
                   f"done p99 {percentile(result['done_ms'], 0.99):7.1f} ms, "
-                  f"cpu {result['cpu_ms_per_press']:.2f} ms/press, lost {result['lost']}, rows {result['rows']}, "
+                  f"cpu {result['cpu_ms_per_press']:.2f} ms/press ({100 * (result['system_share'] or 0):.0f}% system), "
+                  f"lost {result['lost']}, rows {result['rows']}, "
                   f"errors {result['errors']}; over {SLOW_MS} ms: {stalls(result['slow_presses'])}"
                   + (f"; harness GC pauses (s, ms): {result['harness_pauses']}" if result["harness_pauses"] else ""),
                   flush=True)
