@@ -52,8 +52,9 @@ COPY docker ./docker
 # Then every package without compiled modules moves into one compressed zip with its sources and that bytecode
 # (docker/zip_packages.py; tracebacks still show the lines): about 25 MB less. So do SQLAlchemy, PyYAML and
 # MarkupSafe, without their compiled modules: optional speed-ups with pure-Python fallbacks, off the bot's hot
-# paths (a check-in goes to sqlite3 or asyncpg directly; the content is read once with yaml.safe_load, pure
-# Python anyway; MarkupSafe serves Alembic's templates). SQLAlchemy's sources unzipped would cost about 11 MB.
+# paths (a check-in goes to sqlite3 or asyncpg directly; the content is read once, at start, and PyYAML's
+# pure-Python loader takes over from libyaml's; MarkupSafe serves Alembic's templates). SQLAlchemy's sources
+# unzipped would cost about 11 MB.
 # The compiled modules of aiohttp and its helpers stay: without them and SQLAlchemy's a check-in cost 8–20 %
 # more CPU, without SQLAlchemy's alone 2–9 % (benchmarks/checkin_burst.py, alternating rounds on the host).
 # The imports, a chart and a migration are run again from the zip. (cd: the directory's name carries the Python version, which WORKDIR cannot match.)

@@ -139,22 +139,6 @@ class PrivacyCog(commands.Cog):
         )
 
     @commands.Cog.listener()
-    async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """A press on forget buttons nobody listens to any more (expired, or sent before a restart)."""
-        if interaction.type is not discord.InteractionType.component:
-            return
-        custom_id = str((interaction.data or {}).get("custom_id", ""))
-        if not custom_id.startswith(FORGET_PREFIX):
-            return
-        token = custom_id.rsplit(":", 1)[1] if custom_id.count(":") >= 3 else ""
-        if token in self.live_confirms:
-            return  # the live view answers
-        try:
-            await interaction.response.edit_message(content=EXPIRED, view=None)
-        except discord.HTTPException as error:
-            log.warning("could not answer an expired forget button: HTTP %s (code %s)", error.status, error.code)
-
-    @commands.Cog.listener()
     async def on_member_join(self, member: discord.Member) -> None:
         await self.privacy.member_joined(member.guild.id, member.id)
 
@@ -163,6 +147,40 @@ class PrivacyCog(commands.Cog):
         await self.privacy.member_left(payload.guild_id, payload.user.id)
 
 
+def make_expired_forget_button(live: set[str]) -> type[discord.ui.DynamicItem[discord.ui.Button[Any]]]:
+    """Forget buttons nobody listens to any more (expired, or sent before a restart) answer that nothing was
+    deleted. Routed by custom id, so other interactions never reach it; a live confirmation answers itself.
+    """
+
+    class ExpiredForgetButton(
+        discord.ui.DynamicItem[discord.ui.Button[Any]],
+        # With a token (this version), or without one (the buttons of earlier versions).
+        template=FORGET_PREFIX + r"(?P<action>confirm|cancel)(?::(?P<token>[0-9a-f]{1,64}))?",
+    ):
+        def __init__(self, action: str = "confirm", token: str = "") -> None:
+            suffix = f":{token}" if token else ""
+            super().__init__(discord.ui.Button(label=action, custom_id=f"{FORGET_PREFIX}{action}{suffix}"))
+            self.token = token
+
+        @classmethod
+        async def from_custom_id(
+            cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: Any
+        ) -> ExpiredForgetButton:
+            return cls(match["action"], match["token"] or "")
+
+        async def callback(self, interaction: discord.Interaction) -> None:
+            if self.token and self.token in live:
+                return  # the live view answers
+            try:
+                await interaction.response.edit_message(content=EXPIRED, view=None)
+            except discord.HTTPException as error:
+                log.warning("could not answer an expired forget button: HTTP %s (code %s)", error.status, error.code)
+
+    return ExpiredForgetButton
+
+
 def setup(ctx: FeatureContext) -> Feature:
     """/privacy: hide, export, forget."""
-    return Feature("privacy", cogs=[PrivacyCog(ctx.services.privacy)], custom_ids=["gc:forget:"])
+    cog = PrivacyCog(ctx.services.privacy)
+    return Feature("privacy", cogs=[cog], dynamic_items=[make_expired_forget_button(cog.live_confirms)],
+                   custom_ids=["gc:forget:"])
