@@ -26,6 +26,8 @@ async def test_two_shard_processes_post_once_per_guild(db_url: str, tmp_path: Pa
         guilds = [fake.add_guild(f"Club {n}", shard_id=n % 2) for n in range(6)]
         # Every club's routine post was due a minute ago: both processes start and catch up at once.
         due = datetime.now(UTC) - timedelta(minutes=1)
+        # The board post half a day away, so whatever the time of the run it is not due as well.
+        board = due + timedelta(hours=12)
         engine = make_engine(db_url)
         try:
             set_up_at = ManualClock(datetime.now(UTC) - timedelta(minutes=10))
@@ -33,7 +35,8 @@ async def test_two_shard_processes_post_once_per_guild(db_url: str, tmp_path: Pa
             for guild in guilds:
                 await clubs.configure(guild.id, ClubChanges(
                     channel_id=guild.text_channel_id, day=due.strftime("%A").lower(),
-                    time=due.strftime("%H:%M"), timezone="UTC"))
+                    time=due.strftime("%H:%M"), timezone="UTC",
+                    leaderboard_day=board.strftime("%A").lower(), leaderboard_time=board.strftime("%H:%M")))
         finally:
             await engine.dispose()
 
@@ -62,7 +65,8 @@ async def test_two_shard_processes_post_once_per_guild(db_url: str, tmp_path: Pa
                 outputs.append(out.decode())
         assert sorted(fake.identified_shards) == [(0, 2), (1, 2)]
         for guild in guilds:
-            assert len(fake.channel_messages(guild.text_channel_id)) == 1, guild.name
+            posts = fake.channel_messages(guild.text_channel_id)
+            assert len(posts) == 1, (guild.name, [(m.get("embeds") or [{}])[0].get("title") for m in posts])
         for shard, text in enumerate(outputs):
             for guild in guilds:
                 mine = (guild.id >> 22) % 2 == shard
