@@ -78,7 +78,7 @@ def build_wheels(wheelhouse: Path) -> None:
     """Wheels for the bot's dependencies and the build backend, built with this machine's pip settings."""
     pip = [sys.executable, "-m", "pip"]
     subprocess.run([*pip, "wheel", "--quiet", "-w", str(wheelhouse), str(ROOT)], check=True)
-    subprocess.run([*pip, "download", "--quiet", "--no-deps", "-d", str(wheelhouse), "setuptools>=69"], check=True)
+    subprocess.run([*pip, "download", "--quiet", "--no-deps", "-d", str(wheelhouse), "setuptools>=77"], check=True)
     for built in wheelhouse.glob("gluteclub-*.whl"):
         built.unlink()  # the image builds the bot from the source it copies in
     use_numpy_without_blas(wheelhouse)
