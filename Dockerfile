@@ -18,7 +18,8 @@ ARG PIP_FIND_LINKS=/wheelhouse
 # the index carry OpenBLAS and gfortran, about 28 MB. It is compiled from source here, with compilers that stay
 # in this stage (about 10-20 minutes on two cores; the layer is cached afterwards), unless wheelhouse/ holds a
 # numpy wheel built with these options beforehand (a locally built wheel: numpy-*-linux_*.whl; CI does that,
-# see .ci/container_smoke.py, which reads NUMPY_BUILD_ARGS from here).
+# see .ci/container_smoke.py, which reads NUMPY_BUILD_ARGS from here). -C needs pip 23.1 or later, and a venv
+# gets the pip its Python bundles (Debian bookworm's: 23.0.1), so pip is brought up to date first.
 ARG NUMPY_BUILD_ARGS="-Csetup-args=-Dallow-noblas=true -Csetup-args=-Dblas=none -Csetup-args=-Dlapack=none \
 -Csetup-args=-Dcpu-dispatch=none"
 # hadolint ignore=DL3008,SC2086
@@ -26,6 +27,7 @@ RUN if ls /wheelhouse/numpy-*-linux_*.whl >/dev/null 2>&1; then \
         /opt/venv/bin/pip install /wheelhouse/numpy-*-linux_*.whl; \
     else \
         apt-get update && apt-get install -y --no-install-recommends gcc g++ libc6-dev \
+        && /opt/venv/bin/pip install "pip>=23.1" \
         && /opt/venv/bin/pip install --no-binary numpy $NUMPY_BUILD_ARGS "numpy>=1.25" \
         && rm -rf /var/lib/apt/lists/*; \
     fi
