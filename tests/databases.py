@@ -24,6 +24,11 @@ def with_database(admin_url: str, name: str) -> str:
     return f"{base}/{name}".replace("postgresql://", "postgresql+asyncpg://", 1)
 
 
+async def _connect(name: str) -> asyncpg.Connection:
+    """A connection to database ``name`` on the test server."""
+    return await asyncpg.connect(_asyncpg_dsn(with_database(PG_ADMIN_URL, name)), timeout=3)
+
+
 async def _pg_execute(sql: str) -> None:
     conn = await asyncpg.connect(_asyncpg_dsn(PG_ADMIN_URL), timeout=3)
     try:
@@ -75,7 +80,7 @@ class PostgresDatabases:
         Row by row, not TRUNCATE: a test leaves a handful of rows, and TRUNCATE gives each of the tables
         new files, which costs about thirty times more.
         """
-        conn = await asyncpg.connect(_asyncpg_dsn(with_database(PG_ADMIN_URL, name)), timeout=3)
+        conn = await _connect(name)
         try:
             rows = await conn.fetch(
                 "SELECT c.relname, array_remove(array_agg(p.relname), NULL) AS parents "
@@ -105,7 +110,7 @@ class PostgresDatabases:
         return f"SET synchronous_commit = off; BEGIN; {deletes} {restarts} COMMIT;"
 
     async def _read_schema(self, name: str) -> list[tuple[str, ...]]:
-        conn = await asyncpg.connect(_asyncpg_dsn(with_database(PG_ADMIN_URL, name)), timeout=3)
+        conn = await _connect(name)
         try:
             return await self._schema(conn)
         finally:
@@ -144,7 +149,7 @@ class PostgresDatabases:
 
     async def _empty_for_reuse(self, name: str) -> bool:
         try:
-            conn = await asyncpg.connect(_asyncpg_dsn(with_database(PG_ADMIN_URL, name)), timeout=3)
+            conn = await _connect(name)
         except (OSError, asyncpg.PostgresError):
             return False
         try:

@@ -79,11 +79,22 @@ class PressPool:
                 kwargs.setdefault("timeout", 30)
                 # Named, so an operator can tell these connections apart in pg_stat_activity.
                 kwargs["server_settings"] = {**kwargs.get("server_settings", {}), "application_name": APPLICATION_NAME}
-                # All of them at once: a burst should not wait on connections opened in the middle of it.
-                self._pool = await asyncpg.create_pool(
-                    *args, min_size=self._max_size, max_size=self._max_size, reset=_keep_as_is, init=self._init,
-                    **kwargs,
+                # No floor (min_size=0) and no idle limit: asyncpg keeps a floor by reopening lost connections
+                # in a task of its own, and a close that cuts such an open short leaves a future whose error
+                # nobody reads. A connection lost here is reopened by the next press that needs it.
+                pool = await asyncpg.create_pool(
+                    *args, min_size=0, max_size=self._max_size, max_inactive_connection_lifetime=0,
+                    reset=_keep_as_is, init=self._init, **kwargs,
                 )
+                try:
+                    # All of them at once: a burst should not wait on connections opened in the middle of it.
+                    opened = await asyncio.gather(*(pool.acquire() for _ in range(self._max_size)))
+                    for connection in opened:
+                        await pool.release(connection)
+                except BaseException:
+                    pool.terminate()
+                    raise
+                self._pool = pool
             return self._pool
 
     async def _init(self, connection: asyncpg.Connection) -> None:
