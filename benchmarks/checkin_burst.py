@@ -36,6 +36,7 @@ import os
 import shutil
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,45 @@ class HarnessPauses:
 
 HARNESS_PAUSES = HarnessPauses()
 gc.callbacks.append(HARNESS_PAUSES)
+
+
+class DiskProbe:
+    """Flushes 8 KB to a file on the database's disk every 20 ms, in a thread, and keeps how long each flush took.
+
+    A commit on PostgreSQL waits for the same kind of flush of its write-ahead log: when the shared disk
+    stalls, every bot's presses stall with it. The probe says whether the disk stalled during a round, apart
+    from any bot.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self._path = directory / f"disk-probe-{os.getpid()}"
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="disk-probe", daemon=True)
+        self.flushes: list[tuple[float, float]] = []  # (perf_counter at start, ms)
+
+    def __enter__(self) -> DiskProbe:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._path.unlink(missing_ok=True)
+
+    def _run(self) -> None:
+        block = os.urandom(8192)
+        fd = os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            while not self._stop.wait(0.02):
+                began = time.perf_counter()
+                os.pwrite(fd, block, 0)
+                os.fdatasync(fd)
+                self.flushes.append((began, (time.perf_counter() - began) * 1000))
+        finally:
+            os.close(fd)
+
+    def during(self, start: float, end: float) -> list[tuple[float, float]]:
+        return [(at - start, ms) for at, ms in self.flushes if start <= at <= end]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -114,7 +154,7 @@ async def count_rows(url: str, bot: str, user_ids: list[int]) -> tuple[int, int]
 
 
 async def one_round(bot: str, url: str, presses: int, seconds: float, via: str, profile: Path | None,
-                    log_path: Path, profile_rate: int = 250) -> dict[str, Any]:
+                    log_path: Path, profile_rate: int = 250, disk: DiskProbe | None = None) -> dict[str, Any]:
     async with FakeDiscord(interaction_deadline=None) as fake:
         guild = fake.add_guild("Burst Club")
         warmups = fake.add_members(guild.id, 20, prefix="warmup")
@@ -168,6 +208,7 @@ async def one_round(bot: str, url: str, presses: int, seconds: float, via: str, 
                     gc.freeze()  # what the fake kept of the presses so far, out of its later full collections
             await asyncio.gather(*(ix.final(timeout=30) for ix in interactions), return_exceptions=True)
             elapsed = time.perf_counter() - started
+            flushes = disk.during(started, started + elapsed) if disk is not None else []
             user, system = (after - before for after, before in zip(cpu_seconds(process.pid), cpu_before, strict=True))
             cpu = user + system
             harness = [(round(at - started, 2), round(ms, 1)) for at, ms in HARNESS_PAUSES.pauses]
@@ -191,6 +232,8 @@ async def one_round(bot: str, url: str, presses: int, seconds: float, via: str, 
     return {"bot": bot, "presses": presses, "window_s": round(elapsed, 2), "started_at": wall_start,
             "first_ms": first, "done_ms": done,
             "slow_presses": slow, "harness_pauses": harness,
+            "disk_flush_ms": [round(ms, 2) for _, ms in flushes],
+            "disk_stalls": [(round(at, 2), round(ms)) for at, ms in flushes if ms > SLOW_MS],
             "cpu_ms_per_press": cpu * 1000 / presses, "system_share": round(system / cpu, 2) if cpu else None,
             "lost": lost, "rows": rows, "distinct": distinct,
             "not_counted_replies": not_counted, "deferred": deferred, "errors": errors}
@@ -242,6 +285,29 @@ def stalls(slow: list[tuple[float, float]]) -> str:
         f" and {len(groups) - 8} more" if len(groups) > 8 else "")
 
 
+def round_line(round_no: int, result: dict[str, Any]) -> str:
+    at = time.strftime("%H:%M:%S", time.localtime(result["started_at"]))
+    flushes = result["disk_flush_ms"]
+    disk = (f"disk flush p50 {percentile(flushes, 0.5):.1f} ms max {max(flushes):.0f} ms"
+            + (f", stalls over {SLOW_MS} ms (s, ms): {result['disk_stalls'][:6]}" if result["disk_stalls"] else "")
+            if flushes else "disk probe: no flushes")
+    return (f"  round {round_no + 1} {result['bot']:7} (burst from {at}): "
+            f"done p99 {percentile(result['done_ms'], 0.99):7.1f} ms, "
+            f"cpu {result['cpu_ms_per_press']:.2f} ms/press ({100 * (result['system_share'] or 0):.0f}% system), "
+            f"lost {result['lost']}, rows {result['rows']}, "
+            f"errors {result['errors']}; over {SLOW_MS} ms: {stalls(result['slow_presses'])}; {disk}"
+            + (f"; harness GC pauses (s, ms): {result['harness_pauses']}" if result["harness_pauses"] else ""))
+
+
+def pairs(floor: list[dict[str, Any]], project: list[dict[str, Any]]) -> dict[str, list[float]]:
+    """Project ÷ floor for each pair of neighbouring rounds (floor round i, then project round i)."""
+    return {
+        "cpu": [round(p["cpu_ms_per_press"] / f["cpu_ms_per_press"], 2) for f, p in zip(floor, project, strict=True)],
+        "done_p99": [round(percentile(p["done_ms"], 0.99) / percentile(f["done_ms"], 0.99), 2)
+                     for f, p in zip(floor, project, strict=True)],
+    }
+
+
 def combine(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     first = [v for r in rounds for v in r["first_ms"]]
     done = [v for r in rounds for v in r["done_ms"]]
@@ -281,21 +347,15 @@ def main() -> None:
     results: dict[str, list[dict[str, Any]]] = {"floor": [], "project": []}
     logs = ROOT / "benchmarks" / "results"
     logs.mkdir(parents=True, exist_ok=True)
-    for round_no in range(args.rounds):
-        for bot in order:
-            profile = args.profile if bot == args.profile_bot and round_no == args.rounds - 1 else None
-            with Database(args.db) as db:
-                result = asyncio.run(one_round(bot, db.url, args.presses, args.seconds, args.via, profile,
-                                               logs / f"checkin_burst-{bot}.log", args.profile_rate))
-            results[bot].append(result)
-            at = time.strftime("%H:%M:%S", time.localtime(result["started_at"]))
-            print(f"  round {round_no + 1} {bot:7} (burst from {at}): "
-                  f"done p99 {percentile(result['done_ms'], 0.99):7.1f} ms, "
-                  f"cpu {result['cpu_ms_per_press']:.2f} ms/press ({100 * (result['system_share'] or 0):.0f}% system), "
-                  f"lost {result['lost']}, rows {result['rows']}, "
-                  f"errors {result['errors']}; over {SLOW_MS} ms: {stalls(result['slow_presses'])}"
-                  + (f"; harness GC pauses (s, ms): {result['harness_pauses']}" if result["harness_pauses"] else ""),
-                  flush=True)
+    with DiskProbe(logs) as disk:
+        for round_no in range(args.rounds):
+            for bot in order:
+                profile = args.profile if bot == args.profile_bot and round_no == args.rounds - 1 else None
+                with Database(args.db) as db:
+                    result = asyncio.run(one_round(bot, db.url, args.presses, args.seconds, args.via, profile,
+                                                   logs / f"checkin_burst-{bot}.log", args.profile_rate, disk))
+                results[bot].append(result)
+                print(round_line(round_no, result), flush=True)
     summary = {bot: combine(rs) for bot, rs in results.items() if rs}
     mode = "sustained" if args.sustained else "burst"
     print(f"check-in {mode} on {args.db} via {args.via}: {args.presses} presses in {args.seconds:g} s per round, "
@@ -313,9 +373,17 @@ def main() -> None:
                   "done_p99": round(p["done_p99_ms"] / f["done_p99_ms"], 2),
                   "done_p50": round(p["done_p50_ms"] / f["done_p50_ms"], 2)}
         once = p["rows"] == p["presses"] == p["distinct"]
-        print(f"  ratios project ÷ floor: CPU {ratios['cpu']}× (target ≤ 1.3), completion p99 "
+        print(f"  ratios project ÷ floor, all rounds pooled: CPU {ratios['cpu']}× (target ≤ 1.3), completion p99 "
               f"{ratios['done_p99']}× (target ≤ 1.5), completion p50 {ratios['done_p50']}×; lost {p['lost']}, "
               f"counted exactly once: {'yes' if once else 'NO'}, ERROR lines {p['errors']}")
+        per_pair = pairs(results["floor"], results["project"])
+        ratios["pairs"] = per_pair
+        ratios["pairs_median"] = {k: round(statistics.median(v), 2) for k, v in per_pair.items()}
+        print(f"  ratios per pair of rounds: CPU {per_pair['cpu']} (median {ratios['pairs_median']['cpu']}×), "
+              f"completion p99 {per_pair['done_p99']} (median {ratios['pairs_median']['done_p99']}×)")
+        stalled = sum(1 for r in results["floor"] + results["project"] if r["disk_stalls"])
+        print(f"  rounds in which the disk probe saw a flush over {SLOW_MS} ms: {stalled} of "
+              f"{len(results['floor']) + len(results['project'])}")
     if args.sustained and "project" in summary:
         p99 = summary["project"]["done_p99_ms"]
         print(f"  sustained completion p99 {p99} ms (target ≤ 250 ms: {'ok' if p99 <= 250 else 'over target'})")
