@@ -62,15 +62,35 @@ async def answer_soon(
     """Answer with the result in one callback when ``work`` finishes within ``budget``; else defer, then follow up.
 
     ``work`` gives the reply's keyword arguments (content, view…). The reply is ephemeral either way.
-    An error from ``work`` propagates (to the friendly error handler).
+    An error from ``work`` propagates (to the friendly error handler), after any deferral has gone out.
+
+    The work runs in this task; a timer sends the deferral if the budget runs out first. That is one timer
+    per press, where a task of its own and a wait on it cost several objects and loop turns on the path
+    every member's press takes.
     """
-    task = asyncio.ensure_future(work)
-    done, _ = await asyncio.wait({task}, timeout=budget)
-    if task in done:
-        await interaction.response.send_message(**task.result(), ephemeral=True)
+    loop = asyncio.get_running_loop()
+    deferral: asyncio.Task[Any] | None = None
+
+    def defer() -> None:
+        nonlocal deferral
+        deferral = loop.create_task(interaction.response.defer(ephemeral=True, thinking=True),
+                                    name="answer-soon-defer")
+
+    timer = loop.call_later(budget, defer)
+    try:
+        reply = await work
+    except BaseException:
+        timer.cancel()
+        if deferral is not None:
+            # The error's reply goes as a follow-up when the deferral went out: let it land first.
+            await asyncio.gather(deferral, return_exceptions=True)
+        raise
+    timer.cancel()
+    if deferral is None:
+        await interaction.response.send_message(**reply, ephemeral=True)
         return
-    await interaction.response.defer(ephemeral=True, thinking=True)
-    await interaction.followup.send(**(await task), ephemeral=True)
+    await deferral
+    await interaction.followup.send(**reply, ephemeral=True)
 
 
 def button_row_view(*items: discord.ui.Item[Any]) -> discord.ui.View:
@@ -85,6 +105,24 @@ def button_row_view(*items: discord.ui.Item[Any]) -> discord.ui.View:
         view.add_item(item)
     view.stop()
     return view
+
+
+class PresetRow(discord.ui.View):
+    """One row of buttons sent as ready-made component payloads, listening to nothing.
+
+    For a reply whose buttons are DynamicItems on the hottest path: building the items only to turn them back
+    into payloads costs more than the rest of the reply. The payloads come from the items themselves, once
+    (see ``feel_view``), with only the custom id changing per reply. Clicks are routed by custom id, as for
+    ``button_row_view``.
+    """
+
+    def __init__(self, buttons: list[dict[str, Any]]) -> None:
+        super().__init__(timeout=None)
+        self._rows = [{"type": discord.ComponentType.action_row.value, "components": buttons}]
+        self.stop()
+
+    def to_components(self) -> list[dict[str, Any]]:
+        return self._rows
 
 
 def picture_kwargs(picture: Picture | None, embed: discord.Embed | None = None) -> dict[str, Any]:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import sqlite3
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import make_url
 
 from bot.db.engine import make_engine, make_session_factory
 from bot.db.models import Checkin, MemberProgression
@@ -70,6 +75,45 @@ async def test_concurrent_double_clicks_count_once(club: Club) -> None:
     replies = await asyncio.gather(*(ix.final() for ix in interactions))
     assert sum("Counted" in r["content"] for r in replies) == 1
     assert sum("Already counted" in r["content"] for r in replies) == 4
+    assert await count_rows(club, "routine") == 1
+
+
+@contextlib.asynccontextmanager
+async def check_ins_held(db_url: str) -> AsyncIterator[None]:
+    """Another connection holds what a check-in needs to write (SQLite's write lock; PostgreSQL's check-in table)."""
+    url = make_url(db_url)
+    if url.get_backend_name() == "sqlite":
+        conn = sqlite3.connect(str(url.database), isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            conn.execute("ROLLBACK")
+            conn.close()
+        return
+    pg = await asyncpg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False))
+    try:
+        async with pg.transaction():
+            await pg.execute("LOCK TABLE checkin IN SHARE ROW EXCLUSIVE MODE")
+            yield
+    finally:
+        await pg.close()
+
+
+async def test_a_check_in_held_up_past_the_budget_is_deferred_then_answered(club: Club) -> None:
+    await club.slash(club.runner, "checkin", kind="stretch")  # the club and member rows exist and are cached
+    async with check_ins_held(club.settings.db_url):
+        press = await club.fake.click("gc:done:routine", club.runner.id, club.guild.id)
+        # Within Discord's 3 s the press is acknowledged ("thinking…") while the write still waits.
+        callback = await press.response(timeout=2.9)
+        assert callback["type"] == 5
+        assert callback["data"]["flags"] & 64
+        await asyncio.sleep(0.3)
+        assert press.followups == []
+    reply = await press.final(timeout=10)
+    assert "Counted: weekly routine (+10)" in reply["content"]
+    assert reply["flags"] & 64
+    assert custom_ids(reply) == [f"gc:feel:{club.runner.id}:{f}" for f in ("easy", "right", "hard")]
     assert await count_rows(club, "routine") == 1
 
 
