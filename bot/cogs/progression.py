@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
 import discord
 
-from bot.cogs.common import button_row_view, guarded, who_from
+from bot.cogs.common import PresetRow, button_row_view, guarded, who_from
 from bot.content.schema import Content, minutes_for
 from bot.core.checkins import CheckinResult
 from bot.core.errors import NotAllowed
@@ -62,7 +63,7 @@ def make_progression_buttons(
             value = Feel(feel)
             super().__init__(
                 discord.ui.Button(label=FEEL_LABELS[value], style=FEEL_STYLES[value],
-                                  custom_id=f"{FEEL_PREFIX}{user_id}:{value.value}")
+                                  custom_id=feel_custom_id(user_id, value))
             )
             self.user_id, self.feel = user_id, value
 
@@ -87,8 +88,20 @@ def make_progression_buttons(
     return FeelButton, StepButton
 
 
+def feel_custom_id(user_id: int, feel: Feel) -> str:
+    return f"{FEEL_PREFIX}{user_id}:{feel.value}"
+
+
+@functools.lru_cache(maxsize=16)
+def _feel_payloads(feel_button: type[Any]) -> tuple[tuple[Feel, dict[str, Any]], ...]:
+    """The feel buttons as payloads, from the button class itself (the custom id is set per reply)."""
+    return tuple((feel, feel_button(0, feel.value).item.to_component_dict()) for feel in Feel)
+
+
 def feel_view(user_id: int, feel_button: type[Any]) -> discord.ui.View:
-    return button_row_view(*(feel_button(user_id, feel.value) for feel in Feel))
+    """Easy / Just right / Hard under a routine check-in, for ``user_id``'s presses only."""
+    return PresetRow([{**payload, "custom_id": feel_custom_id(user_id, feel)} for feel, payload in
+                      _feel_payloads(feel_button)])
 
 
 def checkin_reply(

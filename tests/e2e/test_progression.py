@@ -6,8 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.cogs.common import button_row_view
+from bot.cogs.progression import feel_view, make_progression_buttons
 from bot.content import load_content
 from bot.content.schema import minutes_for
+from bot.core.progression import Feel
 from bot.db.engine import make_engine, make_session_factory
 from bot.db.models import MemberProgression
 from tests.e2e.conftest import Club, custom_ids, embed_text
@@ -25,6 +28,14 @@ async def stored(club: Club) -> list[MemberProgression]:
             return list((await session.execute(select(MemberProgression).order_by(MemberProgression.id))).scalars())
     finally:
         await engine.dispose()
+
+
+async def test_the_feel_row_is_what_the_feel_buttons_themselves_render() -> None:
+    feel_button, _ = make_progression_buttons(CONTENT, progression=None)  # type: ignore[arg-type]
+    for user_id in (1, 987654321098765432):
+        built = button_row_view(*(feel_button(user_id, feel.value) for feel in Feel)).to_components()
+        assert feel_view(user_id, feel_button).to_components() == built
+    assert [b["label"] for b in built[0]["components"]] == ["Easy", "Just right", "Hard"]
 
 
 def feel_id(message: dict, feel: str) -> str:
