@@ -98,12 +98,15 @@ def local_date(instant: datetime, tz: str) -> date:
     return instant.astimezone(zone(tz)).date()
 
 
+# The calendar functions below run on every press with the same few (day, week start) pairs: cached.
+@lru_cache(maxsize=1024)
 def week_start_date(day: date, week_start: str = "monday") -> date:
     """The first day of the club-week that contains ``day``."""
     offset = (day.weekday() - day_index(week_start)) % 7
     return day - timedelta(days=offset)
 
 
+@lru_cache(maxsize=1024)
 def week_key(day: date, week_start: str = "monday") -> str:
     """A stable key for the club-week containing ``day``: ``w2026-11-16``."""
     return "w" + week_start_date(day, week_start).isoformat()
@@ -111,9 +114,10 @@ def week_key(day: date, week_start: str = "monday") -> str:
 
 def month_key(day: date) -> str:
     """The key of the calendar month containing ``day``: ``m2026-11``."""
-    return f"m{day.year:04d}-{day.month:02d}"  # not strftime: this runs on every press
+    return f"m{day.year:04d}-{day.month:02d}"
 
 
+@lru_cache(maxsize=1024)
 def board_periods(day: date, week_start: str = "monday") -> tuple[str, str, str]:
     """The running-total periods a check-in on ``day`` counts towards: all time, its month, its club-week."""
     return "all", month_key(day), week_key(day, week_start)

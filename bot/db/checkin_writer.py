@@ -282,6 +282,8 @@ class SqliteCheckinWriter:
 
     def _write_batch(self, presses: list[Press]) -> list[Outcome | BaseException]:
         conn = self._connection()
+        if len(presses) == 1:
+            return [self._write_alone(conn, presses[0])]
         results: list[Outcome | BaseException] = []
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -300,6 +302,21 @@ class SqliteCheckinWriter:
                 conn.execute("ROLLBACK")
             raise
         return results
+
+    def _write_alone(self, conn: sqlite3.Connection, press: Press) -> Outcome | BaseException:
+        """A batch of one press: its own transaction, no savepoint needed to keep others' work."""
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = self._write_one(conn, press)
+        except sqlite3.IntegrityError as error:
+            conn.execute("ROLLBACK")
+            return IntegrityError(str(error), None, error)
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return result
 
     def _write_one(self, conn: sqlite3.Connection, p: Press) -> Outcome:
         at = _stamp(p.at)

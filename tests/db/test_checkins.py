@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 
 from bot.content.loader import default_content_dir, load_content
 from bot.core.checkins import CheckinService
@@ -160,6 +160,20 @@ async def test_sqlite_presses_reach_the_database_file_off_the_commit_path(env: E
             break
         await asyncio.sleep(0.2)
     assert found == 30
+
+
+async def test_a_press_after_the_member_row_went_behind_the_cache_still_counts(env: Env) -> None:
+    assert (await env.checkins.record(who(0), Kind.ROUTINE)).counted
+    # Another process forgot the member: this one still holds their row id in its cache.
+    async with env.sessions() as session:
+        await session.execute(delete(Member).where(Member.user_id == who(0).user_id))
+        await session.commit()
+    again = await env.checkins.record(who(0), Kind.EXTRA)
+    assert again.counted
+    assert again.week_points == POINTS[Kind.EXTRA]  # a new member row: the deleted one's routine went with it
+    assert await env.count() == 1
+    async with env.sessions() as session:
+        assert (await session.execute(select(func.count()).select_from(Member))).scalar_one() == 1
 
 
 async def test_extra_and_stretch_once_a_day_and_yesterday_allowed(env: Env) -> None:
