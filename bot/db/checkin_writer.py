@@ -16,10 +16,13 @@ after writes, while the writer goes on (a PASSIVE checkpoint takes no writer loc
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
+import queue
 import re
 import sqlite3
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -164,12 +167,20 @@ def _stamp(value: datetime) -> str:
 
 
 class SqliteCheckinWriter:
+    """The write queue. On the event loop: presses wait in ``_pending`` while one batch is in the writer
+    thread; when it comes back, the next batch (all that waited) goes. The thread hands each batch's results
+    back with one ``call_soon_threadsafe``: no executor, no task, no future of its own per batch."""
+
     def __init__(self, path: str) -> None:
         self._path = path
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checkin-writer")
         self._conn: sqlite3.Connection | None = None
         self._pending: list[tuple[Press, asyncio.Future[Outcome]]] = []
-        self._flusher: asyncio.Task[None] | None = None
+        self._in_flight: list[tuple[Press, asyncio.Future[Outcome]]] | None = None
+        self._batches: queue.SimpleQueue[list[Press] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._drained: asyncio.Future[None] | None = None
+        self._stopped: asyncio.Future[None] | None = None
         self._closed = False
         # The WAL checkpoints: their own thread and connection, one at a time, after writes.
         self._checkpointer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checkin-checkpoint")
@@ -179,43 +190,54 @@ class SqliteCheckinWriter:
         self._dirty = False
 
     async def write(self, press: Press) -> Outcome:
-        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        if self._closed:
+            raise RuntimeError("the check-in writer is closed")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Outcome] = loop.create_future()
         self._pending.append((press, future))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush(), name="checkin-writer-flush")
+        if self._in_flight is None:
+            self._send(loop)
         return await future
 
     async def close(self) -> None:
-        """Finish the batch in flight, close the connection, stop the thread; a second call does nothing."""
+        """Finish the batches handed in, close the connections, stop the threads; a second call does nothing."""
         if self._closed:
             return
         self._closed = True
-        if self._flusher is not None:
-            await asyncio.gather(self._flusher, return_exceptions=True)
+        loop = asyncio.get_running_loop()
+        while self._in_flight is not None:  # each batch that comes back sends the next, until none waits
+            self._drained = loop.create_future()
+            await self._drained
         if self._checkpoint_timer is not None:
             self._checkpoint_timer.cancel()
         if self._checkpoint is not None:
             await asyncio.gather(self._checkpoint, return_exceptions=True)
-        loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._checkpointer, self._close_checkpoint_conn)
         self._checkpointer.shutdown(wait=True)
         # The writer's connection is the last to close: SQLite checkpoints what is left as it closes.
-        await loop.run_in_executor(self._executor, self._close_conn)
-        self._executor.shutdown(wait=True)
+        if self._thread is not None:
+            self._stopped = loop.create_future()
+            self._batches.put(None)
+            await self._stopped
+            self._thread.join()
 
-    async def _flush(self) -> None:
-        loop = asyncio.get_running_loop()
-        while self._pending:
-            batch, self._pending = self._pending, []
-            try:
-                results = await loop.run_in_executor(self._executor, self._write_batch, [p for p, _ in batch])
-            except BaseException as error:  # the whole batch failed: every press hears why
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(error)
-                if isinstance(error, asyncio.CancelledError):
-                    raise
-                continue
+    def _send(self, loop: asyncio.AbstractEventLoop) -> None:
+        batch, self._pending = self._pending, []
+        self._in_flight = batch
+        if self._thread is None:
+            self._loop = loop
+            self._thread = threading.Thread(target=self._serve, name="checkin-writer", daemon=True)
+            self._thread.start()
+        self._batches.put([press for press, _ in batch])
+
+    def _written(self, results: list[Outcome | BaseException] | BaseException) -> None:
+        """On the loop: a batch came back from the thread; answer its presses and send the next batch."""
+        batch, self._in_flight = self._in_flight or [], None
+        if isinstance(results, BaseException):  # the whole batch failed: every press hears why
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(results)
+        else:
             self._dirty = True
             self._checkpoint_soon()
             for (_, future), result in zip(batch, results, strict=True):
@@ -225,6 +247,11 @@ class SqliteCheckinWriter:
                     future.set_exception(result)
                 else:
                     future.set_result(result)
+        if self._pending:
+            assert self._loop is not None
+            self._send(self._loop)
+        elif self._drained is not None and not self._drained.done():
+            self._drained.set_result(None)
 
     def _checkpoint_soon(self) -> None:
         """Checkpoint about a second from now, unless one is already due or running."""
@@ -249,6 +276,24 @@ class SqliteCheckinWriter:
             self._checkpoint_soon()
 
     # -- in the writer thread -----------------------------------------------------------------
+
+    def _serve(self) -> None:
+        assert self._loop is not None
+        loop = self._loop
+        while (presses := self._batches.get()) is not None:
+            results: list[Outcome | BaseException] | BaseException
+            try:
+                results = self._write_batch(presses)
+            except Exception as error:
+                results = error
+            try:
+                loop.call_soon_threadsafe(self._written, results)
+            except RuntimeError:  # the loop closed without closing the writer: nobody waits any more
+                break
+        self._close_conn()
+        if self._stopped is not None:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._stopped.set_result, None)
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:

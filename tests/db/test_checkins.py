@@ -162,6 +162,23 @@ async def test_sqlite_presses_reach_the_database_file_off_the_commit_path(env: E
     assert found == 30
 
 
+async def test_sqlite_presses_handed_in_when_the_service_closes_are_all_written(env: Env, db_url: str) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite's write queue")
+    await env.checkins.record(who(199), "routine")  # the club row is cached: a press goes straight to the queue
+    presses = [asyncio.create_task(env.checkins.record(who(200 + n), "routine")) for n in range(40)]
+    await asyncio.sleep(0)  # every press handed in; the first batch is in the writer, the rest wait behind it
+    await asyncio.wait_for(env.checkins.close(), timeout=10)
+    done, waiting = await asyncio.wait(presses, timeout=1)
+    for press in waiting:
+        press.cancel()
+    assert not waiting, f"{len(waiting)} presses were never answered"
+    assert all(press.result().counted for press in done)
+    assert await env.count("routine") == 41
+    with pytest.raises(RuntimeError):  # after close nothing more is taken (the bot stops its features first)
+        await env.checkins.record(who(300), "routine")
+
+
 async def test_a_press_after_the_member_row_went_behind_the_cache_still_counts(env: Env) -> None:
     assert (await env.checkins.record(who(0), Kind.ROUTINE)).counted
     # Another process forgot the member: this one still holds their row id in its cache.
