@@ -63,8 +63,9 @@ def minus(after: list[int], before: list[int]) -> list[int]:
     return [a - (before[i] if i < len(before) else 0) for i, a in enumerate(after)]
 
 
-async def one_run(bot: str, url: str, presses: int, rate: float, workdir: Path) -> dict[str, Any]:
-    out_file = workdir / f"callgrind-{bot}-{time.monotonic_ns()}.out"
+async def one_run(bot: str, url: str, presses: int, rate: float, workdir: Path, keep: Path | None = None
+                  ) -> dict[str, Any]:
+    out_file = (keep or workdir) / f"callgrind-{bot}-{time.monotonic_ns()}.out"
     async with FakeDiscord(interaction_deadline=None) as fake:
         guild = fake.add_guild("Instruction Club")
         warmups = fake.add_members(guild.id, 20, prefix="warmup")
@@ -108,7 +109,10 @@ async def one_run(bot: str, url: str, presses: int, rate: float, workdir: Path) 
         finally:
             process.terminate()
             await process.wait()
-    out_file.unlink(missing_ok=True)
+    if keep is None:
+        out_file.unlink(missing_ok=True)
+    else:
+        print(f"  callgrind output kept: {out_file} (callgrind_annotate {out_file})")
     idle_per_s = sum(minus(after_idle, before_idle)) / window
     by_thread = minus(after_presses, after_idle)
     gross = sum(by_thread)
@@ -131,6 +135,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=4.0, help="presses per second (the bots run under valgrind)")
     parser.add_argument("--repeats", type=int, default=2, help="runs per bot, alternating")
     parser.add_argument("--only", choices=["floor", "project"], default=None)
+    parser.add_argument("--keep", type=Path, default=None, help="keep callgrind's output files in this folder")
     args = parser.parse_args()
     if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
         sys.exit("valgrind is not installed (Debian: apt-get install valgrind)")
@@ -140,7 +145,7 @@ def main() -> None:
         for repeat in range(args.repeats):
             for bot in order:
                 with Database(args.db) as db:
-                    run = asyncio.run(one_run(bot, db.url, args.presses, args.rate, Path(tmp)))
+                    run = asyncio.run(one_run(bot, db.url, args.presses, args.rate, Path(tmp), args.keep))
                 runs[bot].append(run)
                 print(f"  run {repeat + 1} {bot:7}: {run['per_press'] / 1e6:.3f} M instructions per press net of idle "
                       f"({run['gross_per_press'] / 1e6:.3f} M gross: {run['instructions']:,} over {run['presses']} "

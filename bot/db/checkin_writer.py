@@ -24,8 +24,8 @@ import re
 import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import Date, TextClause, bindparam, text
 from sqlalchemy.exc import IntegrityError
@@ -134,8 +134,9 @@ def statement(sql: str) -> TextClause:
     return clause.bindparams(*present) if present else clause
 
 
-@dataclass(frozen=True)
-class Press:
+# Press and Outcome are NamedTuples: immutable like a frozen dataclass, and a third of the cost to build on a path
+# that builds one of each per press.
+class Press(NamedTuple):
     club_id: int
     user_id: int
     member_id: int | None  # known from the row cache, else created/refreshed from the fields below
@@ -152,8 +153,7 @@ class Press:
     at: datetime
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     member_id: int
     counted: bool
     week_points: int
@@ -162,8 +162,8 @@ class Outcome:
 
 
 def _stamp(value: datetime) -> str:
-    """An aware instant as SQLAlchemy stores it on SQLite (UTC, naive text)."""
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    """An aware instant as SQLAlchemy stores it on SQLite (UTC, naive text: ``2026-11-30 10:41:01.036140``)."""
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 class SqliteCheckinWriter:
