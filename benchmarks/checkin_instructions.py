@@ -1,6 +1,6 @@
 """Instructions per press, project against floor: a CPU figure that does not move with the machine's load.
 
-    python benchmarks/checkin_instructions.py --db sqlite        # 200 presses per bot, twice each
+    python benchmarks/checkin_instructions.py --db sqlite        # 300 presses per bot at 10/s, twice each
     python benchmarks/checkin_instructions.py --db postgres --presses 300 --repeats 1
 
 CPU seconds per press move by a third from one round to the next on a shared machine (other work, caches,
@@ -12,6 +12,11 @@ runs about 50 times slower under valgrind), every press is awaited to its answer
 Everything the process runs in that window counts: the presses, and the gateway, heartbeats and timers
 beside them. The kernel's share (system time, about a tenth of a press in ``checkin_burst.py``) is not
 counted.
+
+Before the presses the bot idles for as long as the presses will take, counted too; "net of idle" takes
+that away. The bot's due tick runs every 30 s (``DUE_TICK_SECONDS``), so both windows last a whole number
+of tick periods (the default: 300 presses at 10/s, 30 s) and hold the same number of ticks: a window that
+caught a tick the other missed would add the tick's queries to the presses.
 
 Prints instructions per press for each run, and the project ÷ floor ratio. Needs valgrind
 (Debian: ``apt-get install valgrind``). Writes benchmarks/results/checkin_instructions-<db>.json.
@@ -131,12 +136,17 @@ async def one_run(bot: str, url: str, presses: int, rate: float, workdir: Path, 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--presses", type=int, default=200)
-    parser.add_argument("--rate", type=float, default=4.0, help="presses per second (the bots run under valgrind)")
+    parser.add_argument("--presses", type=int, default=300)
+    parser.add_argument("--rate", type=float, default=10.0, help="presses per second (the bots run under valgrind)")
     parser.add_argument("--repeats", type=int, default=2, help="runs per bot, alternating")
     parser.add_argument("--only", choices=["floor", "project"], default=None)
     parser.add_argument("--keep", type=Path, default=None, help="keep callgrind's output files in this folder")
     args = parser.parse_args()
+    tick = float(os.environ.get("DUE_TICK_SECONDS", 30))
+    periods = args.presses / args.rate / tick
+    if abs(periods - round(periods)) > 0.01 or round(periods) < 1:
+        print(f"note: the windows ({args.presses / args.rate:g} s) are not a whole number of due-tick periods "
+              f"({tick:g} s): one may hold a tick the other does not")
     if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
         sys.exit("valgrind is not installed (Debian: apt-get install valgrind)")
     order = [args.only] if args.only else ["floor", "project"]
