@@ -327,41 +327,32 @@ class SqliteCheckinWriter:
 
     def _write_batch(self, presses: list[Press]) -> list[Outcome | BaseException]:
         conn = self._connection()
-        if len(presses) == 1:
-            return [self._write_alone(conn, presses[0])]
+        # Each press in its own savepoint, so one failing press does not undo the others; a lone press needs none.
+        isolate = len(presses) > 1
         results: list[Outcome | BaseException] = []
         conn.execute("BEGIN IMMEDIATE")
         try:
             for press in presses:
-                conn.execute("SAVEPOINT press")
+                if isolate:
+                    conn.execute("SAVEPOINT press")
                 try:
                     results.append(self._write_one(conn, press))
-                    conn.execute("RELEASE press")
+                    if isolate:
+                        conn.execute("RELEASE press")
                 except sqlite3.IntegrityError as error:  # e.g. a member row deleted under a cached id
-                    conn.execute("ROLLBACK TO press")
-                    conn.execute("RELEASE press")
+                    if isolate:
+                        conn.execute("ROLLBACK TO press")
+                        conn.execute("RELEASE press")
+                    else:
+                        conn.execute("ROLLBACK")
                     results.append(IntegrityError(str(error), None, error))
-            conn.execute("COMMIT")
+            if conn.in_transaction:
+                conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
         return results
-
-    def _write_alone(self, conn: sqlite3.Connection, press: Press) -> Outcome | BaseException:
-        """A batch of one press: its own transaction, no savepoint needed to keep others' work."""
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            result = self._write_one(conn, press)
-        except sqlite3.IntegrityError as error:
-            conn.execute("ROLLBACK")
-            return IntegrityError(str(error), None, error)
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-        return result
 
     def _write_one(self, conn: sqlite3.Connection, p: Press) -> Outcome:
         at = _stamp(p.at)

@@ -193,6 +193,19 @@ async def test_a_press_after_the_member_row_went_behind_the_cache_still_counts(e
         assert (await session.execute(select(func.count()).select_from(Member))).scalar_one() == 1
 
 
+async def test_a_stale_cached_member_among_other_presses_fails_alone_and_counts_on_retry(env: Env) -> None:
+    for n in range(4):
+        assert (await env.checkins.record(who(n), Kind.ROUTINE)).counted
+    async with env.sessions() as session:
+        await session.execute(delete(Member).where(Member.user_id == who(2).user_id))
+        await session.commit()
+    # Together: on SQLite the first goes alone and the rest wait behind it as one batch with the stale one inside.
+    results = await asyncio.gather(*(env.checkins.record(who(n), Kind.EXTRA) for n in range(4)))
+    assert all(result.counted for result in results)
+    assert await env.count("extra") == 4
+    assert await env.count("routine") == 3  # the deleted member's routine went with their row
+
+
 async def test_extra_and_stretch_once_a_day_and_yesterday_allowed(env: Env) -> None:
     assert (await env.checkins.record(who(3), "stretch")).counted
     assert not (await env.checkins.record(who(3), "stretch")).counted
