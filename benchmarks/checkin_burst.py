@@ -153,20 +153,24 @@ async def count_rows(url: str, bot: str, user_ids: list[int]) -> tuple[int, int]
         await conn.close()
 
 
+def bot_command(bot: str, url: str, fake: FakeDiscord) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of ``floor_bot.py`` or the bot, pointed at ``fake`` and ``url``."""
+    env = {**os.environ, "DISCORD_TOKEN": TOKEN, "DISCORD_API_BASE": fake.api_base,
+           "DISCORD_GATEWAY_URL": fake.gateway_url, "GUILD_READY_TIMEOUT": "0.1", "PYTHONPATH": str(ROOT),
+           "DATABASE_URL": url, "LOG_LEVEL": "INFO", "CONTENT_DIR": str(ROOT / "content")}
+    if bot == "floor":
+        floor_url = url.replace("sqlite+aiosqlite", "sqlite").replace("postgresql+asyncpg", "postgresql")
+        return [sys.executable, str(ROOT / "benchmarks" / "floor_bot.py"), "--db-url", floor_url], env
+    return [sys.executable, "-m", "bot", "run"], env
+
+
 async def one_round(bot: str, url: str, presses: int, seconds: float, via: str, profile: Path | None,
                     log_path: Path, profile_rate: int = 250, disk: DiskProbe | None = None) -> dict[str, Any]:
     async with FakeDiscord(interaction_deadline=None) as fake:
         guild = fake.add_guild("Burst Club")
         warmups = fake.add_members(guild.id, 20, prefix="warmup")
         members = fake.add_members(guild.id, presses, prefix="runner")
-        env = {**os.environ, "DISCORD_TOKEN": TOKEN, "DISCORD_API_BASE": fake.api_base,
-               "DISCORD_GATEWAY_URL": fake.gateway_url, "GUILD_READY_TIMEOUT": "0.1", "PYTHONPATH": str(ROOT),
-               "DATABASE_URL": url, "LOG_LEVEL": "INFO", "CONTENT_DIR": str(ROOT / "content")}
-        if bot == "floor":
-            floor_url = url.replace("sqlite+aiosqlite", "sqlite").replace("postgresql+asyncpg", "postgresql")
-            argv = [sys.executable, str(ROOT / "benchmarks" / "floor_bot.py"), "--db-url", floor_url]
-        else:
-            argv = [sys.executable, "-m", "bot", "run"]
+        argv, env = bot_command(bot, url, fake)
         with log_path.open("w") as log:
             process = await asyncio.create_subprocess_exec(*argv, env=env, cwd=str(ROOT / "benchmarks"),
                                                            stdout=log, stderr=log)

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from _common import ROOT, Database, write_result
-from checkin_burst import TOKEN, _text, count_rows
+from checkin_burst import _text, bot_command, count_rows
 
 from tests.fakediscord import FakeDiscord
 
@@ -75,14 +75,7 @@ async def one_run(bot: str, url: str, presses: int, rate: float, workdir: Path, 
         guild = fake.add_guild("Instruction Club")
         warmups = fake.add_members(guild.id, 20, prefix="warmup")
         members = fake.add_members(guild.id, presses, prefix="runner")
-        env = {**os.environ, "DISCORD_TOKEN": TOKEN, "DISCORD_API_BASE": fake.api_base,
-               "DISCORD_GATEWAY_URL": fake.gateway_url, "GUILD_READY_TIMEOUT": "0.1", "PYTHONPATH": str(ROOT),
-               "DATABASE_URL": url, "LOG_LEVEL": "INFO", "CONTENT_DIR": str(ROOT / "content")}
-        if bot == "floor":
-            floor_url = url.replace("sqlite+aiosqlite", "sqlite").replace("postgresql+asyncpg", "postgresql")
-            argv = [sys.executable, str(ROOT / "benchmarks" / "floor_bot.py"), "--db-url", floor_url]
-        else:
-            argv = [sys.executable, "-m", "bot", "run"]
+        argv, env = bot_command(bot, url, fake)
         valgrind = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out_file}"]
         log_path = workdir / f"checkin_instructions-{bot}.log"
         with log_path.open("w") as log:
