@@ -11,13 +11,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.club import require_manager
-from bot.cogs.common import guarded, picture_kwargs, who_from
 from bot.core.challenges import ChallengeService, DueResults
 from bot.core.clock import Clock
 from bot.core.delivery import DeliveryError, Problem
 from bot.db.engine import SessionFactory
 from bot.delivery.discord_output import DiscordOutput
+from bot.discord_ui.interactions import guarded, require_manager, who_from
+from bot.discord_ui.views import picture_kwargs
 from bot.features import Feature, FeatureContext
 from bot.pictures.service import Picture, PictureService
 from bot.render.challenges import (

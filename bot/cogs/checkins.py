@@ -8,8 +8,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import answer_soon, guarded, picture_kwargs, who_from
-from bot.cogs.progression import checkin_reply
 from bot.content.schema import Content
 from bot.core.checkins import CheckinService
 from bot.core.history import HistoryService
@@ -17,6 +15,9 @@ from bot.core.leaderboard import LeaderboardService, Period
 from bot.core.members import Who
 from bot.core.points import Kind, rules_text
 from bot.core.stats import StatsService
+from bot.discord_ui.checkin_reply import checkin_reply
+from bot.discord_ui.interactions import answer_soon, guarded, who_from
+from bot.discord_ui.views import picture_kwargs
 from bot.features import Feature, FeatureContext
 from bot.pictures.service import PictureService
 from bot.render.boards import board_embed, stats_embed

@@ -9,14 +9,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.pictures import PostPictures
-from bot.cogs.winner_role import WinnerRoles
 from bot.core.club_posts import ClubPostService, PostKind
 from bot.core.clubs import ClubChanges, ClubService
-from bot.core.errors import InvalidInput, NotAllowed
+from bot.core.errors import InvalidInput
 from bot.core.privacy import PrivacyService
-from bot.core.timeutil import DAY_NAMES, suggest_timezones
+from bot.core.timeutil import suggest_timezones
 from bot.delivery.senders import ClubPostSender
+from bot.delivery.winner_role import WinnerRoles
+from bot.discord_ui.interactions import DAY_CHOICES, require_manager
+from bot.discord_ui.pictures import PostPictures
 from bot.features import Feature, FeatureContext
 from bot.render.club import club_embed, post_content, post_embed
 from bot.render.limits import AUTOCOMPLETE_MAX
@@ -24,16 +25,7 @@ from bot.scheduling.club_jobs import ClubJobs
 
 log = logging.getLogger(__name__)
 
-DAY_CHOICES = [app_commands.Choice(name=d.title(), value=d) for d in DAY_NAMES]
 NEEDED = ("view_channel", "send_messages", "embed_links")
-
-
-def require_manager(interaction: discord.Interaction) -> None:
-    """Run-time check on top of default_permissions: server owners can re-grant commands to anyone."""
-    if interaction.guild_id is None:
-        raise NotAllowed("Club settings live in a server, not in direct messages.")
-    if not interaction.permissions.manage_guild:
-        raise NotAllowed("Only members with **Manage Server** can change the club's settings.")
 
 
 class ClubCog(commands.Cog):

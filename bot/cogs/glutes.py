@@ -9,13 +9,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import button_row_view, guarded, picture_kwargs, who_from
-from bot.cogs.pictures import plan_picture
 from bot.content.schema import EQUIPMENT, Content
 from bot.content.search import filter_exercises, find_exercise, search_exercises, suggest
 from bot.core.errors import NotFound, quoted
 from bot.core.progression import ProgressionService
 from bot.core.routines import RoutineService
+from bot.discord_ui.interactions import guarded, who_from
+from bot.discord_ui.pictures import plan_picture
+from bot.discord_ui.views import button_row_view, picture_kwargs
 from bot.features import Feature, FeatureContext
 from bot.pictures.service import INTERACTIVE_TIMEOUT, PictureService
 from bot.render.exercises import LIST_PAGE_SIZE, exercise_embed, list_embed, safety_embed, why_embed

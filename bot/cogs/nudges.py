@@ -9,13 +9,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.club import DAY_CHOICES
-from bot.cogs.common import timezone_choices, who_from
 from bot.core.clock import Clock
 from bot.core.delivery import ChannelNotice
 from bot.core.nudges import DueNudge, NudgeService
 from bot.db.engine import SessionFactory
 from bot.delivery.discord_output import DiscordOutput
+from bot.discord_ui.interactions import DAY_CHOICES, timezone_choices, who_from
 from bot.features import Feature, FeatureContext
 from bot.render.nudges import nudge_fallback_text, nudge_text, status_text, turned_off_text, turned_on_text
 from bot.scheduling.claim_source import ClaimSource

@@ -11,9 +11,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import guarded, who_from
 from bot.core.members import Who
 from bot.core.privacy import PrivacyService
+from bot.discord_ui.interactions import guarded, who_from
 from bot.features import Feature, FeatureContext
 from bot.tree import ClubView
 

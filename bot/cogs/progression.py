@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any
 
 import discord
 
-from bot.cogs.common import PresetRow, button_row_view, guarded, who_from
 from bot.content.schema import Content, minutes_for
-from bot.core.checkins import CheckinResult
 from bot.core.errors import NotAllowed
-from bot.core.points import Kind
 from bot.core.progression import FEEL_LABELS, Feel, ProgressionService
+from bot.discord_ui.checkin_reply import FEEL_PREFIX, feel_custom_id
+from bot.discord_ui.interactions import guarded, who_from
+from bot.discord_ui.views import button_row_view
 from bot.features import Feature, FeatureContext
-from bot.render.boards import checkin_text
-from bot.render.exercises import stretch_advice
-from bot.render.limits import MESSAGE_MAX, clip
-from bot.render.progression import FEEL_QUESTION, feel_text, step_taken_text
+from bot.render.progression import feel_text, step_taken_text
 
-FEEL_PREFIX = "gc:feel:"
 STEP_PREFIX = "gc:step:"
 FEEL_STYLES = {Feel.EASY: discord.ButtonStyle.success, Feel.RIGHT: discord.ButtonStyle.primary,
                Feel.HARD: discord.ButtonStyle.danger}
@@ -86,35 +81,6 @@ def make_progression_buttons(
                 await interaction.response.send_message(text, ephemeral=True)
 
     return FeelButton, StepButton
-
-
-def feel_custom_id(user_id: int, feel: Feel) -> str:
-    return f"{FEEL_PREFIX}{user_id}:{feel.value}"
-
-
-@functools.lru_cache(maxsize=16)
-def _feel_payloads(feel_button: type[Any]) -> tuple[tuple[Feel, dict[str, Any]], ...]:
-    """The feel buttons as payloads, from the button class itself (the custom id is set per reply)."""
-    return tuple((feel, feel_button(0, feel.value).item.to_component_dict()) for feel in Feel)
-
-
-def feel_view(user_id: int, feel_button: type[Any]) -> discord.ui.View:
-    """Easy / Just right / Hard under a routine check-in, for ``user_id``'s presses only."""
-    return PresetRow([{**payload, "custom_id": feel_custom_id(user_id, feel)} for feel, payload in
-                      _feel_payloads(feel_button)])
-
-
-def checkin_reply(
-    result: CheckinResult, user_id: int, content: Content, feel_button: type[Any] | None
-) -> dict[str, Any]:
-    """Keyword arguments for whichever call sends the check-in reply: its text, plus the feel
-    buttons after a routine, or the after-run stretches after a stretch."""
-    text = checkin_text(result)
-    if result.kind is Kind.STRETCH:
-        text = clip(f"{text}\n{stretch_advice(content)}", MESSAGE_MAX)
-    if result.kind is Kind.ROUTINE and feel_button is not None:
-        return {"content": clip(f"{text}\n{FEEL_QUESTION}", MESSAGE_MAX), "view": feel_view(user_id, feel_button)}
-    return {"content": text}
 
 
 def setup(ctx: FeatureContext) -> Feature:

@@ -1,4 +1,5 @@
-"""Re-test reminders on Discord: the "Remind me in 4 weeks" button, the reminder DM and its start button."""
+"""Re-test reminders on Discord: the reminder DM and its start button. The "Remind me in 4 weeks" button that
+sets one up sits under a self-test result (bot/cogs/selftests.py)."""
 
 from __future__ import annotations
 
@@ -8,63 +9,25 @@ from typing import Any
 
 import discord
 
-from bot.cogs.common import guarded, who_from
 from bot.content.schema import Content
-from bot.core.checkins import CheckinService
 from bot.core.clock import Clock
 from bot.core.delivery import ChannelNotice
-from bot.core.errors import NotAllowed
 from bot.core.retests import DueRetest, RetestService
 from bot.core.selftests import SelfTestService
 from bot.db.engine import SessionFactory
 from bot.delivery.discord_output import DiscordOutput
+from bot.discord_ui.interactions import guarded
 from bot.features import Feature, FeatureContext
-from bot.render.retests import remind_set_text, retest_dm_text, retest_fallback_text
+from bot.render.retests import retest_dm_text, retest_fallback_text
 from bot.render.selftests import test_embed
 from bot.scheduling.claim_source import ClaimSource
 from bot.scheduling.due import DueJob
 from bot.scheduling.retrying import RETRY_DELAYS, with_retries
 
-REMIND_PREFIX = "gc:rt:"
 START_PREFIX = "gc:rs:"
 
 Button = type[discord.ui.DynamicItem[discord.ui.Button[Any]]]
 AnswerView = Callable[..., discord.ui.View]
-
-
-def make_remind_button(retests: RetestService, checkins: CheckinService) -> Button:
-    """ "Remind me in 4 weeks" under a weak result; the custom id names the owner, the club and the test."""
-
-    class RemindButton(
-        discord.ui.DynamicItem[discord.ui.Button[Any]],
-        template=REMIND_PREFIX + r"(?P<user>\d{1,20}):(?P<guild>\d{1,20}):(?P<test>[a-z0-9-]{1,40})",
-    ):
-        def __init__(self, user_id: int, guild_id: int, test: str) -> None:
-            super().__init__(
-                discord.ui.Button(label="Remind me in 4 weeks", emoji="⏰", style=discord.ButtonStyle.secondary,
-                                  custom_id=f"{REMIND_PREFIX}{user_id}:{guild_id}:{test}")
-            )
-            self.user_id, self.guild_id, self.test = user_id, guild_id, test
-
-        @classmethod
-        async def from_custom_id(
-            cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str]
-        ) -> RemindButton:
-            return cls(int(match["user"]), int(match["guild"]), match["test"])
-
-        @guarded
-        async def callback(self, interaction: discord.Interaction) -> None:
-            if interaction.user.id != self.user_id:
-                raise NotAllowed("That reminder button belongs to someone else's result. Take a test with `/test`.")
-            if interaction.guild_id is None:
-                who = await checkins.who_in_dm(self.guild_id, self.user_id, interaction.user.display_name)
-            else:
-                who = who_from(interaction)
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            await interaction.followup.send(remind_set_text(await retests.remind_later(who, self.test)),
-                                            ephemeral=True)
-
-    return RemindButton
 
 
 def make_start_button(
@@ -129,11 +92,11 @@ def retest_job(
 
 
 def setup(ctx: FeatureContext) -> Feature:
-    """Re-test reminders: the remind button (made with the answer buttons), the start button, the DM job."""
+    """Re-test reminders: the start button (it opens the test with the answer buttons), the DM job."""
     services = ctx.services
     start_button = make_start_button(
         services.content, services.selftests, ctx.shared["answer_view"], ctx.shared["answer_button"]
     )
     job = retest_job(services.retests, services.content, start_button, ctx.output, services.sessions,
                      services.clock, ctx.settings.send_retry_delays)
-    return Feature("retests", dynamic_items=[ctx.shared["remind_button"], start_button], due_jobs=[job])
+    return Feature("retests", dynamic_items=[start_button], due_jobs=[job])

@@ -1,4 +1,5 @@
-"""`/test …`: guided self-tests with answer buttons that survive restarts."""
+"""`/test …`: guided self-tests with answer buttons that survive restarts, and the "Remind me in 4 weeks" button
+under a weak result (the retests feature sends the reminder when it is due)."""
 
 from __future__ import annotations
 
@@ -10,20 +11,60 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import button_row_view, guarded, picture_kwargs, who_from
-from bot.cogs.retests import make_remind_button
 from bot.content.schema import Content, SelfTest
 from bot.core.checkins import CheckinService
 from bot.core.errors import NotAllowed
 from bot.core.history import HistoryService
+from bot.core.retests import RetestService
 from bot.core.selftests import SelfTestService
+from bot.discord_ui.interactions import guarded, who_from
+from bot.discord_ui.views import button_row_view, picture_kwargs
 from bot.features import Feature, FeatureContext
 from bot.pictures.service import INTERACTIVE_TIMEOUT, PictureService
 from bot.render.limits import clip
+from bot.render.retests import remind_set_text
 from bot.render.selftests import history_embed, recommendation_embed, test_embed
 
 PREFIX = "gc:t:"
 SIDE_CODES = {"l": "left", "r": "right", "b": "both"}
+REMIND_PREFIX = "gc:rt:"
+
+Button = type[discord.ui.DynamicItem[discord.ui.Button[Any]]]
+
+
+def make_remind_button(retests: RetestService, checkins: CheckinService) -> Button:
+    """ "Remind me in 4 weeks" under a weak result; the custom id names the owner, the club and the test."""
+
+    class RemindButton(
+        discord.ui.DynamicItem[discord.ui.Button[Any]],
+        template=REMIND_PREFIX + r"(?P<user>\d{1,20}):(?P<guild>\d{1,20}):(?P<test>[a-z0-9-]{1,40})",
+    ):
+        def __init__(self, user_id: int, guild_id: int, test: str) -> None:
+            super().__init__(
+                discord.ui.Button(label="Remind me in 4 weeks", emoji="⏰", style=discord.ButtonStyle.secondary,
+                                  custom_id=f"{REMIND_PREFIX}{user_id}:{guild_id}:{test}")
+            )
+            self.user_id, self.guild_id, self.test = user_id, guild_id, test
+
+        @classmethod
+        async def from_custom_id(
+            cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str]
+        ) -> RemindButton:
+            return cls(int(match["user"]), int(match["guild"]), match["test"])
+
+        @guarded
+        async def callback(self, interaction: discord.Interaction) -> None:
+            if interaction.user.id != self.user_id:
+                raise NotAllowed("That reminder button belongs to someone else's result. Take a test with `/test`.")
+            if interaction.guild_id is None:
+                who = await checkins.who_in_dm(self.guild_id, self.user_id, interaction.user.display_name)
+            else:
+                who = who_from(interaction)
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            await interaction.followup.send(remind_set_text(await retests.remind_later(who, self.test)),
+                                            ephemeral=True)
+
+    return RemindButton
 
 
 def make_answer_button(
@@ -150,13 +191,12 @@ class SelfTestCog(commands.Cog):
 def setup(ctx: FeatureContext) -> Feature:
     """/test: self-tests with answer buttons."""
     services = ctx.services
-    # A weak result offers a re-test reminder; the retests feature (set up next) handles its button.
+    # A weak result offers a re-test reminder; the retests feature (set up later) sends it when due.
     remind_button = make_remind_button(services.retests, services.checkins)
     answer_button = make_answer_button(
         services.content, services.selftests, checkins=services.checkins, remind_button=remind_button
     )
     ctx.shared["answer_button"] = answer_button
-    ctx.shared["remind_button"] = remind_button
     ctx.shared["answer_view"] = answer_view
     cog = SelfTestCog(services.content, services.selftests, answer_button, services.pictures, services.history)
-    return Feature("selftests", cogs=[cog], dynamic_items=[answer_button])
+    return Feature("selftests", cogs=[cog], dynamic_items=[answer_button, remind_button])

@@ -11,12 +11,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import guarded, who_from
 from bot.core.errors import NotAllowed
 from bot.core.members import Who
 from bot.core.standups import StandupReminderSource, StandupService
 from bot.core.timeutil import suggest_timezones
 from bot.delivery.senders import ReminderSender
+from bot.discord_ui.interactions import guarded, who_from
 from bot.features import Feature, FeatureContext
 from bot.render.boards import checkin_text
 from bot.render.limits import AUTOCOMPLETE_MAX

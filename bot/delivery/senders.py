@@ -10,12 +10,12 @@ from typing import Any
 
 import discord
 
-from bot.cogs.common import button_row_view
-from bot.cogs.pictures import PostPictures
 from bot.core.club_posts import ClubPost, PostKind
 from bot.core.delivery import ChannelNotice, DeliveryError, Problem
 from bot.core.standup_state import DueReminder
 from bot.delivery.discord_output import DiscordOutput
+from bot.discord_ui.pictures import PostPictures
+from bot.discord_ui.views import button_row_view
 from bot.render.club import post_content, post_embed, post_problem_text
 from bot.render.standups import dm_closed_text, reminder_text
 

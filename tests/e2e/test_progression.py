@@ -6,13 +6,14 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.cogs.common import button_row_view
-from bot.cogs.progression import feel_view, make_progression_buttons
+from bot.cogs.progression import make_progression_buttons
 from bot.content import load_content
 from bot.content.schema import minutes_for
 from bot.core.progression import Feel
 from bot.db.engine import make_engine, make_session_factory
 from bot.db.models import MemberProgression
+from bot.discord_ui.checkin_reply import feel_view
+from bot.discord_ui.views import button_row_view
 from tests.e2e.conftest import Club, custom_ids, embed_text
 from tests.e2e.test_checkins import set_club
 from tests.fakediscord.models import FakeMember

@@ -1,10 +1,10 @@
-"""Helpers the cogs share: who is asking, guarded button callbacks."""
+"""Interaction helpers the cogs share: who is asking, who may manage the club, guarded button callbacks,
+answering within Discord's 3 s."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import io
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -13,8 +13,7 @@ from discord import app_commands
 
 from bot.core.errors import NotAllowed
 from bot.core.members import Who
-from bot.core.timeutil import suggest_timezones
-from bot.pictures.service import Picture
+from bot.core.timeutil import DAY_NAMES, suggest_timezones
 from bot.render.limits import AUTOCOMPLETE_MAX
 from bot.tree import handle_interaction_error
 
@@ -23,6 +22,8 @@ T = TypeVar("T")
 # How long a press may wait for its result before the bot defers and follows up instead
 # (Discord drops an interaction not answered within 3 s).
 ANSWER_BUDGET_S = 1.5
+
+DAY_CHOICES = [app_commands.Choice(name=d.title(), value=d) for d in DAY_NAMES]
 
 
 def who_from(interaction: discord.Interaction) -> Who:
@@ -34,6 +35,14 @@ def who_from(interaction: discord.Interaction) -> Who:
     if isinstance(user, discord.Member):
         roles = tuple(role.id for role in user.roles if role.id != interaction.guild_id)
     return Who(guild_id=interaction.guild_id, user_id=user.id, display_name=user.display_name, role_ids=roles)
+
+
+def require_manager(interaction: discord.Interaction) -> None:
+    """Run-time check on top of default_permissions: server owners can re-grant commands to anyone."""
+    if interaction.guild_id is None:
+        raise NotAllowed("Club settings live in a server, not in direct messages.")
+    if not interaction.permissions.manage_guild:
+        raise NotAllowed("Only members with **Manage Server** can change the club's settings.")
 
 
 async def timezone_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -91,47 +100,3 @@ async def answer_soon(
         return
     await deferral
     await interaction.followup.send(**reply, ephemeral=True)
-
-
-def button_row_view(*items: discord.ui.Item[Any]) -> discord.ui.View:
-    """A view of DynamicItem buttons, ready to send and not listening itself.
-
-    The bot registers its DynamicItems once at start and discord.py routes their clicks by custom id, so the
-    view needs no listener. A listening view sent ephemerally would also get a 15-minute timeout task that
-    outlives the bot's close.
-    """
-    view = discord.ui.View(timeout=None)
-    for item in items:
-        view.add_item(item)
-    view.stop()
-    return view
-
-
-class PresetRow(discord.ui.View):
-    """One row of buttons sent as ready-made component payloads, listening to nothing.
-
-    For a reply whose buttons are DynamicItems on the hottest path: building the items only to turn them back
-    into payloads costs more than the rest of the reply. The payloads come from the items themselves, once
-    (see ``feel_view``), with only the custom id changing per reply. Clicks are routed by custom id, as for
-    ``button_row_view``.
-    """
-
-    def __init__(self, buttons: list[dict[str, Any]]) -> None:
-        super().__init__(timeout=None)
-        self._rows = [{"type": discord.ComponentType.action_row.value, "components": buttons}]
-        self.stop()
-
-    def to_components(self) -> list[dict[str, Any]]:
-        return self._rows
-
-
-def picture_kwargs(picture: Picture | None, embed: discord.Embed | None = None) -> dict[str, Any]:
-    """Send arguments for a picture: attached with its alt text, and shown as ``embed``'s image.
-
-    Empty when there is no picture (rendering failed or none exists): the text goes out alone.
-    """
-    if picture is None:
-        return {}
-    if embed is not None:
-        embed.set_image(url=f"attachment://{picture.filename}")
-    return {"file": discord.File(io.BytesIO(picture.data), filename=picture.filename, description=picture.description)}

@@ -7,10 +7,10 @@ from typing import Any
 
 import discord
 
-from bot.cogs.common import picture_kwargs
 from bot.core.club_posts import ClubPost, PostKind
 from bot.core.history import HistoryService
 from bot.core.routines import WeekPlan
+from bot.discord_ui.views import picture_kwargs
 from bot.pictures.service import Picture, PictureService
 
 log = logging.getLogger(__name__)

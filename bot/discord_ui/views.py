@@ -1,0 +1,54 @@
+"""Views and attachments the cogs and bot.delivery send: button rows that listen to nothing, pictures."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import discord
+
+from bot.pictures.service import Picture
+
+
+def button_row_view(*items: discord.ui.Item[Any]) -> discord.ui.View:
+    """A view of DynamicItem buttons, ready to send and not listening itself.
+
+    The bot registers its DynamicItems once at start and discord.py routes their clicks by custom id, so the
+    view needs no listener. A listening view sent ephemerally would also get a 15-minute timeout task that
+    outlives the bot's close.
+    """
+    view = discord.ui.View(timeout=None)
+    for item in items:
+        view.add_item(item)
+    view.stop()
+    return view
+
+
+class PresetRow(discord.ui.View):
+    """One row of buttons sent as ready-made component payloads, listening to nothing.
+
+    For a reply whose buttons are DynamicItems on the hottest path: building the items only to turn them back
+    into payloads costs more than the rest of the reply. The payloads come from the items themselves, once
+    (see ``feel_view``), with only the custom id changing per reply. Clicks are routed by custom id, as for
+    ``button_row_view``.
+    """
+
+    def __init__(self, buttons: list[dict[str, Any]]) -> None:
+        super().__init__(timeout=None)
+        self._rows = [{"type": discord.ComponentType.action_row.value, "components": buttons}]
+        self.stop()
+
+    def to_components(self) -> list[dict[str, Any]]:
+        return self._rows
+
+
+def picture_kwargs(picture: Picture | None, embed: discord.Embed | None = None) -> dict[str, Any]:
+    """Send arguments for a picture: attached with its alt text, and shown as ``embed``'s image.
+
+    Empty when there is no picture (rendering failed or none exists): the text goes out alone.
+    """
+    if picture is None:
+        return {}
+    if embed is not None:
+        embed.set_image(url=f"attachment://{picture.filename}")
+    return {"file": discord.File(io.BytesIO(picture.data), filename=picture.filename, description=picture.description)}
