@@ -73,7 +73,7 @@ class Services:
             stats=StatsService(sessions, clock),
             privacy=PrivacyService(sessions, clock, rows),
             selftests=SelfTestService(sessions, content, clock, checkins),
-            clubs=ClubService(sessions, content, clock, rows),
+            clubs=ClubService(sessions, content, clock, rows, retry_delays=settings.club_save_retry_delays),
             posts=ClubPostService(sessions, clock, routines, boards, timing=settings.post_timing()),
             standups=StandupService(sessions, clock, checkins),
             state=StateStore(sessions, clock),

@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     due_work_retry_delays: Annotated[tuple[float, ...], NoDecode] = (60.0, 300.0, 1800.0)
     # Challenge results, nudges and re-test DMs: waits between attempts after a transient failure (in the tick).
     send_retry_delays: Annotated[tuple[float, ...], NoDecode] = (2.0, 10.0)
+    # Club settings (/club setup, pause, resume): waits before saving again when the database was busy.
+    club_save_retry_delays: Annotated[tuple[float, ...], NoDecode] = (0.2, 1.0, 3.0)
     # On SIGTERM: how long posts and DMs in flight get to finish before they are recorded as interrupted.
     shutdown_grace_seconds: float = 6
     # Once started, leave the start-up heap out of the cyclic collector's full passes (see app.freeze_startup_heap).
@@ -84,7 +86,9 @@ class Settings(BaseSettings):
             return [value]
         return value
 
-    @field_validator("post_retry_delays", "due_work_retry_delays", "send_retry_delays", mode="before")
+    @field_validator(
+        "post_retry_delays", "due_work_retry_delays", "send_retry_delays", "club_save_retry_delays", mode="before"
+    )
     @classmethod
     def _split_delays(cls, value: object) -> object:
         if isinstance(value, str):

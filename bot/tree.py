@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import discord
 from discord import app_commands
 
-from bot.core.errors import DomainError, quoted
+from bot.core.errors import DomainError, TryAgain, quoted
 
 log = logging.getLogger(__name__)
 
@@ -22,15 +23,23 @@ async def reply_ephemeral(interaction: discord.Interaction, message: str) -> Non
             await interaction.followup.send(message, ephemeral=True)
         else:
             await interaction.response.send_message(message, ephemeral=True)
-    except discord.HTTPException:
-        log.warning("could not deliver an error reply for interaction %s", interaction.id)
+    except discord.HTTPException as error:
+        log.warning("could not deliver an error reply for interaction %s (HTTP %s, code %s)", interaction.id,
+                    error.status, error.code)
+
+
+# A snowflake inside a custom id (buttons name their owner): left out of the log, which holds no user ids.
+_SNOWFLAKE = re.compile(r"\d{15,20}")
 
 
 def describe(interaction: discord.Interaction) -> str:
+    """The interaction for the log: command or button, interaction, guild and channel ids; no names, no user ids."""
     command = interaction.command.qualified_name if interaction.command else "?"
-    data = interaction.data or {}
+    custom_id = (interaction.data or {}).get("custom_id")
+    if isinstance(custom_id, str):
+        custom_id = _SNOWFLAKE.sub("…", custom_id)
     return (
-        f"command={command!r} custom_id={data.get('custom_id')!r} user={interaction.user.id} "
+        f"command={command!r} custom_id={custom_id!r} interaction={interaction.id} "
         f"guild={interaction.guild_id} channel={interaction.channel_id}"
     )
 
@@ -57,11 +66,19 @@ def friendly_message(error: BaseException) -> str | None:
 
 
 async def handle_interaction_error(interaction: discord.Interaction, error: BaseException) -> None:
+    """Answer privately: a domain error with its own message, anything else with :data:`GENERIC_FAILURE`.
+
+    Every generic answer has its ERROR line first, with the exception (type and traceback) and the ids an
+    operator needs to find it: command, interaction, guild, channel.
+    """
+    original = getattr(error, "original", error)
     message = friendly_message(error)
     if message is None:
-        original = getattr(error, "original", error)
-        log.error("unhandled error in %s", describe(interaction), exc_info=original)
+        log.error("unhandled error in %s: %s", describe(interaction), type(original).__name__, exc_info=original)
         message = GENERIC_FAILURE
+    elif isinstance(original, TryAgain):
+        cause = original.__cause__
+        log.warning("asked to run again (%s) in %s", type(cause).__name__ if cause else "busy", describe(interaction))
     await reply_ephemeral(interaction, message)
 
 

@@ -90,8 +90,9 @@ class ClubCog(commands.Cog):
             assert self.winner_roles is not None
             await self.winner_roles.validate(interaction.guild, winner_role, winners)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        club = await self.clubs.configure(interaction.guild.id, changes, by=interaction.user.id)
-        self.jobs.schedule(club)
+        async with self.clubs.one_change_at_a_time(interaction.guild.id):
+            club = await self.clubs.configure(interaction.guild.id, changes, by=interaction.user.id)
+            self.jobs.schedule(club)
         extra = ""
         if wants_winner:
             assert self.winner_roles is not None
@@ -150,8 +151,9 @@ class ClubCog(commands.Cog):
         require_manager(interaction)
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True)
-        club = await self.clubs.set_paused(interaction.guild_id, True)
-        self.jobs.schedule(club)
+        async with self.clubs.one_change_at_a_time(interaction.guild_id):
+            club = await self.clubs.set_paused(interaction.guild_id, True)
+            self.jobs.schedule(club)
         await interaction.followup.send("Weekly posts are paused. `/club resume` starts them again.", ephemeral=True)
 
     @club.command(name="resume", description="Start the weekly posts again")
@@ -159,8 +161,9 @@ class ClubCog(commands.Cog):
         require_manager(interaction)
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True)
-        club = await self.clubs.set_paused(interaction.guild_id, False)
-        self.jobs.schedule(club)
+        async with self.clubs.one_change_at_a_time(interaction.guild_id):
+            club = await self.clubs.set_paused(interaction.guild_id, False)
+            self.jobs.schedule(club)
         await interaction.followup.send("Weekly posts are back on. " + self._next_text(club), ephemeral=True)
 
     @club.command(name="post-now", description="Post this week's routine now (it counts as this week's post)")

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.schema import Content
 from bot.core.clock import Clock
-from bot.core.errors import InvalidInput, quoted
+from bot.core.errors import InvalidInput, TryAgain, quoted
 from bot.core.timeutil import format_hhmm, parse_day, parse_hhmm, parse_timezone, week_key
-from bot.db.engine import SessionFactory
+from bot.db.engine import SessionFactory, is_contention, retry_on_contention
 from bot.db.models import Club
 from bot.db.repo import ensure_club, get_club
 from bot.db.rowcache import RowCache
@@ -52,12 +55,65 @@ _SCHEDULED_COLUMNS = (
 )
 
 
+# Waits (seconds) before saving a club's settings again when the database was busy.
+SAVE_RETRY_DELAYS: tuple[float, ...] = (0.2, 1.0, 3.0)
+
+BUSY = (
+    "The database was too busy to save the club settings just now. Nothing was changed and no post was "
+    "scheduled: run `{command}` again."
+)
+
+
 class ClubService:
-    def __init__(self, sessions: SessionFactory, content: Content, clock: Clock, rows: RowCache | None = None) -> None:
+    def __init__(
+        self, sessions: SessionFactory, content: Content, clock: Clock, rows: RowCache | None = None,
+        *, retry_delays: Sequence[float] = SAVE_RETRY_DELAYS,
+    ) -> None:
         self._sessions = sessions
         self._content = content
         self._clock = clock
         self._rows = rows or RowCache()
+        self._retry_delays = tuple(retry_delays)
+        # Per guild: the lock of the change being made, and how many changes hold or wait for it.
+        self._changing: dict[int, tuple[asyncio.Lock, list[int]]] = {}
+
+    @contextlib.asynccontextmanager
+    async def one_change_at_a_time(self, guild_id: int) -> AsyncIterator[None]:
+        """Hold this while saving a change and acting on what was saved (scheduling its posts): two changes to
+        one club made at once then take effect in the order they were saved, so the jobs match the row.
+
+        A guild is served by one process (its shard), so a lock in this process is enough.
+        """
+        lock, holders = self._changing.setdefault(guild_id, (asyncio.Lock(), [0]))
+        holders[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            holders[0] -= 1
+            if holders[0] == 0:
+                del self._changing[guild_id]
+
+    async def _save(self, guild_id: int, store: Callable[[AsyncSession, Club], Awaitable[None]], command: str) -> Club:
+        """Apply ``store`` to the club's row in one transaction, run again while the database is busy; when it
+        stays busy, a :class:`TryAgain` that says which command to run again (nothing was stored)."""
+
+        async def attempt() -> Club:
+            async with self._sessions() as session:
+                club = await ensure_club(session, guild_id, self._clock.now())
+                await store(session, club)
+                session.add(club)
+                await session.commit()
+            return club
+
+        try:
+            club = await retry_on_contention(attempt, self._retry_delays)
+        except Exception as error:
+            if is_contention(error):
+                raise TryAgain(BUSY.format(command=command)) from error
+            raise
+        self._rows.drop_club(guild_id)
+        return club
 
     def validate(self, changes: ClubChanges) -> dict[str, object]:
         """Every option checked before anything is stored: one bad value changes nothing."""
@@ -92,8 +148,8 @@ class ClubService:
         scheduled post tries again.
         """
         values = self.validate(changes)
-        async with self._sessions() as session:
-            club = await ensure_club(session, guild_id, self._clock.now())
+
+        async def store(session: AsyncSession, club: Club) -> None:
             week_changed = "week_start" in values and values["week_start"] != club.week_start
             for name, value in values.items():
                 setattr(club, name, value)
@@ -101,7 +157,6 @@ class ClubService:
                 club.configured_by = by
             club.post_problem = None
             club.post_problem_at = None
-            session.add(club)
             if week_changed:
                 assert club.id is not None
                 week_start = club.week_start
@@ -109,18 +164,14 @@ class ClubService:
                 await rebuild_totals(
                     session, club_id=club.id, prefix="w", key_of=lambda day: week_key(day, week_start)
                 )
-            await session.commit()
-        self._rows.drop_club(guild_id)
-        return club
+
+        return await self._save(guild_id, store, "/club setup")
 
     async def set_paused(self, guild_id: int, paused: bool) -> Club:
-        async with self._sessions() as session:
-            club = await ensure_club(session, guild_id, self._clock.now())
+        async def store(_session: AsyncSession, club: Club) -> None:
             club.paused = paused
-            session.add(club)
-            await session.commit()
-        self._rows.drop_club(guild_id)
-        return club
+
+        return await self._save(guild_id, store, "/club resume" if not paused else "/club pause")
 
     async def set_mention_role(self, guild_id: int, role_id: int | None) -> Club:
         """The role the weekly posts mention; None stops the mention."""

@@ -23,6 +23,10 @@ class NotAllowed(DomainError):
     """The member may not do this (not an admin, not their button, …)."""
 
 
+class TryAgain(DomainError):
+    """Something passing (a busy database) stopped it before anything changed: the same command can be run again."""
+
+
 def quoted(value: object, limit: int = 40) -> str:
     """``value`` as inline code in a reply, whatever it contains.
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -27,13 +28,23 @@ log = logging.getLogger(__name__)
 UNREACHABLE = (OSError, TimeoutError, SQLAlchemyError)
 MAX_CONNECT_DELAY = 30.0
 
+T = TypeVar("T")
+
+# PostgreSQL's SQLSTATEs for "not now": serialization failure, deadlock, lock wait or statement timeout,
+# no connection slot left.
+CONTENTION_SQLSTATES = frozenset({"40001", "40P01", "55P03", "57014", "53300"})
+
+
+# How long a SQLite statement waits for another connection's write lock before it fails as "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy, not the driver, open transactions (see _sqlite_begin), so savepoints work.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -95,6 +106,40 @@ class ConnectionHolders:
 
     def tasks(self) -> list[asyncio.Task[Any]]:
         return [t for t in self._by_record.values() if not t.done()]
+
+
+def is_contention(error: BaseException) -> bool:
+    """Whether the database refused only for the moment: SQLite still busy after its busy timeout, a PostgreSQL
+    lock wait, deadlock or serialization failure, or no pooled connection free in time. The same transaction
+    may succeed when run again; nothing of it was stored."""
+    if isinstance(error, PoolTimeout):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    orig = error.orig
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", None)
+    if sqlstate in CONTENTION_SQLSTATES:
+        return True
+    # sqlite3 reports SQLITE_BUSY and SQLITE_LOCKED as "database is locked" / "database table is locked".
+    return type(orig).__name__ == "OperationalError" and "is locked" in str(orig)
+
+
+async def retry_on_contention(
+    work: Callable[[], Awaitable[T]], delays: Sequence[float],
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+) -> T:
+    """``work()`` (one whole transaction, safe to run twice), and again after each of ``delays`` while the
+    database refuses it for contention (:func:`is_contention`); any other error, or the last one, is raised."""
+    for delay in (*delays, None):
+        try:
+            return await work()
+        except Exception as error:
+            if delay is None or not is_contention(error):
+                raise
+            log.warning("the database was busy (%s); trying again in %g s", type(error.orig if isinstance(
+                error, DBAPIError) else error).__name__, delay)
+            await sleep(delay)
+    raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
 
 
 async def ping(url: str) -> None:
