@@ -70,10 +70,14 @@ class LogLines(logging.Handler):
         super().__init__(level=logging.WARNING)
         self.errors = 0
         self.busy = 0
+        self.first_error = ""
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.levelno >= logging.ERROR:
             self.errors += 1
+            if not self.first_error:
+                cause = record.exc_info[1] if record.exc_info else None
+                self.first_error = record.getMessage() + (f" ({type(cause).__name__}: {cause})" if cause else "")
         elif record.getMessage().startswith("the database was busy"):
             self.busy += 1
 
@@ -130,6 +134,7 @@ async def set_up_through_command(bot: Any, fake: FakeDiscord, guilds: list[Any],
         "other_answers": dict(other),
         "error_lines": lines.errors,
         "saves_run_again_on_a_busy_database": lines.busy,
+        "first_error_line": lines.first_error[:300],
         "first_response_p50_s": round(statistics.median(first), 3) if first else None,
         "first_response_p99_s": round(percentile(first, 0.99), 3),
         "first_response_over_3s": sum(1 for x in first if x > 3.0),
@@ -223,6 +228,8 @@ def main() -> None:
         print(f"  answers: {setup['saved_answers']} saved, other {setup['other_answers'] or 'none'}; "
               f"ERROR lines {setup['error_lines']}; "
               f"saves run again on a busy database {setup['saves_run_again_on_a_busy_database']}")
+        if setup["first_error_line"]:
+            print(f"  first ERROR line: {setup['first_error_line']}")
         print(f"  first response p50 {setup['first_response_p50_s']} s, p99 {setup['first_response_p99_s']} s, "
               f"over 3 s {setup['first_response_over_3s']}; final answer p50 {setup['final_answer_p50_s']} s, "
               f"p99 {setup['final_answer_p99_s']} s")
