@@ -143,6 +143,12 @@ def write_lock_held(db_url: str) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
+async def started_up(club: Club) -> None:
+    """The bot's start-up steps (the catch-up reads every club) are over: only the setup meets the held lock."""
+    assert club.bot is not None
+    await asyncio.gather(*club.bot._background)
+
+
 def sqlite_only(db_url: str) -> None:
     if not db_url.startswith("sqlite"):
         pytest.skip("PostgreSQL waits on a lock without a timeout: a busy write there is slow, not refused")
@@ -158,6 +164,7 @@ async def test_a_setup_while_the_database_is_busy_past_its_timeout_is_saved_and_
     club = new_club(fake, db_url, club_save_retry_delays=(0.3, 0.3, 0.3))
     await club.start()
     try:
+        await started_up(club)
         with write_lock_held(db_url):
             ix = await fake.slash(club.guild.id, club.admin.id, "club setup", channel=club.guild.text_channel_id,
                                   day="monday", time="07:00", timezone="UTC")
@@ -180,6 +187,7 @@ async def test_a_setup_the_database_stays_too_busy_for_says_to_run_it_again_and_
     club = new_club(fake, db_url, club_save_retry_delays=(0.05,))
     await club.start()
     try:
+        await started_up(club)
         with write_lock_held(db_url), caplog.at_level(logging.WARNING, logger="bot"):
             answer = await club.slash(club.admin, "club setup", channel=club.guild.text_channel_id, day="monday",
                                       time="07:00", timezone="UTC")
