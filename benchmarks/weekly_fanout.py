@@ -56,7 +56,7 @@ async def fanout(url: str, clubs: int, profile: Path | None = None) -> dict[str,
     logging.getLogger("discord").setLevel(logging.ERROR)
     logging.getLogger("bot").setLevel(logging.WARNING)
     due = datetime.now(UTC).replace(second=0, microsecond=0)
-    async with FakeDiscord(interaction_deadline=None) as fake:
+    async with FakeDiscord(interaction_deadline=None, spec_check=False) as fake:
         guilds = [fake.add_guild(f"Club {n}") for n in range(clubs)]
         engine = make_engine(url)
         try:
