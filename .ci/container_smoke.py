@@ -217,6 +217,9 @@ def smoke_run() -> tuple[float, float]:
         final = answer.get("final") or {}
         if "Clams" not in json.dumps(final) or not any(f.get("size", 0) > 0 for f in final.get("files") or []):
             raise Failed(f"/glutes exercise: no exercise or no figure: {json.dumps(answer)[:2000]}")
+        violations = control(fake, "GET", "/_fake/spec_violations")
+        if violations:
+            raise Failed("requests outside Discord's API spec:\n" + "\n".join(v["text"] for v in violations[:10]))
         stopping = time.perf_counter()
         podman("stop", "-t", "10", name, timeout=60)
         stop_took = time.perf_counter() - stopping

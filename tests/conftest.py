@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from tests.databases import PostgresDatabases, SqliteDatabases, postgres_unavailable_reason
+from tests.fakediscord import spec
 from tests.leftovers import reap_leftover_tasks
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -74,6 +75,22 @@ def error_log_guard() -> Iterator[ErrorLogGuard]:
     if bad:
         lines = "\n".join(f"{r.name}: {r.getMessage()}" for r in bad[:5])
         pytest.fail(f"the bot logged {len(bad)} unexpected error(s):\n{lines}")
+
+
+@pytest.fixture(autouse=True)
+def discord_spec_guard() -> Iterator[None]:
+    """Fails a test whose requests to the fake Discord break Discord's published API spec (see
+    tests/fakediscord/spec.py); a test that sends a bad request on purpose takes it with
+    ``fake.take_spec_violations()``."""
+    spec.unreported.clear()
+    yield
+    found, spec.unreported[:] = list(spec.unreported), []
+    if found:
+        lines = "\n".join(f"  {v}" for v in found[:10])
+        more = f"\n  ... and {len(found) - 10} more" if len(found) > 10 else ""
+        pytest.fail(
+            f"{len(found)} request(s) to the fake Discord break Discord's API spec:\n{lines}{more}", pytrace=False
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ All bodies are JSON. Ids are accepted as numbers or strings and returned as stri
 
   GET    /_fake/info                              api_base, gateway_url, ids, guilds, identified shards
   GET    /_fake/stats                             counters
+  GET    /_fake/spec_violations                   requests that broke Discord's API spec (spec.py), oldest first
   POST   /_fake/guilds            {name, owner_id?, shard_id?, members?}
   POST   /_fake/channels          {guild_id, name, bot_permissions_deny?}
   POST   /_fake/roles             {guild_id, name, permissions?}
@@ -29,6 +30,7 @@ All bodies are JSON. Ids are accepted as numbers or strings and returned as stri
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -82,6 +84,7 @@ class ControlApi:
         r = app.router
         r.add_get("/_fake/info", self.info)
         r.add_get("/_fake/stats", self.stats)
+        r.add_get("/_fake/spec_violations", self.spec_violations)
         r.add_post("/_fake/guilds", self.add_guild)
         r.add_post("/_fake/channels", self.add_channel)
         r.add_post("/_fake/roles", self.add_role)
@@ -123,6 +126,9 @@ class ControlApi:
 
     async def stats(self, request: web.Request) -> web.Response:
         return _json(self.fake.stats())
+
+    async def spec_violations(self, request: web.Request) -> web.Response:
+        return _json([{**dataclasses.asdict(v), "text": str(v)} for v in self.fake.spec_violations])
 
     async def add_guild(self, request: web.Request) -> web.Response:
         body = await self._body(request)

@@ -148,6 +148,8 @@ class Router:
         files: list[tuple[str, str, bytes]] = []
         try:
             body_json, files = await read_body(request)
+            if fake.spec_check:
+                fake._check_spec(method, path, request.content_type, body_json, request.body_exists)
             status, data, headers = await self._process(request, method, path, query, body_json, files)
         except ApiError as exc:
             status, data, headers = exc.status, exc.body(), exc.headers

@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import rest
+from . import rest, spec
 from .gateway import GatewayConnection, Intent, Op, Session, dumps
 from .interactions import (
     FakeInteraction,
@@ -113,6 +113,7 @@ class FakeDiscord:
         heartbeat_interval: int = 41250,
         rest_latency: float = 0.0,
         control_api: bool = True,
+        spec_check: bool = True,
     ) -> None:
         self.shard_count = shard_count
         self.token = token
@@ -123,6 +124,9 @@ class FakeDiscord:
         self.heartbeat_interval = heartbeat_interval
         self.rest_latency = rest_latency
         self.control_api = control_api
+        # Each REST request is checked against Discord's OpenAPI spec (spec.py); what fails lands here.
+        self.spec_check = spec_check
+        self.spec_violations: list[spec.SpecViolation] = []
 
         self.application_id = APPLICATION_ID
         self.bot_user = FakeUser(id=APPLICATION_ID, username=bot_username, bot=True, discriminator="4821")
@@ -180,6 +184,8 @@ class FakeDiscord:
     # lifecycle
 
     async def start(self) -> FakeDiscord:
+        if self.spec_check:
+            spec.discord_spec()  # loaded once per process, before the first request waits on it
         self._session_changed = asyncio.Event()
         self._stopping = asyncio.Event()
         app = web.Application(client_max_size=64 * 1024 * 1024)
@@ -447,6 +453,22 @@ class FakeDiscord:
                     waiter.matched.append(call)
                     if len(waiter.matched) >= waiter.count:
                         waiter.future.set_result(list(waiter.matched))
+
+    def _check_spec(self, method: str, path: str, content_type: str, body: Any, has_body: bool) -> None:
+        found = spec.discord_spec().check(method, path, content_type, body, has_body)
+        if found:
+            self.spec_violations += found
+            spec.unreported.extend(found)
+            for violation in found:
+                log.warning("fake discord: request outside Discord's API spec: %s", violation)
+
+    def take_spec_violations(self) -> list[spec.SpecViolation]:
+        """This fake's spec violations so far, which no longer fail the test (for requests bad on purpose)."""
+        taken, self.spec_violations = self.spec_violations, []
+        for violation in taken:
+            with contextlib.suppress(ValueError):
+                spec.unreported.remove(violation)
+        return taken
 
     def mark(self) -> int:
         """Index into ``calls`` to pass as ``since=`` to only look at later calls."""
@@ -1622,6 +1644,7 @@ class FakeDiscord:
             "identify_count": self.identify_count,
             "resume_count": self.resume_count,
             "connections": len(self._connections),
+            "spec_violations": len(self.spec_violations),
         }
 
 

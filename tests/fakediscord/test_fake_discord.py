@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import io
 import json
 import sys
 import zlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -153,15 +151,6 @@ class ShardedBot(_TestBotMixin, commands.AutoShardedBot):
         self._init_counters()
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    yield server
-    await server.stop()
-    gc.collect()  # surfaces "Unclosed client session" / "Task was destroyed" while the log guard still listens
-
-
 async def test_connects_and_caches_guilds(fake: FakeDiscord) -> None:
     guild = fake.add_guild("Club")
     runner = fake.add_member(guild.id, "runner1")
@@ -200,6 +189,7 @@ async def test_rejects_requests_without_bot_token(fake: FakeDiscord) -> None:
     ):
         assert resp.status == 404
         assert await resp.json() == {"message": "Unknown route", "code": 0}
+    assert [str(v) for v in fake.take_spec_violations()] == ["GET /nope: no operation GET /nope in Discord's API spec"]
 
 
 async def test_sync_registers_commands(fake: FakeDiscord) -> None:
@@ -404,6 +394,7 @@ async def test_channel_sends_and_forbidden_dms(fake: FakeDiscord) -> None:
         with pytest.raises(discord.HTTPException) as invalid:
             await channel.send(embed=too_big)
         assert invalid.value.code == 50035
+        assert [v.pointer for v in fake.take_spec_violations()] == ["/embeds/0/title"]
 
 
 async def test_global_rate_limit_is_survived(fake: FakeDiscord) -> None:
@@ -515,7 +506,10 @@ async def test_standalone_process_serves_a_client() -> None:
                     },
                 ) as resp:
                     result = await resp.json()
+                async with session.get(f"{info['control_url']}/spec_violations") as resp:
+                    violations = await resp.json()
             assert result["response"]["data"]["content"] == "pong remote x10"
+            assert violations == []
     finally:
         if proc.returncode is None:
             proc.terminate()
