@@ -44,7 +44,8 @@ class Pacer:
         self._clock = clock
         self._sleep = sleep
         self._sent: deque[float] = deque()
-        # Sends through slot(): [answered at, or None while waiting]; kept while they may share a window.
+        # Sends through slot(): [answered at, or None while waiting]; kept while they may share a window
+        # (at most ``limit`` of them).
         self._recent: deque[list[float | None]] = deque()
         self._answered = asyncio.Event()
         self._lock = asyncio.Lock()
@@ -99,9 +100,10 @@ class Pacer:
     def _server_ready(self, now: float) -> float:
         """When fewer than ``limit`` earlier sends are unanswered or answered within the server's window."""
         horizon = now - self.server_window
-        while self._recent and self._recent[0][0] is not None and self._recent[0][0] <= horizon:  # type: ignore[operator]
-            self._recent.popleft()
-        counted = [e[0] for e in self._recent if e[0] is None or e[0] > horizon]
+        # Drop every send answered before the window, also those behind one still waiting (a hung request):
+        # what is kept is at most ``limit`` sends, since a new one starts only while fewer count.
+        self._recent = deque(e for e in self._recent if e[0] is None or e[0] > horizon)
+        counted = [e[0] for e in self._recent]
         if len(counted) < self.limit:
             return now
         answered = sorted(t for t in counted if t is not None)
