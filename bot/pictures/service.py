@@ -107,6 +107,9 @@ class PictureService:
             self._threads = None
         if self._process is not None:
             process, self._process = self._process, None
+            if self._chart_turn.locked():
+                # A chart still drawing now is abandoned: its worker is killed, not waited for (it may never end).
+                _kill_workers(process)
             # Waiting for the worker to exit blocks: do it off the event loop.
             await asyncio.to_thread(process.shutdown, wait=True, cancel_futures=True)
 
@@ -144,9 +147,7 @@ class PictureService:
         if self._process is None:
             return
         process, self._process = self._process, None
-        for worker in list((process._processes or {}).values()):
-            if worker.is_alive():
-                worker.kill()
+        _kill_workers(process)
         process.shutdown(wait=False, cancel_futures=True)
 
     # -- figures -----------------------------------------------------------------------------
@@ -275,6 +276,12 @@ class PictureService:
         history = charts.TestHistory(user_id, list(series.values()))
         return await self._chart(f"the test history of user {user_id}", "test-history.png", charts.test_history_png,
                                  history, charts.test_history_alt(history))
+
+
+def _kill_workers(process: ProcessPoolExecutor) -> None:
+    for worker in list((process._processes or {}).values()):
+        if worker.is_alive():
+            worker.kill()
 
 
 ALT_MAX = 1024  # Discord's limit for an attachment description

@@ -422,3 +422,27 @@ async def test_bounded_cache_failed_pictures_are_remembered_up_to_a_cap(
         assert len([r for r in caplog.records if r.levelno >= logging.ERROR]) == before
     finally:
         threads.shutdown(wait=True)
+
+
+async def test_defect_h_shutdown_kills_a_chart_worker_still_drawing(
+    club: Club, monkeypatch: pytest.MonkeyPatch, error_log_guard: ErrorLogGuard
+) -> None:
+    """Stopping the bot does not wait for a chart that may never finish: its worker is killed."""
+    from bot.core.history import MemberDays
+    from bot.pictures import charts
+    from tests.e2e import stuck_chart
+
+    error_log_guard.expect(f"rendering the /me card of user {club.runner.id} failed")
+    await club.slash(club.runner, "checkin", kind="routine")
+    attached_image(await club.slash(club.runner, "me"), "me.png")  # the worker is up
+    assert club.bot is not None
+    pictures = club.bot.services.pictures
+    (worker,) = pictures._process._processes.values()
+    monkeypatch.setattr(charts, "member_card_png", stuck_chart.never_done)
+    monkeypatch.setattr(pictures, "chart_timeout", 600.0, raising=False)
+    days = MemberDays(first_day=club.clock.now().date())
+    card = asyncio.ensure_future(pictures.member_card(club.runner.id, "ann", days))
+    await until(lambda: pictures._charts_pending == 1, "the card with the worker")
+    await club.stop()
+    assert await card is None
+    assert worker.exitcode == -signal.SIGKILL
