@@ -248,7 +248,7 @@ class PictureService:
                                  charts.member_card_alt(card))
 
     async def challenge_chart(self, guild_id: int, results: Results) -> Picture | None:
-        """Each visible member's progress toward the target; hidden members only in the totals."""
+        """Each member's progress toward the target; members the boards leave out only in the totals."""
         info = results.challenge
         unit = "routines" if info.goal is Goal.ROUTINES else "points"
         board = charts.challenge_board(guild_id, info.name, unit, info.target, results.standings, results.members,
