@@ -100,10 +100,13 @@ class Pacer:
     def _server_ready(self, now: float) -> float:
         """When fewer than ``limit`` earlier sends are unanswered or answered within the server's window."""
         horizon = now - self.server_window
-        # Drop every send answered before the window, also those behind one still waiting (a hung request):
-        # what is kept is at most ``limit`` sends, since a new one starts only while fewer count.
-        self._recent = deque(e for e in self._recent if e[0] is None or e[0] > horizon)
-        counted = [e[0] for e in self._recent]
+        while self._recent and self._recent[0][0] is not None and self._recent[0][0] <= horizon:  # type: ignore[operator]
+            self._recent.popleft()
+        if len(self._recent) >= self.limit:
+            # One still waiting at the front (a hung request) holds older answers behind it: drop them too, so
+            # at most ``limit`` sends are kept (a new one starts only while fewer count).
+            self._recent = deque(e for e in self._recent if e[0] is None or e[0] > horizon)
+        counted = [e[0] for e in self._recent if e[0] is None or e[0] > horizon]
         if len(counted) < self.limit:
             return now
         answered = sorted(t for t in counted if t is not None)
