@@ -44,7 +44,8 @@ class Pacer:
         self._clock = clock
         self._sleep = sleep
         self._sent: deque[float] = deque()
-        # Sends through slot(): [answered at, or None while waiting]; kept while they may share a window.
+        # Sends through slot(): [answered at, or None while waiting]; kept while they may share a window
+        # (at most ``limit`` of them).
         self._recent: deque[list[float | None]] = deque()
         self._answered = asyncio.Event()
         self._lock = asyncio.Lock()
@@ -101,6 +102,10 @@ class Pacer:
         horizon = now - self.server_window
         while self._recent and self._recent[0][0] is not None and self._recent[0][0] <= horizon:  # type: ignore[operator]
             self._recent.popleft()
+        if len(self._recent) >= self.limit:
+            # One still waiting at the front (a hung request) holds older answers behind it: drop them too, so
+            # at most ``limit`` sends are kept (a new one starts only while fewer count).
+            self._recent = deque(e for e in self._recent if e[0] is None or e[0] > horizon)
         counted = [e[0] for e in self._recent if e[0] is None or e[0] > horizon]
         if len(counted) < self.limit:
             return now

@@ -13,13 +13,14 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import and_, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
 from bot.core.due_claims import ClaimKey, claim_once
 from bot.core.errors import InvalidInput, NotFound
+from bot.core.leaderboard import visible_members
 from bot.core.members import Who, ensure_club_and_member
 from bot.core.points import Kind
 from bot.core.timeutil import local_date, local_midnight_utc, week_start_date
@@ -72,12 +73,14 @@ class ChallengeStatus:
 @dataclass(frozen=True)
 class Results:
     challenge: ChallengeInfo
-    reached: list[str]  # display names of members who reached the target, hidden members left out
+    # Display names of members who reached the target; members the boards leave out (hidden, left the
+    # server, or holding an excluded role) are never named, only counted in ``hidden_reached``.
+    reached: list[str]
     hidden_reached: int
     members: int
     club_total: int
-    # (name, progress) of every joined member who has not hidden, most progress first; hidden members are
-    # only in ``members`` and ``club_total``.
+    # (name, progress) of every joined member the boards show, most progress first; the others are only in
+    # ``members`` and ``club_total``.
     standings: list[tuple[str, int]] = field(default_factory=list)
 
 
@@ -124,7 +127,14 @@ def _end_date(row: Challenge) -> date:
 
 
 async def _progress(session: AsyncSession, row: Challenge) -> list[tuple[int, str, bool, int]]:
-    """(member id, name, hidden, progress) of every joined member, counting check-ins inside the weeks."""
+    """(member id, name, hidden, progress) of every joined member, counting check-ins inside the weeks.
+
+    ``hidden``: the boards leave the member out, by the leaderboard's own rule (hid, left the server, or
+    holds an excluded role), read now.
+    """
+    club = await session.get(Club, row.club_id)
+    assert club is not None
+    shown = and_(*visible_members(club))
     measure = (
         func.sum(case((Checkin.kind == Kind.ROUTINE.value, 1), else_=0))
         if row.goal == Goal.ROUTINES
@@ -138,13 +148,14 @@ async def _progress(session: AsyncSession, row: Challenge) -> list[tuple[int, st
         .subquery()
     )
     rows = await session.execute(
-        select(Member.id, Member.display_name, Member.hidden, func.coalesce(counted.c.progress, 0))
+        select(Member.id, Member.display_name, case((shown, False), else_=True),
+               func.coalesce(counted.c.progress, 0))
         .join(ChallengeMember, ChallengeMember.member_id == Member.id)
         .outerjoin(counted, counted.c.member_id == Member.id)
         .where(ChallengeMember.challenge_id == row.id)
         .order_by(Member.display_name)
     )
-    return [(m, name, hidden, int(progress or 0)) for m, name, hidden, progress in rows]
+    return [(m, name, bool(hidden), int(progress or 0)) for m, name, hidden, progress in rows]
 
 
 async def _results(session: AsyncSession, row: Challenge) -> Results:

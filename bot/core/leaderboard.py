@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -87,7 +87,7 @@ def _excluded_roles(club: Club | ClubRow) -> list[str]:
     return [r for r in club.excluded_role_ids.split(",") if r.strip()]
 
 
-def visible_members(club: Club) -> list[Any]:
+def visible_members(club: Club | ClubRow) -> list[Any]:
     """Conditions on Member: those who hid, left, or hold an excluded role stay out of boards and charts."""
     visible = [Member.hidden.is_(False), Member.left_at.is_(None)]
     for role in _excluded_roles(club):
@@ -212,7 +212,7 @@ class LeaderboardService:
                 select(BoardArchive).where(BoardArchive.club_id == club.id, BoardArchive.period_key == key)
             )
         ).scalar_one_or_none()
-        return Board.from_json(row.board) if row else None
+        return await still_shown(session, club, Board.from_json(row.board)) if row else None
 
     async def finished_week(self, guild_id: int, at: datetime | None = None) -> Board:
         """The board of the club-week that ended most recently before ``at``, archived once."""
@@ -239,6 +239,25 @@ class LeaderboardService:
                 assert existing is not None
                 return existing
             return Board.from_json(board.to_json())
+
+
+async def still_shown(session: AsyncSession, club: Club | ClubRow, board: Board) -> Board:
+    """A frozen board as it may be shown now: the points are as they were, but members who have since hidden,
+    left, taken an excluded role or been forgotten are left out (by :func:`visible_members`), and the rest
+    ranked again among themselves."""
+    ids = [r.member_id for r in board.rows]
+    if not ids:
+        return board
+    shown = set(
+        (await session.execute(select(Member.id).where(Member.id.in_(ids), *visible_members(club)))).scalars()
+    )
+    if len(shown) == len(ids):
+        return board
+    rows: list[BoardRow] = []
+    for position, row in enumerate((r for r in board.rows if r.member_id in shown), start=1):
+        rank = rows[-1].rank if rows and rows[-1].points == row.points else position
+        rows.append(replace(row, rank=rank))
+    return replace(board, rows=rows, ranked_members=max(len(rows), board.ranked_members - (len(ids) - len(shown))))
 
 
 def _with_caller(archived: Board, fresh: Board | None) -> Board:

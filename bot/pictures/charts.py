@@ -86,11 +86,11 @@ class ChallengeBoard:
     title: str
     unit: str  # "routines" or "points"
     target: int
-    names: list[str]  # members who have not hidden, most progress first (at most CHALLENGE_BARS)
+    names: list[str]  # members the boards show, most progress first (at most CHALLENGE_BARS)
     values: list[int]
     more: int  # visible members beyond the bars shown
-    members: int  # everyone who took part, hidden members included
-    club_total: int  # everyone's progress, hidden members included
+    members: int  # everyone who took part, those left off the boards included
+    club_total: int  # everyone's progress, those left off the boards included
 
 
 CHALLENGE_BARS = 15

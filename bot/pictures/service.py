@@ -3,10 +3,13 @@
 * Exercise figures (Pillow, a few MB) are drawn in a thread of this process and cached in memory,
   keyed by a hash of the pose data, so each is drawn once per process.
 * Charts (matplotlib, about 45 MB once imported) are drawn in one worker process, started on the first
-  chart, so the serving process never imports matplotlib (see ``benchmarks/pictures.py``).
+  chart, so the serving process never imports matplotlib (see ``benchmarks/pictures.py``). The worker
+  gets one chart at a time; the others wait their turn here, in the event loop. A chart that takes longer
+  than its timeout gets its worker killed and replaced: the charts waiting behind it are not touched.
 
 Every method returns a :class:`Picture` or ``None``; on ``None`` the caller sends its text alone.
-A failure is logged once per picture (with what was being drawn); repeats are logged at DEBUG.
+A failure is logged once per picture (with what was being drawn); repeats are logged at DEBUG (the
+pictures remembered as failed are capped at ``FAILED_MAX``, the oldest forgotten first).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import hashlib
 import json
 import logging
 import multiprocessing
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -40,6 +44,8 @@ INTERACTIVE_TIMEOUT = 1.5
 CHART_PRELOAD = ("bot.pictures.charts", "matplotlib.figure", "matplotlib.backends.backend_agg", "matplotlib.dates")
 # Charts waiting for the one worker beyond this many are skipped (the text goes out alone).
 CHART_QUEUE_MAX = 8
+# Failed pictures remembered (to log each failure once); their names hold user ids, so the set is capped.
+FAILED_MAX = 256
 
 
 @dataclass(frozen=True)
@@ -59,8 +65,12 @@ class PictureService:
         # The cache key of each routine picture asked for: hashing the pose data costs more than the lookup, and
         # a fan-out asks for the same few pictures once per club.
         self._strip_keys: dict[tuple[tuple[str, ...], tuple[str, ...]], str] = {}
-        self._failed: set[str] = set()
+        self._failed: OrderedDict[str, None] = OrderedDict()
         self._charts_pending = 0
+        # The worker draws one chart at a time: the others wait for this, not in the pool's queue, so
+        # a stuck chart can be killed with its worker without cancelling them.
+        self._chart_turn = asyncio.Lock()
+        self.chart_timeout = RENDER_TIMEOUT
         self._busy_logged = False
 
     @property
@@ -97,6 +107,9 @@ class PictureService:
             self._threads = None
         if self._process is not None:
             process, self._process = self._process, None
+            if self._chart_turn.locked():
+                # A chart still drawing now is abandoned: its worker is killed, not waited for (it may never end).
+                _kill_workers(process)
             # Waiting for the worker to exit blocks: do it off the event loop.
             await asyncio.to_thread(process.shutdown, wait=True, cancel_futures=True)
 
@@ -105,18 +118,37 @@ class PictureService:
         loop = asyncio.get_running_loop()
         try:
             return await asyncio.wait_for(loop.run_in_executor(executor, fn, *args), timeout)
-        except Exception as exc:
-            if what in self._failed:
-                log.debug("rendering %s failed again", what, exc_info=True)
-            else:
-                self._failed.add(what)
-                log.exception("rendering %s failed; the answer goes out without it", what)
-            stuck = isinstance(exc, (BrokenProcessPool, TimeoutError))
-            if stuck and self._process is not None and executor is self._process:
-                # A dead or stuck worker (killed, out of memory) is replaced on the next chart.
-                self._process.shutdown(wait=False, cancel_futures=True)
-                self._process = None
+        except asyncio.CancelledError as exc:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # the caller is being cancelled (shutdown): not a picture's failure
+            # The executor cancelled the drawing (its pool was shut down under it): one missing picture.
+            self._failure(what, exc)
             return None
+        except Exception as exc:
+            self._failure(what, exc)
+            if isinstance(exc, (BrokenProcessPool, TimeoutError)) and executor is self._process:
+                # A dead or stuck worker (killed, out of memory, drawing forever): a new one draws the next.
+                self._kill_chart_worker()
+            return None
+
+    def _failure(self, what: str, exc: BaseException) -> None:
+        if what in self._failed:
+            self._failed.move_to_end(what)
+            log.debug("rendering %s failed again", what, exc_info=exc)
+            return
+        self._failed[what] = None
+        if len(self._failed) > FAILED_MAX:
+            self._failed.popitem(last=False)
+        log.error("rendering %s failed; the answer goes out without it", what, exc_info=exc)
+
+    def _kill_chart_worker(self) -> None:
+        """Kill the chart worker and drop its pool (nothing else is queued in it: one chart at a time)."""
+        if self._process is None:
+            return
+        process, self._process = self._process, None
+        _kill_workers(process)
+        process.shutdown(wait=False, cancel_futures=True)
 
     # -- figures -----------------------------------------------------------------------------
 
@@ -194,7 +226,9 @@ class PictureService:
             return None
         self._charts_pending += 1
         try:
-            png = await self._run(what, self._process_pool(), fn, data)
+            async with self._chart_turn:
+                # The timeout counts from the chart's turn: time spent behind a stuck chart is not held against it.
+                png = await self._run(what, self._process_pool(), fn, data, timeout=self.chart_timeout)
         finally:
             self._charts_pending -= 1
         return None if png is None else Picture(filename, png, alt)
@@ -214,7 +248,7 @@ class PictureService:
                                  charts.member_card_alt(card))
 
     async def challenge_chart(self, guild_id: int, results: Results) -> Picture | None:
-        """Each visible member's progress toward the target; hidden members only in the totals."""
+        """Each member's progress toward the target; members the boards leave out only in the totals."""
         info = results.challenge
         unit = "routines" if info.goal is Goal.ROUTINES else "points"
         board = charts.challenge_board(guild_id, info.name, unit, info.target, results.standings, results.members,
@@ -242,6 +276,12 @@ class PictureService:
         history = charts.TestHistory(user_id, list(series.values()))
         return await self._chart(f"the test history of user {user_id}", "test-history.png", charts.test_history_png,
                                  history, charts.test_history_alt(history))
+
+
+def _kill_workers(process: ProcessPoolExecutor) -> None:
+    for worker in list((process._processes or {}).values()):
+        if worker.is_alive():
+            worker.kill()
 
 
 ALT_MAX = 1024  # Discord's limit for an attachment description

@@ -109,3 +109,17 @@ async def test_a_send_waits_while_too_many_earlier_ones_may_still_count_at_the_s
         await task
     # It waited until that answer was a second old, not merely for the rate.
     assert started == [101.5]
+
+
+async def test_bounded_cache_pacer_recent_sends_stay_bounded_behind_a_send_that_never_answers() -> None:
+    """A send still waiting for its answer (a hung request) does not keep every later send in memory."""
+    fake = FakeTime()
+    pacer = Pacer(per_second=49, clock=fake.clock, sleep=fake.sleep)
+    async with contextlib.AsyncExitStack() as stuck:
+        await stuck.enter_async_context(pacer.slot())  # started, never answered while the rest go out
+        for _ in range(2000):
+            async with pacer.slot():
+                pass
+        assert len(pacer._recent) <= pacer.limit
+    # The hung send still counted while it waited: the rest kept under the limit with it.
+    assert fake.now - 100.0 >= 2000 / 49 - 1

@@ -102,3 +102,41 @@ async def test_bad_challenge_options_are_refused_privately(club: Club) -> None:
     assert posts(club, "challenge") == []
     status = await club.slash(club.runner, "challenge status")
     assert "No challenge" in status["content"]
+
+
+async def test_defect_i_results_name_no_member_who_left_or_holds_an_excluded_role(club: Club) -> None:
+    """ann, ben and cara reach the target; ben then leaves the server and cara holds a role left off the boards:
+    the results text and chart name ann alone, as the leaderboard would, and count the other two anonymously."""
+    from tests.e2e.test_lifecycle import eventually, left
+    from tests.e2e.test_pictures import attached_image, uploads
+
+    await setup_club(club)
+    coaches = club.fake.add_role(club.guild.id, "coaches")
+    cara = club.fake.add_member(club.guild.id, "cara", roles=[coaches])
+    await club.slash(club.admin, "challenge start", name="Bridge week", weeks=1, goal="routines", target=1,
+                     start="this-week")
+    for member in (club.runner, club.other, cara):
+        assert "You joined" in (await club.slash(member, "challenge join"))["content"]
+        await club.slash(member, "checkin", kind="routine")
+    excluded = await club.slash(club.admin, "club exclude-role", role=coaches.id)
+    assert "left off" in excluded["content"]
+    club.fake.remove_member(club.guild.id, club.other.id)
+    await eventually(lambda: left(club, club.other.id), "ben marked as left")
+    board = embed_text(await club.slash(club.admin, "leaderboard"))
+    assert "ann" in board
+    assert "ben" not in board, "the leaderboard leaves out who left"
+    assert "cara" not in board, "and who holds an excluded role"
+
+    ended = await club.slash(club.admin, "challenge end")
+    assert "results are posted" in ended["content"]
+    [post] = posts(club, "is over")
+    text = post["content"]
+    assert "Reached the target: ann and 2 more" in text
+    assert "3 member(s) took part; together: **3**" in text
+    meta, _image = attached_image(post, "challenge.png", uploads(club, post))
+    alt = meta["description"]
+    assert "ann 1" in alt
+    assert "3 took part, 3 routines together" in alt
+    for name in ("ben", "cara"):
+        assert name not in text
+        assert name not in alt

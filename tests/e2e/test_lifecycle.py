@@ -277,3 +277,50 @@ async def test_a_backtick_in_a_value_does_not_break_the_reply(club: Club) -> Non
     zone = await club.slash(club.admin, "club setup", channel=club.guild.text_channel_id, day="monday",
                             time="07:30", timezone="Europe/`London\nX")
     assert zone["content"].count("`") % 2 == 0
+
+
+async def test_defect_j_last_weeks_frozen_board_leaves_out_who_hid_left_or_was_forgotten_since(club: Club) -> None:
+    """The board is frozen when the week ends; who is on it is read when it is shown."""
+    from sqlalchemy import delete
+
+    cara = club.fake.add_member(club.guild.id, "cara")
+    for member, kinds in ((club.runner, ("routine", "stretch")), (club.other, ("routine",)), (cara, ("routine",)),
+                          (club.admin, ("stretch",))):
+        for kind in kinds:
+            await club.slash(member, "checkin", kind=kind)
+    club.clock.set(NEXT_MONDAY)
+    await archive_last_week(club)
+    before = embed_text(await club.slash(club.admin, "leaderboard", period="last-week"))
+    for name in ("ann", "ben", "cara", "coach"):
+        assert name in before
+    assert "**4.** coach" in before
+
+    await club.slash(club.other, "privacy hide")
+    club.fake.remove_member(club.guild.id, club.runner.id)
+    await eventually(lambda: left(club, club.runner.id), "ann marked as left")
+    # cara is forgotten while the board is being frozen: her row is gone, her line was written after the scrub.
+    cara_row = await member_row(club, cara.id)
+    assert cara_row is not None
+    engine = make_engine(club.settings.db_url)
+    try:
+        async with make_session_factory(engine)() as session:
+            await session.execute(delete(Member).where(Member.id == cara_row.id))
+            await session.commit()
+    finally:
+        await engine.dispose()
+
+    after = await club.slash(club.admin, "leaderboard", period="last-week")
+    text = embed_text(after)
+    for name in ("ann", "ben", "cara"):
+        assert name not in text
+    assert "**1.** coach" in text, "ranked again among those still shown"
+    assert "1 on the board" in text
+    assert club.bot is not None
+    again = await club.bot.services.boards.finished_week(club.guild.id)  # what a repeated weekly post reads
+    assert [r.display_name for r in again.rows] == ["coach"]
+    assert again.ranked_members == 1
+
+    await club.slash(club.other, "privacy show")
+    shown = embed_text(await club.slash(club.admin, "leaderboard", period="last-week"))
+    assert "**1.** ben" in shown
+    assert "**2.** coach" in shown

@@ -277,3 +277,172 @@ async def test_challenge_results_go_out_without_their_chart_where_files_are_not_
     [post] = [m for m in club.fake.channel_messages(channel) if "is over" in (m["content"] or "")]
     assert not post.get("attachments")
     assert "Reached the target: ann and 1 more" in post["content"]
+
+
+async def until(check: Any, what: str) -> None:
+    """Wait for something another task is doing (bounded; no timing asserted)."""
+    for _ in range(1000):
+        if check():
+            return
+        await asyncio.sleep(0.01)
+    pytest.fail(f"never happened: {what}")
+
+
+class Gate:
+    """Holds a picture request at its door until the test lets it through."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.entered = False
+        self.open = asyncio.Event()
+
+    async def __call__(self, *args: Any) -> Any:
+        self.entered = True
+        await self.open.wait()
+        return await self.real(*args)
+
+
+async def test_defect_h_a_stuck_chart_is_killed_and_costs_only_its_own_picture(
+    club: Club, monkeypatch: pytest.MonkeyPatch, error_log_guard: ErrorLogGuard
+) -> None:
+    """ann's card hangs in the worker while ben's test history and the weekly board wait behind it: the hung
+    worker is killed at the timeout, ann gets her text alone, the other two still get their pictures."""
+    from bot.pictures import charts
+    from bot.pictures.service import RENDER_TIMEOUT
+    from tests.e2e import stuck_chart
+
+    error_log_guard.expect(f"rendering the /me card of user {club.runner.id} failed")
+    await setup_club(club)
+    await club.slash(club.runner, "checkin", kind="routine")
+    await club.slash(club.other, "checkin", kind="routine")
+    start = await club.slash(club.other, "test hip-drop")
+    await club.click(club.other, next(c for c in custom_ids(start) if c.endswith(":l:level")))
+    attached_image(await club.slash(club.runner, "me"), "me.png")  # the worker is up
+    assert club.bot is not None
+    pictures = club.bot.services.pictures
+    jobs = club.bot.shared["club_jobs"]
+    board_gate, history_gate = Gate(pictures.club_chart), Gate(pictures.test_history)
+    monkeypatch.setattr(pictures, "club_chart", board_gate)
+    monkeypatch.setattr(pictures, "test_history", history_gate)
+    monkeypatch.setattr(charts, "member_card_png", stuck_chart.never_done)
+
+    club.clock.advance(timedelta(days=7))
+    board = asyncio.ensure_future(jobs.posts.fire(club.guild.id, "leaderboard", jobs.send, manual=True))
+    history = asyncio.ensure_future(club.slash(club.other, "test history"))
+    await until(lambda: board_gate.entered and history_gate.entered, "both at the picture step")
+    # ann's card: the only one with a short timeout, so the test need not wait the usual one out.
+    monkeypatch.setattr(pictures, "chart_timeout", 3.0, raising=False)
+    me = asyncio.ensure_future(club.slash(club.runner, "me"))
+    await until(lambda: pictures._charts_pending == 1, "ann's card with the worker")
+    (stuck_pid,) = pictures.chart_worker_pids()
+    monkeypatch.setattr(pictures, "chart_timeout", RENDER_TIMEOUT, raising=False)
+    history_gate.open.set()
+    await until(lambda: pictures._charts_pending == 2, "ben's history waiting")
+    board_gate.open.set()
+    await until(lambda: pictures._charts_pending == 3, "the board's chart waiting")
+    assert not me.done(), "both wait while ann's card is still drawing"
+
+    fired, mine, his = await asyncio.gather(board, me, history, return_exceptions=True)
+    assert not isinstance(fired, BaseException), f"the weekly post raised {fired!r}"
+    assert fired.status == "sent"
+    (post,) = club.fake.channel_messages(club.guild.text_channel_id)
+    attached_image(post, "club-weeks.png", uploads(club, post))
+    assert not isinstance(his, BaseException)
+    attached_image(his, "test-history.png")
+    assert not isinstance(mine, BaseException)
+    assert "10 pts" in embed_text(mine), "ann's text goes out without her card"
+    assert not mine.get("files")
+    await until(lambda: not _alive(stuck_pid), "the stuck worker killed")
+    assert stuck_pid not in pictures.chart_worker_pids()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+async def test_defect_h_a_chart_cancelled_by_its_pool_is_a_missing_picture_not_a_cancelled_caller(
+    club: Club, error_log_guard: ErrorLogGuard
+) -> None:
+    """The pool cancelling a drawing (shut down under it) must not look like the caller's task being cancelled;
+    a caller's task that is cancelled still is."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    error_log_guard.expect("rendering the queued picture failed")
+    assert club.bot is not None
+    pictures = club.bot.services.pictures
+    threads = ThreadPoolExecutor(max_workers=1)
+    release = threading.Event()
+    busy = asyncio.ensure_future(pictures._run("the busy picture", threads, release.wait))
+    queued = asyncio.ensure_future(pictures._run("the queued picture", threads, bytes))
+    await until(lambda: threads._work_queue.qsize() == 1, "the second drawing queued")
+    threads.shutdown(wait=False, cancel_futures=True)
+    release.set()
+    assert await queued is None
+    assert await busy is True
+
+    other_threads, hold = ThreadPoolExecutor(max_workers=1), threading.Event()
+    caller = asyncio.ensure_future(pictures._run("a picture whose caller stops", other_threads, hold.wait))
+    await until(lambda: other_threads._work_queue.qsize() == 0 and other_threads._threads, "the drawing started")
+    caller.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await caller
+    hold.set()
+    other_threads.shutdown(wait=True)
+
+
+async def test_bounded_cache_failed_pictures_are_remembered_up_to_a_cap(
+    club: Club, caplog: pytest.LogCaptureFixture, error_log_guard: ErrorLogGuard
+) -> None:
+    """Failed pictures are named per member (user ids): a club of thousands must not grow the set for ever."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.pictures import service
+
+    error_log_guard.expect("rendering the /me card of user")
+    assert club.bot is not None
+    pictures = club.bot.services.pictures
+
+    def broken() -> bytes:
+        raise RuntimeError("drawing broke")
+
+    caplog.set_level(logging.DEBUG, logger="bot.pictures.service")
+    threads = ThreadPoolExecutor(max_workers=1)
+    try:
+        for user in range(3 * service.FAILED_MAX):
+            assert await pictures._run(f"the /me card of user {user}", threads, broken) is None
+        assert len(pictures._failed) <= service.FAILED_MAX
+        # A recent failure is still remembered: its repeat is not logged as an error again.
+        before = len([r for r in caplog.records if r.levelno >= logging.ERROR])
+        await pictures._run(f"the /me card of user {3 * service.FAILED_MAX - 1}", threads, broken)
+        assert len([r for r in caplog.records if r.levelno >= logging.ERROR]) == before
+    finally:
+        threads.shutdown(wait=True)
+
+
+async def test_defect_h_shutdown_kills_a_chart_worker_still_drawing(
+    club: Club, monkeypatch: pytest.MonkeyPatch, error_log_guard: ErrorLogGuard
+) -> None:
+    """Stopping the bot does not wait for a chart that may never finish: its worker is killed."""
+    from bot.core.history import MemberDays
+    from bot.pictures import charts
+    from tests.e2e import stuck_chart
+
+    error_log_guard.expect(f"rendering the /me card of user {club.runner.id} failed")
+    await club.slash(club.runner, "checkin", kind="routine")
+    attached_image(await club.slash(club.runner, "me"), "me.png")  # the worker is up
+    assert club.bot is not None
+    pictures = club.bot.services.pictures
+    (worker,) = pictures._process._processes.values()
+    monkeypatch.setattr(charts, "member_card_png", stuck_chart.never_done)
+    monkeypatch.setattr(pictures, "chart_timeout", 600.0, raising=False)
+    days = MemberDays(first_day=club.clock.now().date())
+    card = asyncio.ensure_future(pictures.member_card(club.runner.id, "ann", days))
+    await until(lambda: pictures._charts_pending == 1, "the card with the worker")
+    await club.stop()
+    assert await card is None
+    assert worker.exitcode == -signal.SIGKILL
