@@ -9,7 +9,7 @@ from typing import Any
 import discord
 
 from bot.cogs.common import PresetRow, button_row_view, guarded, who_from
-from bot.content.schema import Content, minutes_for
+from bot.content.schema import Content
 from bot.core.checkins import CheckinResult
 from bot.core.errors import NotAllowed
 from bot.core.points import Kind
@@ -18,12 +18,14 @@ from bot.features import Feature, FeatureContext
 from bot.render.boards import checkin_text
 from bot.render.exercises import stretch_advice
 from bot.render.limits import MESSAGE_MAX, clip
-from bot.render.progression import FEEL_QUESTION, feel_text, step_taken_text
+from bot.render.progression import FEEL_QUESTION, HURT_LABEL, feel_text, hurt_text, step_taken_text
 
 FEEL_PREFIX = "gc:feel:"
 STEP_PREFIX = "gc:step:"
 FEEL_STYLES = {Feel.EASY: discord.ButtonStyle.success, Feel.RIGHT: discord.ButtonStyle.primary,
                Feel.HARD: discord.ButtonStyle.danger}
+# "It hurt" is no feel: it records nothing and moves nobody on the ladder, it says what to do about pain.
+HURT = "hurt"
 NOT_YOURS = "These buttons belong to someone else's check-in. Log your own with `/checkin`."
 
 
@@ -53,18 +55,17 @@ def make_progression_buttons(
             if interaction.user.id != self.user_id:
                 raise NotAllowed(NOT_YOURS)
             step = await progression.take_step(who_from(interaction), self.to_step)
-            await interaction.response.send_message(step_taken_text(step, minutes_for(step.seconds)), ephemeral=True)
+            await interaction.response.send_message(step_taken_text(step), ephemeral=True)
 
     class FeelButton(
         discord.ui.DynamicItem[discord.ui.Button[Any]],
-        template=FEEL_PREFIX + r"(?P<user>\d{1,20}):(?P<feel>easy|right|hard)",
+        template=FEEL_PREFIX + r"(?P<user>\d{1,20}):(?P<feel>easy|right|hard|hurt)",
     ):
         def __init__(self, user_id: int, feel: str) -> None:
-            value = Feel(feel)
-            super().__init__(
-                discord.ui.Button(label=FEEL_LABELS[value], style=FEEL_STYLES[value],
-                                  custom_id=feel_custom_id(user_id, value))
-            )
+            value = None if feel == HURT else Feel(feel)
+            label = FEEL_LABELS[value] if value is not None else HURT_LABEL
+            style = FEEL_STYLES[value] if value is not None else discord.ButtonStyle.secondary
+            super().__init__(discord.ui.Button(label=label, style=style, custom_id=feel_custom_id(user_id, feel)))
             self.user_id, self.feel = user_id, value
 
         @classmethod
@@ -77,8 +78,13 @@ def make_progression_buttons(
         async def callback(self, interaction: discord.Interaction) -> None:
             if interaction.user.id != self.user_id:
                 raise NotAllowed(NOT_YOURS)
-            result = await progression.feel(who_from(interaction), self.feel)
-            text = feel_text(result, content.guide.caution)
+            who = who_from(interaction)
+            if self.feel is None:
+                step = await progression.step_for(who.guild_id, who.user_id)
+                await interaction.response.send_message(hurt_text(step, content), ephemeral=True)
+                return
+            result = await progression.feel(who, self.feel)
+            text = feel_text(result, content)
             if result.offered is not None:
                 view = button_row_view(StepButton(self.user_id, result.offered.index))
                 await interaction.response.send_message(text, view=view, ephemeral=True)
@@ -88,18 +94,21 @@ def make_progression_buttons(
     return FeelButton, StepButton
 
 
-def feel_custom_id(user_id: int, feel: Feel) -> str:
-    return f"{FEEL_PREFIX}{user_id}:{feel.value}"
+FEEL_ANSWERS = (*(feel.value for feel in Feel), HURT)
+
+
+def feel_custom_id(user_id: int, feel: Feel | str) -> str:
+    return f"{FEEL_PREFIX}{user_id}:{Feel(feel).value if feel != HURT else HURT}"
 
 
 @functools.lru_cache(maxsize=16)
-def _feel_payloads(feel_button: type[Any]) -> tuple[tuple[Feel, dict[str, Any]], ...]:
+def _feel_payloads(feel_button: type[Any]) -> tuple[tuple[str, dict[str, Any]], ...]:
     """The feel buttons as payloads, from the button class itself (the custom id is set per reply)."""
-    return tuple((feel, feel_button(0, feel.value).item.to_component_dict()) for feel in Feel)
+    return tuple((feel, feel_button(0, feel).item.to_component_dict()) for feel in FEEL_ANSWERS)
 
 
 def feel_view(user_id: int, feel_button: type[Any]) -> discord.ui.View:
-    """Easy / Just right / Hard under a routine check-in, for ``user_id``'s presses only."""
+    """Easy / Just right / Hard / It hurt under a routine check-in, for ``user_id``'s presses only."""
     return PresetRow([{**payload, "custom_id": feel_custom_id(user_id, feel)} for feel, payload in
                       _feel_payloads(feel_button)])
 

@@ -20,7 +20,7 @@ from bot.core.selftests import SelfTestService
 from bot.features import Feature, FeatureContext
 from bot.pictures.service import INTERACTIVE_TIMEOUT, PictureService
 from bot.render.limits import clip
-from bot.render.selftests import history_embed, recommendation_embed, test_embed
+from bot.render.selftests import answer_label, history_embed, recommendation_embed, test_embed
 
 PREFIX = "gc:t:"
 SIDE_CODES = {"l": "left", "r": "right", "b": "both"}
@@ -91,10 +91,10 @@ def answer_view(
 ) -> discord.ui.View:
     buttons = []
     run = secrets.token_hex(4)
-    sides = [("l", "Left"), ("r", "Right")] if test.one_sided else [("b", "")]
-    for row, (code, side_label) in enumerate(sides):
+    sides = ["l", "r"] if test.one_sided else ["b"]
+    for row, code in enumerate(sides):
         for outcome in test.outcomes:
-            label = f"{side_label}: {outcome.label}" if side_label else outcome.label
+            label = answer_label(test, SIDE_CODES[code], outcome)
             button = button_cls(user_id, run, test.slug, code, outcome.id, label, guild_id=guild_id)
             button.item.row = row
             buttons.append(button)

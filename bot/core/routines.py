@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from bot.content.schema import Content, Dose, Routine, lead_in_dose, minutes_for
+from bot.content.schema import SUGGESTED_MARK, Content, Dose, Routine, lead_in_dose, minutes_for
 from bot.core.checkins import routine_done
 from bot.core.clock import Clock
 from bot.core.members import Who, ensure_club_and_member
@@ -25,6 +25,7 @@ class PlanItem:
     cue: str
     seconds: int
     suggested: bool = False
+    source: str | None = None  # the article behind the dose, e.g. "004"
 
 
 @dataclass(frozen=True)
@@ -69,14 +70,13 @@ def _item(content: Content, slug: str, dose: Dose, name: str | None = None) -> P
     exercise = content.exercise(slug)
     return PlanItem(
         slug=slug, name=name or exercise.name, dose=dose.render(), cue=exercise.cues[0], seconds=dose.seconds(),
-        suggested=dose.suggested,
+        suggested=dose.suggested, source=dose.source[:3] if dose.source else None,
     )
 
 
 def build_plan(content: Content, routine: Routine, step_index: int, week_start: date) -> WeekPlan:
     step = routine.step(step_index)
     items = [_item(content, slug, dose) for slug, dose in step.items]
-    own_sessions = routine.progression.steps[step.index].sessions_per_week is not None
     return WeekPlan(
         routine_slug=routine.slug,
         routine_name=routine.name,
@@ -86,7 +86,7 @@ def build_plan(content: Content, routine: Routine, step_index: int, week_start: 
         step_count=step.count,
         seconds=step.seconds,
         sessions_per_week=step.sessions_per_week,
-        frequency_suggested=step.suggested if own_sessions else routine.per_week_suggested,
+        frequency_suggested=step.frequency_suggested,
         note=step.note,
         note_suggested=step.suggested,
         items=items,
@@ -135,7 +135,13 @@ def personalise(content: Content, plan: WeekPlan, *, done: bool, lead_in: str | 
     """Add the member's own touches: a done mark with what to do next, and a short lead-in set."""
     next_steps: list[str] = []
     if done:
-        next_steps.append("Optional: do it again on another day and log `/checkin kind:extra` (+5).")
+        if plan.sessions_per_week > 1:
+            next_steps.append(
+                f"Your step has {plan.sessions_per_week} days a week: do it again on another day and log "
+                "`/checkin kind:extra` (+5)."
+            )
+        else:
+            next_steps.append("Your step is once a week: that is this week's routine done.")
         stretches = [content.exercises[s] for s in content.guide.after_run_stretches if s in content.exercises]
         if stretches:
             names = ", ".join(f"{s.name} {s.dose.render()}" for s in stretches)
@@ -144,7 +150,10 @@ def personalise(content: Content, plan: WeekPlan, *, done: bool, lead_in: str | 
     in_plan = {i.slug for i in plan.items}
     if lead_in is not None and lead_in in content.exercises and lead_in not in in_plan:
         exercise = content.exercises[lead_in]
-        lead = _item(content, lead_in, lead_in_dose(exercise.dose),
-                     name=f"{exercise.name} (1 set before the routine, from your self-test)")
+        lead = replace(
+            _item(content, lead_in, lead_in_dose(exercise.dose),
+                  name=f"{exercise.name} (1 set {SUGGESTED_MARK} before the routine, from your self-test)"),
+            suggested=True,
+        )
     return replace(plan, done=done, next_steps=next_steps, lead_in=lead)
 

@@ -7,10 +7,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.cogs.common import button_row_view
-from bot.cogs.progression import feel_view, make_progression_buttons
+from bot.cogs.progression import FEEL_ANSWERS, feel_view, make_progression_buttons
 from bot.content import load_content
 from bot.content.schema import minutes_for
-from bot.core.progression import Feel
 from bot.db.engine import make_engine, make_session_factory
 from bot.db.models import MemberProgression
 from tests.e2e.conftest import Club, custom_ids, embed_text
@@ -33,9 +32,9 @@ async def stored(club: Club) -> list[MemberProgression]:
 async def test_the_feel_row_is_what_the_feel_buttons_themselves_render() -> None:
     feel_button, _ = make_progression_buttons(CONTENT, progression=None)  # type: ignore[arg-type]
     for user_id in (1, 987654321098765432):
-        built = button_row_view(*(feel_button(user_id, feel.value) for feel in Feel)).to_components()
+        built = button_row_view(*(feel_button(user_id, feel) for feel in FEEL_ANSWERS)).to_components()
         assert feel_view(user_id, feel_button).to_components() == built
-    assert [b["label"] for b in built[0]["components"]] == ["Easy", "Just right", "Hard"]
+    assert [b["label"] for b in built[0]["components"]] == ["Easy", "Just right", "Hard", "It hurt"]
 
 
 def feel_id(message: dict, feel: str) -> str:
@@ -57,14 +56,14 @@ async def today(club: Club, user: FakeMember) -> dict:
 async def test_routine_checkin_reply_asks_how_it_felt(club: Club) -> None:
     reply = await club.slash(club.runner, "checkin", kind="routine")
     assert "How did it feel?" in reply["content"]
-    assert custom_ids(reply) == [f"gc:feel:{club.runner.id}:{f}" for f in ("easy", "right", "hard")]
+    assert custom_ids(reply) == [f"gc:feel:{club.runner.id}:{f}" for f in ("easy", "right", "hard", "hurt")]
     labels = [c["label"] for row in reply["components"] for c in row["components"]]
-    assert labels == ["Easy", "Just right", "Hard"]
+    assert labels == ["Easy", "Just right", "Hard", "It hurt"]
     # The Done button's reply carries them too, for whoever pressed it.
     plan = await club.slash(club.other, "glutes today")
     done = next(i for i in custom_ids(plan) if i.startswith("gc:done:"))
     pressed = await club.click(club.other, done)
-    assert custom_ids(pressed) == [f"gc:feel:{club.other.id}:{f}" for f in ("easy", "right", "hard")]
+    assert custom_ids(pressed) == [f"gc:feel:{club.other.id}:{f}" for f in ("easy", "right", "hard", "hurt")]
 
 
 async def test_a_stretch_checkin_shows_the_after_run_stretches(club: Club) -> None:
@@ -182,9 +181,11 @@ async def test_easy_weeks_never_climb_past_the_article(club: Club) -> None:
             await club.click(club.runner, step_id)
     top = await today(club, club.runner)
     assert f"your step {FIVE.step_count} of {FIVE.step_count}" in top["title"]
-    assert "15 reps per leg" in embed_text({"embeds": [top]})
+    # More days come back to the base dose: article 004 adds reps or days, not both.
+    assert "10 reps per leg" in embed_text({"embeds": [top]})
+    assert "15 reps per leg" not in embed_text({"embeds": [top]})
     assert "10 × 10 s hold" in embed_text({"embeds": [top]})
-    assert "3 days a week" in top["description"]
+    assert f"about {minutes_for(FIVE.step(4).seconds)} min · 3 days a week" in top["description"]
 
 
 async def test_progression_reset_and_routine_switch_go_back_to_the_base(club: Club) -> None:
@@ -199,3 +200,64 @@ async def test_progression_reset_and_routine_switch_go_back_to_the_base(club: Cl
     await set_club(club, routine_slug="gmed-isolation")
     plan = await today(club, club.runner)
     assert "Glute med isolation · your step 1 of 4" in plan["title"]
+
+
+def own_step(index: int) -> str:
+    step = FIVE.step(index)
+    often = "once a week" if step.sessions_per_week == 1 else f"{step.sessions_per_week} days a week"
+    return f"step {index + 1} of 5: about {minutes_for(step.seconds)} min, {often}"
+
+
+async def climb_to(club: Club, user: FakeMember, index: int) -> None:
+    for _ in range(index):
+        await log_and_feel(club, user, "easy")
+        answer = await log_and_feel(club, user, "easy")
+        await club.click(user, custom_ids(answer)[0])
+
+
+async def test_feel_replies_state_the_members_own_time_and_days(club: Club) -> None:
+    first = await log_and_feel(club, club.runner, "right")
+    assert f"Stay on {own_step(0)}" in first["content"]
+    assert "Times include rests †" in first["content"]
+    await climb_to(club, club.runner, 3)
+    right = await log_and_feel(club, club.runner, "right")
+    assert f"Stay on {own_step(3)}" in right["content"]
+    assert "2 days a week" in right["content"]
+    plan = await today(club, club.runner)
+    assert f"about {minutes_for(FIVE.step(3).seconds)} min · 2 days a week" in plan["description"]
+
+
+async def test_hard_at_the_first_step_offers_easier_forms_and_no_step_back(club: Club) -> None:
+    hard = await log_and_feel(club, club.runner, "hard")
+    text = hard["content"]
+    assert f"first {own_step(0)}" in text
+    assert "step back" not in text
+    for slug in ("bent-knee-plank", "glute-bridge", "reverse-lunge", "runners-arabesque"):
+        card = CONTENT.exercise(slug)
+        linked = CONTENT.exercises.get(card.easier or "")
+        assert (linked.name if linked else card.easier) in text, slug
+    assert "Hold for 5 s † instead of 10." in text
+    assert "It hurt" in text
+    # A step up, hard once: now the step back is real, and said.
+    await climb_to(club, club.runner, 1)
+    later = await log_and_feel(club, club.runner, "hard")
+    assert "another hard week takes you a step back" in later["content"]
+
+
+async def test_it_hurt_stops_the_move_and_changes_nothing(club: Club) -> None:
+    await climb_to_step_two(club, club.runner)
+    before = [(r.step, r.easy_weeks, r.hard_weeks, r.last_week) for r in await stored(club)]
+    reply = await club.slash(club.runner, "checkin", kind="routine")
+    hurt = await club.click(club.runner, feel_id(reply, "hurt"))
+    assert hurt["flags"] & 64
+    assert "Stop the move that hurt" in hurt["content"]
+    assert "physio or doctor" in hurt["content"]
+    assert f"you stay on {own_step(1)}" in hurt["content"]
+    assert "step back" not in hurt["content"]
+    assert ".)" not in hurt["content"]
+    assert [(r.step, r.easy_weeks, r.hard_weeks, r.last_week) for r in await stored(club)] == before
+    stranger = await club.click(club.other, feel_id(reply, "hurt"))
+    assert "someone else's" in stranger["content"]
+    # The week's feel can still be given after "it hurt".
+    right = await club.click(club.runner, feel_id(reply, "right"))
+    assert f"Stay on {own_step(1)}" in right["content"]
