@@ -13,7 +13,7 @@ from bot.content.schema import minutes_for
 from bot.db.engine import make_engine, make_session_factory
 from bot.db.models import MemberProgression
 from tests.e2e.conftest import Club, custom_ids, embed_text
-from tests.e2e.test_checkins import set_club
+from tests.e2e.test_checkins import count_rows, set_club
 from tests.fakediscord.models import FakeMember
 
 CONTENT = load_content()
@@ -261,3 +261,43 @@ async def test_it_hurt_stops_the_move_and_changes_nothing(club: Club) -> None:
     # The week's feel can still be given after "it hurt".
     right = await club.click(club.runner, feel_id(reply, "right"))
     assert f"Stay on {own_step(1)}" in right["content"]
+
+
+async def test_extra_sessions_count_only_within_the_members_own_plan(club: Club) -> None:
+    # The base step is once a week: an extra session earns nothing, and the plan says the week is done.
+    await club.slash(club.runner, "checkin", kind="routine")
+    extra = await club.slash(club.runner, "checkin", kind="extra")
+    assert "Not counted" in extra["content"]
+    assert "once a week" in extra["content"]
+    assert await count_rows(club, "extra") == 0
+    done = embed_text({"embeds": [await today(club, club.runner)]})
+    assert "that is this week's routine done" in done
+    assert "another day" not in done
+
+    # Step 4 asks for 2 days a week: one extra counts, a second on another day of the same week does not.
+    await climb_to(club, club.runner, 3)
+    while club.clock.now().weekday() != 0:  # the club week starts on Monday
+        club.clock.advance(timedelta(days=1))
+    await club.slash(club.runner, "checkin", kind="routine")
+    plan = embed_text({"embeds": [await today(club, club.runner)]})
+    assert "Your step has 2 days a week: do it again on another day" in plan
+    club.clock.advance(timedelta(days=2))
+    assert "Counted: extra" in (await club.slash(club.runner, "checkin", kind="extra"))["content"]
+    club.clock.advance(timedelta(days=2))
+    second = await club.slash(club.runner, "checkin", kind="extra")
+    assert "Not counted" in second["content"]
+    assert "room for 1 extra session" in second["content"]
+    assert await count_rows(club, "extra") == 1
+
+    # A weak self-test adds its plan's days: two extras a week for Ben, on the base step.
+    _message = await club.fake.slash(club.guild.id, club.other.id, "test hip-drop")
+    ids = custom_ids(await _message.final())
+    await club.click(club.other, next(i for i in ids if i.endswith(":l:hip-drops")))
+    club.clock.advance(timedelta(days=7))
+    while club.clock.now().weekday() != 0:
+        club.clock.advance(timedelta(days=1))
+    for day in range(3):
+        answer = await club.slash(club.other, "checkin", kind="extra")
+        assert ("Counted: extra" in answer["content"]) == (day < 2), answer["content"]
+        club.clock.advance(timedelta(days=1))
+    assert await count_rows(club, "extra") == 3
