@@ -60,7 +60,10 @@ def feel_text(result: FeelResult, content: Content) -> str:
         if result.stepped_back:
             text = f"Noted: {label}, two weeks running. Back to {_step(result.step)}."
         elif result.step.index == 0:
-            text = f"Noted: {label}. You are on the first {_step(result.step)}; keep the form clean."
+            text = (
+                f"Noted: {label}. You are on {_step(result.step)}, the first step, so there is no step back: "
+                "keep the form clean, and use an easier form where a move is too much."
+            )
         else:
             text = (
                 f"Noted: {label}. Stay on {_step(result.step)} and keep the form clean; "

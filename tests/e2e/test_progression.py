@@ -230,8 +230,9 @@ async def test_feel_replies_state_the_members_own_time_and_days(club: Club) -> N
 async def test_hard_at_the_first_step_offers_easier_forms_and_no_step_back(club: Club) -> None:
     hard = await log_and_feel(club, club.runner, "hard")
     text = hard["content"]
-    assert f"first {own_step(0)}" in text
-    assert "step back" not in text
+    assert f"You are on {own_step(0)}" in text
+    assert "the first step, so there is no step back" in text
+    assert "takes you a step back" not in text
     for slug in ("bent-knee-plank", "glute-bridge", "reverse-lunge", "runners-arabesque"):
         card = CONTENT.exercise(slug)
         linked = CONTENT.exercises.get(card.easier or "")
