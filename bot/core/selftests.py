@@ -106,6 +106,7 @@ class HistoryEntry:
     weak: bool
     at: datetime
     unsure: bool = False
+    side_word: str = "side"  # what the side names on this test: "leg standing", "leg lifted"
 
 
 def lead_in_for(content: Content, latest: TestResult | None) -> str | None:
@@ -185,5 +186,7 @@ class SelfTestService:
                 outcome = next((o for o in test.outcomes if o.id == row.outcome), None)
                 label = outcome.label if outcome is not None else row.outcome
                 unsure = outcome is not None and outcome.unsure
-                entries.append(HistoryEntry(test.name, row.side, label, row.weak, row.created_at, unsure))
+                entries.append(
+                    HistoryEntry(test.name, row.side, label, row.weak, row.created_at, unsure, test.side_word)
+                )
             return entries

@@ -109,7 +109,7 @@ def history_embed(entries: list[HistoryEntry]) -> discord.Embed:
     else:
         lines = []
         for e in entries:
-            side = "" if e.side == "both" else f" ({e.side})"
+            side = "" if e.side == "both" else f" ({e.side} {e.side_word})"
             mark = verdict_mark(e.weak, e.unsure)
             lines.append(f"{discord.utils.format_dt(e.at, 'd')} · {e.test_name}{side}: {mark} {e.outcome_label}")
         text = "\n".join(lines)

@@ -128,7 +128,8 @@ async def test_hip_drop_buttons_name_the_standing_leg_and_the_result_the_members
     assert unsure["embeds"][0]["title"].startswith("❔")
     assert "safe" not in embed_text(unsure).lower()
     history = await club.slash(club.runner, "test history")
-    assert "❔ Can't tell" in history["embeds"][0]["description"]
+    assert "(left leg standing): ❔ Can't tell" in history["embeds"][0]["description"]
+    assert "(right leg standing): ✅ Hips stayed level" in history["embeds"][0]["description"]
     assert "✅ Can't tell" not in history["embeds"][0]["description"]
 
 
