@@ -14,6 +14,7 @@ from bot.core.history import HistoryService
 from bot.core.leaderboard import LeaderboardService, Period
 from bot.core.members import Who
 from bot.core.points import Kind, rules_text
+from bot.core.routines import RoutineService
 from bot.core.stats import StatsService
 from bot.discord_ui.checkin_reply import checkin_reply
 from bot.discord_ui.interactions import answer_soon, guarded, who_from
@@ -26,16 +27,19 @@ DONE_PREFIX = "gc:done:"
 
 
 async def _recorded(
-    checkins: CheckinService, who: Who, kind: str, content: Content, feel_button: type[Any] | None,
-    when: str = "today",
+    checkins: CheckinService, routines: RoutineService, who: Who, kind: str, content: Content,
+    feel_button: type[Any] | None, when: str = "today",
 ) -> dict[str, Any]:
-    """The check-in, then the keyword arguments of its reply."""
+    """The check-in, then the keyword arguments of its reply. An extra session counts only within the days the
+    member's own plan asks for."""
+    if kind == Kind.EXTRA.value:
+        await routines.check_extra(who, when)
     result = await checkins.record(who, kind, when=when)
     return checkin_reply(result, who.user_id, content, feel_button)
 
 
 def make_done_button(
-    checkins: CheckinService, content: Content, feel_button: type[Any] | None = None
+    checkins: CheckinService, routines: RoutineService, content: Content, feel_button: type[Any] | None = None
 ) -> type[discord.ui.DynamicItem[discord.ui.Button[Any]]]:
     """The Done button class, bound to the check-in service. Its custom id survives restarts.
 
@@ -73,7 +77,7 @@ def make_done_button(
                 feel = None
             else:
                 who = who_from(interaction)
-            await answer_soon(interaction, _recorded(checkins, who, self.kind, content, feel))
+            await answer_soon(interaction, _recorded(checkins, routines, who, self.kind, content, feel))
 
     return DoneButton
 
@@ -82,6 +86,7 @@ class CheckinCog(commands.Cog):
     def __init__(
         self,
         checkins: CheckinService,
+        routines: RoutineService,
         boards: LeaderboardService,
         stats: StatsService,
         content: Content,
@@ -93,6 +98,7 @@ class CheckinCog(commands.Cog):
         self.pictures = pictures
         self.history = history
         self.checkins = checkins
+        self.routines = routines
         self.boards = boards
         self.stats = stats
         self.content = content
@@ -103,7 +109,7 @@ class CheckinCog(commands.Cog):
     @app_commands.choices(
         kind=[
             app_commands.Choice(name="weekly routine (10 pts, once a week)", value="routine"),
-            app_commands.Choice(name="extra strength session (5 pts, once a day)", value="extra"),
+            app_commands.Choice(name="extra session (5 pts, on the extra days your plan asks for)", value="extra"),
             app_commands.Choice(name="stretch (2 pts, once a day)", value="stretch"),
             app_commands.Choice(name="show the rules", value="rules"),
         ],
@@ -117,7 +123,9 @@ class CheckinCog(commands.Cog):
             await interaction.response.send_message(rules_text(), ephemeral=True)
             return
         who = who_from(interaction)
-        await answer_soon(interaction, _recorded(self.checkins, who, kind, self.content, self.feel_button, when))
+        await answer_soon(
+            interaction, _recorded(self.checkins, self.routines, who, kind, self.content, self.feel_button, when)
+        )
 
     @app_commands.command(name="undo", description="Undo your last check-in (within 10 minutes)")
     async def undo(self, interaction: discord.Interaction) -> None:
@@ -161,8 +169,9 @@ def setup(ctx: FeatureContext) -> Feature:
     """Check-ins: /checkin, /undo, /leaderboard, /me, and the Done button (shared: the weekly post carries it)."""
     services = ctx.services
     feel_button = ctx.shared["feel_button"]
-    done_button = make_done_button(services.checkins, services.content, feel_button)
+    done_button = make_done_button(services.checkins, services.routines, services.content, feel_button)
     ctx.shared["done_button"] = done_button
-    cog = CheckinCog(services.checkins, services.boards, services.stats, services.content, feel_button,
+    cog = CheckinCog(services.checkins, services.routines, services.boards, services.stats, services.content,
+                     feel_button,
                      pictures=services.pictures, history=services.history)
     return Feature("checkins", cogs=[cog], dynamic_items=[done_button])

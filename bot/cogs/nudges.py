@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.content.schema import RoutineStep
 from bot.core.clock import Clock
 from bot.core.delivery import ChannelNotice
 from bot.core.nudges import DueNudge, NudgeService
@@ -67,16 +68,18 @@ class NudgeCog(commands.Cog):
 
 def nudge_job(
     nudges: NudgeService, done_button: DoneButton, output: DiscordOutput, sessions: SessionFactory, clock: Clock,
-    retry_delays: Sequence[float] = RETRY_DELAYS,
+    step_for: Callable[[int, int], Awaitable[RoutineStep]], retry_delays: Sequence[float] = RETRY_DELAYS,
 ) -> DueJob[DueNudge]:
-    """Due nudges, each a DM with a Done button; closed DMs get one channel mention through the runner.
-    A transient failure is tried again a few times first."""
+    """Due nudges, each a DM with a Done button and the member's own step (``step_for(guild, user)``); closed
+    DMs get one channel mention through the runner. A transient failure is tried again a few times first."""
 
     async def deliver(due: DueNudge) -> int:
+        text = nudge_text(due, await step_for(due.guild_id, due.user_id))
+
         async def send() -> int:
             view = discord.ui.View(timeout=None)
             view.add_item(done_button("routine", due.guild_id))  # type: ignore[call-arg]
-            return (await output.dm(due.user_id, content=nudge_text(due), view=view)).id
+            return (await output.dm(due.user_id, content=text, view=view)).id
 
         return await with_retries(send, retry_delays)
 
@@ -96,5 +99,5 @@ def setup(ctx: FeatureContext) -> Feature:
     """/nudge and its due-work job."""
     services = ctx.services
     job = nudge_job(services.nudges, ctx.shared["done_button"], ctx.output, services.sessions, services.clock,
-                    ctx.settings.send_retry_delays)
+                    services.progression.step_for, ctx.settings.send_retry_delays)
     return Feature("nudges", cogs=[NudgeCog(services.nudges)], due_jobs=[job])

@@ -7,14 +7,14 @@ from typing import Any
 
 import discord
 
-from bot.content.schema import Content, minutes_for
+from bot.content.schema import Content
 from bot.core.errors import NotAllowed
 from bot.core.progression import FEEL_LABELS, Feel, ProgressionService
-from bot.discord_ui.checkin_reply import FEEL_PREFIX, feel_custom_id
+from bot.discord_ui.checkin_reply import FEEL_PREFIX, HURT, feel_custom_id
 from bot.discord_ui.interactions import guarded, who_from
 from bot.discord_ui.views import button_row_view
 from bot.features import Feature, FeatureContext
-from bot.render.progression import feel_text, step_taken_text
+from bot.render.progression import HURT_LABEL, feel_text, hurt_text, step_taken_text
 
 STEP_PREFIX = "gc:step:"
 FEEL_STYLES = {Feel.EASY: discord.ButtonStyle.success, Feel.RIGHT: discord.ButtonStyle.primary,
@@ -48,18 +48,17 @@ def make_progression_buttons(
             if interaction.user.id != self.user_id:
                 raise NotAllowed(NOT_YOURS)
             step = await progression.take_step(who_from(interaction), self.to_step)
-            await interaction.response.send_message(step_taken_text(step, minutes_for(step.seconds)), ephemeral=True)
+            await interaction.response.send_message(step_taken_text(step), ephemeral=True)
 
     class FeelButton(
         discord.ui.DynamicItem[discord.ui.Button[Any]],
-        template=FEEL_PREFIX + r"(?P<user>\d{1,20}):(?P<feel>easy|right|hard)",
+        template=FEEL_PREFIX + r"(?P<user>\d{1,20}):(?P<feel>easy|right|hard|hurt)",
     ):
         def __init__(self, user_id: int, feel: str) -> None:
-            value = Feel(feel)
-            super().__init__(
-                discord.ui.Button(label=FEEL_LABELS[value], style=FEEL_STYLES[value],
-                                  custom_id=feel_custom_id(user_id, value))
-            )
+            value = None if feel == HURT else Feel(feel)
+            label = FEEL_LABELS[value] if value is not None else HURT_LABEL
+            style = FEEL_STYLES[value] if value is not None else discord.ButtonStyle.secondary
+            super().__init__(discord.ui.Button(label=label, style=style, custom_id=feel_custom_id(user_id, feel)))
             self.user_id, self.feel = user_id, value
 
         @classmethod
@@ -72,8 +71,13 @@ def make_progression_buttons(
         async def callback(self, interaction: discord.Interaction) -> None:
             if interaction.user.id != self.user_id:
                 raise NotAllowed(NOT_YOURS)
-            result = await progression.feel(who_from(interaction), self.feel)
-            text = feel_text(result, content.guide.caution)
+            who = who_from(interaction)
+            if self.feel is None:
+                step = await progression.step_for(who.guild_id, who.user_id)
+                await interaction.response.send_message(hurt_text(step, content), ephemeral=True)
+                return
+            result = await progression.feel(who, self.feel)
+            text = feel_text(result, content)
             if result.offered is not None:
                 view = button_row_view(StepButton(self.user_id, result.offered.index))
                 await interaction.response.send_message(text, view=view, ephemeral=True)

@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.content.schema import Content, SelfTest
+from bot.content.schema import SUGGESTED_MARK, Content, SelfTest
 from bot.core.checkins import CheckinService
 from bot.core.errors import NotAllowed
 from bot.core.history import HistoryService
@@ -23,7 +23,7 @@ from bot.features import Feature, FeatureContext
 from bot.pictures.service import INTERACTIVE_TIMEOUT, PictureService
 from bot.render.limits import clip
 from bot.render.retests import remind_set_text
-from bot.render.selftests import history_embed, recommendation_embed, test_embed
+from bot.render.selftests import answer_label, history_embed, recommendation_embed, test_embed
 
 PREFIX = "gc:t:"
 SIDE_CODES = {"l": "left", "r": "right", "b": "both"}
@@ -41,7 +41,7 @@ def make_remind_button(retests: RetestService, checkins: CheckinService) -> Butt
     ):
         def __init__(self, user_id: int, guild_id: int, test: str) -> None:
             super().__init__(
-                discord.ui.Button(label="Remind me in 4 weeks", emoji="⏰", style=discord.ButtonStyle.secondary,
+                discord.ui.Button(label=f"Remind me in 4 weeks {SUGGESTED_MARK}", emoji="⏰", style=discord.ButtonStyle.secondary,
                                   custom_id=f"{REMIND_PREFIX}{user_id}:{guild_id}:{test}")
             )
             self.user_id, self.guild_id, self.test = user_id, guild_id, test
@@ -132,10 +132,10 @@ def answer_view(
 ) -> discord.ui.View:
     buttons = []
     run = secrets.token_hex(4)
-    sides = [("l", "Left"), ("r", "Right")] if test.one_sided else [("b", "")]
-    for row, (code, side_label) in enumerate(sides):
+    sides = ["l", "r"] if test.one_sided else ["b"]
+    for row, code in enumerate(sides):
         for outcome in test.outcomes:
-            label = f"{side_label}: {outcome.label}" if side_label else outcome.label
+            label = answer_label(test, SIDE_CODES[code], outcome)
             button = button_cls(user_id, run, test.slug, code, outcome.id, label, guild_id=guild_id)
             button.item.row = row
             buttons.append(button)

@@ -12,10 +12,18 @@ from bot.content.base import HOLD_MAX, MINUTES_MAX, REPS_MAX, SETS_MAX, ShortTex
 REP_SECONDS = 3
 SIDE_SWITCH_SECONDS = 5
 MOVE_SWITCH_SECONDS = 10
+# The rests the estimate assumes (no article gives them): between short holds, and between any other sets.
+SHORT_HOLD_SECONDS = 10
+SHORT_HOLD_REST_SECONDS = 5
+SET_REST_SECONDS = 30
 
 # How a dose the content chose (no article gives one) is marked wherever it is shown.
 SUGGESTED_MARK = "†"
 SUGGESTED_LEGEND = "† the bot's suggestion: no source article gives this figure."
+REST_NOTE = (
+    f"Times include rests {SUGGESTED_MARK}: {SHORT_HOLD_REST_SECONDS} s between holds of {SHORT_HOLD_SECONDS} s "
+    f"or less, {SET_REST_SECONDS} s between other sets."
+)
 
 
 class Dose(StrictModel):
@@ -75,8 +83,15 @@ class Dose(StrictModel):
             text += f" {SUGGESTED_MARK}"
         return text
 
+    def rest_seconds(self) -> int:
+        """The rest assumed after each set or hold but the last: short after a short hold, else a full set rest."""
+        if self.reps is None and self.hold_seconds is not None and self.hold_seconds <= SHORT_HOLD_SECONDS:
+            return SHORT_HOLD_REST_SECONDS
+        return SET_REST_SECONDS
+
     def seconds(self) -> int:
-        """Rough working time: holds × seconds + reps × ~3 s (plus the hold of each rep), both sides, one switch."""
+        """Rough time: holds × seconds + reps × ~3 s (plus the hold of each rep) and the rests between sets,
+        both sides, one switch."""
         if self.minutes is not None:
             return round(self.minutes * 60)
         sets = self.sets or 1
@@ -87,7 +102,8 @@ class Dose(StrictModel):
             work = sets * self.reps * each_way * per_rep
         else:
             work = sets * (self.hold_seconds or 0)
-        return work * sides + (SIDE_SWITCH_SECONDS if self.per_side else 0)
+        rests = (sets - 1) * self.rest_seconds()
+        return (work + rests) * sides + (SIDE_SWITCH_SECONDS if self.per_side else 0)
 
     def traced(self) -> str | None:
         """What is wrong with this dose's origin: neither a source nor a suggestion mark, or both."""
@@ -137,5 +153,6 @@ def minutes_for(seconds: int) -> int:
 
 
 def lead_in_dose(dose: Dose) -> Dose:
-    """One set of a dose at the low end of its range: the short activation block before a routine."""
-    return dose.model_copy(update={"sets": None, "reps_max": None, "hold_seconds_max": None, "note": None})
+    """One set of a dose at the low end of its range: the short activation block before a routine. The note
+    stays (article 001's 10 s hold to find the muscle comes first); the one set is the bot's own choice."""
+    return dose.model_copy(update={"sets": None, "reps_max": None, "hold_seconds_max": None})

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from bot.content.claims import content_claims
 from bot.content.poses import POSES_FILE, PoseBook, figure_problems
 from bot.content.schema import (
     LEAD_IN_SECONDS_MAX,
@@ -373,6 +374,9 @@ def _read(directory: Path) -> tuple[Content | None, list[Problem]]:
     _check_links(reader)
     _check_default_routine(reader)
     _check_outcome_order(reader, selftest_items, exercises)
+    for key, field, message in content_claims(exercise_items, routine_items, selftest_items, exercises):
+        reader.add({"exercises": EXERCISES_FILE, "routines": ROUTINES_FILE, "selftests": SELFTESTS_FILE}[key],
+                   field, message)
     if guide is not None:
         _check_guide(reader, guide, exercises)
     poses = _read_poses(reader, exercises)

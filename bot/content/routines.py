@@ -99,6 +99,8 @@ class RoutineStep:
     sessions_per_week: int
     note: str
     suggested: bool
+    routine_name: str = ""
+    frequency_suggested: bool = False  # the step's days a week are the bot's own, not an article's
 
     @property
     def seconds(self) -> int:
@@ -159,6 +161,7 @@ class Routine(StrictModel):
         step = self.progression.steps[index]
         items = step.items if step.items is not None else self.items
         doses = [(item.exercise, self.progression.dose_for(item.dose, index)) for item in items]
+        own_days = step.sessions_per_week is not None
         return RoutineStep(
             index=index,
             count=self.step_count,
@@ -166,6 +169,8 @@ class Routine(StrictModel):
             sessions_per_week=step.sessions_per_week or self.per_week,
             note=step.note,
             suggested=step.suggested,
+            routine_name=self.name,
+            frequency_suggested=step.suggested if own_days else self.per_week_suggested,
         )
 
     def exercise_slugs(self) -> list[str]:

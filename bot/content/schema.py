@@ -45,6 +45,7 @@ from bot.content.base import (
 from bot.content.dose import (
     MOVE_SWITCH_SECONDS,
     REP_SECONDS,
+    REST_NOTE,
     SIDE_SWITCH_SECONDS,
     SUGGESTED_LEGEND,
     SUGGESTED_MARK,
@@ -55,7 +56,15 @@ from bot.content.dose import (
 )
 from bot.content.poses import PoseBook
 from bot.content.routines import Progression, ProgressionStep, Routine, RoutineItem, RoutineStep
-from bot.content.selftests import LEAD_IN_SECONDS_MAX, PLAN_STAGES, STAGE_TITLES, Outcome, PlanStage, SelfTest
+from bot.content.selftests import (
+    LEAD_IN_SECONDS_MAX,
+    PLAN_STAGES,
+    STAGE_TITLES,
+    WITH_EARLIER,
+    Outcome,
+    PlanStage,
+    SelfTest,
+)
 
 # Re-exported: the rest of the bot and the tests import these from here.
 __all__ = [
@@ -74,6 +83,7 @@ __all__ = [
     "POSITIONS",
     "REPS_MAX",
     "REP_SECONDS",
+    "REST_NOTE",
     "SESSIONS_MAX",
     "SETS_MAX",
     "SIDE_SWITCH_SECONDS",
@@ -83,6 +93,7 @@ __all__ = [
     "STEP_MAX",
     "SUGGESTED_LEGEND",
     "SUGGESTED_MARK",
+    "WITH_EARLIER",
     "Content",
     "Dose",
     "Exercise",

@@ -23,6 +23,8 @@ OutcomeLabel = Annotated[str, StringConstraints(strip_whitespace=True, min_lengt
 PLAN_STAGES = ("this-week", "when-easy", "then")
 STAGE_TITLES = {"this-week": "This week", "when-easy": "When it gets easy", "then": "Then"}
 LEAD_IN_SECONDS_MAX = 120
+# How a later stage relates to the one before it, as a member reads it.
+WITH_EARLIER = {"adds": "adds to the moves before", "replaces": "replaces the moves before"}
 
 
 
@@ -30,6 +32,10 @@ LEAD_IN_SECONDS_MAX = 120
 class PlanStage(StrictModel):
     when: Literal["this-week", "when-easy", "then"]
     exercises: list[Slug]
+    # Exercises of this stage done in their card's easier form (the card's `easier` text).
+    easier: list[Slug] = Field(default_factory=list)
+    # Every stage after the first says whether it adds to the stage before or replaces it.
+    with_earlier: Literal["adds", "replaces"] | None = None
     per_week: int = Field(ge=1, le=3)
     per_week_source: ShortText | None = None
     per_week_suggested: bool = False
@@ -40,6 +46,8 @@ class PlanStage(StrictModel):
             raise ValueError("a stage lists 1–3 exercises")
         if bool(self.per_week_source) == self.per_week_suggested:
             raise ValueError("per_week needs either per_week_source or per_week_suggested: true")
+        if not set(self.easier) <= set(self.exercises):
+            raise ValueError("easier names exercises of this stage only")
         return self
 
 
@@ -47,6 +55,8 @@ class Outcome(StrictModel):
     id: Slug
     label: OutcomeLabel
     weak: bool
+    # "Can't tell": neither weak nor fine; shown without a verdict.
+    unsure: bool = False
     recommendation: Text
     # For a weak result: one short activation set before the routine (1 set, under 2 minutes).
     lead_in: Slug | None = None
@@ -58,9 +68,16 @@ class Outcome(StrictModel):
             raise ValueError("a weak outcome needs a lead_in and a staged plan")
         if not self.weak and self.lead_in is not None:
             raise ValueError("only a weak outcome has a lead_in")
+        if not self.weak and self.stages:
+            raise ValueError("a result that is not weak keeps to the weekly routine: give it no stages")
+        if self.weak and self.unsure:
+            raise ValueError("an unsure result is not weak")
         order = [PLAN_STAGES.index(s.when) for s in self.stages]
         if order != sorted(set(order)):
             raise ValueError(f"stages go in this order, each once: {', '.join(PLAN_STAGES)}")
+        for index, stage in enumerate(self.stages):
+            if (index == 0) != (stage.with_earlier is None):
+                raise ValueError("every stage after the first says with_earlier: adds or replaces (the first none)")
         return self
 
     @property
@@ -77,6 +94,8 @@ class SelfTest(StrictModel):
     name: Name
     summary: ShortText
     one_sided: bool
+    # What "left" or "right" names on a one-sided test's buttons: "leg standing" means the leg on the floor.
+    side_word: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)] = "side"
     steps: list[Step]
     look_for: list[ShortText]
     outcomes: list[Outcome]

@@ -40,7 +40,9 @@ def rules_text() -> str:
     return (
         f"**Points**: routine {POINTS[Kind.ROUTINE]}, extra {POINTS[Kind.EXTRA]}, stretch {POINTS[Kind.STRETCH]}, "
         f"self-test {POINTS[Kind.TEST]}, stand-up {POINTS[Kind.STANDUP]} (up to {STANDUP_DAILY_CAP} a day).\n"
-        "**Limits**: one routine per club-week; one extra, one stretch and one self-test per day. "
+        "**Limits**: one routine per club-week; one stretch and one self-test per day; one extra a day, and only "
+        "as many a week as your own plan asks for (your step's days beyond the routine, plus a weak self-test's "
+        "plan). "
         "You can log yesterday but not earlier, and never the future. "
         f"Undo your last check-in within {UNDO_WINDOW_MINUTES} minutes with `/undo`."
     )

@@ -21,6 +21,7 @@ from bot.core.members import Who, ensure_club_and_member
 from bot.core.points import Kind
 from bot.db.engine import SessionFactory
 from bot.db.models import Checkin, Club, Member, MemberProgression
+from bot.db.repo import get_club, get_member
 
 EASY_WEEKS_TO_OFFER = 2
 HARD_WEEKS_TO_STEP_BACK = 2
@@ -201,3 +202,14 @@ class ProgressionService:
             await session.execute(delete(MemberProgression).where(MemberProgression.member_id == member.id))
             await session.commit()
         return routine_for(self._content, club)
+
+    async def step_for(self, guild_id: int, user_id: int) -> RoutineStep:
+        """The member's current step on their club's routine, read only: the base when nothing is stored."""
+        async with self._sessions() as session:
+            club = await get_club(session, guild_id)
+            if club is None or club.id is None:
+                return self._content.default_routine().step(0)
+            routine = routine_for(self._content, club)
+            member = await get_member(session, club.id, user_id)
+            index = await member_step(session, member.id, routine) if member is not None and member.id else 0
+        return routine.step(index)

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from bot.content.schema import Content, Dose, Routine, lead_in_dose, minutes_for
+from sqlalchemy import func, select
+
+from bot.content.schema import SUGGESTED_MARK, Content, Dose, Routine, lead_in_dose, minutes_for
 from bot.core.checkins import routine_done
 from bot.core.clock import Clock
+from bot.core.errors import NotAllowed
 from bot.core.members import Who, ensure_club_and_member
+from bot.core.points import Kind
 from bot.core.progression import member_step, routine_for
 from bot.core.selftests import lead_in_for
 from bot.core.timeutil import local_date, week_start_date
 from bot.db.engine import SessionFactory
-from bot.db.models import Club
+from bot.db.models import Checkin, Club, TestResult
 from bot.db.repo import latest_test_result
 
 
@@ -25,6 +29,7 @@ class PlanItem:
     cue: str
     seconds: int
     suggested: bool = False
+    source: str | None = None  # the article behind the dose, e.g. "004"
 
 
 @dataclass(frozen=True)
@@ -69,14 +74,13 @@ def _item(content: Content, slug: str, dose: Dose, name: str | None = None) -> P
     exercise = content.exercise(slug)
     return PlanItem(
         slug=slug, name=name or exercise.name, dose=dose.render(), cue=exercise.cues[0], seconds=dose.seconds(),
-        suggested=dose.suggested,
+        suggested=dose.suggested, source=dose.source[:3] if dose.source else None,
     )
 
 
 def build_plan(content: Content, routine: Routine, step_index: int, week_start: date) -> WeekPlan:
     step = routine.step(step_index)
     items = [_item(content, slug, dose) for slug, dose in step.items]
-    own_sessions = routine.progression.steps[step.index].sessions_per_week is not None
     return WeekPlan(
         routine_slug=routine.slug,
         routine_name=routine.name,
@@ -86,7 +90,7 @@ def build_plan(content: Content, routine: Routine, step_index: int, week_start: 
         step_count=step.count,
         seconds=step.seconds,
         sessions_per_week=step.sessions_per_week,
-        frequency_suggested=step.suggested if own_sessions else routine.per_week_suggested,
+        frequency_suggested=step.frequency_suggested,
         note=step.note,
         note_suggested=step.suggested,
         items=items,
@@ -128,14 +132,77 @@ class RoutineService:
             step = await member_step(session, member.id, routine)
         plan = build_plan(self._content, routine, step, week_start_date(today, club.week_start))
         return personalise(self._content, replace(plan, personal=True), done=done,
-                           lead_in=lead_in_for(self._content, latest))
+                           lead_in=lead_in_for(self._content, latest),
+                           plan_days=test_plan_days(self._content, latest))
+
+    async def check_extra(self, who: Who, when: str = "today") -> None:
+        """Refuse an extra session beyond what the member's own plan asks for this week: the days of their step
+        beyond the routine, plus the days of a weak self-test result's plan. The same day twice is left to the
+        check-in's own rule (one extra a day)."""
+        now = self._clock.now()
+        async with self._sessions() as session:
+            club, member = await ensure_club_and_member(session, who, now)
+            await session.commit()
+            assert member.id is not None
+            day = local_date(now, club.timezone) - timedelta(days=1 if when == "yesterday" else 0)
+            start = week_start_date(day, club.week_start)
+            used = (
+                await session.execute(
+                    select(func.count()).where(
+                        Checkin.member_id == member.id, Checkin.kind == Kind.EXTRA.value,
+                        Checkin.local_date >= start, Checkin.local_date < start + timedelta(days=7),
+                        Checkin.local_date != day,
+                    )
+                )
+            ).scalar_one()
+            routine = self.routine_for(club)
+            step = routine.step(await member_step(session, member.id, routine))
+            allowed = step.sessions_per_week - 1 + test_plan_days(
+                self._content, await latest_test_result(session, member.id)
+            )
+        if used >= allowed:
+            if not allowed:
+                raise NotAllowed(
+                    f"Not counted: your step is {_days(step.sessions_per_week)} and your last self-test asks for "
+                    "nothing more, so an extra session earns no points this week. Steps with more days come "
+                    "further up the ladder."
+                )
+            raise NotAllowed(
+                f"Not counted: your plan this week has room for {allowed} extra session(s) beyond the routine "
+                f"({_days(step.sessions_per_week)} on your step), and they are in."
+            )
 
 
-def personalise(content: Content, plan: WeekPlan, *, done: bool, lead_in: str | None = None) -> WeekPlan:
+def _days(times: int) -> str:
+    return "once a week" if times == 1 else f"{times} days a week"
+
+
+def test_plan_days(content: Content, latest: TestResult | None) -> int:
+    """Sessions a week a weak self-test result adds beyond the routine (its first stage, on days of its own)."""
+    if latest is None or not latest.weak:
+        return 0
+    test = content.selftests.get(latest.test_slug)
+    outcome = next((o for o in test.outcomes if o.id == latest.outcome), None) if test else None
+    return outcome.stages[0].per_week if outcome is not None and outcome.stages else 0
+
+
+def personalise(
+    content: Content, plan: WeekPlan, *, done: bool, lead_in: str | None = None, plan_days: int = 0
+) -> WeekPlan:
     """Add the member's own touches: a done mark with what to do next, and a short lead-in set."""
     next_steps: list[str] = []
     if done:
-        next_steps.append("Optional: do it again on another day and log `/checkin kind:extra` (+5).")
+        if plan.sessions_per_week > 1:
+            next_steps.append(
+                f"Your step has {plan.sessions_per_week} days a week: do it again on another day and log "
+                "`/checkin kind:extra` (+5)."
+            )
+        else:
+            next_steps.append("Your step is once a week: that is this week's routine done.")
+        if plan_days:
+            next_steps.append(
+                f"Your self-test plan adds {_days(plan_days)} of its own: log each with `/checkin kind:extra` (+5)."
+            )
         stretches = [content.exercises[s] for s in content.guide.after_run_stretches if s in content.exercises]
         if stretches:
             names = ", ".join(f"{s.name} {s.dose.render()}" for s in stretches)
@@ -144,7 +211,10 @@ def personalise(content: Content, plan: WeekPlan, *, done: bool, lead_in: str | 
     in_plan = {i.slug for i in plan.items}
     if lead_in is not None and lead_in in content.exercises and lead_in not in in_plan:
         exercise = content.exercises[lead_in]
-        lead = _item(content, lead_in, lead_in_dose(exercise.dose),
-                     name=f"{exercise.name} (1 set before the routine, from your self-test)")
+        lead = replace(
+            _item(content, lead_in, lead_in_dose(exercise.dose),
+                  name=f"{exercise.name} (1 set {SUGGESTED_MARK} before the routine, from your self-test)"),
+            suggested=True,
+        )
     return replace(plan, done=done, next_steps=next_steps, lead_in=lead)
 

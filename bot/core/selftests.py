@@ -7,12 +7,22 @@ from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.content.schema import STAGE_TITLES, Content, Dose, Outcome, SelfTest, lead_in_dose, session_seconds
+from bot.content.schema import (
+    STAGE_TITLES,
+    Content,
+    Dose,
+    Outcome,
+    RoutineStep,
+    SelfTest,
+    lead_in_dose,
+    session_seconds,
+)
 from bot.core.checkins import CheckinService
 from bot.core.clock import Clock
 from bot.core.errors import DomainError, InvalidInput, NotFound, quoted
 from bot.core.members import Who, ensure_club_and_member
 from bot.core.points import Kind
+from bot.core.progression import member_step, routine_for
 from bot.db.engine import SessionFactory
 from bot.db.models import TestResult
 from bot.db.repo import recent_test_results
@@ -28,6 +38,7 @@ class StaleAnswer(DomainError):
 class StagedExercise:
     slug: str
     dose: Dose
+    easier: str | None = None  # the card's easier form, when the stage asks for it
 
 
 @dataclass(frozen=True)
@@ -39,10 +50,12 @@ class PlanStep:
     exercises: list[StagedExercise]
     per_week: int
     per_week_suggested: bool
+    with_earlier: str | None = None  # "adds" or "replaces"; None for the first stage
+    session: list[StagedExercise] = field(default_factory=list)  # everything done that day, earlier stages' too
 
     @property
     def seconds(self) -> int:
-        return session_seconds([e.dose for e in self.exercises])
+        return session_seconds([e.dose for e in self.session or self.exercises])
 
 
 @dataclass(frozen=True)
@@ -54,23 +67,34 @@ class Recommendation:
     points_counted: bool
     lead_in: StagedExercise | None = None  # one short set before the routine
     stages: list[PlanStep] = field(default_factory=list)
+    routine: RoutineStep | None = None  # the member's own step on the club routine
 
 
 def staged_plan(content: Content, outcome: Outcome) -> tuple[StagedExercise | None, list[PlanStep]]:
-    """The result as a plan: a one-set lead-in (weak results), then this week / when easy / then."""
+    """The result as a plan: a one-set lead-in (weak results), then this week / when easy / then, each stage
+    adding to the one before or replacing it."""
     lead = None
     if outcome.lead_in and outcome.lead_in in content.exercises:
         lead = StagedExercise(outcome.lead_in, lead_in_dose(content.exercises[outcome.lead_in].dose))
-    stages = [
-        PlanStep(
-            when=stage.when,
-            title=STAGE_TITLES[stage.when],
-            exercises=[StagedExercise(s, content.exercises[s].dose) for s in stage.exercises if s in content.exercises],
-            per_week=stage.per_week,
-            per_week_suggested=stage.per_week_suggested,
+    stages: list[PlanStep] = []
+    for stage in outcome.stages:
+        own = [
+            StagedExercise(s, content.exercises[s].dose, content.exercises[s].easier if s in stage.easier else None)
+            for s in stage.exercises
+            if s in content.exercises
+        ]
+        kept = stages[-1].session if stages and stage.with_earlier == "adds" else []
+        stages.append(
+            PlanStep(
+                when=stage.when,
+                title=STAGE_TITLES[stage.when],
+                exercises=own,
+                per_week=stage.per_week,
+                per_week_suggested=stage.per_week_suggested,
+                with_earlier=stage.with_earlier,
+                session=[*kept, *own],
+            )
         )
-        for stage in outcome.stages
-    ]
     return lead, stages
 
 
@@ -81,6 +105,8 @@ class HistoryEntry:
     outcome_label: str
     weak: bool
     at: datetime
+    unsure: bool = False
+    side_word: str = "side"  # what the side names on this test: "leg standing", "leg lifted"
 
 
 def lead_in_for(content: Content, latest: TestResult | None) -> str | None:
@@ -139,11 +165,13 @@ class SelfTestService:
                 raise StaleAnswer(
                     f"You already answered this test{where}. Start `/test {slug}` again to retake it."
                 ) from None
+            routine = routine_for(self._content, club)
+            step = routine.step(await member_step(session, member.id, routine))
             await session.commit()
         counted = (await self._checkins.record(who, Kind.TEST)).counted
         lead, stages = staged_plan(self._content, outcome)
         exercises = [s for s in outcome.exercises if s in self._content.exercises]
-        return Recommendation(test, outcome, side, exercises, counted, lead_in=lead, stages=stages)
+        return Recommendation(test, outcome, side, exercises, counted, lead_in=lead, stages=stages, routine=step)
 
     async def history(self, who: Who, limit: int = 15) -> list[HistoryEntry]:
         async with self._sessions() as session:
@@ -155,6 +183,10 @@ class SelfTestService:
                 test = self._content.selftests.get(row.test_slug)
                 if test is None:
                     continue
-                label = next((o.label for o in test.outcomes if o.id == row.outcome), row.outcome)
-                entries.append(HistoryEntry(test.name, row.side, label, row.weak, row.created_at))
+                outcome = next((o for o in test.outcomes if o.id == row.outcome), None)
+                label = outcome.label if outcome is not None else row.outcome
+                unsure = outcome is not None and outcome.unsure
+                entries.append(
+                    HistoryEntry(test.name, row.side, label, row.weak, row.created_at, unsure, test.side_word)
+                )
             return entries

@@ -19,20 +19,23 @@ from bot.render.limits import MESSAGE_MAX, clip
 from bot.render.progression import FEEL_QUESTION
 
 FEEL_PREFIX = "gc:feel:"
+# "It hurt" is no feel: it records nothing and moves nobody on the ladder, it says what to do about pain.
+HURT = "hurt"
+FEEL_ANSWERS = (*(feel.value for feel in Feel), HURT)
 
 
-def feel_custom_id(user_id: int, feel: Feel) -> str:
-    return f"{FEEL_PREFIX}{user_id}:{feel.value}"
+def feel_custom_id(user_id: int, feel: Feel | str) -> str:
+    return f"{FEEL_PREFIX}{user_id}:{Feel(feel).value if feel != HURT else HURT}"
 
 
 @functools.lru_cache(maxsize=16)
-def _feel_payloads(feel_button: type[Any]) -> tuple[tuple[Feel, dict[str, Any]], ...]:
+def _feel_payloads(feel_button: type[Any]) -> tuple[tuple[str, dict[str, Any]], ...]:
     """The feel buttons as payloads, from the button class itself (the custom id is set per reply)."""
-    return tuple((feel, feel_button(0, feel.value).item.to_component_dict()) for feel in Feel)
+    return tuple((feel, feel_button(0, feel).item.to_component_dict()) for feel in FEEL_ANSWERS)
 
 
 def feel_view(user_id: int, feel_button: type[Any]) -> discord.ui.View:
-    """Easy / Just right / Hard under a routine check-in, for ``user_id``'s presses only."""
+    """Easy / Just right / Hard / It hurt under a routine check-in, for ``user_id``'s presses only."""
     return PresetRow([{**payload, "custom_id": feel_custom_id(user_id, feel)} for feel, payload in
                       _feel_payloads(feel_button)])
 

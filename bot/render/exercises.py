@@ -6,7 +6,7 @@ import discord
 
 from bot.content.schema import SUGGESTED_LEGEND, Content, Exercise
 from bot.render.limits import clip
-from bot.render.plan import COLOUR, footer
+from bot.render.plan import COLOUR, NOT_ADVICE, footer, legend
 
 LIST_PAGE_SIZE = 10
 
@@ -50,8 +50,12 @@ def exercise_embed(content: Content, exercise: Exercise) -> discord.Embed:
         embed.add_field(name="Make it easier or harder", value=clip("\n".join(x for x in lines if x), 1024),
                         inline=False)
     embed.add_field(name="⚠️ Safety", value=clip(_bullets(exercise.safety), 1024), inline=False)
-    legend = SUGGESTED_LEGEND + " A cautious start: adjust it to how it feels." if exercise.dose.suggested else None
-    embed.set_footer(text=footer(legend, content.guide.caution))
+    marked = legend(embed.description, *(f.value for f in embed.fields))
+    if exercise.dose.suggested:
+        marked = SUGGESTED_LEGEND + " A cautious start: adjust it to how it feels."
+    # A card whose safety lines say when to stop does not say it again in the footer.
+    stops = any("stop" in line.lower() for line in exercise.safety)
+    embed.set_footer(text=footer(marked, NOT_ADVICE if stops else content.guide.caution))
     return embed
 
 
@@ -117,7 +121,7 @@ def safety_embed(content: Content) -> discord.Embed:
     if after:
         embed.add_field(name="After every run", value=clip(after, 1024), inline=False)
     embed.add_field(name="If you sit a lot", value=clip(guide.sitting, 1024), inline=False)
-    embed.set_footer(text=guide.caution)
+    # The stop rule is the description: said once, not again in a footer.
     return embed
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import discord
 
+from bot.content.schema import REST_NOTE, RoutineStep
 from bot.core.nudges import DueNudge, NudgeSettings, NudgeStatus
 from bot.core.timeutil import format_hhmm
 from bot.render.limits import MESSAGE_MAX, clip
+from bot.render.plan import legend, step_time_text
 from bot.render.standups import when
 
 
@@ -17,12 +19,15 @@ def settings_line(settings: NudgeSettings) -> str:
     return f"{day} at {format_hhmm(settings.at)} ({settings.timezone})"
 
 
-def nudge_text(due: DueNudge) -> str:
+def nudge_text(due: DueNudge, step: RoutineStep) -> str:
+    """The DM, with the member's own step: its time and how many days a week it asks for."""
+    ask = f"You are on {step.routine_name}, {step_time_text(step)}."
     return clip(
         "🍑 Your club week closes "
         f"{discord.utils.format_dt(due.week_ends_at, 'R')} and this week's glute routine is not in yet.\n"
-        "Five minutes is enough: do it now and press **Done ✅** to keep your streak going.\n"
-        "-# `/nudge off` in the server stops these.",
+        f"{ask} Do it now and press **Done ✅** to keep your streak going.\n"
+        + "".join(f"-# {n}\n" for n in (legend(ask, REST_NOTE), REST_NOTE) if n)
+        + "-# `/nudge off` in the server stops these.",
         MESSAGE_MAX,
     )
 

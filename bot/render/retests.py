@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import discord
 
+from bot.content.schema import SUGGESTED_LEGEND, SUGGESTED_MARK
 from bot.core.retests import Change, Scheduled
 from bot.render.limits import MESSAGE_MAX, clip
 
@@ -13,8 +14,8 @@ def remind_set_text(scheduled: Scheduled) -> str:
     if scheduled.already:
         return f"⏰ Already set: I'll DM you on {when} to repeat this test."
     return (
-        f"⏰ Done: I'll DM you on {when} to repeat this test. Four weeks of the routine is a fair time to see a "
-        "change. Keep your DMs from this server open."
+        f"⏰ Done: I'll DM you on {when} to repeat this test. Four weeks {SUGGESTED_MARK} of the routine is a fair "
+        f"time to see a change. Keep your DMs from this server open.\n-# {SUGGESTED_LEGEND}"
     )
 
 

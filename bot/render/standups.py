@@ -7,6 +7,7 @@ from datetime import datetime
 
 import discord
 
+from bot.content.schema import SUGGESTED_LEGEND, SUGGESTED_MARK
 from bot.core.standup_state import DueReminder, SnoozeResult, StandupSettings, StandupStatus
 from bot.core.timeutil import DAY_NAMES, format_hhmm
 from bot.render.limits import MESSAGE_MAX, clip
@@ -52,7 +53,9 @@ def reminder_text(due: DueReminder) -> str:
     lead = "⏰ Snoozed reminder: time to stand up!" if due.snoozed else "🧍 Time to stand up!"
     return clip(
         f"{lead}\n"
-        "Stand, squeeze your glutes ten times and walk for a minute; your hips will thank you on the next run.\n"
+        f"Stand, squeeze your glutes ten times {SUGGESTED_MARK} and walk for a minute {SUGGESTED_MARK}; "
+        "your hips will thank you on the next run.\n"
+        f"-# {SUGGESTED_LEGEND}\n"
         "-# Press **Stood up ✅** to count it.",
         MESSAGE_MAX,
     )

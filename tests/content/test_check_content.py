@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -298,3 +299,98 @@ def test_a_weak_outcome_needs_a_short_activation_lead_in(content_copy: Path) -> 
     problems = check_content(content_copy)
     assert _where(problems) == [("content/selftests.yaml", f"selftests[{t}].outcomes[{o}].lead_in")]
     assert "2 minutes" in problems[0].message
+
+
+def _change(directory: Path, filename: str, slug: str, change: Callable[[dict], object]) -> int:
+    """Apply ``change`` to the item ``slug`` of ``filename`` (a list under the file's own key); its index."""
+    key = filename.removesuffix(".yaml")
+    data = _load(directory, filename)
+    index = _index(data[key], slug)
+    change(data[key][index])
+    _save(directory, filename, data)
+    return index
+
+
+def _expect(directory: Path, expected: list[tuple[str, str, str]]) -> None:
+    """check_content reports exactly these (file, field, part of the message), in this order."""
+    problems = check_content(directory)
+    assert _where(problems) == [(f"content/{name}", field) for name, field, _ in expected]
+    for problem, (_, _, part) in zip(problems, expected, strict=True):
+        assert part in problem.message
+
+
+def _outcome(test: dict, outcome_id: str) -> dict:
+    return next(o for o in test["outcomes"] if o["id"] == outcome_id)
+
+
+def _outcome_index(test: dict, outcome_id: str) -> int:
+    return next(i for i, o in enumerate(test["outcomes"]) if o["id"] == outcome_id)
+
+
+def test_an_invented_figure_without_a_mark_is_reported(content_copy: Path) -> None:
+    i = _change(content_copy, "exercises.yaml", "bent-knee-plank",
+                lambda ex: ex.update(easier="Hold for 5 s instead of 10."))
+    t = _change(content_copy, "selftests.yaml", "hip-drop",
+                lambda test: test["steps"].__setitem__(1, "Lift one foot off the floor and hold for 10–30 s."))
+    r = _change(content_copy, "routines.yaml", "hip-stability-trio",
+                lambda routine: routine["progression"].update(
+                    description="Add 5 s to the side plank each time, up to 45 s."))
+    _expect(content_copy, [
+        ("exercises.yaml", f"exercises[{i}].easier", "'5 s': no source gives this figure; mark it †"),
+        ("routines.yaml", f"routines[{r}].progression.description", "'45 s': no source gives this figure; mark it †"),
+        ("selftests.yaml", f"selftests[{t}].steps[1]", "'10–30 s': no source gives this figure; mark it †"),
+    ])
+
+
+def test_a_figure_the_source_gives_needs_no_mark(content_copy: Path) -> None:
+    # 000 gives the 30 s holds and the 5 s steps; the card may say so without a mark.
+    _change(content_copy, "exercises.yaml", "side-plank",
+            lambda ex: ex["cues"].__setitem__(2, "When 30 s feels easy, add 5 s at a time."))
+    assert check_content(content_copy) == []
+
+
+def test_a_time_or_frequency_in_a_routine_text_is_reported(content_copy: Path) -> None:
+    def change(routine: dict) -> None:
+        routine["summary"] = "Four moves, once a week. The starting dose fits in about five minutes."
+        routine["progression"]["steps"][3]["note"] = "The same dose on a third day each week."
+
+    r = _change(content_copy, "routines.yaml", "five-minute", change)
+    _expect(content_copy, [
+        ("routines.yaml", f"routines[{r}].summary", "'five minutes'"),
+        ("routines.yaml", f"routines[{r}].summary", "once a week"),
+        ("routines.yaml", f"routines[{r}].progression.steps[3].note", "2 day(s) a week"),
+    ])
+
+
+def test_a_step_note_with_the_wrong_time_is_reported(content_copy: Path) -> None:
+    r = _change(content_copy, "routines.yaml", "five-minute",
+                lambda routine: routine["progression"]["steps"][0].update(note="The base routine, about 5 minutes."))
+    _expect(content_copy, [("routines.yaml", f"routines[{r}].progression.steps[0].note", "about 6 min")])
+
+
+def test_a_step_that_raises_reps_and_days_at_once_is_reported(content_copy: Path) -> None:
+    r = _change(content_copy, "routines.yaml", "five-minute",
+                lambda routine: routine["progression"]["steps"][3].update(extra_reps=5))
+    _expect(content_copy, [("routines.yaml", f"routines[{r}].progression.steps[3]", "the dose or the days, not both")])
+
+
+def test_a_result_that_is_not_weak_cannot_prescribe_sessions(content_copy: Path) -> None:
+    def change(test: dict) -> None:
+        _outcome(test, "level")["stages"] = [
+            {"when": "this-week", "exercises": ["side-plank"], "per_week": 2, "per_week_suggested": True}
+        ]
+        del _outcome(test, "hip-drops")["stages"][1]["with_earlier"]
+
+    t = _change(content_copy, "selftests.yaml", "hip-drop", change)
+    test = _load(content_copy, "selftests.yaml")["selftests"][t]
+    where = _where(check_content(content_copy))
+    assert ("content/selftests.yaml", f"selftests[{t}].outcomes[{_outcome_index(test, 'level')}]") in where
+    assert ("content/selftests.yaml", f"selftests[{t}].outcomes[{_outcome_index(test, 'hip-drops')}]") in where
+
+
+def test_a_result_that_promises_safety_is_reported(content_copy: Path) -> None:
+    t = _change(content_copy, "selftests.yaml", "hamstring-vs-glute",
+                lambda test: _outcome(test, "cant-tell").update(
+                    recommendation="Still unsure? Glute bridges are safe either way."))
+    o = _outcome_index(_load(content_copy, "selftests.yaml")["selftests"][t], "cant-tell")
+    _expect(content_copy, [("selftests.yaml", f"selftests[{t}].outcomes[{o}].recommendation", "safe")])

@@ -117,12 +117,15 @@ def test_exercise_rejects(changes: dict) -> None:
 @pytest.mark.parametrize(
     ("dose", "seconds"),
     [
-        # holds × seconds
-        ({"sets": 10, "hold_seconds": 10}, 100),
+        # holds × seconds, 5 s rest between short holds
+        ({"sets": 10, "hold_seconds": 10}, 100 + 9 * 5),
+        # longer holds rest 30 s between them, on each side
+        ({"sets": 3, "hold_seconds": 30, "per_side": True}, (90 + 2 * 30) * 2 + 5),
         # reps × 3 s, both legs, one switch of side
         ({"reps": 10, "reps_max": 15, "per_side": True, "side_word": "leg"}, 10 * 3 * 2 + 5),
-        ({"sets": 3, "reps": 10, "unit": "steps each way"}, 3 * 10 * 2 * 3),
-        ({"sets": 2, "reps": 10, "hold_seconds": 3, "per_side": True}, 2 * 10 * (3 + 3) * 2 + 5),
+        # sets of reps rest 30 s between sets
+        ({"sets": 3, "reps": 10, "unit": "steps each way"}, 3 * 10 * 2 * 3 + 2 * 30),
+        ({"sets": 2, "reps": 10, "hold_seconds": 3, "per_side": True}, (2 * 10 * (3 + 3) + 30) * 2 + 5),
         ({"hold_seconds": 30, "per_side": True}, 30 * 2 + 5),
         ({"minutes": 5}, 300),
     ],

@@ -119,7 +119,10 @@ def test_guide_covers_every_muscle_and_injury(content: Content) -> None:
     text = " ".join(content.guide.injuries).lower()
     for injury in ("it band", "patellofemoral", "tendinopath", "shin splints", "plantar fasciitis", "low-back"):
         assert injury in text, injury
-    assert "not medical advice" in content.guide.disclaimer
+    assert "not medical advice" in content.guide.caution.lower()
+    # The stop rule is said in one place only (the caution line), never again in the disclaimer.
+    assert "stop" in content.guide.caution.lower()
+    assert "stop" not in content.guide.disclaimer.lower()
     assert "timer" in content.guide.sitting
     assert "hip flexor" in content.guide.sitting
     for routine in content.routines.values():

@@ -113,7 +113,7 @@ async def test_a_check_in_held_up_past_the_budget_is_deferred_then_answered(club
     reply = await press.final(timeout=10)
     assert "Counted: weekly routine (+10)" in reply["content"]
     assert reply["flags"] & 64
-    assert custom_ids(reply) == [f"gc:feel:{club.runner.id}:{f}" for f in ("easy", "right", "hard")]
+    assert custom_ids(reply) == [f"gc:feel:{club.runner.id}:{f}" for f in ("easy", "right", "hard", "hurt")]
     assert await count_rows(club, "routine") == 1
 
 
@@ -128,12 +128,12 @@ async def test_backfill_yesterday_only(club: Club) -> None:
 
 
 async def test_undo_within_ten_minutes(club: Club) -> None:
-    await club.slash(club.runner, "checkin", kind="extra")
+    await club.slash(club.runner, "checkin", kind="stretch")
     club.clock.advance(timedelta(minutes=5))
     reply = await club.slash(club.runner, "undo")
     assert "Undone" in reply["content"]
     assert await count_rows(club) == 0
-    await club.slash(club.runner, "checkin", kind="extra")
+    await club.slash(club.runner, "checkin", kind="stretch")
     club.clock.advance(timedelta(minutes=15))
     late = await club.slash(club.runner, "undo")
     assert "Nothing to undo" in late["content"]
@@ -156,10 +156,10 @@ async def test_leaderboard_ties_and_hidden_members(club: Club) -> None:
     club.clock.advance(timedelta(minutes=1))
     await club.slash(club.other, "checkin", kind="routine")
     await club.slash(third, "checkin", kind="routine")
-    await club.slash(third, "checkin", kind="extra")
+    await club.slash(third, "checkin", kind="stretch")
     board = await club.slash(club.admin, "leaderboard", period="week")
     lines = board["embeds"][0]["description"].splitlines()
-    assert lines[0].startswith("**1.** cat — 15 pts")
+    assert lines[0].startswith("**1.** cat — 12 pts")
     assert lines[1].startswith("**2.** ann — 10 pts")
     assert lines[2].startswith("**2.** ben — 10 pts")
     hidden = await club.slash(club.runner, "privacy hide")

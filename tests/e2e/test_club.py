@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.content import load_content
+from bot.content.schema import minutes_for
 from tests.e2e.conftest import Club, custom_ids, embed_text
 from tests.fakediscord import Perm
 
@@ -29,7 +30,8 @@ async def test_setup_post_now_and_done_button(club: Club) -> None:
     # The post shows the base routine, its time from the dose, and the caution line.
     embed = post["embeds"][0]
     assert "your step" not in embed["title"]
-    assert "about 5 min · once a week" in embed["description"]
+    base = load_content().default_routine().step(0)
+    assert f"about {minutes_for(base.seconds)} min · once a week" in embed["description"]
     assert "10 reps per leg" in embed_text(post)
     assert load_content().guide.caution in embed["footer"]["text"]
     done_id = next(c for c in custom_ids(post) if c.startswith("gc:done:"))

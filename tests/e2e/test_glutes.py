@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.content import load_content
-from bot.content.schema import SUGGESTED_LEGEND
+from bot.content.schema import REST_NOTE, SUGGESTED_LEGEND, minutes_for
 from tests.e2e.conftest import Club, custom_ids, embed_text
 from tests.fakediscord import CallbackType
 
@@ -18,8 +20,13 @@ async def test_glutes_today_replies_with_this_weeks_routine(club: Club) -> None:
         assert name in text
     assert "10 × 10 s hold" in text
     assert "10 reps per leg" in text
-    assert "about 5 min" in text
-    assert "once a week" in text
+    # The time is computed from the doses with rests between the ten plank holds, and says so.
+    base = load_content().default_routine().step(0)
+    assert f"about {minutes_for(base.seconds)} min · once a week" in text
+    assert REST_NOTE in message["embeds"][0]["footer"]["text"]
+    assert "five minutes" not in message["embeds"][0]["description"].lower()
+    # Each line names the article behind its dose, like the cards do.
+    assert text.count("_(article 004)_") == 4
     assert "your step 1 of 5" in message["embeds"][0]["title"]
     assert message["flags"] & 64, "the personal plan is ephemeral"
     assert "gc:done:routine" in custom_ids(message)
@@ -118,17 +125,24 @@ async def test_safety_has_disclaimer_screening_and_after_run_stretches(club: Clu
     for slug in guide.after_run_stretches:
         stretch = content.exercise(slug)
         assert f"{stretch.name}** · {stretch.dose.render()}" in text
-    assert message["embeds"][0]["footer"]["text"] == guide.caution
+    # The stop rule once: the description says it; no footer repeats it and the disclaimer leaves it out.
+    assert "footer" not in message["embeds"][0]
+    assert text.count("Stop if") == 1
+    assert guide.caution in message["embeds"][0]["description"]
 
 
-async def test_every_exercise_card_has_the_caution_and_marks_a_chosen_dose(club: Club) -> None:
+async def test_every_exercise_card_says_when_to_stop_once_and_marks_a_chosen_dose(club: Club) -> None:
     content = load_content()
     for exercise in content.exercises.values():
         message = await club.slash(club.runner, "glutes exercise", name=exercise.slug)
         embed = message["embeds"][0]
         footer = embed["footer"]["text"]
-        assert content.guide.caution in footer, exercise.slug
-        assert (SUGGESTED_LEGEND in footer) == exercise.dose.suggested, exercise.slug
+        stops = [line for line in exercise.safety if "stop" in line.lower()]
+        assert (content.guide.caution in footer) == (not stops), exercise.slug
+        assert "Stop" not in footer or not stops, exercise.slug
+        marked = "†" in embed_text(message).replace(footer, "")
+        assert (SUGGESTED_LEGEND in footer) == marked, exercise.slug
+        assert not re.search(r"[.,;:!?]\s*[.,;:!?]|\.\)", embed_text(message)), exercise.slug
         assert f"**Dose:** {exercise.dose.render()}" in embed["description"]
         assert ("†" in embed["description"]) == exercise.dose.suggested, exercise.slug
         assert exercise.source in embed["description"]

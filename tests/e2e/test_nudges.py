@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from bot.db.engine import make_engine, make_session_factory
 from bot.db.models import Checkin, DueClaim
 from tests.e2e.conftest import Club, custom_ids, embed_text
+from tests.e2e.test_progression import climb_to, own_step
 
 # The fixture's clock starts on Wednesday 18 November 2026, 12:00 UTC; the club week is Monday–Sunday.
 SUNDAY_1800 = datetime(2026, 11, 22, 18, 0, tzinfo=UTC)
@@ -107,3 +108,23 @@ async def test_bad_nudge_options_are_refused_privately(club: Club) -> None:
         assert len(reply["content"]) < 400
     status = await club.slash(club.runner, "nudge status")
     assert "No weekly nudge" in status["content"]
+
+
+async def test_the_nudge_states_each_members_own_step_time_and_days(club: Club) -> None:
+    await climb_to(club, club.runner, 3)  # six weeks of easy answers and three steps taken
+    await club.slash(club.runner, "nudge on")
+    await club.slash(club.other, "nudge on")
+    week_end = SUNDAY_1800
+    while week_end <= club.clock.now():
+        week_end += timedelta(days=7)
+    club.clock.set(week_end + timedelta(seconds=5))
+    assert await tick(club) == 2
+    [mine] = club.fake.dm_messages(club.runner.id)
+    [theirs] = club.fake.dm_messages(club.other.id)
+    assert own_step(3) in mine["content"]
+    assert "2 days a week" in mine["content"]
+    assert own_step(0) in theirs["content"]
+    assert "once a week" in theirs["content"]
+    for dm in (mine, theirs):
+        assert "Five minutes" not in dm["content"]
+        assert "Times include rests †" in dm["content"]

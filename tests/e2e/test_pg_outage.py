@@ -22,18 +22,23 @@ from tests.fakediscord import FakeDiscord
 from tests.fakediscord.harness import running
 from tests.pgcluster import PrivateCluster, unavailable_reason
 
-KINDS = ("routine", "extra", "stretch")
+# Three check-ins a fresh member can each have counted: this week's routine, today's and yesterday's stretch.
+KINDS = (("routine", "today"), ("stretch", "today"), ("stretch", "yesterday"))
 
 
 async def stored_checkins(url: str) -> set[tuple[int, str]]:
+    """(user, "kind:today" or "kind:yesterday") for each stored check-in; today is the day of the newest row."""
     engine = make_engine(url)
     try:
         async with make_session_factory(engine)() as session:
-            query = select(Member.user_id, Checkin.kind).join(Member, Member.id == Checkin.member_id)
-            rows = await session.execute(query)
-            return {(int(user), str(kind)) for user, kind in rows}
+            query = select(Member.user_id, Checkin.kind, Checkin.local_date).join(
+                Member, Member.id == Checkin.member_id
+            )
+            rows = list(await session.execute(query))
     finally:
         await engine.dispose()
+    today = max((day for _, _, day in rows), default=None)
+    return {(int(user), f"{kind}:{'today' if day == today else 'yesterday'}") for user, kind, day in rows}
 
 
 @pytest.mark.postgres
@@ -58,10 +63,11 @@ async def test_a_postgres_restart_mid_burst_loses_nothing_answered_counted(
         # Presses that reach the database while it is down get the generic apology, which is logged.
         error_log_guard.expect("unhandled error")
 
-        async def press(user_id: int, kind: str) -> tuple[int, str, str]:
-            ix = await fake.slash(guild.id, user_id, "checkin", kind=kind)
+        async def press(user_id: int, kind_when: tuple[str, str]) -> tuple[int, str, str]:
+            kind, when = kind_when
+            ix = await fake.slash(guild.id, user_id, "checkin", kind=kind, when=when)
             reply = await ix.final(timeout=60)
-            return user_id, kind, str(reply.get("content") or "")
+            return user_id, f"{kind}:{when}", str(reply.get("content") or "")
 
         async with build_bot(settings_for(fake, url)) as bot, running(bot, fake, token=TOKEN):
             await bot.sync_commands()

@@ -9,13 +9,12 @@ from sqlalchemy import select
 from bot.cogs.progression import make_progression_buttons
 from bot.content import load_content
 from bot.content.schema import minutes_for
-from bot.core.progression import Feel
 from bot.db.engine import make_engine, make_session_factory
 from bot.db.models import MemberProgression
-from bot.discord_ui.checkin_reply import feel_view
+from bot.discord_ui.checkin_reply import FEEL_ANSWERS, feel_view
 from bot.discord_ui.views import button_row_view
 from tests.e2e.conftest import Club, custom_ids, embed_text
-from tests.e2e.test_checkins import set_club
+from tests.e2e.test_checkins import count_rows, set_club
 from tests.fakediscord.models import FakeMember
 
 CONTENT = load_content()
@@ -34,9 +33,9 @@ async def stored(club: Club) -> list[MemberProgression]:
 async def test_the_feel_row_is_what_the_feel_buttons_themselves_render() -> None:
     feel_button, _ = make_progression_buttons(CONTENT, progression=None)  # type: ignore[arg-type]
     for user_id in (1, 987654321098765432):
-        built = button_row_view(*(feel_button(user_id, feel.value) for feel in Feel)).to_components()
+        built = button_row_view(*(feel_button(user_id, feel) for feel in FEEL_ANSWERS)).to_components()
         assert feel_view(user_id, feel_button).to_components() == built
-    assert [b["label"] for b in built[0]["components"]] == ["Easy", "Just right", "Hard"]
+    assert [b["label"] for b in built[0]["components"]] == ["Easy", "Just right", "Hard", "It hurt"]
 
 
 def feel_id(message: dict, feel: str) -> str:
@@ -58,14 +57,14 @@ async def today(club: Club, user: FakeMember) -> dict:
 async def test_routine_checkin_reply_asks_how_it_felt(club: Club) -> None:
     reply = await club.slash(club.runner, "checkin", kind="routine")
     assert "How did it feel?" in reply["content"]
-    assert custom_ids(reply) == [f"gc:feel:{club.runner.id}:{f}" for f in ("easy", "right", "hard")]
+    assert custom_ids(reply) == [f"gc:feel:{club.runner.id}:{f}" for f in ("easy", "right", "hard", "hurt")]
     labels = [c["label"] for row in reply["components"] for c in row["components"]]
-    assert labels == ["Easy", "Just right", "Hard"]
+    assert labels == ["Easy", "Just right", "Hard", "It hurt"]
     # The Done button's reply carries them too, for whoever pressed it.
     plan = await club.slash(club.other, "glutes today")
     done = next(i for i in custom_ids(plan) if i.startswith("gc:done:"))
     pressed = await club.click(club.other, done)
-    assert custom_ids(pressed) == [f"gc:feel:{club.other.id}:{f}" for f in ("easy", "right", "hard")]
+    assert custom_ids(pressed) == [f"gc:feel:{club.other.id}:{f}" for f in ("easy", "right", "hard", "hurt")]
 
 
 async def test_a_stretch_checkin_shows_the_after_run_stretches(club: Club) -> None:
@@ -183,9 +182,11 @@ async def test_easy_weeks_never_climb_past_the_article(club: Club) -> None:
             await club.click(club.runner, step_id)
     top = await today(club, club.runner)
     assert f"your step {FIVE.step_count} of {FIVE.step_count}" in top["title"]
-    assert "15 reps per leg" in embed_text({"embeds": [top]})
+    # More days come back to the base dose: article 004 adds reps or days, not both.
+    assert "10 reps per leg" in embed_text({"embeds": [top]})
+    assert "15 reps per leg" not in embed_text({"embeds": [top]})
     assert "10 × 10 s hold" in embed_text({"embeds": [top]})
-    assert "3 days a week" in top["description"]
+    assert f"about {minutes_for(FIVE.step(4).seconds)} min · 3 days a week" in top["description"]
 
 
 async def test_progression_reset_and_routine_switch_go_back_to_the_base(club: Club) -> None:
@@ -200,3 +201,105 @@ async def test_progression_reset_and_routine_switch_go_back_to_the_base(club: Cl
     await set_club(club, routine_slug="gmed-isolation")
     plan = await today(club, club.runner)
     assert "Glute med isolation · your step 1 of 4" in plan["title"]
+
+
+def own_step(index: int) -> str:
+    step = FIVE.step(index)
+    often = "once a week" if step.sessions_per_week == 1 else f"{step.sessions_per_week} days a week"
+    return f"step {index + 1} of 5: about {minutes_for(step.seconds)} min, {often}"
+
+
+async def climb_to(club: Club, user: FakeMember, index: int) -> None:
+    for _ in range(index):
+        await log_and_feel(club, user, "easy")
+        answer = await log_and_feel(club, user, "easy")
+        await club.click(user, custom_ids(answer)[0])
+
+
+async def test_feel_replies_state_the_members_own_time_and_days(club: Club) -> None:
+    first = await log_and_feel(club, club.runner, "right")
+    assert f"Stay on {own_step(0)}" in first["content"]
+    assert "Times include rests †" in first["content"]
+    await climb_to(club, club.runner, 3)
+    right = await log_and_feel(club, club.runner, "right")
+    assert f"Stay on {own_step(3)}" in right["content"]
+    assert "2 days a week" in right["content"]
+    plan = await today(club, club.runner)
+    assert f"about {minutes_for(FIVE.step(3).seconds)} min · 2 days a week" in plan["description"]
+
+
+async def test_hard_at_the_first_step_offers_easier_forms_and_no_step_back(club: Club) -> None:
+    hard = await log_and_feel(club, club.runner, "hard")
+    text = hard["content"]
+    assert f"You are on {own_step(0)}" in text
+    assert "the first step, so there is no step back" in text
+    assert "takes you a step back" not in text
+    for slug in ("bent-knee-plank", "glute-bridge", "reverse-lunge", "runners-arabesque"):
+        card = CONTENT.exercise(slug)
+        linked = CONTENT.exercises.get(card.easier or "")
+        assert (linked.name if linked else card.easier) in text, slug
+    assert "Hold for 5 s † instead of 10." in text
+    assert "It hurt" in text
+    # A step up, hard once: now the step back is real, and said.
+    await climb_to(club, club.runner, 1)
+    later = await log_and_feel(club, club.runner, "hard")
+    assert "another hard week takes you a step back" in later["content"]
+
+
+async def test_it_hurt_stops_the_move_and_changes_nothing(club: Club) -> None:
+    await climb_to_step_two(club, club.runner)
+    before = [(r.step, r.easy_weeks, r.hard_weeks, r.last_week) for r in await stored(club)]
+    reply = await club.slash(club.runner, "checkin", kind="routine")
+    hurt = await club.click(club.runner, feel_id(reply, "hurt"))
+    assert hurt["flags"] & 64
+    assert "Stop the move that hurt" in hurt["content"]
+    assert "physio or doctor" in hurt["content"]
+    assert f"you stay on {own_step(1)}" in hurt["content"]
+    assert "step back" not in hurt["content"]
+    assert ".)" not in hurt["content"]
+    assert [(r.step, r.easy_weeks, r.hard_weeks, r.last_week) for r in await stored(club)] == before
+    stranger = await club.click(club.other, feel_id(reply, "hurt"))
+    assert "someone else's" in stranger["content"]
+    # The week's feel can still be given after "it hurt".
+    right = await club.click(club.runner, feel_id(reply, "right"))
+    assert f"Stay on {own_step(1)}" in right["content"]
+
+
+async def test_extra_sessions_count_only_within_the_members_own_plan(club: Club) -> None:
+    # The base step is once a week: an extra session earns nothing, and the plan says the week is done.
+    await club.slash(club.runner, "checkin", kind="routine")
+    extra = await club.slash(club.runner, "checkin", kind="extra")
+    assert "Not counted" in extra["content"]
+    assert "once a week" in extra["content"]
+    assert await count_rows(club, "extra") == 0
+    done = embed_text({"embeds": [await today(club, club.runner)]})
+    assert "that is this week's routine done" in done
+    assert "another day" not in done
+
+    # Step 4 asks for 2 days a week: one extra counts, a second on another day of the same week does not.
+    await climb_to(club, club.runner, 3)
+    while club.clock.now().weekday() != 0:  # the club week starts on Monday
+        club.clock.advance(timedelta(days=1))
+    await club.slash(club.runner, "checkin", kind="routine")
+    plan = embed_text({"embeds": [await today(club, club.runner)]})
+    assert "Your step has 2 days a week: do it again on another day" in plan
+    club.clock.advance(timedelta(days=2))
+    assert "Counted: extra" in (await club.slash(club.runner, "checkin", kind="extra"))["content"]
+    club.clock.advance(timedelta(days=2))
+    second = await club.slash(club.runner, "checkin", kind="extra")
+    assert "Not counted" in second["content"]
+    assert "room for 1 extra session" in second["content"]
+    assert await count_rows(club, "extra") == 1
+
+    # A weak self-test adds its plan's days: two extras a week for Ben, on the base step.
+    _message = await club.fake.slash(club.guild.id, club.other.id, "test hip-drop")
+    ids = custom_ids(await _message.final())
+    await club.click(club.other, next(i for i in ids if i.endswith(":l:hip-drops")))
+    club.clock.advance(timedelta(days=7))
+    while club.clock.now().weekday() != 0:
+        club.clock.advance(timedelta(days=1))
+    for day in range(3):
+        answer = await club.slash(club.other, "checkin", kind="extra")
+        assert ("Counted: extra" in answer["content"]) == (day < 2), answer["content"]
+        club.clock.advance(timedelta(days=1))
+    assert await count_rows(club, "extra") == 3

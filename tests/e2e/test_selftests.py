@@ -12,6 +12,7 @@ from bot.content.schema import SUGGESTED_LEGEND, lead_in_dose, minutes_for, sess
 from bot.db.engine import make_engine, make_session_factory
 from bot.db.models import TestResult
 from tests.e2e.conftest import Club, custom_ids, embed_text
+from tests.e2e.test_progression import climb_to_step_two
 
 
 async def stored_results(club: Club) -> list[TestResult]:
@@ -49,11 +50,14 @@ async def test_weak_answer_is_stored_and_gives_a_staged_plan(club: Club) -> None
     left = next(i for i in ids if i.endswith(":l:hip-drops"))
     reply = await club.click(club.runner, left)
     embed = reply["embeds"][0]
-    assert "Opposite hip dropped" in embed["title"]
+    assert "(left leg standing): Pelvis dropped" in embed["title"]
     assert reply["flags"] & 64
+    routine_field = embed["fields"].pop(0)
+    base = content.default_routine().step(0)
+    assert f"step 1 of 5: about {minutes_for(base.seconds)} min, once a week" in routine_field["value"]
     names = [f["name"] for f in embed["fields"]]
     # One short lead-in, then this week / when it gets easy / then, each with a frequency and a time.
-    assert names[0].startswith("Before your routine · 1 set, about ")
+    assert names[0].startswith("Before your routine · 1 set †, about ")
     assert [n.split(" · ")[0] for n in names[1:]] == ["This week", "When it gets easy", "Then"]
     assert all("a week" in n and "about" in n for n in names[1:])
     assert "in this order" not in embed_text(reply)
@@ -63,9 +67,11 @@ async def test_weak_answer_is_stored_and_gives_a_staged_plan(club: Club) -> None
     assert lead_dose.seconds() < 120
     assert minutes_in(names[0]) == minutes_for(lead_dose.seconds()) <= 2
     assert embed["fields"][0]["value"].startswith(f"**{lead.name}** · {lead_dose.render()}")
+    assert "a 10 s hold first" in embed["fields"][0]["value"]
     for field, stage in zip(embed["fields"][1:], outcome.stages, strict=True):
         doses = [content.exercise(s).dose for s in stage.exercises]
-        assert minutes_in(field["name"]) == minutes_for(session_seconds(doses))
+        if stage.with_earlier != "adds":
+            assert minutes_in(field["name"]) == minutes_for(session_seconds(doses))
         assert len(field["value"].splitlines()) == len(stage.exercises)
         for slug in stage.exercises:
             assert content.exercise(slug).dose.render() in field["value"]
@@ -81,20 +87,50 @@ async def test_weak_answer_is_stored_and_gives_a_staged_plan(club: Club) -> None
     plan = await club.slash(club.runner, "glutes today")
     first = plan["embeds"][0]["fields"][0]
     assert lead.name in first["name"]
-    assert "1 set before the routine" in first["name"]
+    assert "1 set † before the routine" in first["name"]
     assert lead_dose.render() in first["value"]
     routine = content.default_routine().step(0)
     assert minutes_in(plan["embeds"][0]["description"]) == minutes_for(routine.seconds + lead_dose.seconds())
     assert "with the lead-in set" in plan["embeds"][0]["description"]
 
 
-async def test_test_embeds_carry_the_caution_line(club: Club) -> None:
-    caution = load_content().guide.caution
+async def test_test_embeds_say_when_to_stop_once(club: Club) -> None:
+    content = load_content()
+    caution = content.guide.caution
     for name in ("hamstring-vs-glute", "single-leg-squat", "hip-drop"):
         message, ids = await start_test(club, name)
-        assert caution in message["embeds"][0]["footer"]["text"]
+        # The test's own safety field says when to stop; its footer does not say it again.
+        text = embed_text(message)
+        assert caution not in text
+        assert any("Stop" in line for line in content.selftest(name).safety)
         reply = await club.click(club.runner, ids[0])
         assert caution in reply["embeds"][0]["footer"]["text"], name
+
+
+async def test_hip_drop_buttons_name_the_standing_leg_and_the_result_the_members_own_step(club: Club) -> None:
+    await climb_to_step_two(club, club.runner)
+    message, ids = await start_test(club, "hip-drop")
+    labels = [c["label"] for row in message["components"] for c in row["components"]]
+    assert labels == [
+        "Left leg standing: hips stayed level", "Left leg standing: pelvis dropped", "Left leg standing: can't tell",
+        "Right leg standing: hips stayed level", "Right leg standing: pelvis dropped",
+        "Right leg standing: can't tell",
+    ]
+    content = load_content()
+    step = content.default_routine().step(1)
+    level = await club.click(club.runner, next(i for i in ids if i.endswith(":r:level")))
+    embed = level["embeds"][0]
+    assert embed["title"].startswith("✅ Hip drop (one-leg stand) (right leg standing)")
+    [routine] = embed["fields"]
+    assert f"step 2 of 5: about {minutes_for(step.seconds)} min, once a week" in routine["value"]
+    assert "asks for nothing more" in routine["value"]
+    unsure = await club.click(club.runner, next(i for i in ids if i.endswith(":l:cant-tell")))
+    assert unsure["embeds"][0]["title"].startswith("❔")
+    assert "safe" not in embed_text(unsure).lower()
+    history = await club.slash(club.runner, "test history")
+    assert "(left leg standing): ❔ Can't tell" in history["embeds"][0]["description"]
+    assert "(right leg standing): ✅ Hips stayed level" in history["embeds"][0]["description"]
+    assert "✅ Can't tell" not in history["embeds"][0]["description"]
 
 
 async def test_stranger_cannot_press_and_nothing_is_stored(club: Club) -> None:
@@ -118,7 +154,7 @@ async def test_buttons_work_after_a_restart(club: Club) -> None:
     _message, ids = await start_test(club, "hip-drop")
     await club.restart()
     reply = await club.click(club.runner, next(i for i in ids if i.endswith(":l:hip-drops")))
-    assert "Opposite hip dropped" in embed_text(reply)
+    assert "Pelvis dropped" in embed_text(reply)
     assert len(await stored_results(club)) == 1
 
 
@@ -131,7 +167,7 @@ async def test_history_shows_change_over_weeks(club: Club) -> None:
     history = await club.slash(club.runner, "test history")
     lines = history["embeds"][0]["description"].splitlines()
     assert "Hips stayed level" in lines[0]
-    assert "Opposite hip dropped" in lines[1]
+    assert "Pelvis dropped" in lines[1]
     me = await club.slash(club.runner, "me")
     assert "Hips stayed level" in embed_text(me)
     board = await club.slash(club.runner, "leaderboard", period="all")

@@ -39,7 +39,7 @@ async def test_winners_get_the_role_after_the_board_and_lose_it_a_week_later(clu
     for member in (club.runner, club.other):
         await club.slash(member, "checkin", kind="routine")
     await club.slash(hider, "checkin", kind="routine")
-    await club.slash(hider, "checkin", kind="extra")
+    await club.slash(hider, "checkin", kind="stretch")
     await club.slash(hider, "privacy hide")
     await board_post(club, BOARD_MONDAY)
     assert holders(club, role.id) == {club.runner.id, club.other.id}

@@ -1,0 +1,71 @@
+"""Every card, plan step, result and feel reply as a member reads it: no doubled punctuation, † explained."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import discord
+import pytest
+
+from bot.content import Content, load_content
+from bot.content.schema import SUGGESTED_LEGEND, SUGGESTED_MARK
+from bot.core.progression import Feel, FeelResult
+from bot.core.routines import build_plan, personalise
+from bot.core.selftests import Recommendation, staged_plan
+from bot.render.exercises import exercise_embed, safety_embed
+from bot.render.plan import plan_embed
+from bot.render.progression import feel_text, hurt_text, step_taken_text
+from bot.render.selftests import recommendation_embed
+from bot.render.selftests import test_embed as selftest_embed
+
+CONTENT = load_content()
+# Two marks in a row (". .", ".,", ",.", "..", ":." …) or a sentence's full stop inside closing brackets.
+DOUBLED = re.compile(r"[.,;:!?]\s*[.,;:!?](?!\d)|\.\)")
+
+
+def _text(embed: discord.Embed) -> str:
+    parts = [embed.title or "", embed.description or "", embed.footer.text or ""]
+    parts += [f"{f.name}\n{f.value}" for f in embed.fields]
+    return "\n".join(parts)
+
+
+def _clean(text: str) -> None:
+    found = DOUBLED.search(text.replace("…", ""))
+    assert found is None, text[max(0, found.start() - 60) : found.end() + 20]
+    body = text.replace(SUGGESTED_LEGEND, "")
+    if SUGGESTED_MARK in body:
+        assert SUGGESTED_LEGEND in text, "a † with no legend"
+
+
+def _rendered(content: Content) -> list[str]:
+    texts = [_text(exercise_embed(content, ex)) for ex in content.exercises.values()]
+    texts.append(_text(safety_embed(content)))
+    for routine in content.routines.values():
+        for index in range(routine.step_count):
+            plan = build_plan(content, routine, index, date(2026, 11, 16))
+            texts.append(_text(plan_embed(plan)))
+            mine = personalise(content, plan, done=True, lead_in="side-lying-hip-abduction-band", plan_days=2)
+            texts.append(_text(plan_embed(mine)))
+            step = routine.step(index)
+            texts.append(step_taken_text(step))
+            texts.append(hurt_text(step, content))
+            for feel in Feel:
+                result = FeelResult(feel, False, routine, step, None, False, 1)
+                texts.append(feel_text(result, content))
+    for test in content.selftests.values():
+        texts.append(_text(selftest_embed(test, content.guide.caution)))
+        for outcome in test.outcomes:
+            lead, stages = staged_plan(content, outcome)
+            rec = Recommendation(test, outcome, "left", outcome.exercises, True, lead, stages,
+                                 routine=content.default_routine().step(0))
+            texts.append(_text(recommendation_embed(content, rec)))
+    return texts
+
+
+RENDERED = _rendered(CONTENT)
+
+
+@pytest.mark.parametrize("text", RENDERED, ids=[t.splitlines()[0][:40] for t in RENDERED])
+def test_no_doubled_punctuation_and_every_mark_explained(text: str) -> None:
+    _clean(text)
