@@ -471,15 +471,15 @@ def figure_problems(figure: Figure, skeleton: Skeleton) -> list[tuple[str, str]]
                 )
     if out:
         return out
-    start, end = lay_out(figure, skeleton)
+    # Heights are measured in the room, not as a turned camera shows them.
+    start, end, fault = _lay_out_all(figure.model_copy(update={"camera": None}), skeleton)
     poses = [("start", figure.start, start), ("end", figure.end, end)]
-    fault = lay_out_fault(figure, skeleton)
     if figure.fault is not None and fault is not None:
         poses.append(("fault", figure.fault, fault))
     for name, pose, placed in poses:
         out.extend((f"{name}.{joint}", message) for joint, message in _pose_problems(pose, figure, skeleton, placed))
     out.extend(support_problems(figure, skeleton))
-    out.extend(_cue_problems(figure, start, end))
+    out.extend(_cue_problems(figure, *lay_out(figure, skeleton)))
     return out
 
 
