@@ -21,6 +21,7 @@ from bot.content.poses import (
     moving_joint,
     room_to_picture,
 )
+from bot.pictures.canvas import ARROW, Frame, arrow, font, label, line, loop, push, towards, unit
 
 if TYPE_CHECKING:
     from PIL import ImageDraw
@@ -38,7 +39,6 @@ WORK_FAR = (51, 65, 85)
 GLUTE = (225, 29, 72)  # the glute being trained
 GHOST = (192, 201, 212)
 GHOST_FAR = (211, 218, 227)
-ARROW = (217, 95, 2)
 MAT = (129, 190, 150)
 BAND = (124, 58, 237)
 BAND_GHOST = (196, 181, 253)
@@ -53,37 +53,11 @@ EYE = (238, 241, 245)
 LIMB_WIDTH = 0.06  # metres
 TORSO_HALF_DEPTH = 0.1  # seen from the side, half the trunk's depth (as bot.content.poses.TRUNK_HALF_DEPTH)
 MARGIN = 0.12  # metres around the figure
-MIN_ARROW = 0.3  # metres: a shorter motion gets an arrow this long, centred on it
 FAULT_GAP = 0.45  # metres between the good pose and the fault beside it
 TITLE_PX = 20
 PALETTE = 96
 
 _LIMB_CHAINS = {"arm": ("shoulder", "elbow", "hand"), "leg": ("hip", "knee", "ankle", "toe")}
-
-
-def _font(size: int) -> Any:
-    from PIL import ImageFont
-
-    return ImageFont.load_default(size=size)
-
-
-class _Frame:
-    """Metres to pixels for one panel: fits both poses and the props, floor at the bottom."""
-
-    def __init__(self, box: tuple[int, int, int, int], bounds: tuple[float, float, float, float]) -> None:
-        left, top, right, bottom = box
-        x0, y0, x1, y1 = bounds
-        width, height = right - left, bottom - top
-        self.scale = min(width / (x1 - x0), height / (y1 - y0))
-        used_w, used_h = (x1 - x0) * self.scale, (y1 - y0) * self.scale
-        self.left = left + (width - used_w) / 2 - x0 * self.scale
-        self.base = bottom - (height - used_h) / 2 + y0 * self.scale
-
-    def px(self, point: tuple[float, float]) -> tuple[float, float]:
-        return self.left + point[0] * self.scale, self.base - point[1] * self.scale
-
-    def size(self, metres: float) -> float:
-        return metres * self.scale
 
 
 def _bounds(figure: Figure, poses: Sequence[Placed], labels: bool = False) -> tuple[float, float, float, float]:
@@ -118,32 +92,11 @@ def _bounds(figure: Figure, poses: Sequence[Placed], labels: bool = False) -> tu
     return x0, y0, x1, y1
 
 
-def _line(draw: ImageDraw.ImageDraw, frame: _Frame, points: Sequence[tuple[float, float]], colour: Any,
-          width: float) -> None:
-    pixels = [frame.px(p) for p in points]
-    w = max(2, round(width))
-    draw.line(pixels, fill=colour, width=w, joint="curve")
-    r = w / 2
-    for x, y in pixels:
-        draw.ellipse((x - r, y - r, x + r, y + r), fill=colour)
-
-
-def _unit(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
-    dx, dy = b[0] - a[0], b[1] - a[1]
-    d = math.hypot(dx, dy) or 1.0
-    return dx / d, dy / d
-
-
-def _towards(a: tuple[float, float], b: tuple[float, float], length: float) -> tuple[float, float]:
-    ux, uy = _unit(a, b)
-    return a[0] + ux * length, a[1] + uy * length
-
-
-def _torso(draw: ImageDraw.ImageDraw, frame: _Frame, placed: Placed, colour: Any) -> None:
+def _torso(draw: ImageDraw.ImageDraw, frame: Frame, placed: Placed, colour: Any) -> None:
     """A rounded trunk in every view: shoulders to hips with round corners, as wide as the view shows it."""
     j = placed.joints
     pelvis, neck = j["pelvis"], j["neck"]
-    ux, uy = _unit(pelvis, neck)
+    ux, uy = unit(pelvis, neck)
     nx, ny = -uy, ux
 
     def half(a: str, b: str, least: float) -> float:
@@ -158,16 +111,16 @@ def _torso(draw: ImageDraw.ImageDraw, frame: _Frame, placed: Placed, colour: Any
     corners = [(top[0] + nx * shoulders, top[1] + ny * shoulders), (top[0] - nx * shoulders, top[1] - ny * shoulders),
                (bottom[0] - nx * hips, bottom[1] - ny * hips), (bottom[0] + nx * hips, bottom[1] + ny * hips)]
     draw.polygon([frame.px(c) for c in corners], fill=colour)
-    _line(draw, frame, [*corners, corners[0]], colour, frame.size(2 * radius))
+    line(draw, frame, [*corners, corners[0]], colour, frame.size(2 * radius))
 
 
-def _glutes(draw: ImageDraw.ImageDraw, frame: _Frame, figure: Figure, placed: Placed) -> None:
+def _glutes(draw: ImageDraw.ImageDraw, frame: Frame, figure: Figure, placed: Placed) -> None:
     """The trained glute in its own colour: behind the hip seen from the side, on the hip from front or back."""
     side = figure.glute or _default_glute(figure)
     if side == "none":
         return
     j = placed.joints
-    ux, uy = _unit(j["pelvis"], j["neck"])
+    ux, uy = unit(j["pelvis"], j["neck"])
     r = frame.size(0.065)
     if figure.view == "side" and _yaw(figure) < 45:
         # The back of the body is to the left of the trunk's direction (a figure faces right).
@@ -184,7 +137,7 @@ def _yaw(figure: Figure) -> float:
     return abs(figure.camera[0]) if figure.camera else 0.0
 
 
-def _head(draw: ImageDraw.ImageDraw, frame: _Frame, figure: Figure, placed: Placed, colour: Any,
+def _head(draw: ImageDraw.ImageDraw, frame: Frame, figure: Figure, placed: Placed, colour: Any,
           face: bool) -> None:
     """The head, with a nose and an eye seen from the side (face up or face down shows), eyes from the front."""
     j = placed.joints
@@ -193,7 +146,7 @@ def _head(draw: ImageDraw.ImageDraw, frame: _Frame, figure: Figure, placed: Plac
     draw.ellipse((hx - r, hy - r, hx + r, hy + r), fill=colour)
     if not face:
         return
-    ux, uy = _unit(j["neck"], j["head"])  # up the neck, in metres (y up)
+    ux, uy = unit(j["neck"], j["head"])  # up the neck, in metres (y up)
     px_up = (ux, -uy)  # the same direction in pixels (y down)
     if figure.view == "side" and _yaw(figure) < 45:
         # The face: the neck's direction turned a quarter clockwise, (uy, -ux) in metres, y flipped in pixels.
@@ -228,7 +181,7 @@ def _default_glute(figure: Figure) -> str:
     return legs[0] if len(legs) == 1 else "both"
 
 
-def _body(draw: ImageDraw.ImageDraw, frame: _Frame, figure: Figure, placed: Placed, ghost: bool,
+def _body(draw: ImageDraw.ImageDraw, frame: Frame, figure: Figure, placed: Placed, ghost: bool,
           work: Sequence[str] = ()) -> None:
     j = placed.joints
     width = frame.size(LIMB_WIDTH)
@@ -238,75 +191,17 @@ def _body(draw: ImageDraw.ImageDraw, frame: _Frame, figure: Figure, placed: Plac
             _torso(draw, frame, placed, near)
             if not ghost:
                 _glutes(draw, frame, figure, placed)
-            neck_top = _towards(j["neck"], j["head"], placed.lengths["neck"])
-            _line(draw, frame, [j["neck"], neck_top], near, width * 1.1)
+            neck_top = towards(j["neck"], j["head"], placed.lengths["neck"])
+            line(draw, frame, [j["neck"], neck_top], near, width * 1.1)
             _head(draw, frame, figure, placed, near, face=not ghost)
         for limb, chain in _LIMB_CHAINS.items():
             tint = near if side == "near" else far
             if f"{limb}_{side}" in work and not ghost:
                 tint = WORK if side == "near" else WORK_FAR
-            _line(draw, frame, [j[f"{name}_{side}"] for name in chain], tint, width)
+            line(draw, frame, [j[f"{name}_{side}"] for name in chain], tint, width)
 
 
-def _head_at(draw: ImageDraw.ImageDraw, tip: tuple[float, float], direction: tuple[float, float], width: float,
-             size: float, colour: Any) -> None:
-    tx, ty = direction
-    x1, y1 = tip
-    left = (x1 - tx * size - ty * size * 0.55, y1 - ty * size + tx * size * 0.55)
-    right = (x1 - tx * size + ty * size * 0.55, y1 - ty * size - tx * size * 0.55)
-    draw.polygon([(x1 + tx * width, y1 + ty * width), left, right], fill=colour)
-
-
-def _arrow(draw: ImageDraw.ImageDraw, frame: _Frame, start: tuple[float, float], end: tuple[float, float],
-           colour: Any = ARROW) -> None:
-    """The path of a joint, bowed so it does not lie on a limb; never shorter than ``MIN_ARROW``."""
-    d_m = math.hypot(end[0] - start[0], end[1] - start[1])
-    if d_m < MIN_ARROW:
-        ux, uy = _unit(start, end)
-        mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
-        start = (mx - ux * MIN_ARROW / 2, my - uy * MIN_ARROW / 2)
-        end = (mx + ux * MIN_ARROW / 2, my + uy * MIN_ARROW / 2)
-    (x0, y0), (x1, y1) = frame.px(start), frame.px(end)
-    d = math.hypot(x1 - x0, y1 - y0)
-    ux, uy = (x1 - x0) / d, (y1 - y0) / d
-    inset = min(frame.size(0.05), d * 0.15)
-    x0, y0, x1, y1 = x0 + ux * inset, y0 + uy * inset, x1 - ux * inset, y1 - uy * inset
-    bow = 1.0 if ux >= 0 else -1.0  # bowed upward in the picture, away from the floor
-    mx, my = (x0 + x1) / 2 - bow * uy * d * 0.15, (y0 + y1) / 2 - bow * abs(ux) * d * 0.15
-    points = [(((1 - t) ** 2) * x0 + 2 * (1 - t) * t * mx + t * t * x1,
-               ((1 - t) ** 2) * y0 + 2 * (1 - t) * t * my + t * t * y1) for t in (i / 16 for i in range(17))]
-    width = max(3, round(frame.size(0.025)))
-    draw.line(points, fill=colour, width=width, joint="curve")
-    direction = _unit(points[-2], (x1, y1))
-    _head_at(draw, (x1, y1), direction, width, max(width * 3.5, frame.size(0.07)), colour)
-
-
-def _loop(draw: ImageDraw.ImageDraw, frame: _Frame, centre: tuple[float, float]) -> None:
-    """A circle to draw with the joint: an oval three quarters round with a head."""
-    cx, cy = frame.px(centre)
-    rx, ry = frame.size(0.2), frame.size(0.14)
-    steps = [math.radians(a) for a in range(-60, 241, 10)]
-    points = [(cx + rx * math.cos(a), cy - ry * math.sin(a)) for a in steps]
-    width = max(3, round(frame.size(0.025)))
-    draw.line(points, fill=ARROW, width=width, joint="curve")
-    direction = _unit(points[-2], points[-1])
-    _head_at(draw, points[-1], direction, width, max(width * 3.5, frame.size(0.07)), ARROW)
-
-
-def _push(draw: ImageDraw.ImageDraw, frame: _Frame, at: tuple[float, float], angle: float) -> None:
-    """A hold mark: a short bar and an arrow from it, pressing the joint the way of ``angle``."""
-    ux, uy = math.cos(math.radians(angle)), math.sin(math.radians(angle))
-    tail = (at[0] + ux * 0.07, at[1] + uy * 0.07)
-    tip = (at[0] + ux * 0.25, at[1] + uy * 0.25)
-    (x0, y0), (x1, y1) = frame.px(tail), frame.px(tip)
-    width = max(3, round(frame.size(0.025)))
-    draw.line([(x0, y0), (x1, y1)], fill=ARROW, width=width)
-    bar = frame.size(0.06)
-    draw.line([(x0 - uy * bar, y0 - ux * bar), (x0 + uy * bar, y0 + ux * bar)], fill=ARROW, width=width)
-    _head_at(draw, (x1, y1), (ux, -uy), width, max(width * 3.2, frame.size(0.06)), ARROW)
-
-
-def _props_behind(draw: ImageDraw.ImageDraw, frame: _Frame, figure: Figure, skeleton: Skeleton,
+def _props_behind(draw: ImageDraw.ImageDraw, frame: Frame, figure: Figure, skeleton: Skeleton,
                   bounds: tuple[float, ...], outline: Sequence[tuple[float, float]] | None = None) -> None:
     props = figure.props
     if outline:
@@ -335,11 +230,11 @@ def _props_behind(draw: ImageDraw.ImageDraw, frame: _Frame, figure: Figure, skel
     if props.chair is not None:
         front, seat = props.chair
         w = max(2, round(frame.size(0.04)))
-        _line(draw, frame, [(front, 0.0), (front, seat), (front + 0.45, seat), (front + 0.45, 0.0)], WALL, w)
-        _line(draw, frame, [(front + 0.45, seat), (front + 0.45, seat + 0.45)], WALL, w)
+        line(draw, frame, [(front, 0.0), (front, seat), (front + 0.45, seat), (front + 0.45, 0.0)], WALL, w)
+        line(draw, frame, [(front + 0.45, seat), (front + 0.45, seat + 0.45)], WALL, w)
 
 
-def _props_front(draw: ImageDraw.ImageDraw, frame: _Frame, figure: Figure, placed: Placed, ghost: bool) -> None:
+def _props_front(draw: ImageDraw.ImageDraw, frame: Frame, figure: Figure, placed: Placed, ghost: bool) -> None:
     props, j = figure.props, placed.joints
     weight = WEIGHT_GHOST if ghost else WEIGHT
     if props.band is not None:
@@ -347,8 +242,8 @@ def _props_front(draw: ImageDraw.ImageDraw, frame: _Frame, figure: Figure, place
         joint = "knee" if props.band == "knees" else "ankle"
         a, b = j[f"{joint}_near"], j[f"{joint}_far"]
         if props.band == "ankles":  # a band sits just above the ankle bones
-            a = _towards(a, j["knee_near"], 0.08)
-            b = _towards(b, j["knee_far"], 0.08)
+            a = towards(a, j["knee_near"], 0.08)
+            b = towards(b, j["knee_far"], 0.08)
         (ax, ay), (bx, by) = frame.px(a), frame.px(b)
         w = max(3, round(frame.size(0.03)))
         r = frame.size(0.045)
@@ -371,10 +266,10 @@ def _props_front(draw: ImageDraw.ImageDraw, frame: _Frame, figure: Figure, place
         _barbell(draw, frame, figure, placed, weight)
 
 
-def _barbell(draw: ImageDraw.ImageDraw, frame: _Frame, figure: Figure, placed: Placed, colour: Any) -> None:
+def _barbell(draw: ImageDraw.ImageDraw, frame: Frame, figure: Figure, placed: Placed, colour: Any) -> None:
     """The bar across the upper back: a plate seen from the side, the bar with a plate at each end from the front."""
     j = placed.joints
-    ux, uy = _unit(j["pelvis"], j["neck"])
+    ux, uy = unit(j["pelvis"], j["neck"])
     if figure.view == "side":
         # Behind the neck, resting on the top of the shoulder blades.
         at = (j["neck"][0] - uy * 0.09 - ux * 0.04, j["neck"][1] + ux * 0.09 - uy * 0.04)
@@ -394,7 +289,7 @@ def _barbell(draw: ImageDraw.ImageDraw, frame: _Frame, figure: Figure, placed: P
             draw.rounded_rectangle((end - plate_w, y - plate_h, end + plate_w, y + plate_h), radius=2, fill=colour)
 
 
-def _dumbbell(draw: ImageDraw.ImageDraw, frame: _Frame, at: tuple[float, float], colour: Any,
+def _dumbbell(draw: ImageDraw.ImageDraw, frame: Frame, at: tuple[float, float], colour: Any,
               upright: bool = False) -> None:
     x, y = frame.px(at)
     half, plate = frame.size(0.09), frame.size(0.05)
@@ -411,29 +306,10 @@ def _dumbbell(draw: ImageDraw.ImageDraw, frame: _Frame, at: tuple[float, float],
                                    fill=colour)
 
 
-def _pelvis_line(draw: ImageDraw.ImageDraw, frame: _Frame, placed: Placed, colour: Any) -> None:
+def _pelvis_line(draw: ImageDraw.ImageDraw, frame: Frame, placed: Placed, colour: Any) -> None:
     a, b = placed.joints["hip_far"], placed.joints["hip_near"]
-    _line(draw, frame, [_towards(b, a, placed.lengths["pelvis"] * 3.5),
-                        _towards(a, b, placed.lengths["pelvis"] * 3.5)], colour, frame.size(0.025))
-
-
-def _label(draw: ImageDraw.ImageDraw, frame: _Frame, at: tuple[float, float], text: str, colour: Any,
-           good: bool) -> None:
-    """"Good" with a tick or "Fault" with a cross, centred over a pose."""
-    size = max(12, round(frame.size(0.11)))
-    font = _font(size)
-    x, y = frame.px(at)
-    width = draw.textlength(text, font=font)
-    mark = size * 0.8
-    left = x - (width + mark * 1.4) / 2
-    w = max(2, round(size / 6))
-    if good:
-        draw.line([(left, y + mark * 0.5), (left + mark * 0.35, y + mark * 0.85), (left + mark, y + mark * 0.1)],
-                  fill=colour, width=w, joint="curve")
-    else:
-        draw.line([(left, y + mark * 0.1), (left + mark * 0.8, y + mark * 0.9)], fill=colour, width=w)
-        draw.line([(left, y + mark * 0.9), (left + mark * 0.8, y + mark * 0.1)], fill=colour, width=w)
-    draw.text((left + mark * 1.4, y - size * 0.05), text, fill=colour, font=font)
+    line(draw, frame, [towards(b, a, placed.lengths["pelvis"] * 3.5),
+                        towards(a, b, placed.lengths["pelvis"] * 3.5)], colour, frame.size(0.025))
 
 
 def _panel(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], figure: Figure, skeleton: Skeleton) -> None:
@@ -446,7 +322,7 @@ def _panel(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], figure: Fi
         fault = fault.moved(good_right - fault_left + FAULT_GAP, 0.0)
     poses = [start, end] if fault is None else [start, end, fault]
     bounds = _bounds(figure, poses, labels=fault is not None)
-    frame = _Frame(box, bounds)
+    frame = Frame(box, bounds)
     outline = floor_outline(figure, skeleton, start)
     _props_behind(draw, frame, figure, skeleton, bounds, outline)
     if outline is None:  # seen from above, the mat shows the floor
@@ -463,24 +339,24 @@ def _panel(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], figure: Fi
         _pelvis_line(draw, frame, start, GHOST)
         _pelvis_line(draw, frame, end, GOOD if fault is not None else ARROW)
     if figure.cue == "circle":
-        _loop(draw, frame, end.joints[joint])
+        loop(draw, frame, end.joints[joint])
     elif figure.cue == "move":
-        _arrow(draw, frame, start.joints[joint], end.joints[joint])
+        arrow(draw, frame, start.joints[joint], end.joints[joint])
     for name, angle in figure.push:
-        _push(draw, frame, end.joints[name], angle)
+        push(draw, frame, end.joints[name], angle)
     if fault is not None:
         _body(draw, frame, figure, fault, ghost=False, work=work)
         _props_front(draw, frame, figure, fault, ghost=False)
         if figure.mark_pelvis:
             _pelvis_line(draw, frame, fault, FAULT)
         top = bounds[3] - 0.05
-        _label(draw, frame, (sum(x for x, _ in end.joints.values()) / len(end.joints), top), "Good", GOOD, True)
-        _label(draw, frame, (sum(x for x, _ in fault.joints.values()) / len(fault.joints), top), "Fault", FAULT,
+        label(draw, frame, (sum(x for x, _ in end.joints.values()) / len(end.joints), top), "Good", GOOD, True)
+        label(draw, frame, (sum(x for x, _ in fault.joints.values()) / len(fault.joints), top), "Fault", FAULT,
                False)
 
 
 def _title(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, size: int) -> None:
-    draw.text(xy, text, fill=TEXT, font=_font(size))
+    draw.text(xy, text, fill=TEXT, font=font(size))
 
 
 def draw_figure(figure: Figure, skeleton: Skeleton, title: str, size: tuple[int, int] = FIGURE_SIZE) -> Any:
