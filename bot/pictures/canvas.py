@@ -86,7 +86,7 @@ def arrow(draw: ImageDraw.ImageDraw, frame: Frame, start: tuple[float, float], e
     inset = min(frame.size(0.05), d * 0.15)
     x0, y0, x1, y1 = x0 + ux * inset, y0 + uy * inset, x1 - ux * inset, y1 - uy * inset
     bow = 1.0 if ux >= 0 else -1.0  # bowed upward in the picture, away from the floor
-    mx, my = (x0 + x1) / 2 - bow * uy * d * 0.15, (y0 + y1) / 2 - bow * abs(ux) * d * 0.15
+    mx, my = (x0 + x1) / 2 + bow * uy * d * 0.15, (y0 + y1) / 2 - abs(ux) * d * 0.15
     points = [(((1 - t) ** 2) * x0 + 2 * (1 - t) * t * mx + t * t * x1,
                ((1 - t) ** 2) * y0 + 2 * (1 - t) * t * my + t * t * y1) for t in (i / 16 for i in range(17))]
     width = max(3, round(frame.size(0.025)))
