@@ -387,7 +387,10 @@ def floor_outline(figure: Figure, skeleton: Skeleton, placed: Placed, margin: fl
         return None
     flat = place(figure.start, skeleton, figure.view)
     height = flat.joints["pelvis"][1] - flat.lowest()
-    xs = [x - flat.joints["pelvis"][0] for x, _ in flat.joints.values()]
+    # Wide enough for every pose, laid out in the room: a lunge to the side still lands on the floor shown.
+    room = [p for p in _lay_out_all(figure.model_copy(update={"camera": None}), skeleton) if p is not None]
+    origin = room[0].joints["pelvis"][0]
+    xs = [x - origin for pose in room for x, _ in pose.joints.values()]
     cos_yaw, sin_yaw, cos_pitch, sin_pitch = _projector(figure.camera)
     px, py = placed.joints["pelvis"]
     corners = ((min(xs) - margin, half_width), (max(xs) + margin, half_width),
