@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy
+
 from bot.content import Content
 from bot.pictures import figures
 
 
 def _count(image: Any, colour: tuple[int, int, int], box: tuple[int, int, int, int] | None = None) -> int:
     """Pixels within a small distance of ``colour`` (the edges are blended when the drawing is scaled down)."""
-    region = image.crop(box) if box else image
-    return sum(1 for pixel in region.getdata() if sum(abs(a - b) for a, b in zip(pixel, colour, strict=False)) < 24)
+    region = numpy.asarray((image.crop(box) if box else image).convert("RGB"), dtype=int)
+    return int((numpy.abs(region - numpy.array(colour[:3])).sum(axis=2) < 24).sum())
 
 
 def test_working_limb_darkest_and_trained_glute_highlighted(content: Content) -> None:
