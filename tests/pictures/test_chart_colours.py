@@ -4,7 +4,11 @@ calendar's days drawn as they are (today marked, days to come not painted as mis
 from __future__ import annotations
 
 import io
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -12,6 +16,12 @@ from PIL import Image
 from bot.pictures import charts
 
 THEMES = {"dark": "#313338", "light": "#ffffff"}
+
+
+def _drawn(draw: Callable[[Any], bytes], data: Any) -> Image.Image:
+    """A chart drawn in its own process, as the bot does: matplotlib never enters the test process."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return Image.open(io.BytesIO(pool.submit(draw, data).result()))
 
 
 def _rgb(colour: str) -> tuple[float, float, float, float]:
@@ -53,8 +63,7 @@ def test_text_and_marks_keep_their_contrast_on_both_themes(theme: str) -> None:
 
 def test_the_chart_card_is_opaque_so_no_theme_shows_through() -> None:
     weeks = [date(2026, 9, 14) + timedelta(days=7 * i) for i in range(12)]
-    png = charts.club_chart_png(charts.ClubWeeks(1, "Club", weeks, [1] * 12, [5] * 12))
-    image = Image.open(io.BytesIO(png)).convert("RGBA")
+    image = _drawn(charts.club_chart_png, charts.ClubWeeks(1, "Club", weeks, [1] * 12, [5] * 12)).convert("RGBA")
     r, g, b, a = image.getpixel((2, 2))
     assert a == 255
     assert f"#{r:02x}{g:02x}{b:02x}" == charts.CARD.lower()
@@ -73,7 +82,7 @@ def test_calendar_marks_today_and_leaves_the_days_to_come_unpainted() -> None:
     first = date(2026, 9, 14)  # a Monday
     today = first + timedelta(days=7 * 11 + 2)  # Wednesday of the last week
     card = charts.MemberCard(1, "Runner", first, {first: "routine", today: "stretch"}, 1, 1, 15, today=today)
-    image = Image.open(io.BytesIO(charts.member_card_png(card)))
+    image = _drawn(charts.member_card_png, card)
     assert _cell_pixel(image, 0, 1) == charts.EMPTY.lower()  # a past day without activity
     assert _cell_pixel(image, 11, 3) == charts.CARD.lower()  # Thursday: still to come, not a missed day
     assert _cell_pixel(image, 11, 6) == charts.CARD.lower()
@@ -86,6 +95,9 @@ def test_calendar_marks_today_and_leaves_the_days_to_come_unpainted() -> None:
 
 
 def test_cant_tell_is_a_row_apart_above_the_scale_not_below_the_weak_outcome() -> None:
+    import sys
+
+    assert "matplotlib" not in sys.modules, "the chart tests draw in another process"
     series = charts.TestSeries("Hip drop", ["Hips stayed level", "Opposite hip dropped", "Can't tell"], [],
                                unsure=["Can't tell"])
     assert charts.history_rows(series) == ["Can't tell", "Hips stayed level", "Opposite hip dropped"]
