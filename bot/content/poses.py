@@ -7,14 +7,19 @@ segment toward the viewer, so it is drawn shorter (a thigh lifted out to the sid
 Omitted segments follow their parent (a forearm hangs on in the line of the upper arm, the far limb
 copies the near one); ``thigh`` sets both thighs, ``thigh_far`` only the far one.
 
+Every figure names its ``supports``: the joints the body rests on (feet, knees, forearms, hands, hips).
+A pose may name its own (a lunge that moves from one foot to the other, a foot up on a step).
+
 The checks here are the ones a reviewer would make: both poses present, no segment longer or
-shorter in one pose than in the other, the body above the floor, hinge joints (knee, elbow) bending
-the right way, and the neck not folded against the trunk. Problems name the file, figure and joint.
+shorter in one pose than in the other, the body above the floor, every support on the floor or on a
+prop (a step, a chair seat, a wall), hinge joints (knee, elbow) bending the right way, and the neck
+not folded against the trunk. Problems name the file, figure and joint.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -40,6 +45,14 @@ LENGTH_KEYS = ("trunk", "neck", "head", "pelvis", "shoulders", *LIMBS)
 View = Literal["side", "front", "back"]
 # How far a joint may sit below the floor line (rounding in the data) before it counts as under it.
 FLOOR_TOLERANCE = 0.01
+# How far a support may be from the floor or its prop (metres) and still rest on it.
+SUPPORT_TOLERANCE = 0.03
+# A limb against a wall: its middle line is half a limb's width from the wall's face.
+WALL_REACH = 0.06
+CHAIR_DEPTH = 0.45
+# Half the depth of the trunk and hips: a body lying on its back or side rests this far below the joints.
+TRUNK_HALF_DEPTH = 0.1
+_TRUNK_JOINTS = ("pelvis", "neck", "hip_near", "hip_far", "shoulder_near", "shoulder_far")
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -66,6 +79,7 @@ AngleValue = float | Annotated[list[float], Field(min_length=2, max_length=2)]
 
 class Pose(_Model):
     at: Annotated[list[float], Field(min_length=2, max_length=2)] | None = None
+    supports: list[str] | None = None  # this pose's own supports, instead of the figure's
     lengths: dict[str, Annotated[float, Field(gt=0, le=1.0)]] = Field(default_factory=dict)
     trunk: AngleValue = 90.0
     neck: AngleValue | None = None
@@ -105,10 +119,26 @@ class Props(_Model):
     chair: Annotated[list[float], Field(min_length=2, max_length=2)] | None = None  # [x of front edge, seat height]
 
 
+Limb = Literal["leg_near", "leg_far", "arm_near", "arm_far"]
+
+
 class Figure(_Model):
     view: View = "side"
+    supports: Annotated[list[str], Field(min_length=1)]  # joints resting on the floor or a prop
     anchor: str | None = None  # a joint that stays put: the end pose is moved so it matches the start
     arrow: str | None = None  # the joint whose path the arrow shows (default: the one moving most)
+    # How the arrow reads: a move from start to end, a circle drawn round the end, or a hold (no travel:
+    # the ``push`` marks show where the body presses).
+    cue: Literal["move", "circle", "hold"] = "move"
+    # [joint, angle]: a short push mark at the joint, pressing in the direction of the angle (degrees,
+    # as the segment angles): a forearm into the floor, a knee out into a band or a wall.
+    push: list[tuple[str, float]] = Field(default_factory=list)
+    # The limbs doing the work (drawn darkest; default: the limb the arrow follows) and the glute
+    # being trained (highlighted; default: the working leg's side, else both).
+    work: list[Limb] | None = None
+    glute: Literal["near", "far", "both", "none"] | None = None
+    # A self-test's fault, drawn beside the good end pose: what to look for, not a move to copy.
+    fault: Pose | None = None
     mark_pelvis: bool = False  # draw the line through both hips, to show whether the pelvis stays level
     # [yaw, pitch] in degrees: the camera turned round the figure from where ``view`` puts it (yaw, toward
     # the figure's back) and raised above it (pitch), so a movement toward the viewer shows.
@@ -144,7 +174,9 @@ class Placed:
     head_radius: float
 
     def lowest(self) -> float:
-        return min(min(y for _, y in self.joints.values()), self.joints["head"][1] - self.head_radius)
+        """The lowest point of the body: a joint, the back of the head or the flesh round the trunk."""
+        return min(min(y - (TRUNK_HALF_DEPTH if k in _TRUNK_JOINTS else 0.0) for k, (_, y) in self.joints.items()),
+                   self.joints["head"][1] - self.head_radius)
 
     def moved(self, dx: float, dy: float) -> Placed:
         return Placed({k: (x + dx, y + dy) for k, (x, y) in self.joints.items()}, self.lengths, self.head_radius)
@@ -245,21 +277,107 @@ def place(pose: Pose, skeleton: Skeleton, view: View, camera: list[float] | None
 
 def lay_out(figure: Figure, skeleton: Skeleton) -> tuple[Placed, Placed]:
     """Both poses in one frame: grounded on the floor unless placed, the end pinned to the anchor."""
-    start = place(figure.start, skeleton, figure.view, figure.camera)
-    end = place(figure.end, skeleton, figure.view, figure.camera)
-    outline = floor_outline(figure, skeleton, start)
-    if outline is not None and figure.start.at is None and figure.end.at is None:
-        # Seen from above the floor is a plane: both poses stand on the mat's nearest edge.
-        dy = -min(y for _, y in outline)
-        return start.moved(0.0, dy), end.moved(0.0, dy)
-    if figure.start.at is None:
-        start = start.moved(0.0, -start.lowest())
-    if figure.end.at is None:
-        end = end.moved(0.0, -end.lowest())
-        if figure.anchor and figure.anchor in end.joints:
-            dx = start.joints[figure.anchor][0] - end.joints[figure.anchor][0]
-            end = end.moved(dx, 0.0)
+    start, end, _ = _lay_out_all(figure, skeleton)
     return start, end
+
+
+def lay_out_fault(figure: Figure, skeleton: Skeleton) -> Placed | None:
+    """A self-test's fault pose in the frame of its start pose (drawn beside it), or None."""
+    return _lay_out_all(figure, skeleton)[2]
+
+
+def _lay_out_all(figure: Figure, skeleton: Skeleton) -> tuple[Placed, Placed, Placed | None]:
+    poses = [figure.start, figure.end, *([figure.fault] if figure.fault is not None else [])]
+    if figure.camera is None:
+        start = place(figure.start, skeleton, figure.view)
+        if figure.start.at is None:
+            start = start.moved(0.0, -start.lowest())
+        later = [_grounded(figure, pose, place(pose, skeleton, figure.view), start) for pose in poses[1:]]
+        return start, later[0], later[1] if len(later) > 1 else None
+    # Seen through a camera: laid out on the floor as seen from the side or front, then the same shift
+    # in the room (along the floor and up) turned into the picture, so every pose stands on one floor.
+    flat = _lay_out_all(figure.model_copy(update={"camera": None}), skeleton)
+    cos_yaw, sin_yaw, cos_pitch, sin_pitch = _projector(figure.camera)
+    placed: list[Placed] = []
+    for pose, world in zip(poses, flat, strict=False):
+        assert world is not None
+        raw = place(pose, skeleton, figure.view)
+        dx = world.joints["pelvis"][0] - raw.joints["pelvis"][0]
+        dy = world.joints["pelvis"][1] - raw.joints["pelvis"][1]
+        seen = place(pose, skeleton, figure.view, figure.camera)
+        placed.append(seen.moved(dx * cos_yaw, dy * cos_pitch + dx * sin_yaw * sin_pitch))
+    outline = floor_outline(figure, skeleton, placed[0])
+    assert outline is not None
+    lift = -min(y for _, y in outline)
+    placed = [p.moved(0.0, lift) for p in placed]
+    return placed[0], placed[1], placed[2] if len(placed) > 2 else None
+
+
+def room_to_picture(figure: Figure, skeleton: Skeleton) -> Callable[[float, float, float], tuple[float, float]]:
+    """A point of the room (x along the view, height, toward the viewer) where the picture shows it."""
+    cos_yaw, sin_yaw, cos_pitch, sin_pitch = _projector(figure.camera)
+
+    def seen(x: float, y: float, z: float) -> tuple[float, float]:
+        return x * cos_yaw + z * sin_yaw, y * cos_pitch - (z * cos_yaw - x * sin_yaw) * sin_pitch
+
+    if figure.camera is None:
+        return seen
+    world = _lay_out_all(figure.model_copy(update={"camera": None}), skeleton)[0].joints["pelvis"]
+    picture = lay_out(figure, skeleton)[0].joints["pelvis"]
+    base = seen(world[0], world[1], 0.0)
+    dx, dy = picture[0] - base[0], picture[1] - base[1]
+    return lambda x, y, z: (seen(x, y, z)[0] + dx, seen(x, y, z)[1] + dy)
+
+
+def _grounded(figure: Figure, pose: Pose, placed: Placed, start: Placed) -> Placed:
+    """A later pose on the floor (unless placed), moved along it so the anchor stays where it was."""
+    if pose.at is not None:
+        return placed
+    placed = placed.moved(0.0, -placed.lowest())
+    if figure.anchor and figure.anchor in placed.joints:
+        placed = placed.moved(start.joints[figure.anchor][0] - placed.joints[figure.anchor][0], 0.0)
+    return placed
+
+
+def _surfaces(props: Props) -> list[tuple[str, float, float, float]]:
+    """(name, x from, x to, height) of everything a body can rest on; the floor runs everywhere."""
+    out = [("the floor", -math.inf, math.inf, 0.0)]
+    if props.step is not None:
+        out.append(("the step", props.step[0], props.step[1], props.step[2]))
+    if props.chair is not None:
+        out.append(("the chair", props.chair[0], props.chair[0] + CHAIR_DEPTH, props.chair[1]))
+    return out
+
+
+def support_problems(figure: Figure, skeleton: Skeleton) -> list[tuple[str, str]]:
+    """(field, message) for every support that does not rest on the floor, a step, a chair or the wall.
+
+    Measured without the camera, in the figure's own frame, where y is the height above the floor.
+    """
+    flat = figure.model_copy(update={"camera": None})
+    start, end = lay_out(flat, skeleton)
+    poses = [("start", figure.start, start), ("end", figure.end, end)]
+    fault = lay_out_fault(flat, skeleton)
+    if figure.fault is not None and fault is not None:
+        poses.append(("fault", figure.fault, fault))
+    surfaces = _surfaces(figure.props)
+    out: list[tuple[str, str]] = []
+    for name, pose, placed in poses:
+        for joint in pose.supports if pose.supports is not None else figure.supports:
+            if joint not in placed.joints:
+                continue  # reported once as an unknown joint
+            x, y = placed.joints[joint]
+            # The head rests on its round back; the trunk and the hips on the flesh round their joints.
+            y -= placed.head_radius if joint == "head" else TRUNK_HALF_DEPTH if joint in _TRUNK_JOINTS else 0.0
+            if figure.props.wall is not None and abs(x - figure.props.wall) <= WALL_REACH + SUPPORT_TOLERANCE:
+                continue
+            gap, label, height = min((abs(y - h), label, h) for label, x0, x1, h in surfaces
+                                     if x0 - SUPPORT_TOLERANCE <= x <= x1 + SUPPORT_TOLERANCE)
+            if gap > SUPPORT_TOLERANCE:
+                where = "above" if y > height else "below"
+                out.append((f"{name}.{joint}", f"is a support but hovers {gap:.2f} m {where} {label} "
+                                               f"(at most {SUPPORT_TOLERANCE:.2f} m): put it on the floor or its prop"))
+    return out
 
 
 def floor_outline(figure: Figure, skeleton: Skeleton, placed: Placed, margin: float = 0.12,
@@ -269,7 +387,10 @@ def floor_outline(figure: Figure, skeleton: Skeleton, placed: Placed, margin: fl
         return None
     flat = place(figure.start, skeleton, figure.view)
     height = flat.joints["pelvis"][1] - flat.lowest()
-    xs = [x - flat.joints["pelvis"][0] for x, _ in flat.joints.values()]
+    # Wide enough for every pose, laid out in the room: a lunge to the side still lands on the floor shown.
+    room = [p for p in _lay_out_all(figure.model_copy(update={"camera": None}), skeleton) if p is not None]
+    origin = room[0].joints["pelvis"][0]
+    xs = [x - origin for pose in room for x, _ in pose.joints.values()]
     cos_yaw, sin_yaw, cos_pitch, sin_pitch = _projector(figure.camera)
     px, py = placed.joints["pelvis"]
     corners = ((min(xs) - margin, half_width), (max(xs) + margin, half_width),
@@ -327,27 +448,63 @@ def _pose_problems(pose: Pose, figure: Figure, skeleton: Skeleton, placed: Place
 def figure_problems(figure: Figure, skeleton: Skeleton) -> list[tuple[str, str]]:
     """(field path inside the figure, message): stretched segments, floor, hinges, unknown joints."""
     out: list[tuple[str, str]] = []
-    for name, joint in (("anchor", figure.anchor), ("arrow", figure.arrow)):
+    named = [("anchor", figure.anchor), ("arrow", figure.arrow),
+             *((f"supports[{i}]", j) for i, j in enumerate(figure.supports)),
+             *((f"push[{i}]", j) for i, (j, _) in enumerate(figure.push))]
+    for pose_name, pose in (("start", figure.start), ("end", figure.end), ("fault", figure.fault)):
+        if pose is not None and pose.supports is not None:
+            named += [(f"{pose_name}.supports[{i}]", j) for i, j in enumerate(pose.supports)]
+    for name, joint in named:
         if joint is not None and joint not in JOINTS:
             out.append((name, f"unknown joint {joint!r} (known: {', '.join(JOINTS)})"))
     start_lengths = {**skeleton.lengths, **figure.start.lengths}
-    end_lengths = {**skeleton.lengths, **figure.end.lengths}
-    for key in LENGTH_KEYS:
-        if not math.isclose(start_lengths[key], end_lengths[key], rel_tol=1e-6):
-            joints = _SEGMENT_JOINTS.get(key, (key, key))
-            out.append(
-                (
-                    f"end.lengths.{key}",
-                    f"the {key} segment ({joints[0]} to {joints[1]}) is {end_lengths[key]:.2f} m here but "
-                    f"{start_lengths[key]:.2f} m in the start pose: the figure would stretch",
+    for name, pose in (("end", figure.end), ("fault", figure.fault)):
+        if pose is None:
+            continue
+        lengths = {**skeleton.lengths, **pose.lengths}
+        for key in LENGTH_KEYS:
+            if not math.isclose(start_lengths[key], lengths[key], rel_tol=1e-6):
+                joints = _SEGMENT_JOINTS.get(key, (key, key))
+                out.append(
+                    (
+                        f"{name}.lengths.{key}",
+                        f"the {key} segment ({joints[0]} to {joints[1]}) is {lengths[key]:.2f} m here but "
+                        f"{start_lengths[key]:.2f} m in the start pose: the figure would stretch",
+                    )
                 )
-            )
     if out:
         return out
-    start, end = lay_out(figure, skeleton)
-    for name, pose, placed in (("start", figure.start, start), ("end", figure.end, end)):
+    # Heights are measured in the room, not as a turned camera shows them.
+    start, end, fault = _lay_out_all(figure.model_copy(update={"camera": None}), skeleton)
+    poses = [("start", figure.start, start), ("end", figure.end, end)]
+    if figure.fault is not None and fault is not None:
+        poses.append(("fault", figure.fault, fault))
+    for name, pose, placed in poses:
         out.extend((f"{name}.{joint}", message) for joint, message in _pose_problems(pose, figure, skeleton, placed))
+    out.extend(support_problems(figure, skeleton))
+    out.extend(_cue_problems(figure, *lay_out(figure, skeleton)))
     return out
+
+
+# A move's arrow needs a joint that travels at least this far (metres) between the poses.
+MIN_TRAVEL = 0.03
+
+
+def _cue_problems(figure: Figure, start: Placed, end: Placed) -> list[tuple[str, str]]:
+    """Every figure shows its motion: a joint that travels, a circle, or a hold with its push marks."""
+    if figure.cue == "hold" and not figure.push:
+        return [("push", "a hold shows where the body presses: give it at least one push mark")]
+    if figure.cue != "move":
+        return []
+    joint = figure.arrow or moving_joint(start, end)
+    if joint not in start.joints:
+        return []
+    (x0, y0), (x1, y1) = start.joints[joint], end.joints[joint]
+    travel = math.hypot(x1 - x0, y1 - y0)
+    if travel < MIN_TRAVEL:
+        return [("arrow", f"{joint} moves {travel:.2f} m between the poses (at least {MIN_TRAVEL:.2f} m): the "
+                          f"arrow would show no motion; follow a joint that moves, or make it a hold with push marks")]
+    return []
 
 
 def moving_joint(start: Placed, end: Placed) -> str:

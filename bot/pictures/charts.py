@@ -4,10 +4,11 @@ challenge's results.
 The data classes are plain and picklable: the service sends them to a worker process, which is the
 only process that imports matplotlib (inside the functions below).
 
-Style for Discord's dark and light themes alike: a transparent background, mid-tone colours that read
-on both, and a grey that is neither black nor white for text and axes. Text is at least 12 px at the
-size Discord previews an embed image (about 400 px wide on desktop): these images are 600 px wide at
-100 dpi, so 13 pt ≈ 18 px here ≈ 12 px in the preview.
+Style for Discord's dark and light themes alike: every chart sits on its own dark card, so the
+contrast of its text does not depend on the theme around it (WCAG 4.5:1 for text, 3:1 for marks; a
+test computes both). Text is at least 12 px at the size Discord previews an embed image (about 400 px
+wide on desktop): these images are 600 px wide at 100 dpi, so 13 pt ≈ 18 px here ≈ 12 px in the preview.
+Kinds of activity differ by a marker as well as a colour.
 """
 
 from __future__ import annotations
@@ -15,24 +16,32 @@ from __future__ import annotations
 import io
 import textwrap
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-# Mid-tone colours that keep their contrast on white and on Discord's dark grey.
-BAR = "#4C8BF5"
-LINE = "#F28C28"
-INK = "#8A8F98"
-GRID = "#8A8F9855"
+CARD = "#232428"  # the chart's own background, opaque: the same card on the dark and the light theme
+INK = "#E3E5E8"  # text and axes
+MUTED = "#B5BAC1"  # secondary text
+BAR = "#5B9BF8"
+LINE = "#F4A259"
+GRID = "#4E5058"
+EMPTY = "#3A3C42"  # a past day without activity
+TODAY = "#FFFFFF"
+MARK = "#16171A"  # the marker drawn on a coloured day
 KIND_COLOURS = {
-    "none": "#8A8F9833",
-    "standup": "#7FB7A4",
-    "stretch": "#B38CD9",
-    "extra": "#E0A030",
-    "routine": "#3FA34D",
+    "none": EMPTY,
+    "standup": "#7FC8B0",
+    "stretch": "#C3A3E8",
+    "extra": "#F0B44C",
+    "routine": "#5CC26B",
 }
+KIND_MARKERS = {"routine": "o", "extra": "D", "stretch": "^", "standup": "s"}
 KIND_LABELS = {"routine": "routine", "extra": "extra session", "stretch": "stretch", "standup": "stand-ups"}
-SIDE_COLOURS = {"left": "#4C8BF5", "right": "#F28C28", "both": "#3FA34D"}
+SIDE_COLOURS = {"left": "#5B9BF8", "right": "#F4A259", "both": "#5CC26B"}
 SIDE_STYLE = {"left": (-0.06, "o", "-"), "right": (0.06, "s", "--"), "both": (0.0, "o", "-")}
+# Colours that carry text, and colours of marks (bars, lines, cells), for the contrast test.
+TEXT_COLOURS = (INK, MUTED, LINE)
+MARK_COLOURS = (BAR, LINE, *SIDE_COLOURS.values(), *(c for k, c in KIND_COLOURS.items() if k != "none"))
 WIDTH_IN = 6.0
 DPI = 100
 FONT_PT = 13
@@ -57,6 +66,7 @@ class MemberCard:
     best_streak: int = 0
     week_points: int = 0
     all_points: int = 0
+    today: date | None = None  # marked on the calendar; later days are not painted (default: today in UTC)
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,9 @@ class TestSeries:
     name: str
     levels: list[str]  # outcome labels, best first
     points: list[TestPoint]
+    # Outcomes that say nothing about the result (a "Can't tell"): shown apart, above the scale, never
+    # below the weak outcome as if worse than it.
+    unsure: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -113,15 +126,17 @@ def _pyplot_free_figure(height_in: float) -> Any:
             "ytick.color": INK,
             "axes.titlesize": FONT_PT + 3,
             "axes.titleweight": "bold",
+            "axes.facecolor": CARD,
+            "figure.facecolor": CARD,
         }
     )
-    return Figure(figsize=(WIDTH_IN, height_in), dpi=DPI)
+    return Figure(figsize=(WIDTH_IN, height_in), dpi=DPI, facecolor=CARD)
 
 
 def _save(fig: Any) -> bytes:
     buffer = io.BytesIO()
     # A lighter zlib level: a fifth faster to write, a few KB bigger.
-    fig.savefig(buffer, format="png", transparent=True, dpi=DPI, pil_kwargs={"compress_level": 3})
+    fig.savefig(buffer, format="png", facecolor=CARD, dpi=DPI, pil_kwargs={"compress_level": 3})
     return buffer.getvalue()
 
 
@@ -132,35 +147,26 @@ def _plain(ax: Any) -> None:
 
 
 def club_chart_png(chart: ClubWeeks) -> bytes:
-    fig = _pyplot_free_figure(4.0)
-    ax = fig.subplots()
+    """Two panels on one time axis, each with its own scale: members as bars, points as a line."""
+    fig = _pyplot_free_figure(4.6)
+    members_ax, points_ax = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
     xs = list(range(len(chart.week_starts)))
-    ax.bar(xs, chart.members, color=BAR, width=0.65, label="members")
-    ax.set_ylabel("members", color=BAR)
-    ax.set_ylim(0, max([*chart.members, 1]) * 1.25)
-    ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.grid(axis="y", color=GRID, linewidth=0.8)
-    ax.set_axisbelow(True)
+    members_ax.bar(xs, chart.members, color=BAR, width=0.65)
+    members_ax.set_ylim(0, max([*chart.members, 1]) * 1.2)
+    points_ax.plot(xs, chart.points, color=LINE, linewidth=2.5, marker="o", markersize=5)
+    points_ax.set_ylim(0, max([*chart.points, 1]) * 1.25)
+    for ax, label in ((members_ax, "members who did the routine"), (points_ax, "total points")):
+        ax.yaxis.get_major_locator().set_params(integer=True, nbins=4)
+        ax.grid(axis="y", color=GRID, linewidth=0.8)
+        ax.set_axisbelow(True)
+        ax.text(0.0, 1.02, label, transform=ax.transAxes, fontsize=FONT_PT, color=INK, va="bottom")
+        _plain(ax)
     # Every other week labelled: twelve dates do not fit 600 px at a readable size.
-    ax.set_xticks(xs, [d.strftime("%d %b") if (len(xs) - 1 - i) % 2 == 0 else "" for i, d in
-                       enumerate(chart.week_starts)], rotation=45, ha="right")
-    _plain(ax)
-    line_ax = ax.twinx()
-    line_ax.plot(xs, chart.points, color=LINE, linewidth=2.5, marker="o", markersize=5, label="total points")
-    line_ax.set_ylabel("points", color=LINE)
-    line_ax.set_ylim(0, max([*chart.points, 1]) * 1.25)
-    line_ax.yaxis.get_major_locator().set_params(integer=True)
-    for side in ("top", "left"):
-        line_ax.spines[side].set_visible(False)
-    line_ax.tick_params(labelsize=FONT_PT)
+    points_ax.set_xticks(xs, [d.strftime("%d %b") if (len(xs) - 1 - i) % 2 == 0 else "" for i, d in
+                              enumerate(chart.week_starts)], rotation=45, ha="right")
     # A figure text, not an axes title: axes titles are re-placed on every draw (a third of the time).
-    fig.text(0.1, 0.97, chart.title, fontsize=FONT_PT + 3, fontweight="bold", color=INK, va="top")
-    handles = ax.get_legend_handles_labels()[0] + line_ax.get_legend_handles_labels()[0]
-    legend = ax.legend(handles=handles, labels=["members", "points"], loc="upper left", frameon=False, ncols=2,
-                       fontsize=FONT_PT)
-    for text in legend.get_texts():
-        text.set_color(INK)
-    fig.subplots_adjust(left=0.1, right=0.88, top=0.86, bottom=0.2)  # fixed: tight_layout costs ~100 ms
+    fig.text(0.02, 0.98, chart.title, fontsize=FONT_PT + 3, fontweight="bold", color=INK, va="top")
+    fig.subplots_adjust(left=0.1, right=0.97, top=0.84, bottom=0.17, hspace=0.35)  # fixed: tight_layout is slow
     return _save(fig)
 
 
@@ -178,20 +184,33 @@ def club_chart_alt(chart: ClubWeeks) -> str:
 
 
 def member_card_png(card: MemberCard) -> bytes:
-    from matplotlib.colors import to_rgba
+    """Twelve weeks of days: a colour and a marker per kind, today outlined, days still to come left blank."""
+    from matplotlib.legend_handler import HandlerTuple
+    from matplotlib.lines import Line2D
     from matplotlib.patches import Patch, Rectangle
 
-    fig = _pyplot_free_figure(3.4)
-    ax = fig.add_axes((0.1, 0.3, 0.88, 0.5))
+    fig = _pyplot_free_figure(3.6)
+    ax = fig.add_axes((0.1, 0.3, 0.88, 0.48))
     weeks = 12
+    today = card.today or datetime.now(UTC).date()
+    marks: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k in KIND_MARKERS}
     for week in range(weeks):
         for weekday in range(7):
             day = card.first_day + timedelta(days=week * 7 + weekday)
+            x, y = week + 0.06, 6 - weekday + 0.06
+            if day > today:
+                continue  # not missed: it has not come yet
             kind = card.days.get(day, "none")
-            ax.add_patch(
-                Rectangle((week + 0.06, 6 - weekday + 0.06), 0.88, 0.88, facecolor=to_rgba(KIND_COLOURS[kind]),
-                          edgecolor="none")
-            )
+            ax.add_patch(Rectangle((x, y), 0.88, 0.88, facecolor=KIND_COLOURS[kind], edgecolor="none"))
+            if kind in marks:
+                marks[kind][0].append(week + 0.5)
+                marks[kind][1].append(6 - weekday + 0.5)
+            if day == today:
+                ax.add_patch(Rectangle((x - 0.03, y - 0.03), 0.94, 0.94, facecolor="none", edgecolor=TODAY,
+                                       linewidth=2.2))
+    for kind, (xs, ys) in marks.items():
+        if xs:
+            ax.scatter(xs, ys, marker=KIND_MARKERS[kind], s=30, color=MARK, linewidths=0)
     ax.set_xlim(0, weeks)
     ax.set_ylim(0, 7)
     ax.set_aspect("auto")
@@ -202,14 +221,20 @@ def member_card_png(card: MemberCard) -> bytes:
     for spine in ax.spines.values():
         spine.set_visible(False)
     ax.tick_params(length=0, labelsize=FONT_PT)
-    fig.text(0.02, 0.95, card.name, fontsize=FONT_PT + 3, fontweight="bold", color=INK, va="top")
+    fig.text(0.02, 0.96, card.name, fontsize=FONT_PT + 3, fontweight="bold", color=INK, va="top")
     fig.text(
-        0.98, 0.95, f"streak {card.current_streak} wk · best {card.best_streak} wk",
-        fontsize=FONT_PT + 1, color=INK, ha="right", va="top",
+        0.98, 0.96, f"{card.week_points} points this week", fontsize=FONT_PT + 1, color=INK, ha="right", va="top",
     )
-    handles = [Patch(facecolor=KIND_COLOURS[k], label=label) for k, label in KIND_LABELS.items()]
-    legend = fig.legend(handles=handles, loc="lower center", ncols=4, frameon=False, fontsize=FONT_PT,
-                        handlelength=1.0, columnspacing=1.0)
+    fig.text(
+        0.98, 0.87, f"streak {card.current_streak} wk · best {card.best_streak} wk · today outlined",
+        fontsize=FONT_PT - 1, color=MUTED, ha="right", va="top",
+    )
+    # Each key as on the calendar: the kind's colour with its marker on top.
+    handles = [(Patch(facecolor=KIND_COLOURS[k]), Line2D([], [], linestyle="none", marker=KIND_MARKERS[k],
+                                                         markersize=6, color=MARK)) for k in KIND_LABELS]
+    legend = fig.legend(handles=handles, labels=list(KIND_LABELS.values()), loc="lower center", ncols=4,
+                        frameon=False, fontsize=FONT_PT, handlelength=1.0, columnspacing=1.0,
+                        handler_map={tuple: HandlerTuple(ndivide=1)})
     for text in legend.get_texts():
         text.set_color(INK)
     return _save(fig)
@@ -235,13 +260,25 @@ def test_history_png(history: TestHistory) -> bytes:
         by_side: dict[str, list[TestPoint]] = {}
         for point in sorted(series.points, key=lambda p: p.at):
             by_side.setdefault(point.side, []).append(point)
+        # The scale runs from the best outcome down to the weakest; an unsure result ("Can't tell") is
+        # no step on it, so it sits in its own row above, drawn hollow and not joined to the line.
+        rows = history_rows(series)
         for side, points in by_side.items():
             # Sides a hair apart, with their own marker and dash, so equal results do not hide each other.
             shift, marker, style = SIDE_STYLE.get(side, (0.0, "o", "-"))
-            ax.plot([p.at for p in points], [p.level + shift for p in points], marker=marker, linestyle=style,
-                    linewidth=2.5, markersize=8, color=SIDE_COLOURS.get(side, BAR), label=side)
-        ax.set_yticks(range(len(series.levels)), [textwrap.fill(level, 16) for level in series.levels])
-        ax.set_ylim(len(series.levels) - 0.5, -0.5)  # best outcome at the top
+            colour = SIDE_COLOURS.get(side, BAR)
+            sure = [p for p in points if series.levels[p.level] not in series.unsure]
+            unsure = [p for p in points if series.levels[p.level] in series.unsure]
+            ax.plot([p.at for p in sure], [rows.index(series.levels[p.level]) + shift for p in sure], marker=marker,
+                    linestyle=style, linewidth=2.5, markersize=8, color=colour, label=side)
+            if unsure:
+                ax.plot([p.at for p in unsure], [rows.index(series.levels[p.level]) + shift for p in unsure],
+                        marker=marker, linestyle="none", markersize=8, markerfacecolor="none",
+                        markeredgewidth=2, color=colour, label=side if not sure else "_")
+        ax.set_yticks(range(len(rows)), [textwrap.fill(level, 16) for level in rows])
+        ax.set_ylim(len(rows) - 0.5, -0.5)  # best outcome at the top, below any unsure row
+        if series.unsure:
+            ax.axhline(len(series.unsure) - 0.5, color=MUTED, linewidth=1, linestyle=":")
         ax.text(0.0, 1.04, series.name, transform=ax.transAxes, fontsize=FONT_PT + 3, fontweight="bold",
                 color=INK)
         ax.grid(axis="y", color=GRID, linewidth=0.8)
@@ -259,6 +296,12 @@ def test_history_png(history: TestHistory) -> bytes:
         text.set_color(INK)
     fig.subplots_adjust(left=0.27, right=0.97, top=1 - 0.75 / height, bottom=0.45 / height, hspace=0.55)
     return _save(fig)
+
+
+def history_rows(series: TestSeries) -> list[str]:
+    """The rows of a test's panel, top to bottom: unsure outcomes apart, then the best down to the weakest."""
+    return [*(level for level in series.levels if level in series.unsure),
+            *(level for level in series.levels if level not in series.unsure)]
 
 
 def _date_axis(ax: Any) -> None:

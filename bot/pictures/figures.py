@@ -10,7 +10,18 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.content.poses import SIDES, Figure, Placed, Skeleton, floor_outline, lay_out, moving_joint
+from bot.content.poses import (
+    SIDES,
+    Figure,
+    Placed,
+    Skeleton,
+    floor_outline,
+    lay_out,
+    lay_out_fault,
+    moving_joint,
+    room_to_picture,
+)
+from bot.pictures.canvas import ARROW, Frame, arrow, font, label, line, loop, push, towards, unit
 
 if TYPE_CHECKING:
     from PIL import ImageDraw
@@ -20,51 +31,36 @@ SUPER = 2
 FIGURE_SIZE = (480, 320)
 BACKGROUND = (238, 241, 245, 255)
 FLOOR = (150, 158, 170)
-BODY = (45, 55, 72)
-BODY_FAR = (113, 128, 150)
-GHOST = (186, 196, 208)
-GHOST_FAR = (208, 215, 224)
-ARROW = (221, 107, 32)
+FLOOR_PLANE = (222, 227, 234)
+BODY = (71, 85, 105)
+BODY_FAR = (141, 155, 174)
+WORK = (15, 23, 42)  # the working limb: darkest
+WORK_FAR = (51, 65, 85)
+GLUTE = (225, 29, 72)  # the glute being trained
+GHOST = (192, 201, 212)
+GHOST_FAR = (211, 218, 227)
 MAT = (129, 190, 150)
-BAND = (196, 48, 140)
+BAND = (124, 58, 237)
+BAND_GHOST = (196, 181, 253)
 WALL = (160, 166, 176)
 STEP = (176, 139, 90)
-WEIGHT = (60, 60, 66)
+WEIGHT = (8, 145, 178)  # dumbbells and the barbell: their own colour, apart from the body
+WEIGHT_GHOST = (165, 216, 230)
+GOOD = (21, 128, 61)
+FAULT = (200, 30, 30)
 TEXT = (45, 55, 72)
+EYE = (238, 241, 245)
 LIMB_WIDTH = 0.06  # metres
+TORSO_HALF_DEPTH = 0.1  # seen from the side, half the trunk's depth (as bot.content.poses.TRUNK_HALF_DEPTH)
 MARGIN = 0.12  # metres around the figure
+FAULT_GAP = 0.45  # metres between the good pose and the fault beside it
 TITLE_PX = 20
 PALETTE = 96
 
-_LIMB_CHAINS = (("shoulder", "elbow", "hand"), ("hip", "knee", "ankle", "toe"))
+_LIMB_CHAINS = {"arm": ("shoulder", "elbow", "hand"), "leg": ("hip", "knee", "ankle", "toe")}
 
 
-def _font(size: int) -> Any:
-    from PIL import ImageFont
-
-    return ImageFont.load_default(size=size)
-
-
-class _Frame:
-    """Metres to pixels for one panel: fits both poses and the props, floor at the bottom."""
-
-    def __init__(self, box: tuple[int, int, int, int], bounds: tuple[float, float, float, float]) -> None:
-        left, top, right, bottom = box
-        x0, y0, x1, y1 = bounds
-        width, height = right - left, bottom - top
-        self.scale = min(width / (x1 - x0), height / (y1 - y0))
-        used_w, used_h = (x1 - x0) * self.scale, (y1 - y0) * self.scale
-        self.left = left + (width - used_w) / 2 - x0 * self.scale
-        self.base = bottom - (height - used_h) / 2 + y0 * self.scale
-
-    def px(self, point: tuple[float, float]) -> tuple[float, float]:
-        return self.left + point[0] * self.scale, self.base - point[1] * self.scale
-
-    def size(self, metres: float) -> float:
-        return metres * self.scale
-
-
-def _bounds(figure: Figure, poses: Sequence[Placed]) -> tuple[float, float, float, float]:
+def _bounds(figure: Figure, poses: Sequence[Placed], labels: bool = False) -> tuple[float, float, float, float]:
     xs: list[float] = []
     ys: list[float] = [0.0]
     for placed in poses:
@@ -84,8 +80,10 @@ def _bounds(figure: Figure, poses: Sequence[Placed]) -> tuple[float, float, floa
     if props.chair is not None:
         xs += [props.chair[0], props.chair[0] + 0.45]
         ys.append(props.chair[1] + 0.45)
+    if props.barbell:
+        ys.append(max(ys) + 0.08)
     x0, x1 = min(xs) - MARGIN, max(xs) + MARGIN
-    y0, y1 = -0.06, max(ys) + MARGIN
+    y0, y1 = -0.06, max(ys) + MARGIN + (0.22 if labels else 0.0)
     # Keep small moves from being blown up to giant size: at least 1.2 m tall, 1.6 m wide.
     if x1 - x0 < 1.6:
         pad = (1.6 - (x1 - x0)) / 2
@@ -94,75 +92,133 @@ def _bounds(figure: Figure, poses: Sequence[Placed]) -> tuple[float, float, floa
     return x0, y0, x1, y1
 
 
-def _line(draw: ImageDraw.ImageDraw, frame: _Frame, points: Sequence[tuple[float, float]], colour: Any,
-          width: float) -> None:
-    pixels = [frame.px(p) for p in points]
-    w = max(2, round(width))
-    draw.line(pixels, fill=colour, width=w, joint="curve")
-    r = w / 2
-    for x, y in pixels:
-        draw.ellipse((x - r, y - r, x + r, y + r), fill=colour)
+def _torso(draw: ImageDraw.ImageDraw, frame: Frame, placed: Placed, colour: Any) -> None:
+    """A rounded trunk in every view: shoulders to hips with round corners, as wide as the view shows it."""
+    j = placed.joints
+    pelvis, neck = j["pelvis"], j["neck"]
+    ux, uy = unit(pelvis, neck)
+    nx, ny = -uy, ux
+
+    def half(a: str, b: str, least: float) -> float:
+        spread = abs((j[a][0] - j[b][0]) * nx + (j[a][1] - j[b][1]) * ny) / 2
+        return max(spread, least)
+
+    radius = 0.07
+    shoulders = half("shoulder_near", "shoulder_far", TORSO_HALF_DEPTH + 0.01) + 0.02 - radius
+    hips = half("hip_near", "hip_far", TORSO_HALF_DEPTH) + 0.04 - radius
+    top = (neck[0] - ux * 0.02, neck[1] - uy * 0.02)
+    bottom = (pelvis[0] - ux * 0.03, pelvis[1] - uy * 0.03)
+    corners = [(top[0] + nx * shoulders, top[1] + ny * shoulders), (top[0] - nx * shoulders, top[1] - ny * shoulders),
+               (bottom[0] - nx * hips, bottom[1] - ny * hips), (bottom[0] + nx * hips, bottom[1] + ny * hips)]
+    draw.polygon([frame.px(c) for c in corners], fill=colour)
+    line(draw, frame, [*corners, corners[0]], colour, frame.size(2 * radius))
 
 
-def _body(draw: ImageDraw.ImageDraw, frame: _Frame, placed: Placed, colour: Any, far_colour: Any) -> None:
+def _glutes(draw: ImageDraw.ImageDraw, frame: Frame, figure: Figure, placed: Placed) -> None:
+    """The trained glute in its own colour: behind the hip seen from the side, on the hip from front or back."""
+    side = figure.glute or _default_glute(figure)
+    if side == "none":
+        return
+    j = placed.joints
+    ux, uy = unit(j["pelvis"], j["neck"])
+    r = frame.size(0.065)
+    if figure.view == "side" and _yaw(figure) < 45:
+        # The back of the body is to the left of the trunk's direction (a figure faces right).
+        centres = [(j["pelvis"][0] - uy * 0.055 - ux * 0.01, j["pelvis"][1] + ux * 0.055 - uy * 0.01)]
+    else:
+        sides = ("near", "far") if side == "both" else (side,)
+        centres = [(j[f"hip_{s}"][0] - ux * 0.04, j[f"hip_{s}"][1] - uy * 0.04) for s in sides]
+    for centre in centres:
+        x, y = frame.px(centre)
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=GLUTE)
+
+
+def _yaw(figure: Figure) -> float:
+    return abs(figure.camera[0]) if figure.camera else 0.0
+
+
+def _head(draw: ImageDraw.ImageDraw, frame: Frame, figure: Figure, placed: Placed, colour: Any,
+          face: bool) -> None:
+    """The head, with a nose and an eye seen from the side (face up or face down shows), eyes from the front."""
+    j = placed.joints
+    hx, hy = frame.px(j["head"])
+    r = frame.size(placed.head_radius)
+    draw.ellipse((hx - r, hy - r, hx + r, hy + r), fill=colour)
+    if not face:
+        return
+    ux, uy = unit(j["neck"], j["head"])  # up the neck, in metres (y up)
+    px_up = (ux, -uy)  # the same direction in pixels (y down)
+    if figure.view == "side" and _yaw(figure) < 45:
+        # The face: the neck's direction turned a quarter clockwise, (uy, -ux) in metres, y flipped in pixels.
+        fx, fy = uy, ux
+        tip = (hx + fx * r * 1.35, hy + fy * r * 1.35)
+        base1 = (hx + fx * r * 0.8 + px_up[0] * r * 0.35, hy + fy * r * 0.8 + px_up[1] * r * 0.35)
+        base2 = (hx + fx * r * 0.8 - px_up[0] * r * 0.25, hy + fy * r * 0.8 - px_up[1] * r * 0.25)
+        draw.polygon([tip, base1, base2], fill=colour)
+        ex, ey = hx + fx * r * 0.45 + px_up[0] * r * 0.25, hy + fy * r * 0.45 + px_up[1] * r * 0.25
+        e = max(2.0, r * 0.16)
+        draw.ellipse((ex - e, ey - e, ex + e, ey + e), fill=EYE)
+    elif figure.view == "front":
+        e = max(2.0, r * 0.14)
+        for sign in (1, -1):
+            ex = hx + sign * -px_up[1] * r * 0.4 + px_up[0] * r * 0.15
+            ey = hy + sign * px_up[0] * r * 0.4 + px_up[1] * r * 0.15
+            draw.ellipse((ex - e, ey - e, ex + e, ey + e), fill=EYE)
+
+
+def _default_work(figure: Figure, joint: str) -> list[str]:
+    if figure.work is not None:
+        return list(figure.work)
+    name, _, side = joint.rpartition("_")
+    if side not in SIDES:
+        return []
+    limb = "arm" if name in ("shoulder", "elbow", "hand") else "leg"
+    return [f"{limb}_{side}"]
+
+
+def _default_glute(figure: Figure) -> str:
+    legs = [w.split("_")[1] for w in _default_work(figure, figure.arrow or "") if w.startswith("leg")]
+    return legs[0] if len(legs) == 1 else "both"
+
+
+def _body(draw: ImageDraw.ImageDraw, frame: Frame, figure: Figure, placed: Placed, ghost: bool,
+          work: Sequence[str] = ()) -> None:
     j = placed.joints
     width = frame.size(LIMB_WIDTH)
-    for side, tint in (("far", far_colour), ("near", colour)):
+    near, far = (GHOST, GHOST_FAR) if ghost else (BODY, BODY_FAR)
+    for side in ("far", "near"):
         if side == "near":
-            torso = [frame.px(j[k]) for k in ("shoulder_near", "shoulder_far", "hip_far", "hip_near")]
-            draw.polygon(torso, fill=colour)
-            _line(draw, frame, [j["hip_far"], j["pelvis"], j["hip_near"]], colour, width)
-            _line(draw, frame, [j["pelvis"], j["neck"]], colour, width * 1.25)
-            _line(draw, frame, [j["shoulder_far"], j["neck"], j["shoulder_near"]], colour, width)
-            neck_top = _towards(j["neck"], j["head"], placed.lengths["neck"])
-            _line(draw, frame, [j["neck"], neck_top], colour, width * 0.8)
-            hx, hy = frame.px(j["head"])
-            r = frame.size(placed.head_radius)
-            draw.ellipse((hx - r, hy - r, hx + r, hy + r), fill=colour)
-        for chain in _LIMB_CHAINS:
-            _line(draw, frame, [j[f"{name}_{side}"] for name in chain], tint, width)
+            _torso(draw, frame, placed, near)
+            if not ghost:
+                _glutes(draw, frame, figure, placed)
+            neck_top = towards(j["neck"], j["head"], placed.lengths["neck"])
+            line(draw, frame, [j["neck"], neck_top], near, width * 1.1)
+            _head(draw, frame, figure, placed, near, face=not ghost)
+        for limb, chain in _LIMB_CHAINS.items():
+            tint = near if side == "near" else far
+            if f"{limb}_{side}" in work and not ghost:
+                tint = WORK if side == "near" else WORK_FAR
+            line(draw, frame, [j[f"{name}_{side}"] for name in chain], tint, width)
 
 
-def _towards(a: tuple[float, float], b: tuple[float, float], length: float) -> tuple[float, float]:
-    dx, dy = b[0] - a[0], b[1] - a[1]
-    d = math.hypot(dx, dy) or 1.0
-    return a[0] + dx / d * length, a[1] + dy / d * length
-
-
-def _arrow(draw: ImageDraw.ImageDraw, frame: _Frame, start: tuple[float, float], end: tuple[float, float]) -> None:
-    (x0, y0), (x1, y1) = frame.px(start), frame.px(end)
-    d = math.hypot(x1 - x0, y1 - y0)
-    if d < frame.size(0.06):
-        return
-    ux, uy = (x1 - x0) / d, (y1 - y0) / d
-    inset = min(frame.size(0.05), d * 0.2)
-    x0, y0, x1, y1 = x0 + ux * inset, y0 + uy * inset, x1 - ux * inset, y1 - uy * inset
-    # Bow the shaft a little so it does not lie on a limb.
-    mx, my = (x0 + x1) / 2 - uy * d * 0.15, (y0 + y1) / 2 + ux * d * 0.15
-    points = [(((1 - t) ** 2) * x0 + 2 * (1 - t) * t * mx + t * t * x1,
-               ((1 - t) ** 2) * y0 + 2 * (1 - t) * t * my + t * t * y1) for t in (i / 16 for i in range(17))]
-    width = max(3, round(frame.size(0.025)))
-    draw.line(points, fill=ARROW, width=width, joint="curve")
-    tx, ty = x1 - points[-2][0], y1 - points[-2][1]
-    t = math.hypot(tx, ty) or 1.0
-    tx, ty = tx / t, ty / t
-    head = max(width * 3.5, frame.size(0.07))
-    left = (x1 - tx * head - ty * head * 0.55, y1 - ty * head + tx * head * 0.55)
-    right = (x1 - tx * head + ty * head * 0.55, y1 - ty * head - tx * head * 0.55)
-    draw.polygon([(x1 + tx * width, y1 + ty * width), left, right], fill=ARROW)
-
-
-def _props_behind(draw: ImageDraw.ImageDraw, frame: _Frame, figure: Figure, bounds: tuple[float, ...],
-                  outline: Sequence[tuple[float, float]] | None = None) -> None:
+def _props_behind(draw: ImageDraw.ImageDraw, frame: Frame, figure: Figure, skeleton: Skeleton,
+                  bounds: tuple[float, ...], outline: Sequence[tuple[float, float]] | None = None) -> None:
     props = figure.props
-    if props.mat and outline:
-        draw.polygon([frame.px(p) for p in outline], fill=MAT)
+    if outline:
+        draw.polygon([frame.px(p) for p in outline], fill=MAT if props.mat else FLOOR_PLANE)
     elif props.mat:
         x0, _, x1, _ = bounds
         left, top = frame.px((x0 + 0.08, 0.0))
         right, _ = frame.px((x1 - 0.08, 0.0))
         draw.rounded_rectangle((left, top, right, top + frame.size(0.03)), radius=frame.size(0.01), fill=MAT)
-    if props.wall is not None:
+    if props.wall is not None and figure.camera is not None:
+        # Seen from a turned camera the wall is a plane going away from the viewer.
+        seen = room_to_picture(figure, skeleton)
+        height = bounds[3] - 0.05
+        face = [seen(props.wall, 0.0, 0.45), seen(props.wall, height, 0.45), seen(props.wall, height, -0.6),
+                seen(props.wall, 0.0, -0.6)]
+        draw.polygon([frame.px(p) for p in face], fill=WALL)
+    elif props.wall is not None:
         left, top = frame.px((props.wall, bounds[3] - 0.05))
         right, bottom = frame.px((props.wall + 0.08, 0.0))
         draw.rectangle((left, top, right, bottom), fill=WALL)
@@ -174,85 +230,133 @@ def _props_behind(draw: ImageDraw.ImageDraw, frame: _Frame, figure: Figure, boun
     if props.chair is not None:
         front, seat = props.chair
         w = max(2, round(frame.size(0.04)))
-        _line(draw, frame, [(front, 0.0), (front, seat), (front + 0.45, seat), (front + 0.45, 0.0)], WALL, w)
-        _line(draw, frame, [(front + 0.45, seat), (front + 0.45, seat + 0.45)], WALL, w)
+        line(draw, frame, [(front, 0.0), (front, seat), (front + 0.45, seat), (front + 0.45, 0.0)], WALL, w)
+        line(draw, frame, [(front + 0.45, seat), (front + 0.45, seat + 0.45)], WALL, w)
 
 
-def _props_front(draw: ImageDraw.ImageDraw, frame: _Frame, figure: Figure, placed: Placed, colour: Any) -> None:
+def _props_front(draw: ImageDraw.ImageDraw, frame: Frame, figure: Figure, placed: Placed, ghost: bool) -> None:
     props, j = figure.props, placed.joints
+    weight = WEIGHT_GHOST if ghost else WEIGHT
     if props.band is not None:
+        band = BAND_GHOST if ghost else BAND
         joint = "knee" if props.band == "knees" else "ankle"
         a, b = j[f"{joint}_near"], j[f"{joint}_far"]
         if props.band == "ankles":  # a band sits just above the ankle bones
-            a = _towards(a, j["knee_near"], 0.08)
-            b = _towards(b, j["knee_far"], 0.08)
+            a = towards(a, j["knee_near"], 0.08)
+            b = towards(b, j["knee_far"], 0.08)
         (ax, ay), (bx, by) = frame.px(a), frame.px(b)
         w = max(3, round(frame.size(0.03)))
         r = frame.size(0.045)
         if math.hypot(ax - bx, ay - by) < r:
-            draw.ellipse((ax - r, ay - r, ax + r, ay + r), outline=BAND, width=w)
+            draw.ellipse((ax - r, ay - r, ax + r, ay + r), outline=band, width=w)
         else:
-            draw.line([(ax, ay), (bx, by)], fill=BAND, width=w)
+            draw.line([(ax, ay), (bx, by)], fill=band, width=w)
             for x, y in ((ax, ay), (bx, by)):
-                draw.ellipse((x - r * 0.7, y - r * 0.7, x + r * 0.7, y + r * 0.7), outline=BAND, width=w)
+                draw.ellipse((x - r * 0.7, y - r * 0.7, x + r * 0.7, y + r * 0.7), outline=band, width=w)
     if props.dumbbells == "hands":
         for side in SIDES:
-            _dumbbell(draw, frame, j[f"hand_{side}"], colour)
+            _dumbbell(draw, frame, j[f"hand_{side}"], weight)
     elif props.dumbbells == "chest":
-        chest = _towards(j["neck"], j["pelvis"], 0.12)
-        facing = 1.0 if figure.view == "side" else 0.0
-        _dumbbell(draw, frame, (chest[0] + 0.12 * facing, chest[1]), colour, upright=True)
+        # One dumbbell held upright in both hands, in front of the chest.
+        hands = [j[f"hand_{s}"] for s in SIDES]
+        x = sum(h[0] for h in hands) / 2
+        y = sum(h[1] for h in hands) / 2
+        _dumbbell(draw, frame, (x, y), weight, upright=True)
     if props.barbell:
+        _barbell(draw, frame, figure, placed, weight)
+
+
+def _barbell(draw: ImageDraw.ImageDraw, frame: Frame, figure: Figure, placed: Placed, colour: Any) -> None:
+    """The bar across the upper back: a plate seen from the side, the bar with a plate at each end from the front."""
+    j = placed.joints
+    ux, uy = unit(j["pelvis"], j["neck"])
+    if figure.view == "side":
+        # Behind the neck, resting on the top of the shoulder blades.
+        at = (j["neck"][0] - uy * 0.09 - ux * 0.04, j["neck"][1] + ux * 0.09 - uy * 0.04)
+        x, y = frame.px(at)
+        r = frame.size(0.21)
+        w = max(3, round(frame.size(0.04)))
+        draw.ellipse((x - r, y - r, x + r, y + r), outline=colour, width=w)
+        hub = frame.size(0.045)
+        draw.ellipse((x - hub, y - hub, x + hub, y + hub), fill=colour)
+    else:
         x, y = frame.px(j["neck"])
-        r = frame.size(0.2)
+        half = frame.size(0.65)
         w = max(3, round(frame.size(0.035)))
-        if figure.view == "side":
-            draw.ellipse((x - r, y - r, x + r, y + r), outline=colour, width=w)
-            draw.ellipse((x - w, y - w, x + w, y + w), fill=colour)
-        else:
-            draw.line([(x - frame.size(0.6), y), (x + frame.size(0.6), y)], fill=colour, width=w)
+        draw.line([(x - half, y), (x + half, y)], fill=colour, width=w)
+        plate_w, plate_h = frame.size(0.05), frame.size(0.2)
+        for end in (x - half, x + half):
+            draw.rounded_rectangle((end - plate_w, y - plate_h, end + plate_w, y + plate_h), radius=2, fill=colour)
 
 
-def _dumbbell(draw: ImageDraw.ImageDraw, frame: _Frame, at: tuple[float, float], colour: Any,
+def _dumbbell(draw: ImageDraw.ImageDraw, frame: Frame, at: tuple[float, float], colour: Any,
               upright: bool = False) -> None:
     x, y = frame.px(at)
-    half, plate = frame.size(0.09), frame.size(0.045)
-    w = max(3, round(frame.size(0.025)))
+    half, plate = frame.size(0.09), frame.size(0.05)
+    w = max(3, round(frame.size(0.03)))
     if upright:
         draw.line([(x, y - half), (x, y + half)], fill=colour, width=w)
         for end in (y - half, y + half):
-            draw.rounded_rectangle((x - plate, end - plate * 0.5, x + plate, end + plate * 0.5), radius=2, fill=colour)
+            draw.rounded_rectangle((x - plate, end - plate * 0.55, x + plate, end + plate * 0.55), radius=2,
+                                   fill=colour)
     else:
         draw.line([(x - half, y), (x + half, y)], fill=colour, width=w)
         for end in (x - half, x + half):
-            draw.rounded_rectangle((end - plate * 0.5, y - plate, end + plate * 0.5, y + plate), radius=2, fill=colour)
+            draw.rounded_rectangle((end - plate * 0.55, y - plate, end + plate * 0.55, y + plate), radius=2,
+                                   fill=colour)
+
+
+def _pelvis_line(draw: ImageDraw.ImageDraw, frame: Frame, placed: Placed, colour: Any) -> None:
+    a, b = placed.joints["hip_far"], placed.joints["hip_near"]
+    line(draw, frame, [towards(b, a, placed.lengths["pelvis"] * 3.5),
+                        towards(a, b, placed.lengths["pelvis"] * 3.5)], colour, frame.size(0.025))
 
 
 def _panel(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], figure: Figure, skeleton: Skeleton) -> None:
     start, end = lay_out(figure, skeleton)
-    bounds = _bounds(figure, (start, end))
-    frame = _Frame(box, bounds)
+    fault = lay_out_fault(figure, skeleton)
+    if fault is not None:
+        # The fault stands to the right of the good pose, far enough that the two never touch.
+        good_right = max(x for p in (start, end) for x, _ in p.joints.values()) + 0.2
+        fault_left = min(x for x, _ in fault.joints.values()) - 0.2
+        fault = fault.moved(good_right - fault_left + FAULT_GAP, 0.0)
+    poses = [start, end] if fault is None else [start, end, fault]
+    bounds = _bounds(figure, poses, labels=fault is not None)
+    frame = Frame(box, bounds)
     outline = floor_outline(figure, skeleton, start)
-    _props_behind(draw, frame, figure, bounds, outline)
+    _props_behind(draw, frame, figure, skeleton, bounds, outline)
     if outline is None:  # seen from above, the mat shows the floor
         fx0, fy = frame.px((bounds[0], 0.0))
         fx1, _ = frame.px((bounds[2], 0.0))
         draw.line([(fx0, fy), (fx1, fy)], fill=FLOOR, width=max(2, round(frame.size(0.015))))
-    _body(draw, frame, start, GHOST, GHOST_FAR)
-    _props_front(draw, frame, figure, start, GHOST)
-    _body(draw, frame, end, BODY, BODY_FAR)
-    _props_front(draw, frame, figure, end, WEIGHT)
-    if figure.mark_pelvis:
-        for placed, colour in ((start, GHOST), (end, ARROW)):
-            a, b = placed.joints["hip_far"], placed.joints["hip_near"]
-            _line(draw, frame, [_towards(b, a, placed.lengths["pelvis"] * 3.5),
-                                _towards(a, b, placed.lengths["pelvis"] * 3.5)], colour, frame.size(0.025))
     joint = figure.arrow or moving_joint(start, end)
-    _arrow(draw, frame, start.joints[joint], end.joints[joint])
+    work = _default_work(figure, joint)
+    _body(draw, frame, figure, start, ghost=True)
+    _props_front(draw, frame, figure, start, ghost=True)
+    _body(draw, frame, figure, end, ghost=False, work=work)
+    _props_front(draw, frame, figure, end, ghost=False)
+    if figure.mark_pelvis:
+        _pelvis_line(draw, frame, start, GHOST)
+        _pelvis_line(draw, frame, end, GOOD if fault is not None else ARROW)
+    if figure.cue == "circle":
+        loop(draw, frame, end.joints[joint])
+    elif figure.cue == "move":
+        arrow(draw, frame, start.joints[joint], end.joints[joint])
+    for name, angle in figure.push:
+        push(draw, frame, end.joints[name], angle)
+    if fault is not None:
+        _body(draw, frame, figure, fault, ghost=False, work=work)
+        _props_front(draw, frame, figure, fault, ghost=False)
+        if figure.mark_pelvis:
+            _pelvis_line(draw, frame, fault, FAULT)
+        top = bounds[3] - 0.05
+        label(draw, frame, (sum(x for x, _ in end.joints.values()) / len(end.joints), top), "Good", GOOD, True)
+        label(draw, frame, (sum(x for x, _ in fault.joints.values()) / len(fault.joints), top), "Fault", FAULT,
+               False)
 
 
 def _title(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, size: int) -> None:
-    draw.text(xy, text, fill=TEXT, font=_font(size))
+    draw.text(xy, text, fill=TEXT, font=font(size))
 
 
 def draw_figure(figure: Figure, skeleton: Skeleton, title: str, size: tuple[int, int] = FIGURE_SIZE) -> Any:

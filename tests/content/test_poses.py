@@ -71,8 +71,11 @@ def test_knee_bending_backwards_is_rejected(content_copy: Path) -> None:
         end["shin_near"] = end["thigh_near"] + 30
 
     edit_poses(content_copy, hyperextend)
-    (problem,) = problems_for(content_copy)
-    assert problem.startswith("content/poses.yaml: exercises.forward-lunge.end.knee_near: bends backwards")
+    problems = problems_for(content_copy)
+    assert any(p.startswith("content/poses.yaml: exercises.forward-lunge.end.knee_near: bends backwards")
+               for p in problems)
+    # The straightened leg also lifts its foot off the floor: the only other problem is that support.
+    assert all(p.startswith("content/poses.yaml: exercises.forward-lunge.end.") for p in problems)
 
 
 def test_elbow_and_neck_limits(content_copy: Path) -> None:
@@ -144,3 +147,98 @@ def test_without_a_camera_a_segment_turned_toward_the_viewer_is_only_drawn_short
     # The lifted thigh points straight at the viewer: from the side the knee sits over the hip.
     knee, hip = end.joints["knee_near"], end.joints["hip_near"]
     assert knee == pytest.approx(hip, abs=1e-9)
+
+
+def test_hovering_support_is_rejected_naming_file_figure_and_joint(content_copy: Path) -> None:
+    # The side plank as it was once drawn: legs angled so the feet float above the mat.
+    edit_poses(content_copy, lambda d: d["exercises"]["side-plank"]["end"].update(thigh=347))
+    problems = problems_for(content_copy)
+    assert problems == [
+        "content/poses.yaml: exercises.side-plank.end.ankle_far: is a support but hovers 0.05 m above the floor "
+        "(at most 0.03 m): put it on the floor or its prop"
+    ]
+
+
+def test_every_figure_names_its_supports(content_copy: Path) -> None:
+    edit_poses(content_copy, lambda d: d["selftests"]["hip-drop"].pop("supports"))
+    assert problems_for(content_copy) == ["content/poses.yaml: selftests.hip-drop.supports: Field required"]
+
+
+def test_unknown_support_joint_is_rejected(content_copy: Path) -> None:
+    edit_poses(content_copy, lambda d: d["exercises"]["glute-bridge"].update(supports=["head", "heel_near"]))
+    (problem,) = problems_for(content_copy)
+    assert problem.startswith("content/poses.yaml: exercises.glute-bridge.supports[1]: unknown joint 'heel_near'")
+
+
+def test_a_support_on_a_step_or_against_a_wall_rests_on_it(content_copy: Path) -> None:
+    def lift(d: dict[str, Any]) -> None:
+        d["exercises"]["step-up"]["props"]["step"] = [0.25, 0.75, 0.4]  # the foot stays 0.3 m up
+        d["exercises"]["wall-slides"]["props"]["wall"] = 0.6  # the pressed knee no longer reaches it
+
+    edit_poses(content_copy, lift)
+    problems = problems_for(content_copy)
+    assert "content/poses.yaml: exercises.step-up.end.toe_near: is a support but hovers 0.10 m below the step " \
+           "(at most 0.03 m): put it on the floor or its prop" in problems
+    assert any(p.startswith("content/poses.yaml: exercises.wall-slides.start.knee_near: is a support but hovers")
+               for p in problems)
+    assert all(".step-up." in p or ".wall-slides." in p for p in problems)
+
+
+def test_shipped_supports_rest_on_the_floor_or_a_prop(content: Content) -> None:
+    from bot.content.poses import SUPPORT_TOLERANCE, TRUNK_HALF_DEPTH
+
+    assert content.poses is not None
+    figure = content.poses.exercises["side-plank"]
+    _, end = lay_out(figure, content.poses.skeleton)
+    # Resting on the lower forearm and the feet: elbow, hand and foot on the floor, the hips lifted.
+    for joint in ("elbow_far", "hand_far", "ankle_far"):
+        assert end.joints[joint][1] <= SUPPORT_TOLERANCE
+    assert end.joints["pelvis"][1] - TRUNK_HALF_DEPTH > 0.15
+
+
+def test_a_figure_without_a_motion_is_rejected(content_copy: Path) -> None:
+    def still(d: dict[str, Any]) -> None:
+        d["exercises"]["clams"]["arrow"] = "head"  # the head does not move in a clam
+        d["exercises"]["side-plank"]["cue"] = "hold"  # a hold with nothing to show where it presses
+
+    edit_poses(content_copy, still)
+    problems = problems_for(content_copy)
+    assert any(p.startswith("content/poses.yaml: exercises.clams.arrow: head moves 0.00 m") for p in problems)
+    assert "content/poses.yaml: exercises.side-plank.push: a hold shows where the body presses: give it at least " \
+           "one push mark" in problems
+    assert len(problems) == 2
+
+
+def test_walking_lunge_travels_forward_on_its_planted_foot(content: Content) -> None:
+    assert content.poses is not None
+    figure = content.poses.exercises["bodyweight-walking-lunge"]
+    start, end = lay_out(figure, content.poses.skeleton)
+    # The front foot of the first lunge stays put and becomes the back foot; the body moves forward (right).
+    assert start.joints["toe_far"] == pytest.approx(end.joints["toe_far"], abs=0.03)
+    assert end.joints["pelvis"][0] - start.joints["pelvis"][0] > 0.5
+    assert end.joints["ankle_near"][0] > start.joints["ankle_far"][0]
+
+
+def test_self_tests_show_the_good_pose_beside_the_fault(content: Content) -> None:
+    from bot.content.poses import lay_out_fault
+
+    assert content.poses is not None
+    for slug in ("single-leg-squat", "hip-drop"):
+        figure = content.poses.selftests[slug]
+        _, good = lay_out(figure, content.poses.skeleton)
+        fault = lay_out_fault(figure, content.poses.skeleton)
+        assert fault is not None
+        # Good: the pelvis level. Fault: the hip on the lifted (near) side lower.
+        assert good.joints["hip_near"][1] == pytest.approx(good.joints["hip_far"][1], abs=0.01)
+        assert fault.joints["hip_near"][1] < fault.joints["hip_far"][1] - 0.03
+        # Both stand on the standing foot.
+        assert good.joints["toe_far"][1] == pytest.approx(0.0, abs=0.03)
+        assert fault.joints["toe_far"][1] == pytest.approx(0.0, abs=0.03)
+    squat = content.poses.selftests["single-leg-squat"]
+    start, good = lay_out(squat, content.poses.skeleton)
+    fault = lay_out_fault(squat, content.poses.skeleton)
+    assert fault is not None
+    # A real squat: the pelvis lowers; in the fault the knee falls in toward the middle (right, for the far leg).
+    assert good.joints["pelvis"][1] < start.joints["pelvis"][1] - 0.08
+    assert fault.joints["knee_far"][0] - fault.joints["ankle_far"][0] > 0.08
+    assert abs(good.joints["knee_far"][0] - good.joints["ankle_far"][0]) < 0.03

@@ -1,0 +1,46 @@
+"""What a figure shows, read back from its pixels: the working limb and the trained glute in their colours,
+and a self-test's good pose beside its fault."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy
+
+from bot.content import Content
+from bot.pictures import figures
+
+
+def _count(image: Any, colour: tuple[int, int, int], box: tuple[int, int, int, int] | None = None) -> int:
+    """Pixels within a small distance of ``colour`` (the edges are blended when the drawing is scaled down)."""
+    region = numpy.asarray((image.crop(box) if box else image).convert("RGB"), dtype=int)
+    return int((numpy.abs(region - numpy.array(colour[:3])).sum(axis=2) < 24).sum())
+
+
+def test_working_limb_darkest_and_trained_glute_highlighted(content: Content) -> None:
+    assert content.poses is not None
+    image = figures.draw_figure(content.poses.exercises["donkey-kicks"], content.poses.skeleton, "")
+    assert _count(image, figures.WORK) > 200, "the kicking leg is drawn in the working colour"
+    assert _count(image, figures.GLUTE) > 100, "the glute that kicks is highlighted"
+    still = content.poses.exercises["donkey-kicks"].model_copy(update={"work": [], "glute": "none"})
+    plain = figures.draw_figure(still, content.poses.skeleton, "")
+    assert _count(plain, figures.WORK) < 20
+    assert _count(plain, figures.GLUTE) < 20
+
+
+def test_weights_have_their_own_colour(content: Content) -> None:
+    assert content.poses is not None
+    image = figures.draw_figure(content.poses.exercises["goblet-squat"], content.poses.skeleton, "")
+    assert _count(image, figures.WEIGHT) > 100, "the dumbbell at the chest stands out from the body"
+
+
+def test_self_test_draws_good_on_the_left_and_the_fault_on_the_right(content: Content) -> None:
+    assert content.poses is not None
+    for slug in ("single-leg-squat", "hip-drop"):
+        image = figures.draw_figure(content.poses.selftests[slug], content.poses.skeleton, "")
+        width, height = image.size
+        left, right = (0, 0, width // 2, height), (width // 2, 0, width, height)
+        assert _count(image, figures.GOOD, left) > 100, slug
+        assert _count(image, figures.FAULT, right) > 100, slug
+        assert _count(image, figures.FAULT, left) < 10, slug
+        assert _count(image, figures.GOOD, right) < 10, slug
