@@ -41,7 +41,8 @@ def make_remind_button(retests: RetestService, checkins: CheckinService) -> Butt
     ):
         def __init__(self, user_id: int, guild_id: int, test: str) -> None:
             super().__init__(
-                discord.ui.Button(label=f"Remind me in 4 weeks {SUGGESTED_MARK}", emoji="⏰", style=discord.ButtonStyle.secondary,
+                discord.ui.Button(label=f"Remind me in 4 weeks {SUGGESTED_MARK}", emoji="⏰",
+                                  style=discord.ButtonStyle.secondary,
                                   custom_id=f"{REMIND_PREFIX}{user_id}:{guild_id}:{test}")
             )
             self.user_id, self.guild_id, self.test = user_id, guild_id, test
