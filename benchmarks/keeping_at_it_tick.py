@@ -43,10 +43,10 @@ from bot.db.models import (
     ChallengeMember,
     Checkin,
     Club,
-    DueClaim,
     Member,
     Nudge,
     RetestReminder,
+    SendClaim,
     Standup,
 )
 
@@ -141,7 +141,7 @@ async def measure(url: str, members: int, batch: int, rounds: int) -> dict[str, 
         for round_no in range(rounds + 1):
             ids = rng.sample(range(1, members + 1), batch)
             async with sessions() as session:
-                await session.execute(delete(DueClaim))
+                await session.execute(delete(SendClaim))
                 await session.execute(update(Nudge).where(Nudge.id.in_(ids)).values(next_due_at=NOW))
                 await session.execute(update(RetestReminder).where(RetestReminder.id.in_(ids)).values(next_due_at=NOW))
                 await session.execute(update(Challenge).values(next_due_at=NOW, status="active"))

@@ -11,7 +11,6 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.core.club_posts import PostTiming
 from bot.resources import content_dir
-from bot.scheduling.due_work import DueWorkTiming
 
 TOKEN_HELP = (
     "DISCORD_TOKEN is not set. Create an application at https://discord.com/developers/applications, "
@@ -54,7 +53,8 @@ class Settings(BaseSettings):
     post_late_after_minutes: float = 10
     # Waits between attempts at a post after a transient failure (429, 5xx, dropped connection).
     post_retry_delays: Annotated[tuple[float, ...], NoDecode] = (2.0, 8.0, 30.0)
-    # A post claim that never finished (its process died) is taken over after this long.
+    # A claim (a post, a DM, results, a role change) that never finished, because its process died,
+    # is taken again after this long.
     post_lease_seconds: float = 300
     # Posts in flight at once when many clubs share a minute; the pace is set by bulk_sends_per_second.
     posts_in_flight: int = 8
@@ -64,9 +64,6 @@ class Settings(BaseSettings):
     due_tick_seconds: float = 30
     standup_batch_size: int = 500
     standup_max_batches: int = 20
-    # Items in the due_work table: lease of a claim, and waits before retrying a transient failure.
-    due_work_lease_seconds: float = 300
-    due_work_retry_delays: Annotated[tuple[float, ...], NoDecode] = (60.0, 300.0, 1800.0)
     # Challenge results, nudges and re-test DMs: waits between attempts after a transient failure (in the tick).
     send_retry_delays: Annotated[tuple[float, ...], NoDecode] = (2.0, 10.0)
     # On SIGTERM: how long posts and DMs in flight get to finish before they are recorded as interrupted.
@@ -84,7 +81,7 @@ class Settings(BaseSettings):
             return [value]
         return value
 
-    @field_validator("post_retry_delays", "due_work_retry_delays", "send_retry_delays", mode="before")
+    @field_validator("post_retry_delays", "send_retry_delays", mode="before")
     @classmethod
     def _split_delays(cls, value: object) -> object:
         if isinstance(value, str):
@@ -97,12 +94,6 @@ class Settings(BaseSettings):
             late_after=timedelta(minutes=self.post_late_after_minutes),
             retry_delays=tuple(self.post_retry_delays),
             lease=timedelta(seconds=self.post_lease_seconds),
-        )
-
-    def due_work_timing(self) -> DueWorkTiming:
-        return DueWorkTiming(
-            lease=timedelta(seconds=self.due_work_lease_seconds),
-            retry_delays=tuple(timedelta(seconds=s) for s in self.due_work_retry_delays),
         )
 
     @field_validator("log_level")

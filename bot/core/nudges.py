@@ -1,8 +1,8 @@
 """A nudge before the week closes: one DM per club-week, only to members without this week's routine.
 
 Each member's nudge row carries its next due instant (indexed, NULL when off). The tick claims
-due rows, moves each to the following week in the same transaction, and inserts one
-``due_claim`` row per (member, club-week): the unique key keeps it to one nudge a week across
+due rows, moves each to the following week in the same transaction, and claims one
+``send_claim`` row per (member, club-week): the unique key keeps it to one nudge a week across
 restarts, processes and changed settings.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -19,7 +20,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
-from bot.core.due_claims import ClaimKey, block_dms_once, claim_once
 from bot.core.errors import InvalidInput
 from bot.core.members import Who, ensure_club_and_member
 from bot.core.points import Kind
@@ -38,8 +38,9 @@ from bot.core.timeutil import (
     zone,
 )
 from bot.db.engine import SessionFactory
-from bot.db.models import Checkin, Club, DueClaim, Member, Nudge
+from bot.db.models import Checkin, Club, Member, Nudge, SendClaim
 from bot.db.repo import get_club, get_member
+from bot.db.send_claims import Claim, ClaimKey, block_dms_once, claim_once
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ class NudgeStatus:
 class DueNudge:
     """One claimed nudge: what the sender needs, no database row."""
 
-    claim_id: int
+    claim: Claim
     nudge_id: int
     member_id: int
     guild_id: int
@@ -210,8 +211,8 @@ class NudgeService:
                 )
             )
             nudged = await session.execute(
-                select(DueClaim.id).where(
-                    DueClaim.kind == KIND, DueClaim.subject_id == member.id, DueClaim.period_key == key
+                select(SendClaim.id).where(
+                    SendClaim.kind == KIND, SendClaim.subject_id == member.id, SendClaim.period_key == key
                 )
             )
             return NudgeStatus(
@@ -267,11 +268,11 @@ class NudgeService:
                     session, KIND, [ClaimKey(row.member_id, key, row.member_id) for row, _p, key, _e in wanted], now
                 )
                 for row, person, key, end in wanted:
-                    claim_id = won.get((row.member_id, key))
-                    if claim_id is None:
+                    claim = won.get((row.member_id, key))
+                    if claim is None:
                         continue  # nudged already this week
                     user_id, _left, guild_id, channel_id, _tz, _ws = person
-                    due.append(DueNudge(claim_id, row.id, row.member_id, guild_id, user_id, channel_id,
+                    due.append(DueNudge(claim, row.id, row.member_id, guild_id, user_id, channel_id,
                                         row.next_due_at, end))
             for (nxt, enabled), ids in moves.items():
                 await session.execute(_ADVANCE, {"b_ids": ids, "b_next": nxt, "b_enabled": enabled, "b_now": now})
@@ -283,6 +284,29 @@ class NudgeService:
         async with self._sessions() as session:
             found = await session.execute(due_query(now, 1))
             return found.first() is not None
+
+    async def rebuild(self, claims: Sequence[tuple[SendClaim, Claim]]) -> list[DueNudge]:
+        """The nudges of claims taken again (a crash or a shutdown cut their send short), while their
+        club-week is open, the member is still in, and the routine is not in yet."""
+        now = self._clock.now()
+        due: list[DueNudge] = []
+        async with self._sessions() as session:
+            people = await _people(session, [row.subject_id for row, _claim in claims])
+            done = await _routines_in(session, {(row.subject_id, row.period_key) for row, _claim in claims})
+            for row, claim in claims:
+                person = people.get(row.subject_id)
+                nudge = await self._row(session, row.subject_id, lock=False)
+                if person is None or nudge is None or (row.subject_id, row.period_key) in done:
+                    continue
+                user_id, left_at, guild_id, channel_id, club_tz, week_start = person
+                end = _week_end(now, club_tz, week_start)
+                if left_at is not None or week_key(local_date(now, club_tz), week_start) != row.period_key:
+                    continue  # gone, or that week closed meanwhile: no late nudge
+                assert nudge.id is not None
+                due.append(DueNudge(claim, nudge.id, row.subject_id, guild_id, user_id, channel_id,
+                                    row.claimed_at, end))
+            await session.commit()
+        return due
 
     async def mark_dm_blocked(self, nudge_id: int) -> bool:
         """Stop nudging a member whose DMs are closed. True only the first time (for a one-off notice)."""

@@ -143,8 +143,3 @@ async def _holder_user_ids(session: AsyncSession, club: Club) -> list[int]:
         .where(WinnerHolder.club_id == club.id)
     )
     return [user_id for (user_id,) in rows]
-
-
-async def holder_export(session: AsyncSession, member_id: int) -> list[dict[str, str]]:
-    rows = await session.execute(select(WinnerHolder).where(WinnerHolder.member_id == member_id))
-    return [{"week": h.period_key, "granted_at": h.granted_at.isoformat()} for h in rows.scalars()]
