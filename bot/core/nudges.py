@@ -70,6 +70,26 @@ def next_nudge_at(after: datetime, day: str, at: time, tz: str) -> datetime:
     raise ValueError(f"no {day} {at} after {after} in {tz}")  # pragma: no cover - a week always has one
 
 
+# A member whose chosen time falls after their club week has closed (their zone is behind the club's) is
+# nudged this long before the close instead: a nudge is only useful while the week is open.
+BEFORE_CLOSE = timedelta(hours=1)
+
+
+def nudge_due_at(after: datetime, day: str, at: time, tz: str, club_tz: str, week_start: str) -> datetime:
+    """The next nudge after ``after``: ``day`` at ``at`` in the member's zone, but never after the club week
+    it is for (the club week of that day) has closed in the club's zone."""
+    for _ in range(3):
+        instant = next_nudge_at(after, day, at, tz)
+        start = week_start_date(local_date(instant, tz), week_start)
+        close = local_midnight_utc(start + timedelta(days=7), club_tz)
+        if instant < close:
+            return instant
+        if close - BEFORE_CLOSE > after:
+            return close - BEFORE_CLOSE
+        after = instant  # that week's nudge time has passed already: the next week's
+    raise ValueError(f"no nudge time after {after}")  # pragma: no cover - the next week always has one
+
+
 @dataclass(frozen=True)
 class NudgeSettings:
     day: str
@@ -172,8 +192,9 @@ class NudgeService:
                 row.timezone = new_tz
             row.enabled = True
             row.dm_blocked = False
-            row.next_due_at = next_nudge_at(
-                now, row.day or last_day_of_week(club.week_start), parse_hhmm(row.at_time), row.timezone
+            row.next_due_at = nudge_due_at(
+                now, row.day or last_day_of_week(club.week_start), parse_hhmm(row.at_time), row.timezone,
+                club.timezone, club.week_start,
             )
             row.updated_at = now
             session.add(row)
@@ -247,7 +268,7 @@ class NudgeService:
                 user_id, left_at, guild_id, channel_id, club_tz, week_start = person
                 day = row.day or last_day_of_week(week_start)
                 try:
-                    nxt = next_nudge_at(now, day, parse_hhmm(row.at_time), row.timezone)
+                    nxt = nudge_due_at(now, day, parse_hhmm(row.at_time), row.timezone, club_tz, week_start)
                 except (ValueError, KeyError, InvalidInput) as error:
                     log.warning("nudge %s has unusable settings, switching it off: %s", row.id, error)
                     moves[(None, False)].append(row.id)

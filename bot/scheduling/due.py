@@ -104,7 +104,12 @@ class DueRunner:
         if self._stopping:
             return 0
         async with self._ticking:
-            return await self._run(self._jobs[name])
+            # Tracked like a tick: a stop waits for it, then cancels it (its claims are recorded).
+            self._current = asyncio.current_task()
+            try:
+                return await self._run(self._jobs[name])
+            finally:
+                self._current = None
 
     async def _run(self, job: DueJob[Any]) -> int:
         sent = 0
