@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select, update
 from bot.core.clock import Clock
 from bot.core.keeping_at_it import keeping_at_it_export
 from bot.core.members import Who, ensure_club_and_member
+from bot.core.winner_role import forget_holder
 from bot.db.engine import SessionFactory
 from bot.db.models import BoardArchive, Checkin, Member, MemberProgression, Standup, TestResult
 from bot.db.repo import columns, get_club, get_member
@@ -124,6 +125,8 @@ class PrivacyService:
                 await session.execute(select(func.count()).where(TestResult.member_id == member.id))
             ).scalar_one()
             await _scrub_archives(session, member.club_id, {member.id})
+            # A winner role they hold is taken back: the claim outlives the member's rows.
+            await forget_holder(session, member, self._clock.now())
             # Rows hanging off the member go with it (ON DELETE CASCADE: running totals too);
             # progression is named to be sure.
             await session.execute(delete(MemberProgression).where(MemberProgression.member_id == member.id))

@@ -324,7 +324,7 @@ class WinnerRole(SQLModel, table=True):
 
 
 class WinnerHolder(SQLModel, table=True):
-    """Who holds the club's winner role now (the bot gave it), and for which week."""
+    """Who holds the club's winner role now (the bot gave it, or is giving it), and for which week."""
 
     __tablename__ = "winner_holder"
     __table_args__ = (UniqueConstraint("club_id", "member_id", name="uq_winner_holder_club_member"),)
