@@ -8,7 +8,7 @@ week's routine in. Then measures, per round:
 
 - **idle ticks**: each job's ``claim_due`` when nothing is due (what almost every tick costs);
 - **busy nudge batch**: one claim of ``--batch`` due nudges (select ``FOR UPDATE SKIP LOCKED`` on
-  PostgreSQL, the routine check, the ``due_claim`` inserts, moving rows to next week, commit);
+  PostgreSQL, the routine check, the ``send_claim`` inserts, moving rows to next week, commit);
 - **busy re-test batch**: one claim of ``--batch`` due re-test reminders;
 - **challenge results**: all 100 clubs' challenges ending at once, each with 1,000 members' progress;
 - **reference**: ``StandupService.claim_due`` of ``--batch`` due stand-up rows, same run.
