@@ -53,8 +53,7 @@ class Settings(BaseSettings):
     post_late_after_minutes: float = 10
     # Waits between attempts at a post after a transient failure (429, 5xx, dropped connection).
     post_retry_delays: Annotated[tuple[float, ...], NoDecode] = (2.0, 8.0, 30.0)
-    # A claim (a post, a DM, results, a role change) that never finished, because its process died,
-    # is taken again after this long.
+    # A post claim that never finished (its process died) is taken over after this long.
     post_lease_seconds: float = 300
     # Posts in flight at once when many clubs share a minute; the pace is set by bulk_sends_per_second.
     posts_in_flight: int = 8
@@ -64,7 +63,8 @@ class Settings(BaseSettings):
     due_tick_seconds: float = 30
     standup_batch_size: int = 500
     standup_max_batches: int = 20
-    # Challenge results, nudges and re-test DMs: waits between attempts after a transient failure (in the tick).
+    # Challenge results, nudges, re-test DMs, winner-role changes: waits between attempts after a transient
+    # failure (in the tick).
     send_retry_delays: Annotated[tuple[float, ...], NoDecode] = (2.0, 10.0)
     # On SIGTERM: how long posts and DMs in flight get to finish before they are recorded as interrupted.
     shutdown_grace_seconds: float = 6
