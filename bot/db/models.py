@@ -244,7 +244,6 @@ class SendClaim(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("kind", "subject_id", "period_key", name="uq_send_claim_kind_subject_period"),
         Index("ix_send_claim_member", "member_id"),
-        Index("ix_send_claim_club", "club_id", "claimed_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

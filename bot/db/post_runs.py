@@ -28,7 +28,7 @@ from bot.db.models import Club, SendClaim
 from bot.db.send_claims import new_nonce
 from bot.db.sqlite_thread import SqliteThread
 
-# The kinds of claim that are club posts (the claim's subject is the club).
+# The kinds of claim that are club posts (the claim's subject is the club: the unique key serves a club's posts).
 POST_KINDS = ("routine", "leaderboard")
 
 
@@ -45,7 +45,7 @@ _CLAIM = {
 _LATEST_FAILURE = (
     select(case((SendClaim.status == Outcome.FAILED.value,
                  func.coalesce(func.nullif(SendClaim.error, ""), "unknown error"))))
-    .where(SendClaim.club_id == Club.id, SendClaim.kind.in_(POST_KINDS), SendClaim.status != Outcome.CLAIMED.value)
+    .where(SendClaim.kind.in_(POST_KINDS), SendClaim.subject_id == Club.id, SendClaim.status != Outcome.CLAIMED.value)
     .order_by(SendClaim.claimed_at.desc(), SendClaim.id.desc())
     .limit(1)
     .scalar_subquery()
@@ -188,7 +188,7 @@ class PostRuns:
         latest = (
             await session.execute(
                 select(SendClaim.status, SendClaim.error)
-                .where(SendClaim.club_id == club_id, SendClaim.kind.in_(POST_KINDS),
+                .where(SendClaim.kind.in_(POST_KINDS), SendClaim.subject_id == club_id,
                        SendClaim.status != Outcome.CLAIMED.value)
                 .order_by(SendClaim.claimed_at.desc(), SendClaim.id.desc())
                 .limit(1)
@@ -202,7 +202,7 @@ class PostRuns:
         async with self._sessions() as session:
             rows = await session.execute(
                 select(SendClaim)
-                .where(SendClaim.club_id == club_id, SendClaim.kind.in_(POST_KINDS))
+                .where(SendClaim.kind.in_(POST_KINDS), SendClaim.subject_id == club_id)
                 .order_by(SendClaim.claimed_at.desc(), SendClaim.id.desc())
                 .limit(limit)
             )

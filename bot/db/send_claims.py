@@ -70,8 +70,17 @@ class Finished:
     next_try_at: datetime | None = None
 
 
-def _insert(session: AsyncSession) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+# Built once per dialect and run as one executemany ("insert many values"): a statement with a VALUES list
+# of its own per batch would be compiled again for every batch size.
+_CLAIM = {
+    name: insert(_TABLE).on_conflict_do_nothing(index_elements=["kind", "subject_id", "period_key"])
+    .returning(_TABLE.c.id, _TABLE.c.subject_id, _TABLE.c.period_key, _TABLE.c.nonce)
+    for name, insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
+}
+
+
+def _claim_statement(session: AsyncSession) -> Any:
+    return _CLAIM[session.get_bind().dialect.name]
 
 
 async def claim_once(
@@ -91,12 +100,7 @@ async def claim_once(
          "nonce": new_nonce(), "claimed_at": now, "lease_until": now + lease}
         for k in unique.values()
     ]
-    statement = (
-        _insert(session)(_TABLE).values(rows)
-        .on_conflict_do_nothing(index_elements=["kind", "subject_id", "period_key"])
-        .returning(_TABLE.c.id, _TABLE.c.subject_id, _TABLE.c.period_key, _TABLE.c.nonce)
-    )
-    won = await session.execute(statement)
+    won = await session.execute(_claim_statement(session), rows)
     return {(subject, period): Claim(claim_id, nonce, 0, now) for claim_id, subject, period, nonce in won}
 
 
@@ -111,11 +115,7 @@ async def schedule(session: AsyncSession, kind: str, keys: Sequence[ClaimKey], d
          "nonce": new_nonce(), "claimed_at": due, "next_try_at": due}
         for k in {(k.subject_id, k.period_key): k for k in keys}.values()
     ]
-    result = await session.execute(
-        _insert(session)(_TABLE).values(rows).on_conflict_do_nothing(
-            index_elements=["kind", "subject_id", "period_key"]).returning(_TABLE.c.id)
-    )
-    return len(result.all())
+    return len((await session.execute(_claim_statement(session), rows)).all())
 
 
 def _retakable(kind: str, now: datetime) -> Any:

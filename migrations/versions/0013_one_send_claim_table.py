@@ -53,7 +53,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('send_claim', schema=None) as batch_op:
         batch_op.create_index('ix_send_claim_member', ['member_id'], unique=False)
-        batch_op.create_index('ix_send_claim_club', ['club_id', 'claimed_at'], unique=False)
         batch_op.create_index('ix_send_claim_retake', ['kind', 'next_try_at', 'lease_until'], unique=False,
                               postgresql_where=sa.text(_LIVE), sqlite_where=sa.text(_LIVE))
 
@@ -160,6 +159,5 @@ def downgrade() -> None:
     )
     with op.batch_alter_table('send_claim', schema=None) as batch_op:
         batch_op.drop_index('ix_send_claim_retake', postgresql_where=sa.text(_LIVE), sqlite_where=sa.text(_LIVE))
-        batch_op.drop_index('ix_send_claim_club')
         batch_op.drop_index('ix_send_claim_member')
     op.drop_table('send_claim')
