@@ -53,6 +53,15 @@ async def a_challenge_that_just_ended(club: Club) -> None:
     club.clock.set(NEXT_MONDAY + timedelta(hours=1))
 
 
+async def a_re_test_reminder(club: Club) -> None:
+    """Ann asks to be reminded of a weak self-test result in four weeks."""
+    ix = await club.fake.slash(club.guild.id, club.runner.id, "test hamstring-vs-glute")
+    weak = next(i for i in custom_ids(await ix.final()) if i.endswith(":l:hamstring-first"))
+    result = await club.click(club.runner, weak)
+    [remind] = [i for i in custom_ids(result) if i.startswith("gc:rt:")]
+    await club.click(club.runner, remind)
+
+
 async def held_then_stopped(club: Club, rule: FailRule) -> None:
     """Run the due tick until a send reaches Discord and is held there, then stop the bot as SIGTERM does."""
     assert club.bot is not None
@@ -92,6 +101,17 @@ async def test_defect_b_a_nudge_cut_off_by_a_stop_goes_out_after_the_restart(clu
     assert custom_ids(dm) == [f"gc:done:routine:{club.guild.id}"]
 
 
+async def test_defect_b_a_re_test_dm_cut_off_by_a_stop_goes_out_after_the_restart(club: Club) -> None:
+    await a_re_test_reminder(club)
+    club.clock.advance(timedelta(weeks=4, minutes=1))
+    held = club.fake.hold("POST", MESSAGES, seconds=60)
+    await held_then_stopped(club, held)
+    await club.start()
+    assert await run(club, "retest") == 1
+    [dm] = club.fake.dm_messages(club.runner.id)
+    assert [i for i in custom_ids(dm) if i.startswith("gc:rs:")]
+
+
 async def test_defect_c_challenge_results_are_posted_once_after_an_ambiguous_failure(club: Club) -> None:
     await a_challenge_that_just_ended(club)
     before = len(club.fake.channel_messages(club.guild.text_channel_id))
@@ -120,11 +140,7 @@ async def test_defect_g_a_member_behind_the_club_is_nudged_before_the_club_week_
 
 
 async def test_defect_l_a_re_test_reminder_with_closed_dms_says_nothing_in_public(club: Club) -> None:
-    ix = await club.fake.slash(club.guild.id, club.runner.id, "test hamstring-vs-glute")
-    weak = next(i for i in custom_ids(await ix.final()) if i.endswith(":l:hamstring-first"))
-    result = await club.click(club.runner, weak)
-    [remind] = [i for i in custom_ids(result) if i.startswith("gc:rt:")]
-    await club.click(club.runner, remind)
+    await a_re_test_reminder(club)
     club.fake.dms_closed(club.runner.id)
     before = len(club.fake.channel_messages(club.guild.text_channel_id))
     club.clock.advance(timedelta(weeks=4, minutes=1))
