@@ -11,6 +11,7 @@ send-once kind is sent). See ``docs/decisions.md`` ("Send once").
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -19,6 +20,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from bot.core.clock import Clock
 from bot.core.delivery import Outcome, Problem, unexpected
@@ -177,16 +179,10 @@ class ClubPostService:
         kind = PostKind(kind)
         now = self._clock.now()
         # Read the club, the last outcome and claim the period in one transaction (one write on SQLite).
-        async with self._sessions() as session:
-            club, previous = await PostRuns.club_and_last_failure(session, guild_id)
-            plan = self._plan(club, kind, now, due, manual)
-            if isinstance(plan, FireResult):
-                await session.commit()
-                return plan
-            assert club is not None
-            run = await PostRuns.claim_in(session, club, kind, plan.key, plan.due, now, status=plan.status,
-                                          late=plan.late, lease=self.timing.lease)
-            await session.commit()
+        claimed = await self._runs.in_transaction(functools.partial(self._claim, guild_id, kind, now, due, manual))
+        if isinstance(claimed, FireResult):
+            return claimed
+        club, previous, plan, run = claimed
         if plan.status is Outcome.SKIPPED:
             return FireResult(FireStatus.SKIPPED, plan.key, detail="missed by more than the grace window")
         key, due = plan.key, plan.due
@@ -194,6 +190,21 @@ class ClubPostService:
         if isinstance(claim, FireResult):
             return claim
         return await self._deliver(club, kind, claim, previous, send)
+
+    def _claim(
+        self, guild_id: int, kind: PostKind, now: datetime, due: datetime | None, manual: bool, session: Session
+    ) -> tuple[Club, str | None, _Plan, SendClaim | None] | FireResult:
+        """:meth:`fire`'s read and claim, one transaction."""
+        club, previous = PostRuns.club_and_last_failure(session, guild_id)
+        plan = self._plan(club, kind, now, due, manual)
+        if isinstance(plan, FireResult):
+            session.commit()
+            return plan
+        assert club is not None
+        run = PostRuns.claim_in(session, club, kind, plan.key, plan.due, now, status=plan.status, late=plan.late,
+                                lease=self.timing.lease)
+        session.commit()
+        return club, previous, plan, run
 
     def _plan(
         self, club: Club | None, kind: PostKind, now: datetime, due: datetime | None, manual: bool

@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -27,6 +27,8 @@ from bot.db.engine import SessionFactory
 from bot.db.models import Club, SendClaim
 from bot.db.send_claims import new_nonce
 from bot.db.sqlite_thread import SqliteThread
+
+T = TypeVar("T")
 
 # The kinds of claim that are club posts (the claim's subject is the club: the unique key serves a club's posts).
 POST_KINDS = ("routine", "leaderboard")
@@ -129,24 +131,36 @@ class PostRuns:
         if self.thread is not None:
             await self.thread.close()
 
+    async def in_transaction(self, work: Callable[[Session], T]) -> T:
+        """Run ``work`` with a plain session, one transaction it commits itself: in the SQLite thread on a
+        SQLite file (one writer, no event-loop round trips), else through the async session's ``run_sync``.
+        One implementation of the claim for both backends."""
+        if self.thread is not None:
+            return await self.thread.run(work)
+        async with self._sessions() as session:
+            return await session.run_sync(work)
+
     async def claim(
         self, club: Club, kind: StrEnum, key: str, due: datetime, now: datetime, *, status: Outcome, late: bool,
         lease: timedelta,
     ) -> SendClaim | None:
         """Insert the period's row; None when it exists (the unique constraint makes this exactly once)."""
-        async with self._sessions() as session:
-            run = await self.claim_in(session, club, kind, key, due, now, status=status, late=late, lease=lease)
-            await session.commit()
+
+        def work(session: Session) -> SendClaim | None:
+            run = self.claim_in(session, club, kind, key, due, now, status=status, late=late, lease=lease)
+            session.commit()
             return run
 
+        return await self.in_transaction(work)
+
     @staticmethod
-    async def claim_in(
-        session: AsyncSession, club: Club, kind: StrEnum, key: str, due: datetime, now: datetime, *,
+    def claim_in(
+        session: Session, club: Club, kind: StrEnum, key: str, due: datetime, now: datetime, *,
         status: Outcome, late: bool, lease: timedelta,
     ) -> SendClaim | None:
         """:meth:`claim` inside the caller's transaction; the caller commits."""
         run, values = _new_run(club, kind, key, due, now, status, late, lease)
-        run.id = (await session.execute(_CLAIM[session.get_bind().dialect.name], values)).scalar_one_or_none()
+        run.id = session.execute(_CLAIM[session.get_bind().dialect.name], values).scalar_one_or_none()
         return run if run.id is not None else None
 
     async def finish(
@@ -178,9 +192,9 @@ class PostRuns:
             return await self.last_failure_in(session, club_id)
 
     @staticmethod
-    async def club_and_last_failure(session: AsyncSession, guild_id: int) -> tuple[Club | None, str | None]:
+    def club_and_last_failure(session: Session, guild_id: int) -> tuple[Club | None, str | None]:
         """The guild's club and the error of its latest finished post if that failed, in one query."""
-        row = (await session.execute(_CLUB_AND_LAST_FAILURE, {"guild_id": guild_id})).first()
+        row = session.execute(_CLUB_AND_LAST_FAILURE, {"guild_id": guild_id}).first()
         return (None, None) if row is None else (row[0], row[1])
 
     @staticmethod
