@@ -8,7 +8,7 @@ week's routine in. Then measures, per round:
 
 - **idle ticks**: each job's ``claim_due`` when nothing is due (what almost every tick costs);
 - **busy nudge batch**: one claim of ``--batch`` due nudges (select ``FOR UPDATE SKIP LOCKED`` on
-  PostgreSQL, the routine check, the ``due_claim`` inserts, moving rows to next week, commit);
+  PostgreSQL, the routine check, the ``send_claim`` inserts, moving rows to next week, commit);
 - **busy re-test batch**: one claim of ``--batch`` due re-test reminders;
 - **challenge results**: all 100 clubs' challenges ending at once, each with 1,000 members' progress;
 - **reference**: ``StandupService.claim_due`` of ``--batch`` due stand-up rows, same run.
@@ -43,10 +43,10 @@ from bot.db.models import (
     ChallengeMember,
     Checkin,
     Club,
-    DueClaim,
     Member,
     Nudge,
     RetestReminder,
+    SendClaim,
     Standup,
 )
 
@@ -141,7 +141,7 @@ async def measure(url: str, members: int, batch: int, rounds: int) -> dict[str, 
         for round_no in range(rounds + 1):
             ids = rng.sample(range(1, members + 1), batch)
             async with sessions() as session:
-                await session.execute(delete(DueClaim))
+                await session.execute(delete(SendClaim))
                 await session.execute(update(Nudge).where(Nudge.id.in_(ids)).values(next_due_at=NOW))
                 await session.execute(update(RetestReminder).where(RetestReminder.id.in_(ids)).values(next_due_at=NOW))
                 await session.execute(update(Challenge).values(next_due_at=NOW, status="active"))

@@ -13,7 +13,19 @@ import discord
 import yarl
 from discord.ext import commands
 
-from bot.cogs import challenges, checkins, club, glutes, nudges, privacy, progression, retests, selftests, standups
+from bot.cogs import (
+    challenges,
+    checkins,
+    club,
+    glutes,
+    nudges,
+    privacy,
+    progression,
+    retests,
+    selftests,
+    standups,
+    winner_role,
+)
 from bot.delivery.discord_output import DiscordOutput, sweep_buckets_less_often
 from bot.features import Feature, FeatureContext, FeatureSetup
 from bot.pacing import Pacer, process_share
@@ -32,7 +44,7 @@ COMMANDS_KEY = "commands_fingerprint"
 # /glutes plan and the weekly post carry.
 FEATURES: tuple[FeatureSetup, ...] = (
     progression.setup, checkins.setup, glutes.setup, privacy.setup, selftests.setup, club.setup, standups.setup,
-    nudges.setup, retests.setup, challenges.setup,
+    nudges.setup, retests.setup, challenges.setup, winner_role.setup,
 )
 
 

@@ -25,7 +25,6 @@ from bot.core.winner_role import WinnerRoleService
 from bot.db.engine import SessionFactory
 from bot.db.rowcache import RowCache
 from bot.pictures.service import PictureService
-from bot.scheduling.due_work import DueWorkQueue
 from bot.settings import Settings
 
 
@@ -45,7 +44,6 @@ class Services:
     posts: ClubPostService
     standups: StandupService
     state: StateStore
-    due_work: DueWorkQueue
     nudges: NudgeService
     winner_roles: WinnerRoleService
     retests: RetestService
@@ -77,7 +75,6 @@ class Services:
             posts=ClubPostService(sessions, clock, routines, boards, timing=settings.post_timing()),
             standups=StandupService(sessions, clock, checkins),
             state=StateStore(sessions, clock),
-            due_work=DueWorkQueue(sessions, clock, settings.due_work_timing()),
             nudges=NudgeService(sessions, clock),
             winner_roles=WinnerRoleService(sessions, clock),
             retests=RetestService(sessions, clock, {slug: t.name for slug, t in content.selftests.items()}),

@@ -11,7 +11,6 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.core.club_posts import PostTiming
 from bot.resources import content_dir
-from bot.scheduling.due_work import DueWorkTiming
 
 TOKEN_HELP = (
     "DISCORD_TOKEN is not set. Create an application at https://discord.com/developers/applications, "
@@ -64,10 +63,8 @@ class Settings(BaseSettings):
     due_tick_seconds: float = 30
     standup_batch_size: int = 500
     standup_max_batches: int = 20
-    # Items in the due_work table: lease of a claim, and waits before retrying a transient failure.
-    due_work_lease_seconds: float = 300
-    due_work_retry_delays: Annotated[tuple[float, ...], NoDecode] = (60.0, 300.0, 1800.0)
-    # Challenge results, nudges and re-test DMs: waits between attempts after a transient failure (in the tick).
+    # Challenge results, nudges, re-test DMs, winner-role changes: waits between attempts after a transient
+    # failure (in the tick).
     send_retry_delays: Annotated[tuple[float, ...], NoDecode] = (2.0, 10.0)
     # Club settings (/club setup, pause, resume): waits before saving again when the database was busy.
     club_save_retry_delays: Annotated[tuple[float, ...], NoDecode] = (0.2, 1.0, 3.0)
@@ -86,9 +83,7 @@ class Settings(BaseSettings):
             return [value]
         return value
 
-    @field_validator(
-        "post_retry_delays", "due_work_retry_delays", "send_retry_delays", "club_save_retry_delays", mode="before"
-    )
+    @field_validator("post_retry_delays", "send_retry_delays", "club_save_retry_delays", mode="before")
     @classmethod
     def _split_delays(cls, value: object) -> object:
         if isinstance(value, str):
@@ -101,12 +96,6 @@ class Settings(BaseSettings):
             late_after=timedelta(minutes=self.post_late_after_minutes),
             retry_delays=tuple(self.post_retry_delays),
             lease=timedelta(seconds=self.post_lease_seconds),
-        )
-
-    def due_work_timing(self) -> DueWorkTiming:
-        return DueWorkTiming(
-            lease=timedelta(seconds=self.due_work_lease_seconds),
-            retry_delays=tuple(timedelta(seconds=s) for s in self.due_work_retry_delays),
         )
 
     @field_validator("log_level")

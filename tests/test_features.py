@@ -68,7 +68,7 @@ async def test_no_two_features_share_a_command_or_a_custom_id_prefix(bot: GluteB
     assert clashes(features) == []
     # What the features declared is what the bot runs: every tree command belongs to one feature.
     assert {c.name for c in bot.tree.get_commands()} == set().union(*(commands_of(f) for f in features))
-    assert bot.due.jobs == ["standup", "nudge", "retest", "challenge"]
+    assert bot.due.jobs == ["standup", "nudge", "retest", "challenge", "winner_role"]
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

@@ -11,9 +11,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.challenges import ChallengeService, DueResults
+from bot.core.challenges import KIND, ChallengeService, DueResults
 from bot.core.clock import Clock
 from bot.core.delivery import DeliveryError, Problem
+from bot.core.sending import LOOK_BACK, RETRY_DELAYS
 from bot.db.engine import SessionFactory
 from bot.delivery.discord_output import DiscordOutput
 from bot.discord_ui.interactions import guarded, require_manager, who_from
@@ -30,7 +31,6 @@ from bot.render.challenges import (
 )
 from bot.scheduling.claim_source import ClaimSource
 from bot.scheduling.due import DueJob
-from bot.scheduling.retrying import RETRY_DELAYS, with_retries
 
 log = logging.getLogger(__name__)
 
@@ -142,37 +142,40 @@ def results_job(
     output: DiscordOutput, challenges: ChallengeService, sessions: SessionFactory, clock: Clock,
     retry_delays: Sequence[float] = RETRY_DELAYS, pictures: PictureService | None = None,
 ) -> DueJob[DueResults]:
-    """Posts each ended challenge's results once, with their chart when it can be drawn; a transient
-    failure is retried a few times first."""
+    """Posts each ended challenge's results once, with their chart when it can be drawn; the runner tries
+    a transient failure again and looks for the results in the channel before posting them twice."""
 
     async def deliver(due: DueResults) -> int | None:
         if due.channel_id is None:
             return None
         channel_id = due.channel_id
         picture = await results_picture(pictures, due)
+        text = results_text(due.results)
+        nonce = due.claim.nonce
+        try:
+            # A fresh file each attempt: a sent discord.File is used up.
+            return (await output.post(channel_id, content=text, allowed_mentions=NO_MENTIONS, nonce=nonce,
+                                      **picture_kwargs(picture))).id
+        except DeliveryError as error:
+            if picture is None or error.problem is not Problem.NO_ACCESS:
+                raise
+        # Perhaps only Attach Files is missing there: the results go out without their chart.
+        log.info("guild %s: the results with their chart were refused; sending them without", due.guild_id)
+        return (await output.post(channel_id, content=text, allowed_mentions=NO_MENTIONS, nonce=nonce)).id
 
-        async def send() -> int:
-            nonlocal picture
-            text = results_text(due.results)
-            try:
-                # A fresh file each attempt: a sent discord.File is used up.
-                return (await output.post(channel_id, content=text, allowed_mentions=NO_MENTIONS,
-                                          **picture_kwargs(picture))).id
-            except DeliveryError as error:
-                if picture is None or error.problem is not Problem.NO_ACCESS:
-                    raise
-            # Perhaps only Attach Files is missing there: the results go out without their chart.
-            log.info("guild %s: the results with their chart were refused; sending them without", due.guild_id)
-            picture = None
-            return (await output.post(channel_id, content=text, allowed_mentions=NO_MENTIONS)).id
-
-        return await with_retries(send, retry_delays)
+    async def find(due: DueResults) -> int | None:
+        if due.channel_id is None:
+            return None
+        text = results_text(due.results)
+        since = (due.claim.claimed_at or clock.now()) - LOOK_BACK
+        return await output.find_post(due.channel_id, due.claim.nonce, since, lambda m: m.content == text,
+                                      due.guild_id)
 
     source = ClaimSource(
-        lambda now, limit: challenges.claim_due(now, limit), challenges.has_due,
-        _no_dms, lambda due: due.claim_id, sessions, clock,
+        KIND, lambda now, limit: challenges.claim_due(now, limit), challenges.has_due, challenges.rebuild,
+        _no_dms, sessions, clock,
     )
-    return DueJob("challenge", source, deliver, batch_size=100,
+    return DueJob(KIND, source, deliver, find=find, batch_size=100, retry_delays=retry_delays,
                   describe=lambda due: f"challenge results in guild {due.guild_id}")
 
 
@@ -198,5 +201,5 @@ def setup(ctx: FeatureContext) -> Feature:
     job = results_job(ctx.output, services.challenges, services.sessions, services.clock,
                       retry_delays=ctx.settings.send_retry_delays, pictures=services.pictures)
     due = ctx.due
-    cog = ChallengeCog(ctx.output, services.challenges, join_button, lambda: due.run("challenge"))
+    cog = ChallengeCog(ctx.output, services.challenges, join_button, lambda: due.run(KIND))
     return Feature("challenges", cogs=[cog], dynamic_items=[join_button], due_jobs=[job])

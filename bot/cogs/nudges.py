@@ -12,7 +12,8 @@ from discord.ext import commands
 from bot.content.schema import RoutineStep
 from bot.core.clock import Clock
 from bot.core.delivery import ChannelNotice
-from bot.core.nudges import DueNudge, NudgeService
+from bot.core.nudges import KIND, DueNudge, NudgeService
+from bot.core.sending import LOOK_BACK, RETRY_DELAYS
 from bot.db.engine import SessionFactory
 from bot.delivery.discord_output import DiscordOutput
 from bot.discord_ui.interactions import DAY_CHOICES, timezone_choices, who_from
@@ -20,7 +21,6 @@ from bot.features import Feature, FeatureContext
 from bot.render.nudges import nudge_fallback_text, nudge_text, status_text, turned_off_text, turned_on_text
 from bot.scheduling.claim_source import ClaimSource
 from bot.scheduling.due import DueJob
-from bot.scheduling.retrying import RETRY_DELAYS, with_retries
 
 DoneButton = type[discord.ui.DynamicItem[discord.ui.Button[Any]]]
 
@@ -70,18 +70,19 @@ def nudge_job(
     nudges: NudgeService, done_button: DoneButton, output: DiscordOutput, sessions: SessionFactory, clock: Clock,
     step_for: Callable[[int, int], Awaitable[RoutineStep]], retry_delays: Sequence[float] = RETRY_DELAYS,
 ) -> DueJob[DueNudge]:
-    """Due nudges, each a DM with a Done button and the member's own step (``step_for(guild, user)``); closed
-    DMs get one channel mention through the runner. A transient failure is tried again a few times first."""
+    """Due nudges, each a DM with a Done button, the member's own step (``step_for(guild, user)``) and its
+    claim's nonce; closed DMs get one channel mention through the runner."""
 
     async def deliver(due: DueNudge) -> int:
+        view = discord.ui.View(timeout=None)
+        view.add_item(done_button("routine", due.guild_id))  # type: ignore[call-arg]
         text = nudge_text(due, await step_for(due.guild_id, due.user_id))
+        return (await output.dm(due.user_id, content=text, view=view, nonce=due.claim.nonce)).id
 
-        async def send() -> int:
-            view = discord.ui.View(timeout=None)
-            view.add_item(done_button("routine", due.guild_id))  # type: ignore[call-arg]
-            return (await output.dm(due.user_id, content=text, view=view)).id
-
-        return await with_retries(send, retry_delays)
+    async def find(due: DueNudge) -> int | None:
+        text = nudge_text(due, await step_for(due.guild_id, due.user_id))
+        since = (due.claim.claimed_at or clock.now()) - LOOK_BACK
+        return await output.find_dm(due.user_id, due.claim.nonce, since, lambda m: m.content == text)
 
     def notice(due: DueNudge) -> ChannelNotice | None:
         if due.channel_id is None:
@@ -89,10 +90,11 @@ def nudge_job(
         return ChannelNotice(due.channel_id, nudge_fallback_text(due), due.user_id)
 
     source = ClaimSource(
-        lambda now, limit: nudges.claim_due(now, limit), nudges.has_due,
-        lambda due: nudges.mark_dm_blocked(due.nudge_id), lambda due: due.claim_id, sessions, clock,
+        KIND, lambda now, limit: nudges.claim_due(now, limit), nudges.has_due, nudges.rebuild,
+        lambda due: nudges.mark_dm_blocked(due.nudge_id), sessions, clock,
     )
-    return DueJob("nudge", source, deliver, notice=notice, describe=lambda due: f"nudge for user {due.user_id}")
+    return DueJob(KIND, source, deliver, find=find, notice=notice, retry_delays=retry_delays,
+                  describe=lambda due: f"nudge for user {due.user_id}")
 
 
 def setup(ctx: FeatureContext) -> Feature:

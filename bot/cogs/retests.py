@@ -11,18 +11,17 @@ import discord
 
 from bot.content.schema import Content
 from bot.core.clock import Clock
-from bot.core.delivery import ChannelNotice
-from bot.core.retests import DueRetest, RetestService
+from bot.core.retests import KIND, DueRetest, RetestService
 from bot.core.selftests import SelfTestService
+from bot.core.sending import LOOK_BACK, RETRY_DELAYS
 from bot.db.engine import SessionFactory
 from bot.delivery.discord_output import DiscordOutput
 from bot.discord_ui.interactions import guarded
 from bot.features import Feature, FeatureContext
-from bot.render.retests import retest_dm_text, retest_fallback_text
+from bot.render.retests import retest_dm_text
 from bot.render.selftests import test_embed
 from bot.scheduling.claim_source import ClaimSource
 from bot.scheduling.due import DueJob
-from bot.scheduling.retrying import RETRY_DELAYS, with_retries
 
 START_PREFIX = "gc:rs:"
 
@@ -65,30 +64,26 @@ def retest_job(
     retests: RetestService, content: Content, start_button: Button, output: DiscordOutput, sessions: SessionFactory,
     clock: Clock, retry_delays: Sequence[float] = RETRY_DELAYS,
 ) -> DueJob[DueRetest]:
-    """Due re-test reminders, each a DM with the test's start button; closed DMs get one channel mention.
-    A transient failure is tried again a few times first."""
+    """Due re-test reminders, each a DM with the test's start button and its claim's nonce. Closed DMs get
+    nothing in public: a self-test is the member's own business; the claim records the fallback."""
 
     async def deliver(due: DueRetest) -> int:
         name = content.selftests[due.test_slug].name
+        view = discord.ui.View(timeout=None)
+        view.add_item(start_button(due.guild_id, due.test_slug, f"Start: {name}"))  # type: ignore[call-arg]
+        return (await output.dm(due.user_id, content=retest_dm_text(name), view=view, nonce=due.claim.nonce)).id
 
-        async def send() -> int:
-            view = discord.ui.View(timeout=None)
-            view.add_item(start_button(due.guild_id, due.test_slug, f"Start: {name}"))  # type: ignore[call-arg]
-            return (await output.dm(due.user_id, content=retest_dm_text(name), view=view)).id
-
-        return await with_retries(send, retry_delays)
-
-    def notice(due: DueRetest) -> ChannelNotice | None:
-        if due.channel_id is None:
-            return None
-        name = content.selftests[due.test_slug].name
-        return ChannelNotice(due.channel_id, retest_fallback_text(due.user_id, name, due.test_slug), due.user_id)
+    async def find(due: DueRetest) -> int | None:
+        text = retest_dm_text(content.selftests[due.test_slug].name)
+        since = (due.claim.claimed_at or clock.now()) - LOOK_BACK
+        return await output.find_dm(due.user_id, due.claim.nonce, since, lambda m: m.content == text)
 
     source = ClaimSource(
-        lambda now, limit: retests.claim_due(now, limit), retests.has_due,
-        lambda due: retests.mark_dm_blocked(due.reminder_id), lambda due: due.claim_id, sessions, clock,
+        KIND, lambda now, limit: retests.claim_due(now, limit), retests.has_due, retests.rebuild,
+        lambda due: retests.mark_dm_blocked(due.reminder_id), sessions, clock,
     )
-    return DueJob("retest", source, deliver, notice=notice, describe=lambda due: f"re-test for user {due.user_id}")
+    return DueJob(KIND, source, deliver, find=find, retry_delays=retry_delays,
+                  describe=lambda due: f"re-test for user {due.user_id}")
 
 
 def setup(ctx: FeatureContext) -> Feature:

@@ -2,12 +2,13 @@
 
 A challenge's ``next_due_at`` is the club's week boundary after its last week (or "now" when an
 admin ends it early). The results tick claims due challenges (``FOR UPDATE SKIP LOCKED`` /
-``BEGIN IMMEDIATE``), marks them ended and inserts a ``due_claim`` row in one transaction, so the
+``BEGIN IMMEDIATE``), marks them ended and inserts a ``send_claim`` row in one transaction, so the
 results post goes out once, also when the tick first runs long after the end (downtime).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -18,15 +19,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
-from bot.core.due_claims import ClaimKey, claim_once
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.leaderboard import visible_members
 from bot.core.members import Who, ensure_club_and_member
 from bot.core.points import Kind
 from bot.core.timeutil import local_date, local_midnight_utc, week_start_date
 from bot.db.engine import SessionFactory
-from bot.db.models import Challenge, ChallengeMember, Checkin, Club, Member
+from bot.db.models import Challenge, ChallengeMember, Checkin, Club, Member, SendClaim
 from bot.db.repo import get_club, get_member
+from bot.db.send_claims import Claim, ClaimKey, claim_once
 
 KIND = "challenge"
 NAME_MAX = 60
@@ -86,7 +87,7 @@ class Results:
 
 @dataclass(slots=True)
 class DueResults:
-    claim_id: int
+    claim: Claim
     guild_id: int
     channel_id: int | None
     results: Results
@@ -306,14 +307,15 @@ class ChallengeService:
             if not rows:
                 await session.commit()
                 return []
-            won = await claim_once(session, KIND, [ClaimKey(r.id, "results") for r in rows if r.id], now)
+            won = await claim_once(session, KIND, [ClaimKey(r.id, "results", club_id=r.club_id) for r in rows if r.id],
+                                   now)
             found = await session.execute(select(Club.id, Club.guild_id).where(Club.id.in_([r.club_id for r in rows])))
             guilds: dict[int, int] = dict(found.all())  # type: ignore[arg-type]
             due = []
             for row in rows:
-                claim_id = won.get((row.id, "results"))  # type: ignore[arg-type]
-                if claim_id is not None:
-                    due.append(DueResults(claim_id, guilds[row.club_id], row.channel_id, await _results(session, row)))
+                claim = won.get((row.id, "results"))  # type: ignore[arg-type]
+                if claim is not None:
+                    due.append(DueResults(claim, guilds[row.club_id], row.channel_id, await _results(session, row)))
             await session.execute(
                 update(Challenge).where(Challenge.id.in_([r.id for r in rows]))  # type: ignore[union-attr]
                 .values(status="ended", next_due_at=None, updated_at=now)
@@ -325,6 +327,21 @@ class ChallengeService:
         now = now or self._clock.now()
         async with self._sessions() as session:
             return (await session.execute(_due_query(now, 1))).first() is not None
+
+    async def rebuild(self, claims: Sequence[tuple[SendClaim, Claim]]) -> list[DueResults]:
+        """The results of claims taken again (a crash or a shutdown cut their send short)."""
+        due = []
+        async with self._sessions() as session:
+            for row, claim in claims:
+                challenge = await session.get(Challenge, row.subject_id)
+                if challenge is None or challenge.status != "ended":
+                    continue
+                club = await session.get(Club, challenge.club_id)
+                if club is None:
+                    continue
+                due.append(DueResults(claim, club.guild_id, challenge.channel_id, await _results(session, challenge)))
+            await session.commit()
+        return due
 
     async def _active(self, session: AsyncSession, club_id: int) -> Challenge | None:
         result = await session.execute(

@@ -4,7 +4,8 @@ Fire times come from :mod:`bot.core.weekly_times` (DST-safe). The claim row (uni
 period, kept by :mod:`bot.db.post_runs`) is the guard: no matter how often a job fires, or in how many
 processes, one period gets one post. Every claim ends as sent, failed or skipped, whatever happens while
 building or sending; a claim whose process died is taken over after its lease; after an ambiguous failure
-the post is looked for before it is sent again. See ``docs/decisions.md`` ("Due work").
+the post is looked for before it is sent again (:func:`bot.core.sending.attempt`, the same way every
+send-once kind is sent). See ``docs/decisions.md`` ("Send once").
 """
 
 from __future__ import annotations
@@ -22,14 +23,15 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.core.clock import Clock
-from bot.core.delivery import DeliveryError, Problem, unexpected
+from bot.core.delivery import Outcome, Problem, unexpected
 from bot.core.leaderboard import Board, LeaderboardService
 from bot.core.routines import RoutineService, WeekPlan
+from bot.core.sending import LOOK_BACK, Attempt, attempt
 from bot.core.timeutil import local_date, week_key
 from bot.core.weekly_times import next_fire, previous_fire
 from bot.db.engine import SessionFactory
-from bot.db.models import Club, ScheduledRun
-from bot.db.post_runs import PostRuns, RunStatus
+from bot.db.models import Club, SendClaim
+from bot.db.post_runs import PostRuns
 from bot.db.repo import get_club
 
 log = logging.getLogger(__name__)
@@ -80,19 +82,22 @@ class PostSender(Protocol):
         ...
 
 
-class FindsPosts(Protocol):
-    async def find(self, post: ClubPost, since: datetime) -> int | None:
-        """The id of the post if it is in the channel already (sent since ``since``)."""
-        ...
+class FireStatus(StrEnum):
+    """What one run of a post did."""
 
-
-class TellsAdmins(Protocol):
-    async def tell_admin(self, user_id: int, guild_id: int, reason: str) -> None: ...
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    DUPLICATE = "duplicate"  # the period's post is done (or failed for good) already
+    IN_FLIGHT = "in-flight"  # another claim holds the period until its lease runs out
+    PAUSED = "paused"
+    NO_CHANNEL = "no-channel"
+    BLOCKED = "blocked"  # channel gone or no access, until an admin fixes it
 
 
 @dataclass(frozen=True)
 class FireResult:
-    status: str  # sent, failed, skipped, duplicate, in-flight, paused, no-channel, blocked
+    status: FireStatus
     period_key: str | None = None
     message_id: int | None = None
     late: bool = False
@@ -109,13 +114,13 @@ Sleep = Callable[[float], Awaitable[None]]
 class _Plan:
     due: datetime
     key: str
-    status: RunStatus
+    status: Outcome
     late: bool
 
 
 @dataclass
 class _Claim:
-    run: ScheduledRun
+    run: SendClaim
     # Set when an earlier attempt at this period may have reached Discord: look before sending.
     look_since: datetime | None = None
 
@@ -174,63 +179,52 @@ class ClubPostService:
         kind = PostKind(kind)
         now = self._clock.now()
         # Read the club, the last outcome and claim the period in one transaction (one write on SQLite).
-        thread = self._runs.thread
-        if thread is not None:
-            claimed = await thread.run(functools.partial(self._claim_sync, guild_id, kind, now, due, manual))
-        else:
-            async with self._sessions() as session:
-                club, previous = await PostRuns.club_and_last_failure(session, guild_id)
-                plan = self._plan(club, kind, now, due, manual)
-                if isinstance(plan, _Plan):
-                    assert club is not None
-                    run = await PostRuns.claim_in(session, club, kind, plan.key, plan.due, now, status=plan.status,
-                                                  late=plan.late)
-                    await session.commit()
-                claimed = (club, previous, plan, run) if isinstance(plan, _Plan) else plan
+        claimed = await self._runs.in_transaction(functools.partial(self._claim, guild_id, kind, now, due, manual))
         if isinstance(claimed, FireResult):
             return claimed
         club, previous, plan, run = claimed
-        assert club is not None
-        if plan.status is RunStatus.SKIPPED:
-            return FireResult("skipped", plan.key, detail="missed by more than the grace window")
+        if plan.status is Outcome.SKIPPED:
+            return FireResult(FireStatus.SKIPPED, plan.key, detail="missed by more than the grace window")
         key, due = plan.key, plan.due
         claim = _Claim(run) if run is not None else await self._take_over(club, kind, key, due, now, manual=manual)
         if isinstance(claim, FireResult):
             return claim
         return await self._deliver(club, kind, claim, previous, send)
 
+    def _claim(
+        self, guild_id: int, kind: PostKind, now: datetime, due: datetime | None, manual: bool, session: Session
+    ) -> tuple[Club, str | None, _Plan, SendClaim | None] | FireResult:
+        """:meth:`fire`'s read and claim, one transaction."""
+        club, previous = PostRuns.club_and_last_failure(session, guild_id)
+        plan = self._plan(club, kind, now, due, manual)
+        if isinstance(plan, FireResult):
+            session.commit()
+            return plan
+        assert club is not None
+        run = PostRuns.claim_in(session, club, kind, plan.key, plan.due, now, status=plan.status, late=plan.late,
+                                lease=self.timing.lease)
+        session.commit()
+        return club, previous, plan, run
+
     def _plan(
         self, club: Club | None, kind: PostKind, now: datetime, due: datetime | None, manual: bool
     ) -> _Plan | FireResult:
         """What a run does with the club as read: nothing (and why), or claim which period and how."""
         if club is None:
-            return FireResult("skipped", detail="no club")
+            return FireResult(FireStatus.SKIPPED, detail="no club")
         if club.paused and not manual:
-            return FireResult("paused")
+            return FireResult(FireStatus.PAUSED)
         if club.channel_id is None:
-            return FireResult("no-channel")
+            return FireResult(FireStatus.NO_CHANNEL)
         if club.post_problem and not manual:
             # Channel gone or no access: admins were told once; no attempt every week until they fix it.
-            return FireResult("blocked", detail=club.post_problem)
+            return FireResult(FireStatus.BLOCKED, detail=club.post_problem)
         due = now if manual else (due or self.due_at(club, kind, now))
         key = self.period_for(club, kind, due)
         lateness = now - due
         if lateness > self.timing.grace:
-            return _Plan(due, key, RunStatus.SKIPPED, late=True)
-        return _Plan(due, key, RunStatus.CLAIMED, late=lateness > self.timing.late_after)
-
-    def _claim_sync(
-        self, guild_id: int, kind: PostKind, now: datetime, due: datetime | None, manual: bool, session: Session
-    ) -> tuple[Club, str | None, _Plan, ScheduledRun | None] | FireResult:
-        """:meth:`fire`'s read and claim, in the SQLite thread's session."""
-        club, previous = PostRuns.club_and_last_failure_sync(session, guild_id)
-        plan = self._plan(club, kind, now, due, manual)
-        if isinstance(plan, FireResult):
-            return plan
-        assert club is not None
-        run = PostRuns.claim_sync(session, club, kind, plan.key, plan.due, now, status=plan.status, late=plan.late)
-        session.commit()
-        return club, previous, plan, run
+            return _Plan(due, key, Outcome.SKIPPED, late=True)
+        return _Plan(due, key, Outcome.CLAIMED, late=lateness > self.timing.late_after)
 
     async def close(self) -> None:
         """Stop the SQLite thread of the claims and outcomes (if there is one)."""
@@ -243,35 +237,38 @@ class ClubPostService:
         or was skipped and an admin asks again (post-now). Never a sent one, never a live claim."""
         async with self._sessions() as session:
             old = (await session.execute(
-                select(ScheduledRun).where(
-                    ScheduledRun.club_id == club.id, ScheduledRun.kind == kind.value, ScheduledRun.period_key == key)
+                select(SendClaim).where(
+                    SendClaim.club_id == club.id, SendClaim.kind == kind.value, SendClaim.period_key == key)
             )).scalar_one_or_none()
             if old is None:
-                return FireResult("duplicate", key)
-            stale = old.status == RunStatus.CLAIMED.value and old.claimed_at <= now - self.timing.lease
-            interrupted = old.status == RunStatus.FAILED.value and old.error == INTERRUPTED
-            retake = manual and old.status in (RunStatus.SKIPPED.value, RunStatus.FAILED.value)
+                return FireResult(FireStatus.DUPLICATE, key)
+            lease_end = old.lease_until or old.claimed_at + self.timing.lease
+            stale = old.status == Outcome.CLAIMED.value and lease_end <= now
+            interrupted = old.status == Outcome.FAILED.value and old.error == INTERRUPTED
+            retake = manual and old.status in (Outcome.SKIPPED.value, Outcome.FAILED.value)
             if not (stale or interrupted or retake):
-                if old.status == RunStatus.CLAIMED.value:
-                    return FireResult("in-flight", key, retry_at=old.claimed_at + self.timing.lease, kind=kind.value)
-                return FireResult("duplicate", key)
-            values: dict[str, Any] = {"status": RunStatus.CLAIMED.value, "claimed_at": now, "error": None,
-                                      "problem": None}
+                if old.status == Outcome.CLAIMED.value:
+                    return FireResult(FireStatus.IN_FLIGHT, key, retry_at=lease_end, kind=kind.value)
+                return FireResult(FireStatus.DUPLICATE, key)
+            values: dict[str, Any] = {"status": Outcome.CLAIMED.value, "claimed_at": now, "error": None,
+                                      "problem": None, "lease_until": now + self.timing.lease,
+                                      "finished_at": None}
             if manual:
                 values.update(scheduled_for=due, late=False)
             # Conditional on the row as read: of two processes taking over at once, one wins.
             result = await session.execute(
-                update(ScheduledRun)
-                .where(ScheduledRun.id == old.id, ScheduledRun.status == old.status,
-                       ScheduledRun.claimed_at == old.claimed_at)
+                update(SendClaim)
+                .where(SendClaim.id == old.id, SendClaim.status == old.status,
+                       SendClaim.claimed_at == old.claimed_at)
                 .values(**values)
             )
             await session.commit()
             if not result.rowcount:  # type: ignore[attr-defined]
-                return FireResult("duplicate", key)
+                return FireResult(FireStatus.DUPLICATE, key)
             # An unfinished or failed earlier attempt may have reached Discord.
-            look_since = min(old.claimed_at, old.scheduled_for) if old.status != RunStatus.SKIPPED.value else None
-            run = await session.get(ScheduledRun, old.id, populate_existing=True)
+            scheduled = old.scheduled_for or old.claimed_at
+            look_since = min(old.claimed_at, scheduled) if old.status != Outcome.SKIPPED.value else None
+            run = await session.get(SendClaim, old.id, populate_existing=True)
             assert run is not None
             if stale:
                 log.warning("took over the stale %s claim of guild %s for %s", kind.value, club.guild_id, key)
@@ -295,61 +292,55 @@ class ClubPostService:
     ) -> FireResult:
         """Build and send with retries; whatever happens, the claim ends as sent or failed."""
         run = claim.run
-        attempts = 0
-        error: DeliveryError | None = None
-        look_since = claim.look_since
+        state = Attempt()
+        assert run.scheduled_for is not None
+        describe = f"post {run.kind}/{run.period_key} for guild {club.guild_id}"
         try:
-            post = await self._build(club, kind, run.scheduled_for, run.late, previous, nonce=_nonce(run))
-            for delay in (*self.timing.retry_delays, None):
-                if look_since is not None:
-                    found = await self._look_for(send, post, look_since)
-                    if found is not None:
-                        await self._runs.finish(run, RunStatus.SENT, attempts, message_id=found)
-                        return FireResult("sent", run.period_key, found, post.late, detail="found in the channel")
-                attempts += 1
-                try:
-                    message_id = await send(post)
-                except DeliveryError as exc:
-                    error = exc
-                except Exception as exc:
-                    log.warning("post %s/%s for guild %s raised", run.kind, run.period_key, post.guild_id,
-                                exc_info=exc)
-                    error = unexpected(exc)
-                else:
-                    await self._runs.finish(run, RunStatus.SENT, attempts, message_id=message_id)
-                    if club.post_problem:
-                        await self._runs.set_problem(club, None)
-                    return FireResult("sent", run.period_key, message_id, post.late)
-                log.warning("post %s/%s for guild %s failed (attempt %d): %s",
-                            run.kind, run.period_key, post.guild_id, attempts, error)
-                if not error.transient or delay is None:
-                    break
-                look_since = run.claimed_at if error.maybe_delivered else None
-                await self._sleep(delay)
+            post = await self._build(club, kind, run.scheduled_for, run.late, previous, nonce=run.nonce)
+            look_since = claim.look_since or run.claimed_at
+            await attempt(
+                lambda: send(post), self._finder(send, post, look_since), self.timing.retry_delays,
+                look_first=claim.look_since is not None, state=state, sleep=self._sleep, describe=describe,
+            )
         except asyncio.CancelledError:
             # Shutdown mid-post: record it (shielded from a second cancel), then let the cancel go on.
-            await asyncio.shield(self._runs.finish(run, RunStatus.FAILED, attempts, error=INTERRUPTED,
+            await asyncio.shield(self._runs.finish(run, Outcome.FAILED, state.attempts, error=INTERRUPTED,
                                               problem=Problem.INTERNAL))
             raise
         except Exception as exc:
-            log.warning("post %s/%s for guild %s could not be built", run.kind, run.period_key, club.guild_id,
-                        exc_info=exc)
-            error = unexpected(exc)
-        assert error is not None
-        await self._runs.finish(run, RunStatus.FAILED, attempts, error=str(error)[:500], problem=error.problem)
+            log.warning("%s could not be built", describe, exc_info=exc)
+            state.error = unexpected(exc)
+        if state.error is None:
+            await self._runs.finish(run, Outcome.SENT, state.attempts, message_id=state.message_id)
+            if club.post_problem:
+                await self._runs.set_problem(club, None)
+            await self._after_sent(send, post)
+            return FireResult(FireStatus.SENT, run.period_key, state.message_id, post.late,
+                              detail="found in the channel" if state.found else "")
+        error = state.error
+        await self._runs.finish(run, Outcome.FAILED, state.attempts, error=str(error)[:500], problem=error.problem)
         if error.problem.needs_admin:
             await self._block(club, str(error), send)
-        return FireResult("failed", run.period_key, late=run.late, detail=str(error))
+        return FireResult(FireStatus.FAILED, run.period_key, late=run.late, detail=str(error))
 
-    async def _look_for(self, send: PostSender, post: ClubPost, since: datetime) -> int | None:
+    @staticmethod
+    def _finder(send: PostSender, post: ClubPost, since: datetime) -> Callable[[], Awaitable[int | None]] | None:
         finder = getattr(send, "find", None)  # senders that cannot look (tests' recorders) just send again
         if finder is None:
             return None
+        return lambda: finder(post, since - LOOK_BACK)
+
+    @staticmethod
+    async def _after_sent(send: PostSender, post: ClubPost) -> None:
+        """The sender's follow-up of a post that is out, sent now or found in the channel (the winner role
+        after a board); its failure never changes the post's outcome."""
+        after = getattr(send, "after_sent", None)
+        if after is None:
+            return
         try:
-            return await finder(post, since - timedelta(minutes=1))
-        except Exception as exc:
-            log.warning("could not look for an earlier post in channel %s: %s", post.channel_id, exc)
-            return None
+            await after(post)
+        except Exception:
+            log.exception("the follow-up of the %s post in guild %s failed", post.kind.value, post.guild_id)
 
     async def _block(self, club: Club, reason: str, send: PostSender) -> None:
         """Record a problem only an admin can fix, and tell the admin who set the club up, once."""
@@ -378,7 +369,7 @@ class ClubPostService:
             return None
         return await self._runs.last_failure(club.id)
 
-    async def recent_runs(self, guild_id: int, limit: int = 5) -> list[ScheduledRun]:
+    async def recent_runs(self, guild_id: int, limit: int = 5) -> list[SendClaim]:
         async with self._sessions() as session:
             club = await get_club(session, guild_id)
         if club is None or club.id is None:
@@ -400,7 +391,3 @@ class ClubPostService:
             results.append(await self.fire(guild_id, kind, send, due=due))
         return results
 
-
-def _nonce(run: ScheduledRun) -> str:
-    """The same for every attempt at one period's post (Discord keeps nonces to 25 characters)."""
-    return f"gc-post-{run.id}"

@@ -11,10 +11,18 @@ from enum import StrEnum
 
 
 class Outcome(StrEnum):
+    """The one status vocabulary of everything sent once (the ``send_claim`` rows and each delivery)."""
+
+    PENDING = "pending"  # due (again) at its next try: scheduled, or interrupted, or a transient failure
+    CLAIMED = "claimed"  # being sent by a process until its lease runs out
     SENT = "sent"
+    FALLBACK = "fallback"  # DMs closed: the member was told in the club's channel instead (or nothing said)
     FAILED = "failed"  # given up, with a reason
-    RETRY = "retry"  # a transient failure: due again after a backoff
     SKIPPED = "skipped"  # not sent on purpose (too late, nothing to say)
+
+    @property
+    def finished(self) -> bool:
+        return self not in (Outcome.PENDING, Outcome.CLAIMED)
 
 
 class Problem(StrEnum):
@@ -79,7 +87,7 @@ class Delivery:
 
     @classmethod
     def from_error(cls, error: DeliveryError) -> Delivery:
-        outcome = Outcome.RETRY if error.transient else Outcome.FAILED
+        outcome = Outcome.PENDING if error.transient else Outcome.FAILED
         return cls(outcome, str(error)[:500], error.problem)
 
 

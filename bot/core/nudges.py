@@ -1,8 +1,8 @@
 """A nudge before the week closes: one DM per club-week, only to members without this week's routine.
 
 Each member's nudge row carries its next due instant (indexed, NULL when off). The tick claims
-due rows, moves each to the following week in the same transaction, and inserts one
-``due_claim`` row per (member, club-week): the unique key keeps it to one nudge a week across
+due rows, moves each to the following week in the same transaction, and claims one
+``send_claim`` row per (member, club-week): the unique key keeps it to one nudge a week across
 restarts, processes and changed settings.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -19,7 +20,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
-from bot.core.due_claims import ClaimKey, block_dms_once, claim_once
 from bot.core.errors import InvalidInput
 from bot.core.members import Who, ensure_club_and_member
 from bot.core.points import Kind
@@ -38,8 +38,9 @@ from bot.core.timeutil import (
     zone,
 )
 from bot.db.engine import SessionFactory
-from bot.db.models import Checkin, Club, DueClaim, Member, Nudge
+from bot.db.models import Checkin, Club, Member, Nudge, SendClaim
 from bot.db.repo import get_club, get_member
+from bot.db.send_claims import Claim, ClaimKey, block_dms_once, claim_once
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,26 @@ def next_nudge_at(after: datetime, day: str, at: time, tz: str) -> datetime:
     raise ValueError(f"no {day} {at} after {after} in {tz}")  # pragma: no cover - a week always has one
 
 
+# A member whose chosen time falls after their club week has closed (their zone is behind the club's) is
+# nudged this long before the close instead: a nudge is only useful while the week is open.
+BEFORE_CLOSE = timedelta(hours=1)
+
+
+def nudge_due_at(after: datetime, day: str, at: time, tz: str, club_tz: str, week_start: str) -> datetime:
+    """The next nudge after ``after``: ``day`` at ``at`` in the member's zone, but never after the club week
+    it is for (the club week of that day) has closed in the club's zone."""
+    for _ in range(3):
+        instant = next_nudge_at(after, day, at, tz)
+        start = week_start_date(local_date(instant, tz), week_start)
+        close = local_midnight_utc(start + timedelta(days=7), club_tz)
+        if instant < close:
+            return instant
+        if close - BEFORE_CLOSE > after:
+            return close - BEFORE_CLOSE
+        after = instant  # that week's nudge time has passed already: the next week's
+    raise ValueError(f"no nudge time after {after}")  # pragma: no cover - the next week always has one
+
+
 @dataclass(frozen=True)
 class NudgeSettings:
     day: str
@@ -91,7 +112,7 @@ class NudgeStatus:
 class DueNudge:
     """One claimed nudge: what the sender needs, no database row."""
 
-    claim_id: int
+    claim: Claim
     nudge_id: int
     member_id: int
     guild_id: int
@@ -171,8 +192,9 @@ class NudgeService:
                 row.timezone = new_tz
             row.enabled = True
             row.dm_blocked = False
-            row.next_due_at = next_nudge_at(
-                now, row.day or last_day_of_week(club.week_start), parse_hhmm(row.at_time), row.timezone
+            row.next_due_at = nudge_due_at(
+                now, row.day or last_day_of_week(club.week_start), parse_hhmm(row.at_time), row.timezone,
+                club.timezone, club.week_start,
             )
             row.updated_at = now
             session.add(row)
@@ -210,8 +232,8 @@ class NudgeService:
                 )
             )
             nudged = await session.execute(
-                select(DueClaim.id).where(
-                    DueClaim.kind == KIND, DueClaim.subject_id == member.id, DueClaim.period_key == key
+                select(SendClaim.id).where(
+                    SendClaim.kind == KIND, SendClaim.subject_id == member.id, SendClaim.period_key == key
                 )
             )
             return NudgeStatus(
@@ -246,7 +268,7 @@ class NudgeService:
                 user_id, left_at, guild_id, channel_id, club_tz, week_start = person
                 day = row.day or last_day_of_week(week_start)
                 try:
-                    nxt = next_nudge_at(now, day, parse_hhmm(row.at_time), row.timezone)
+                    nxt = nudge_due_at(now, day, parse_hhmm(row.at_time), row.timezone, club_tz, week_start)
                 except (ValueError, KeyError, InvalidInput) as error:
                     log.warning("nudge %s has unusable settings, switching it off: %s", row.id, error)
                     moves[(None, False)].append(row.id)
@@ -267,11 +289,11 @@ class NudgeService:
                     session, KIND, [ClaimKey(row.member_id, key, row.member_id) for row, _p, key, _e in wanted], now
                 )
                 for row, person, key, end in wanted:
-                    claim_id = won.get((row.member_id, key))
-                    if claim_id is None:
+                    claim = won.get((row.member_id, key))
+                    if claim is None:
                         continue  # nudged already this week
                     user_id, _left, guild_id, channel_id, _tz, _ws = person
-                    due.append(DueNudge(claim_id, row.id, row.member_id, guild_id, user_id, channel_id,
+                    due.append(DueNudge(claim, row.id, row.member_id, guild_id, user_id, channel_id,
                                         row.next_due_at, end))
             for (nxt, enabled), ids in moves.items():
                 await session.execute(_ADVANCE, {"b_ids": ids, "b_next": nxt, "b_enabled": enabled, "b_now": now})
@@ -283,6 +305,29 @@ class NudgeService:
         async with self._sessions() as session:
             found = await session.execute(due_query(now, 1))
             return found.first() is not None
+
+    async def rebuild(self, claims: Sequence[tuple[SendClaim, Claim]]) -> list[DueNudge]:
+        """The nudges of claims taken again (a crash or a shutdown cut their send short), while their
+        club-week is open, the member is still in, and the routine is not in yet."""
+        now = self._clock.now()
+        due: list[DueNudge] = []
+        async with self._sessions() as session:
+            people = await _people(session, [row.subject_id for row, _claim in claims])
+            done = await _routines_in(session, {(row.subject_id, row.period_key) for row, _claim in claims})
+            for row, claim in claims:
+                person = people.get(row.subject_id)
+                nudge = await self._row(session, row.subject_id, lock=False)
+                if person is None or nudge is None or (row.subject_id, row.period_key) in done:
+                    continue
+                user_id, left_at, guild_id, channel_id, club_tz, week_start = person
+                end = _week_end(now, club_tz, week_start)
+                if left_at is not None or week_key(local_date(now, club_tz), week_start) != row.period_key:
+                    continue  # gone, or that week closed meanwhile: no late nudge
+                assert nudge.id is not None
+                due.append(DueNudge(claim, nudge.id, row.subject_id, guild_id, user_id, channel_id,
+                                    row.claimed_at, end))
+            await session.commit()
+        return due
 
     async def mark_dm_blocked(self, nudge_id: int) -> bool:
         """Stop nudging a member whose DMs are closed. True only the first time (for a one-off notice)."""

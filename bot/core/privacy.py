@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -12,9 +12,10 @@ from sqlalchemy import delete, func, select, update
 from bot.core.clock import Clock
 from bot.core.keeping_at_it import keeping_at_it_export
 from bot.core.members import Who, ensure_club_and_member
+from bot.core.winner_role import forget_holder
 from bot.db.engine import SessionFactory
 from bot.db.models import BoardArchive, Checkin, Member, MemberProgression, Standup, TestResult
-from bot.db.repo import get_club, get_member
+from bot.db.repo import columns, get_club, get_member
 from bot.db.rowcache import RowCache
 
 
@@ -24,22 +25,8 @@ class Forgotten:
     test_results: int
 
 
-# Keys that only link rows to each other; everything else in a row is the member's data.
-LINK_COLUMNS = frozenset({"id", "member_id", "club_id"})
-
-
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
-
-
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, (date, datetime)) else value
-
-
-def _columns(row: Any) -> dict[str, Any]:
-    """Every stored column of ``row`` except the links between rows, JSON-ready."""
-    table = row.__table__
-    return {c.name: _plain(getattr(row, c.name)) for c in table.columns if c.name not in LINK_COLUMNS}
 
 
 async def _scrub_archives(session: Any, club_id: int, member_ids: set[int]) -> None:
@@ -77,9 +64,9 @@ class PrivacyService:
             member = await get_member(session, club.id, who.user_id) if club and club.id else None
             data: dict[str, Any] = {"guild_id": str(who.guild_id), "user_id": str(who.user_id), "member": None}
             if member is not None:
-                data["member"] = _columns(member)
+                data["member"] = columns(member)
                 data["checkins"] = [
-                    _columns(c)
+                    columns(c)
                     for c in (
                         await session.execute(
                             select(Checkin).where(Checkin.member_id == member.id).order_by(Checkin.created_at)
@@ -87,7 +74,7 @@ class PrivacyService:
                     ).scalars()
                 ]
                 data["self_tests"] = [
-                    _columns(t)
+                    columns(t)
                     for t in (
                         await session.execute(
                             select(TestResult)
@@ -99,11 +86,11 @@ class PrivacyService:
                 standup = (
                     await session.execute(select(Standup).where(Standup.member_id == member.id))
                 ).scalar_one_or_none()
-                data["standup_reminders"] = _columns(standup) if standup is not None else None
+                data["standup_reminders"] = columns(standup) if standup is not None else None
                 progression = (
                     await session.execute(select(MemberProgression).where(MemberProgression.member_id == member.id))
                 ).scalar_one_or_none()
-                data["progression"] = _columns(progression) if progression is not None else None
+                data["progression"] = columns(progression) if progression is not None else None
                 data["archived_boards"] = await self._archived_lines(session, member)
                 data.update(await keeping_at_it_export(session, member))
         return json.dumps(data, indent=2).encode()
@@ -138,6 +125,8 @@ class PrivacyService:
                 await session.execute(select(func.count()).where(TestResult.member_id == member.id))
             ).scalar_one()
             await _scrub_archives(session, member.club_id, {member.id})
+            # A winner role they hold is taken back: the claim outlives the member's rows.
+            await forget_holder(session, member, self._clock.now())
             # Rows hanging off the member go with it (ON DELETE CASCADE: running totals too);
             # progression is named to be sure.
             await session.execute(delete(MemberProgression).where(MemberProgression.member_id == member.id))

@@ -2,13 +2,13 @@
 
 One row per member and test holds the reminder's due instant (NULL once sent). The tick claims
 due rows (``FOR UPDATE SKIP LOCKED`` / ``BEGIN IMMEDIATE``), clears their due time and inserts a
-``due_claim`` row in the same transaction, so a reminder goes out once across restarts and
+``send_claim`` row in the same transaction, so a reminder goes out once across restarts and
 processes; one missed while the bot was down goes out when it is back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,11 +17,11 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.clock import Clock
-from bot.core.due_claims import ClaimKey, block_dms_once, claim_once
 from bot.core.errors import NotFound
 from bot.core.members import Who, ensure_club_and_member
 from bot.db.engine import SessionFactory
-from bot.db.models import Club, Member, RetestReminder
+from bot.db.models import Club, Member, RetestReminder, SendClaim
+from bot.db.send_claims import Claim, ClaimKey, block_dms_once, claim_once
 
 KIND = "retest"
 RETEST_AFTER = timedelta(weeks=4)
@@ -36,7 +36,7 @@ class Scheduled:
 
 @dataclass(slots=True)
 class DueRetest:
-    claim_id: int
+    claim: Claim
     reminder_id: int
     guild_id: int
     user_id: int
@@ -135,15 +135,7 @@ class RetestService:
             if not rows:
                 await session.commit()
                 return []
-            member_ids = sorted({r.member_id for r in rows})
-            people = {
-                m_id: rest
-                for m_id, *rest in await session.execute(
-                    select(Member.id, Member.user_id, Member.left_at, Club.guild_id, Club.channel_id)
-                    .join(Club, Club.id == Member.club_id)
-                    .where(Member.id.in_(member_ids))
-                )
-            }
+            people = await _people(session, [r.member_id for r in rows])
             # Members who left, and tests no longer in the content, get nothing; their rows are cleared too.
             wanted = [
                 r for r in rows
@@ -155,11 +147,11 @@ class RetestService:
             )
             due = []
             for r in wanted:
-                claim_id = won.get((r.id, f"d{r.next_due_at.date().isoformat()}"))
-                if claim_id is None:
+                claim = won.get((r.id, f"d{r.next_due_at.date().isoformat()}"))
+                if claim is None:
                     continue
                 user_id, _left, guild_id, channel_id = people[r.member_id]
-                due.append(DueRetest(claim_id, r.id, guild_id, user_id, channel_id, r.test_slug))
+                due.append(DueRetest(claim, r.id, guild_id, user_id, channel_id, r.test_slug))
             await session.execute(_SENT, {"b_ids": [r.id for r in rows], "b_now": now})
             await session.commit()
         return due
@@ -169,5 +161,34 @@ class RetestService:
         async with self._sessions() as session:
             return (await session.execute(due_query(now, 1))).first() is not None
 
+    async def rebuild(self, claims: Sequence[tuple[SendClaim, Claim]]) -> list[DueRetest]:
+        """The reminders of claims taken again (a crash or a shutdown cut their send short)."""
+        due = []
+        async with self._sessions() as session:
+            for row, claim in claims:
+                reminder = await session.get(RetestReminder, row.subject_id)
+                if reminder is None or reminder.test_slug not in self._names:
+                    continue
+                person = (await _people(session, [reminder.member_id])).get(reminder.member_id)
+                if person is None or person[1] is not None:
+                    continue  # gone from the server: nothing to remind
+                user_id, _left, guild_id, channel_id = person
+                assert reminder.id is not None
+                due.append(DueRetest(claim, reminder.id, guild_id, user_id, channel_id, reminder.test_slug))
+            await session.commit()
+        return due
+
     async def mark_dm_blocked(self, reminder_id: int) -> bool:
         return await block_dms_once(self._sessions, RetestReminder, reminder_id, self._clock.now())
+
+
+async def _people(session: Any, member_ids: Sequence[int]) -> dict[int, list[Any]]:
+    """user id, left at, guild id, channel id of each member."""
+    return {
+        m_id: rest
+        for m_id, *rest in await session.execute(
+            select(Member.id, Member.user_id, Member.left_at, Club.guild_id, Club.channel_id)
+            .join(Club, Club.id == Member.club_id)
+            .where(Member.id.in_(sorted(set(member_ids))))
+        )
+    }

@@ -61,6 +61,11 @@ class DueReminder:
     snoozed: bool
     next_due_at: datetime
 
+    @property
+    def nonce(self) -> str:
+        """The same for any repeat of this one reminder (Discord drops a repeat within minutes)."""
+        return f"su-{self.standup_id}-{int(self.due_at.timestamp()) // 60}"
+
 
 def settings_of(row: Standup) -> StandupSettings:
     return StandupSettings(

@@ -22,10 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.checkins import CheckinResult, CheckinService
 from bot.core.clock import Clock
-from bot.core.delivery import Delivery
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.members import Who, ensure_club_and_member
 from bot.core.points import Kind
+from bot.core.sending import Attempt
 from bot.core.standup_schedule import (
     DEFAULT_DAYS,
     DEFAULT_END,
@@ -375,7 +375,7 @@ class StandupReminderSource:
     async def has_due(self, now: datetime) -> bool:
         return await self._standups.has_due(now)
 
-    async def record(self, results: Sequence[tuple[DueReminder, Delivery]]) -> None:
+    async def record(self, results: Sequence[tuple[DueReminder, Attempt]], *, interrupted: bool = False) -> None:
         """Nothing to store: the row moved to its next slot when claimed, and a missed reminder is not retried
         (the next one is at most one interval away). Failures are logged by the runner."""
 

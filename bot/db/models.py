@@ -152,28 +152,6 @@ class TestResult(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_utc_column())
 
 
-class ScheduledRun(SQLModel, table=True):
-    """The exactly-once claim for one club post: inserted before sending, updated with the outcome."""
-
-    __tablename__ = "scheduled_run"
-    __table_args__ = (UniqueConstraint("club_id", "kind", "period_key", name="uq_scheduled_run_club_kind_period"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    club_id: int = Field(sa_column=Column(ForeignKey("club.id", ondelete="CASCADE"), nullable=False))
-    kind: str = Field(max_length=16)
-    period_key: str = Field(max_length=32)
-    status: str = Field(default="claimed", max_length=16)  # claimed, sent, failed, skipped
-    attempts: int = Field(default=0)
-    late: bool = Field(default=False)
-    message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
-    error: str | None = Field(default=None, max_length=500)
-    # Why it failed (bot.core.delivery.Problem): decides whether a later run may try the period again.
-    problem: str | None = Field(default=None, max_length=16)
-    scheduled_for: datetime = Field(sa_column=_utc_column())
-    claimed_at: datetime = Field(sa_column=_utc_column())
-    finished_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
-
-
 class Standup(SQLModel, table=True):
     """One member's stand-up reminder settings, and where their series stands on its grid.
 
@@ -250,70 +228,61 @@ class MemberProgression(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=_utc_column())
 
 
-class DueWork(SQLModel, table=True):
-    """One piece of due work of a feature (a nudge, a re-test DM, a challenge result): claimed once, then closed.
+class SendClaim(SQLModel, table=True):
+    """The one send-once record of everything scheduled: a weekly or board post, a nudge, a re-test DM,
+    challenge results, a winner-role change.
 
-    ``status`` goes pending → claimed → sent, failed or skipped; a transient failure puts it back to
-    pending with a later ``due_at``. A claim whose ``lease_until`` has passed (the process died) is
-    claimed again.
+    One row per (kind, subject, period): the unique key makes a second claim impossible across restarts
+    and processes. ``status`` is a :class:`bot.core.delivery.Outcome`: ``pending`` (due at
+    ``next_try_at``), ``claimed`` (being sent until ``lease_until``; a dead process's claim is taken
+    again after it), then ``sent``, ``fallback``, ``failed`` or ``skipped``. ``attempts`` counts the
+    sends tried; ``nonce`` goes with every create, so a repeat is dropped by Discord and an earlier
+    attempt can be found in the channel. See ``docs/decisions.md`` ("Send once").
     """
 
-    __tablename__ = "due_work"
+    __tablename__ = "send_claim"
     __table_args__ = (
-        UniqueConstraint("kind", "key", name="uq_due_work_kind_key"),
-        Index("ix_due_work_claim", "kind", "status", "due_at"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=32)
-    # The feature's own name for the item, e.g. "nudge:<member>:<week>": scheduling twice is a no-op.
-    key: str = Field(max_length=128)
-    guild_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
-    user_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
-    # Where to tell the member when their DMs are closed.
-    channel_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
-    payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
-    status: str = Field(default="pending", max_length=16)
-    due_at: datetime = Field(sa_column=_utc_column())
-    lease_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
-    attempts: int = Field(default=0)
-    reason: str | None = Field(default=None, max_length=500)
-    # Why the last attempt failed (bot.core.delivery.Problem), e.g. dms_closed.
-    problem: str | None = Field(default=None, max_length=16)
-    message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
-    created_at: datetime = Field(sa_column=_utc_column())
-    finished_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
-
-
-# --------------------------------------------------------------------------------------------
-# Keeping a club at it: nudges, the winner role's holders, and the due-work claims.
-# --------------------------------------------------------------------------------------------
-
-
-class DueClaim(SQLModel, table=True):
-    """The exactly-once claim for one piece of scheduled work (a nudge for a club-week, a one-off DM…).
-
-    Inserted before the work is handed out; the unique key makes a second claim impossible across
-    restarts and processes. ``member_id`` ties personal claims to the member (gone with them).
-    """
-
-    __tablename__ = "due_claim"
-    __table_args__ = (
-        UniqueConstraint("kind", "subject_id", "period_key", name="uq_due_claim_kind_subject_period"),
-        Index("ix_due_claim_member", "member_id"),
+        UniqueConstraint("kind", "subject_id", "period_key", name="uq_send_claim_kind_subject_period"),
+        Index("ix_send_claim_member", "member_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=16)
+    # What the kind is about: the club of a post, the member of a nudge, a reminder, a challenge, a user.
     subject_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     period_key: str = Field(max_length=32)
+    club_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("club.id", ondelete="CASCADE"), nullable=True)
+    )
+    # Personal claims go with the member.
     member_id: int | None = Field(
         default=None, sa_column=Column(ForeignKey("member.id", ondelete="CASCADE"), nullable=True)
     )
-    status: str = Field(default="claimed", max_length=16)  # claimed, sent, fallback, failed, skipped
-    error: str | None = Field(default=None, max_length=300)
+    status: str = Field(default="claimed", max_length=16)
+    attempts: int = Field(default=0)
+    late: bool = Field(default=False)
+    nonce: str | None = Field(default=None, max_length=25)
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    error: str | None = Field(default=None, max_length=500)
+    # Why it failed (bot.core.delivery.Problem): decides whether a later run may try again.
+    problem: str | None = Field(default=None, max_length=16)
+    scheduled_for: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     claimed_at: datetime = Field(sa_column=_utc_column())
+    lease_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    next_try_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     finished_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+_claim = SendClaim.__table__.c  # type: ignore[attr-defined]
+# What a tick takes again: pending rows by their next try, claimed rows by their lease (live rows only).
+Index("ix_send_claim_retake", _claim.kind, _claim.next_try_at, _claim.lease_until,
+      postgresql_where=_claim.status.in_(("pending", "claimed")),
+      sqlite_where=_claim.status.in_(("pending", "claimed")))
+
+
+# --------------------------------------------------------------------------------------------
+# Keeping a club at it: nudges, the winner role's holders.
+# --------------------------------------------------------------------------------------------
 
 
 class Nudge(SQLModel, table=True):
@@ -354,7 +323,7 @@ class WinnerRole(SQLModel, table=True):
 
 
 class WinnerHolder(SQLModel, table=True):
-    """Who holds the club's winner role now (the bot gave it), and for which week."""
+    """Who holds the club's winner role now (the bot gave it, or is giving it), and for which week."""
 
     __tablename__ = "winner_holder"
     __table_args__ = (UniqueConstraint("club_id", "member_id", name="uq_winner_holder_club_member"),)
@@ -363,6 +332,8 @@ class WinnerHolder(SQLModel, table=True):
     club_id: int = Field(sa_column=Column(ForeignKey("club.id", ondelete="CASCADE"), nullable=False))
     member_id: int = Field(sa_column=Column(ForeignKey("member.id", ondelete="CASCADE"), nullable=False))
     period_key: str = Field(max_length=32)
+    # The role the member holds (the club's winner role may have changed since).
+    role_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     granted_at: datetime = Field(sa_column=_utc_column())
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -22,21 +22,21 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from bot.core.delivery import Outcome
 from bot.db.engine import SessionFactory
-from bot.db.models import Club, ScheduledRun
+from bot.db.models import Club, SendClaim
+from bot.db.send_claims import new_nonce
 from bot.db.sqlite_thread import SqliteThread
 
+T = TypeVar("T")
 
-class RunStatus(StrEnum):
-    CLAIMED = "claimed"
-    SENT = "sent"
-    FAILED = "failed"
-    SKIPPED = "skipped"
+# The kinds of claim that are club posts (the claim's subject is the club: the unique key serves a club's posts).
+POST_KINDS = ("routine", "leaderboard")
 
 
 # One statement for a batch of outcomes (executemany): the SET columns come from the keys of the values
 # (every outcome sets the same ones), the row from ``run_id``.
-_RUNS = ScheduledRun.__table__  # type: ignore[attr-defined]
+_RUNS = SendClaim.__table__  # type: ignore[attr-defined]
 _FINISH = update(_RUNS).where(_RUNS.c.id == bindparam("run_id"))
 # The statements of a post's claim, built once (building and keying them costs more than running them).
 _CLAIM_COLUMNS = [column.name for column in _RUNS.columns if column.name != "id"]
@@ -45,10 +45,10 @@ _CLAIM = {
     for name, insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
 }
 _LATEST_FAILURE = (
-    select(case((ScheduledRun.status == RunStatus.FAILED.value,
-                 func.coalesce(func.nullif(ScheduledRun.error, ""), "unknown error"))))
-    .where(ScheduledRun.club_id == Club.id, ScheduledRun.status != RunStatus.CLAIMED.value)
-    .order_by(ScheduledRun.claimed_at.desc(), ScheduledRun.id.desc())
+    select(case((SendClaim.status == Outcome.FAILED.value,
+                 func.coalesce(func.nullif(SendClaim.error, ""), "unknown error"))))
+    .where(SendClaim.kind.in_(POST_KINDS), SendClaim.subject_id == Club.id, SendClaim.status != Outcome.CLAIMED.value)
+    .order_by(SendClaim.claimed_at.desc(), SendClaim.id.desc())
     .limit(1)
     .scalar_subquery()
 )
@@ -56,13 +56,16 @@ _CLUB_AND_LAST_FAILURE = select(Club, _LATEST_FAILURE).where(Club.guild_id == bi
 
 
 def _new_run(
-    club: Club, kind: StrEnum, key: str, due: datetime, now: datetime, status: RunStatus, late: bool
-) -> tuple[ScheduledRun, dict[str, Any]]:
+    club: Club, kind: StrEnum, key: str, due: datetime, now: datetime, status: Outcome, late: bool,
+    lease: timedelta,
+) -> tuple[SendClaim, dict[str, Any]]:
     """The claim row, and its values for the claim statement (one statement, no savepoint: the unique
     constraint decides, and the loser gets no row back)."""
     assert club.id is not None
-    run = ScheduledRun(club_id=club.id, kind=kind.value, period_key=key, status=status.value, late=late,
-                       scheduled_for=due, claimed_at=now)
+    run = SendClaim(kind=kind.value, subject_id=club.id, club_id=club.id, period_key=key, status=status.value,
+                    late=late, nonce=new_nonce(), scheduled_for=due, claimed_at=now, attempts=0,
+                    lease_until=now + lease if status is Outcome.CLAIMED else None,
+                    finished_at=now if status.finished else None)
     return run, {name: getattr(run, name) for name in _CLAIM_COLUMNS}
 
 
@@ -128,43 +131,47 @@ class PostRuns:
         if self.thread is not None:
             await self.thread.close()
 
-    async def claim(
-        self, club: Club, kind: StrEnum, key: str, due: datetime, now: datetime, *, status: RunStatus, late: bool
-    ) -> ScheduledRun | None:
-        """Insert the period's row; None when it exists (the unique constraint makes this exactly once)."""
+    async def in_transaction(self, work: Callable[[Session], T]) -> T:
+        """Run ``work`` with a plain session, one transaction it commits itself: in the SQLite thread on a
+        SQLite file (one writer, no event-loop round trips), else through the async session's ``run_sync``.
+        One implementation of the claim for both backends."""
+        if self.thread is not None:
+            return await self.thread.run(work)
         async with self._sessions() as session:
-            run = await self.claim_in(session, club, kind, key, due, now, status=status, late=late)
-            await session.commit()
+            return await session.run_sync(work)
+
+    async def claim(
+        self, club: Club, kind: StrEnum, key: str, due: datetime, now: datetime, *, status: Outcome, late: bool,
+        lease: timedelta,
+    ) -> SendClaim | None:
+        """Insert the period's row; None when it exists (the unique constraint makes this exactly once)."""
+
+        def work(session: Session) -> SendClaim | None:
+            run = self.claim_in(session, club, kind, key, due, now, status=status, late=late, lease=lease)
+            session.commit()
             return run
 
-    @staticmethod
-    def claim_sync(
-        session: Session, club: Club, kind: StrEnum, key: str, due: datetime, now: datetime, *,
-        status: RunStatus, late: bool,
-    ) -> ScheduledRun | None:
-        """:meth:`claim_in` for the SQLite thread's session."""
-        run, values = _new_run(club, kind, key, due, now, status, late)
-        run.id = session.execute(_CLAIM["sqlite"], values).scalar_one_or_none()
-        return run if run.id is not None else None
+        return await self.in_transaction(work)
 
     @staticmethod
-    async def claim_in(
-        session: AsyncSession, club: Club, kind: StrEnum, key: str, due: datetime, now: datetime, *,
-        status: RunStatus, late: bool,
-    ) -> ScheduledRun | None:
+    def claim_in(
+        session: Session, club: Club, kind: StrEnum, key: str, due: datetime, now: datetime, *,
+        status: Outcome, late: bool, lease: timedelta,
+    ) -> SendClaim | None:
         """:meth:`claim` inside the caller's transaction; the caller commits."""
-        run, values = _new_run(club, kind, key, due, now, status, late)
-        run.id = (await session.execute(_CLAIM[session.get_bind().dialect.name], values)).scalar_one_or_none()
+        run, values = _new_run(club, kind, key, due, now, status, late, lease)
+        run.id = session.execute(_CLAIM[session.get_bind().dialect.name], values).scalar_one_or_none()
         return run if run.id is not None else None
 
     async def finish(
-        self, run: ScheduledRun, status: RunStatus, attempts: int, *, message_id: int | None = None,
+        self, run: SendClaim, status: Outcome, attempts: int, *, message_id: int | None = None,
         error: str | None = None, problem: StrEnum | None = None,
     ) -> None:
         """Record the post's outcome (batched with others finishing at the same time)."""
         await self._outcomes.write({
             "run_id": run.id, "status": status.value, "attempts": attempts, "message_id": message_id,
             "error": error, "problem": problem.value if problem else None, "finished_at": self._now(),
+            "lease_until": None,
         })
 
     async def set_problem(self, club: Club, reason: str | None) -> bool:
@@ -185,36 +192,32 @@ class PostRuns:
             return await self.last_failure_in(session, club_id)
 
     @staticmethod
-    def club_and_last_failure_sync(session: Session, guild_id: int) -> tuple[Club | None, str | None]:
-        row = session.execute(_CLUB_AND_LAST_FAILURE, {"guild_id": guild_id}).first()
-        return (None, None) if row is None else (row[0], row[1])
-
-    @staticmethod
-    async def club_and_last_failure(session: AsyncSession, guild_id: int) -> tuple[Club | None, str | None]:
+    def club_and_last_failure(session: Session, guild_id: int) -> tuple[Club | None, str | None]:
         """The guild's club and the error of its latest finished post if that failed, in one query."""
-        row = (await session.execute(_CLUB_AND_LAST_FAILURE, {"guild_id": guild_id})).first()
+        row = session.execute(_CLUB_AND_LAST_FAILURE, {"guild_id": guild_id}).first()
         return (None, None) if row is None else (row[0], row[1])
 
     @staticmethod
     async def last_failure_in(session: AsyncSession, club_id: int) -> str | None:
         latest = (
             await session.execute(
-                select(ScheduledRun.status, ScheduledRun.error)
-                .where(ScheduledRun.club_id == club_id, ScheduledRun.status != RunStatus.CLAIMED.value)
-                .order_by(ScheduledRun.claimed_at.desc(), ScheduledRun.id.desc())
+                select(SendClaim.status, SendClaim.error)
+                .where(SendClaim.kind.in_(POST_KINDS), SendClaim.subject_id == club_id,
+                       SendClaim.status != Outcome.CLAIMED.value)
+                .order_by(SendClaim.claimed_at.desc(), SendClaim.id.desc())
                 .limit(1)
             )
         ).first()
-        if latest is not None and latest.status == RunStatus.FAILED.value:
+        if latest is not None and latest.status == Outcome.FAILED.value:
             return latest.error or "unknown error"
         return None
 
-    async def recent(self, club_id: int, limit: int) -> list[ScheduledRun]:
+    async def recent(self, club_id: int, limit: int) -> list[SendClaim]:
         async with self._sessions() as session:
             rows = await session.execute(
-                select(ScheduledRun)
-                .where(ScheduledRun.club_id == club_id)
-                .order_by(ScheduledRun.claimed_at.desc(), ScheduledRun.id.desc())
+                select(SendClaim)
+                .where(SendClaim.kind.in_(POST_KINDS), SendClaim.subject_id == club_id)
+                .order_by(SendClaim.claimed_at.desc(), SendClaim.id.desc())
                 .limit(limit)
             )
             return list(rows.scalars())

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -89,3 +90,17 @@ async def recent_test_results(session: AsyncSession, member_id: int, limit: int)
 async def latest_test_result(session: AsyncSession, member_id: int) -> TestResult | None:
     results = await recent_test_results(session, member_id, 1)
     return results[0] if results else None
+
+
+# Keys that only link rows to each other; everything else in a row is the member's data.
+LINK_COLUMNS = frozenset({"id", "member_id", "club_id"})
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, (date, datetime)) else value
+
+
+def columns(row: Any) -> dict[str, Any]:
+    """Every stored column of ``row`` except the links between rows, JSON-ready (``/privacy export``)."""
+    table = row.__table__
+    return {c.name: _plain(getattr(row, c.name)) for c in table.columns if c.name not in LINK_COLUMNS}

@@ -118,18 +118,20 @@ class DiscordOutput:
         except _DISCORD_ERRORS as error:
             raise translate(error, f"<#{channel_id}>") from error
 
+    async def _dm_channel(self, user_id: int) -> discord.abc.Messageable:
+        # A DM is up to two requests (open the DM channel, send): each waits for the pacer.
+        user = self.bot.get_user(user_id)
+        if user is not None and user.dm_channel is not None:
+            return user.dm_channel
+        # Users are rarely cached (no member cache): open the DM directly, one request instead of two.
+        async with self.pacer.slot():
+            opening = user.create_dm() if user is not None else self.bot.create_dm(discord.Object(id=user_id))
+            return await opening
+
     async def dm(self, user_id: int, **kwargs: Any) -> discord.Message:
-        """Send a DM; closed DMs raise DeliveryError with Problem.DMS_CLOSED."""
+        """Send a DM (``nonce`` as for :meth:`post`); closed DMs raise DeliveryError with Problem.DMS_CLOSED."""
         try:
-            # A DM is up to two requests (open the DM channel, send): each waits for the pacer.
-            user = self.bot.get_user(user_id)
-            if user is not None and user.dm_channel is not None:
-                channel: discord.abc.Messageable = user.dm_channel
-            else:
-                # Users are rarely cached (no member cache): open the DM directly, one request instead of two.
-                async with self.pacer.slot():
-                    opening = user.create_dm() if user is not None else self.bot.create_dm(discord.Object(id=user_id))
-                    channel = await opening
+            channel = await self._dm_channel(user_id)
             async with self.pacer.slot():
                 return await channel.send(**kwargs)
         except _DISCORD_ERRORS as error:
@@ -142,22 +144,36 @@ class DiscordOutput:
         """The id of a message of ours in the channel, sent since ``since``, with this nonce (or, where Discord
         does not echo nonces in history, that ``looks_like`` the post). None when there is none."""
         try:
-            channel = await self._channel(channel_id, guild_id)
-            if not isinstance(channel, discord.abc.GuildChannel | discord.abc.PrivateChannel | discord.Thread):
-                return None
-            me = self.bot.user
-            after = discord.Object(id=discord.utils.time_snowflake(since, high=False))
-            async with self.pacer.slot():
-                messages = [m async for m in channel.history(limit=50, after=after)]  # type: ignore[union-attr]
-            for message in messages:
-                if me is None or message.author.id != me.id:
-                    continue
-                if message.nonce is not None and str(message.nonce) == nonce:
-                    return message.id
-                if message.nonce is None and looks_like(message):
-                    return message.id
+            return await self._find_in(await self._channel(channel_id, guild_id), nonce, since, looks_like)
         except _DISCORD_ERRORS as error:
             raise translate(error, f"<#{channel_id}>") from error
+
+    async def find_dm(
+        self, user_id: int, nonce: str, since: datetime, looks_like: Callable[[discord.Message], bool]
+    ) -> int | None:
+        """:meth:`find_post` in the DM with ``user_id``."""
+        try:
+            return await self._find_in(await self._dm_channel(user_id), nonce, since, looks_like)
+        except _DISCORD_ERRORS as error:
+            raise translate(error, f"a DM to {user_id}") from error
+
+    async def _find_in(
+        self, channel: discord.abc.Messageable, nonce: str, since: datetime,
+        looks_like: Callable[[discord.Message], bool],
+    ) -> int | None:
+        if not isinstance(channel, discord.abc.GuildChannel | discord.abc.PrivateChannel | discord.Thread):
+            return None
+        me = self.bot.user
+        after = discord.Object(id=discord.utils.time_snowflake(since, high=False))
+        async with self.pacer.slot():
+            messages = [m async for m in channel.history(limit=50, after=after)]  # type: ignore[union-attr]
+        for message in messages:
+            if me is None or message.author.id != me.id:
+                continue
+            if message.nonce is not None and str(message.nonce) == nonce:
+                return message.id
+            if message.nonce is None and looks_like(message):
+                return message.id
         return None
 
     async def notice(self, notice: ChannelNotice) -> None:

@@ -86,7 +86,7 @@ class ReminderSender:
 
     async def __call__(self, due: DueReminder) -> int:
         view = self.view(due.guild_id, due.user_id)
-        message = await self.output.dm(due.user_id, content=reminder_text(due), view=view)
+        message = await self.output.dm(due.user_id, content=reminder_text(due), view=view, nonce=due.nonce)
         return message.id
 
     @staticmethod

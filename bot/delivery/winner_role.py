@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
+import aiohttp
 import discord
 
+from bot.core.clock import Clock
 from bot.core.club_posts import ClubPost, PostKind
 from bot.core.errors import InvalidInput
-from bot.core.winner_role import RoleChanges, WinnerRoleService, validate_winners
+from bot.core.sending import RETRY_DELAYS
+from bot.core.winner_role import KIND, RoleChange, WinnerRoleService, validate_winners
+from bot.db.engine import SessionFactory
+from bot.delivery.discord_output import DiscordOutput, translate
 from bot.render.winner_role import winner_role_cleared_text, winner_role_saved_text
+from bot.scheduling.claim_source import ClaimSource
+from bot.scheduling.due import DueJob
 
 log = logging.getLogger(__name__)
 
@@ -72,27 +81,15 @@ class WinnerRoles:
 
     async def clear(self, guild_id: int) -> str:
         changes = await self.service.clear(guild_id)
-        _given, failed = await self.apply(changes)
+        await self.run_changes()
+        failed = await self.service.still_held(changes)
         return winner_role_cleared_text(changes, failed)
 
-    async def apply(self, changes: RoleChanges) -> tuple[int, int]:
-        """Give and take the role; returns (given, failed). Failures are logged, never raised."""
-        given = failed = 0
-        http = self.bot.http
-        for user_id, add in [(u, False) for u in changes.remove] + [(u, True) for u in changes.add]:
-            try:
-                if add:
-                    await http.add_role(changes.guild_id, user_id, changes.role_id, reason=REASON)
-                    given += 1
-                else:
-                    await http.remove_role(changes.guild_id, user_id, changes.role_id, reason=REASON)
-            except discord.NotFound:
-                continue  # the member left the server
-            except discord.HTTPException as error:
-                failed += 1
-                log.warning("winner role %s for user %s in guild %s: HTTP %s (code %s) %s", changes.role_id,
-                            user_id, changes.guild_id, error.status, error.code, error.text)
-        return given, failed
+    async def run_changes(self) -> None:
+        """Make the scheduled role changes now (the due tick would within a minute)."""
+        due = getattr(self.bot, "due", None)
+        if due is not None:
+            await due.run(KIND)
 
     def wrap(self, send: Any) -> WinnerRoleSender:
         """A post sender that, after a weekly board went out, hands the winner role over."""
@@ -108,15 +105,57 @@ class WinnerRoleSender:
 
     async def __call__(self, post: ClubPost) -> int:
         message_id: int = await self._inner(post)
-        if post.kind is PostKind.LEADERBOARD and post.board is not None:
-            try:
-                changes = await self._roles.service.rotate(post.guild_id, post.board)
-                if changes is not None:
-                    await self._roles.apply(changes)
-            except Exception:
-                # The board is out and its claim must say so; the role waits for next week.
-                log.exception("handing over the winner role in guild %s failed", post.guild_id)
         return message_id
+
+    async def after_sent(self, post: ClubPost) -> None:
+        """After a board is out (sent, or found in the channel after an ambiguous failure): the winners."""
+        if post.kind is not PostKind.LEADERBOARD or post.board is None:
+            return
+        try:
+            if await self._roles.service.rotate(post.guild_id, post.board) is not None:
+                await self._roles.run_changes()
+        except Exception:
+            # The board is out and its claim says so; the changes are claims and go out on the next tick.
+            log.exception("handing over the winner role in guild %s failed", post.guild_id)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
+
+
+def role_job(
+    bot: discord.Client, service: WinnerRoleService, output: DiscordOutput, sessions: SessionFactory, clock: Clock,
+    retry_delays: Sequence[float] = RETRY_DELAYS,
+) -> DueJob[RoleChange]:
+    """The winner role's changes as send-once claims: each through the shared pacer, a transient failure tried
+    again in the tick, a refusal recorded (and the removal tried again at the next board)."""
+
+    async def deliver(change: RoleChange) -> None:
+        http = bot.http
+        try:
+            async with output.pacer.slot():
+                if change.add:
+                    await http.add_role(change.guild_id, change.user_id, change.role_id, reason=REASON)
+                else:
+                    await http.remove_role(change.guild_id, change.user_id, change.role_id, reason=REASON)
+        except discord.NotFound:
+            pass  # the member left the server (or the role is gone): nothing to change any more
+        except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as error:
+            raise translate(error, f"the role {change.role_id} of user {change.user_id}") from error
+        if not change.add:
+            await service.removed(change)
+
+    source = ClaimSource(KIND, _nothing_new, _never, service.rebuild, _no_dms, sessions, clock)
+    return DueJob(KIND, source, deliver, retry_delays=retry_delays,
+                  describe=lambda c: f"{'giving' if c.add else 'taking'} role {c.role_id} of user {c.user_id}")
+
+
+async def _nothing_new(_now: datetime, _limit: int) -> list[RoleChange]:
+    return []  # every change is scheduled as a claim when it is decided
+
+
+async def _never(_now: datetime) -> bool:
+    return False
+
+
+async def _no_dms(_change: RoleChange) -> bool:
+    return False

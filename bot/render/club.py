@@ -7,7 +7,7 @@ from datetime import datetime
 import discord
 
 from bot.core.club_posts import ClubPost, PostKind
-from bot.db.models import Club, ScheduledRun
+from bot.db.models import Club, SendClaim
 from bot.render.boards import board_embed
 from bot.render.limits import MESSAGE_MAX, clip
 from bot.render.plan import COLOUR, plan_embed
@@ -40,7 +40,7 @@ def _ts(instant: datetime, style: str = "F") -> str:
 
 
 def club_embed(
-    club: Club, next_routine: datetime | None, next_board: datetime | None, runs: list[ScheduledRun],
+    club: Club, next_routine: datetime | None, next_board: datetime | None, runs: list[SendClaim],
     failure: str | None,
 ) -> discord.Embed:
     channel = f"<#{club.channel_id}>" if club.channel_id else "not set: use `/club setup`"

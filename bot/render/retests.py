@@ -27,14 +27,6 @@ def retest_dm_text(test_name: str) -> str:
     )
 
 
-def retest_fallback_text(user_id: int, test_name: str, slug: str) -> str:
-    return clip(
-        f"<@{user_id}> it's time to repeat your **{test_name}** self-test (`/test {slug}`). I could not DM you "
-        "the reminder; allow direct messages from this server's members to get the next one there.",
-        MESSAGE_MAX,
-    )
-
-
 def changes_text(found: list[Change]) -> str:
     lines = []
     for change in found:

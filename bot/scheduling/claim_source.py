@@ -1,66 +1,116 @@
-"""A due-work source over a feature's own rows and the ``due_claim`` table (see :mod:`bot.core.due_claims`).
+"""A due-work source: a feature's own due rows, claimed in the ``send_claim`` table, plus the claims of
+that kind that are due again (see :mod:`bot.db.send_claims`).
 
-Nudges, re-test reminders and challenge results keep their due time on their own rows and claim each
-piece of work once through a unique ``due_claim`` row; this adapter lets the shared runner
-(:mod:`bot.scheduling.due`) drive them like any other job, and writes each outcome back on the claim.
+Nudges, re-test reminders, challenge results and winner-role changes keep *what is due* on their own rows
+and claim each piece of work once; this adapter lets the shared runner (:mod:`bot.scheduling.due`) drive
+them like any other job: it also takes back claims whose process died (lease over) or that a shutdown
+left due again, rebuilds them through the feature, and writes each outcome back on the claim.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
-from typing import Generic, TypeVar
+from datetime import datetime, timedelta
+from typing import Generic, Protocol, TypeVar
 
 from bot.core.clock import Clock
-from bot.core.delivery import Delivery, Outcome, Problem
-from bot.core.due_claims import Finished, finish_claims
-from bot.core.due_claims import Outcome as ClaimOutcome
+from bot.core.delivery import Outcome, Problem
+from bot.core.sending import Attempt
+from bot.db import send_claims
 from bot.db.engine import SessionFactory
+from bot.db.models import SendClaim
+from bot.db.send_claims import Claim, Finished
 
-T = TypeVar("T")
+INTERRUPTED = "interrupted by shutdown"
+# A claim taken again this many times over its sends is given up (it keeps crashing the process).
+MAX_ATTEMPTS = 10
 
 
-def _claim_outcome(delivery: Delivery) -> ClaimOutcome:
-    if delivery.outcome is Outcome.SENT:
-        return ClaimOutcome.SENT
-    if delivery.outcome is Outcome.SKIPPED:
-        return ClaimOutcome.SKIPPED
-    if delivery.problem is Problem.DMS_CLOSED:
-        return ClaimOutcome.FALLBACK
-    # A claim is final: a transient failure was already tried again in the tick (bot.scheduling.retrying);
-    # what still fails is recorded, and the next period brings new work.
-    return ClaimOutcome.FAILED
+class Claimed(Protocol):
+    claim: Claim
+
+
+T = TypeVar("T", bound=Claimed)
+
+# The feature's items for claims taken again; a claim it leaves out is recorded as skipped (no longer due).
+Rebuild = Callable[[Sequence[tuple[SendClaim, Claim]]], Awaitable[Sequence[T]]]
+
+
+def outcome_of(state: Attempt) -> tuple[Outcome, Problem | None]:
+    if state.error is None:
+        return Outcome.SENT, None
+    problem = state.error.problem
+    if problem is Problem.DMS_CLOSED:
+        return Outcome.FALLBACK, problem
+    # A transient failure was tried again in the run already (bot.core.sending); what still fails is
+    # recorded, and the next period brings new work.
+    return Outcome.FAILED, problem
 
 
 class ClaimSource(Generic[T]):
     def __init__(
         self,
+        kind: str,
         claim: Callable[[datetime, int], Awaitable[Sequence[T]]],
         has_due: Callable[[datetime], Awaitable[bool]],
+        rebuild: Rebuild[T],
         dms_closed: Callable[[T], Awaitable[bool]],
-        claim_id: Callable[[T], int],
         sessions: SessionFactory,
         clock: Clock,
+        lease: timedelta = send_claims.DEFAULT_LEASE,
     ) -> None:
+        self.kind = kind
         self._claim = claim
         self._has_due = has_due
+        self._rebuild = rebuild
         self._dms_closed = dms_closed
-        self._claim_id = claim_id
         self._sessions = sessions
         self._clock = clock
+        self._lease = lease
 
     async def claim(self, now: datetime, limit: int) -> Sequence[T]:
-        return await self._claim(now, limit)
+        items = list(await self._claim(now, limit))
+        if len(items) < limit:
+            items.extend(await self._retake(now, limit - len(items)))
+        return items
+
+    async def _retake(self, now: datetime, limit: int) -> list[T]:
+        async with self._sessions() as session:
+            taken = await send_claims.retake(session, self.kind, now, limit, self._lease)
+            await session.commit()
+        if not taken:
+            return []
+        worn = [claim for _row, claim in taken if claim.attempts >= MAX_ATTEMPTS]
+        live = [(row, claim) for row, claim in taken if claim.attempts < MAX_ATTEMPTS]
+        items = list(await self._rebuild(live)) if live else []
+        kept = {item.claim.id for item in items}
+        finished = [Finished(c.id, Outcome.FAILED, c.attempts, "given up: too many attempts", Problem.INTERNAL)
+                    for c in worn]
+        finished += [Finished(c.id, Outcome.SKIPPED, c.attempts, "no longer due") for _r, c in live
+                     if c.id not in kept]
+        await send_claims.finish(self._sessions, finished, now)
+        return items
 
     async def has_due(self, now: datetime) -> bool:
-        return await self._has_due(now)
+        if await self._has_due(now):
+            return True
+        async with self._sessions() as session:
+            return await send_claims.has_retake(session, self.kind, now)
 
-    async def record(self, results: Sequence[tuple[T, Delivery]]) -> None:
-        finished = [
-            Finished(self._claim_id(item), _claim_outcome(delivery), delivery.reason or None)
-            for item, delivery in results
-        ]
-        await finish_claims(self._sessions, finished, self._clock.now())
+    async def record(self, results: Sequence[tuple[T, Attempt]], *, interrupted: bool = False) -> None:
+        now = self._clock.now()
+        finished = []
+        for item, state in results:
+            unfinished = state.message_id is None if state.error is None else state.error.transient
+            if interrupted and unfinished:
+                # Cut off mid-send: due again at once (after the restart), looked for before a new send.
+                finished.append(Finished(item.claim.id, Outcome.PENDING, max(state.attempts, 1), INTERRUPTED,
+                                         Problem.INTERNAL, next_try_at=now))
+                continue
+            outcome, problem = outcome_of(state)
+            error = str(state.error)[:500] if state.error is not None else None
+            finished.append(Finished(item.claim.id, outcome, state.attempts, error, problem, state.message_id))
+        await send_claims.finish(self._sessions, finished, now)
 
     async def dms_closed(self, item: T) -> bool:
         return await self._dms_closed(item)

@@ -12,7 +12,7 @@ from typing import Any
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
 
-from bot.core.club_posts import ClubPostService, FireResult, PostKind, PostSender
+from bot.core.club_posts import ClubPostService, FireResult, FireStatus, PostKind, PostSender
 from bot.core.clubs import ClubService, ScheduledClub
 from bot.core.weekly_times import next_fire
 from bot.db.models import Club
@@ -192,7 +192,7 @@ class ClubJobs:
 
     def _retake_later(self, guild_id: int, kind: str, result: FireResult) -> None:
         """Another claim holds the period: look again when its lease runs out (its process may have died)."""
-        if result.status != "in-flight" or result.retry_at is None or not self.scheduler.running:
+        if result.status is not FireStatus.IN_FLIGHT or result.retry_at is None or not self.scheduler.running:
             return
         self.scheduler.add_job(
             self.run, trigger="date", run_date=result.retry_at + timedelta(seconds=1), args=(guild_id, kind),
@@ -217,8 +217,8 @@ class ClubJobs:
                     log.exception("catching up the posts of guild %s failed", club.guild_id)
                     continue
                 for result in results:
-                    sent += result.status == "sent"
-                    if result.status in ("sent", "failed", "skipped"):
+                    sent += result.status is FireStatus.SENT
+                    if result.status in (FireStatus.SENT, FireStatus.FAILED, FireStatus.SKIPPED):
                         log.info("catch-up post for guild %s: %s %s", club.guild_id, result.status,
                                  result.period_key)
                     if result.kind is not None:

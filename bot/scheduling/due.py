@@ -1,17 +1,20 @@
-"""One mechanism for due work: claim what is due, deliver it, record the outcome, fall back on closed DMs.
+"""The runner of the send-once jobs: claim what is due, send it, record the outcome, fall back on closed DMs.
 
-A feature registers a :class:`DueJob`: a *source* of due rows and a *deliver* function. On every tick the
-runner, for each job, claims a batch from the source (the source claims exactly once and moves its rows on
-in the same transaction), delivers the batch concurrently, and hands every result back to the source to
-record, whatever happened: a delivery that raised anything at all is recorded as failed. A member whose
-DMs are closed is marked once by the source and, the first time only, told in the club channel through
-the job's ``notice``. See ``docs/decisions.md`` ("Due work").
+A feature registers a :class:`DueJob`: a :class:`~bot.scheduling.claim_source.ClaimSource` (the feature's
+due rows, claimed in the ``send_claim`` table, plus the claims due again) and a *deliver* function. On
+every tick the runner, for each job, claims a batch, sends each item through :func:`bot.core.sending.attempt`
+(the nonce of its claim with every create; a look for an earlier attempt after an ambiguous failure or
+when the claim was taken again), and hands every result back to the source to record, whatever happened:
+a delivery that raised anything at all is recorded as failed, a shutdown mid-send leaves the claim due
+again. A member whose DMs are closed is marked once and, the first time only, told in the club channel
+through the job's ``notice``. See ``docs/decisions.md`` ("Send once").
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -19,31 +22,25 @@ from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 from bot.core.clock import Clock
-from bot.core.delivery import ChannelNotice, Delivery, DeliveryError, Outcome, Problem, unexpected
+from bot.core.delivery import ChannelNotice, DeliveryError, Problem
+from bot.core.sending import Attempt, attempt
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 
-class DueSource(Protocol[T]):
-    """Where a feature's due rows live. Each method is one short transaction."""
+class DueSource(Protocol[T_co]):
+    """Where a job's items come from: the claim table (:class:`ClaimSource`), or the stand-up rows."""
 
-    async def claim(self, now: datetime, limit: int) -> Sequence[T]:
-        """Claim up to ``limit`` due items (no other process gets them) and commit before returning."""
-        ...
+    async def claim(self, now: datetime, limit: int) -> Sequence[T_co]: ...
 
-    async def has_due(self, now: datetime) -> bool:
-        """Whether something is still due that this process could claim right now."""
-        ...
+    async def has_due(self, now: datetime) -> bool: ...
 
-    async def record(self, results: Sequence[tuple[T, Delivery]]) -> None:
-        """Store the outcome of each delivered item (sent, failed with reason, due again later, skipped)."""
-        ...
+    async def record(self, results: Sequence[tuple[Any, Attempt]], *, interrupted: bool = False) -> None: ...
 
-    async def dms_closed(self, item: T) -> bool:
-        """Stop DMing the item's member; True only the first time (so the fallback notice goes out once)."""
-        ...
+    async def dms_closed(self, item: Any) -> bool: ...
 
 
 class Notifier(Protocol):
@@ -52,18 +49,23 @@ class Notifier(Protocol):
 
 @dataclass
 class DueJob(Generic[T]):
-    """A feature's registration with the runner."""
+    """A feature's registration with the runner; ``name`` is the claim kind."""
 
     name: str
     source: DueSource[T]
-    # Send one item; return the message id, raise DeliveryError (anything else counts as failed too).
+    # Send one item with its claim's nonce; return the message id, raise DeliveryError (anything else
+    # counts as failed too).
     deliver: Callable[[T], Awaitable[int | None]]
+    # Look for the item's message sent by an earlier attempt (its nonce, or our marker); None: cannot look.
+    find: Callable[[T], Awaitable[int | None]] | None = None
     # What to say in the club channel the first time a member's DMs are found closed (None: nothing).
     notice: Callable[[T], ChannelNotice | None] | None = None
     batch_size: int = 500
     # A tick keeps claiming while rows are due, but leaves the rest to the next tick after this many batches.
     max_batches: int = 20
     describe: Callable[[T], str] = repr
+    # Waits between attempts within the tick after a transient failure (none: one attempt).
+    retry_delays: Sequence[float] = ()
 
 
 class DueRunner:
@@ -102,7 +104,12 @@ class DueRunner:
         if self._stopping:
             return 0
         async with self._ticking:
-            return await self._run(self._jobs[name])
+            # Tracked like a tick: a stop waits for it, then cancels it (its claims are recorded).
+            self._current = asyncio.current_task()
+            try:
+                return await self._run(self._jobs[name])
+            finally:
+                self._current = None
 
     async def _run(self, job: DueJob[Any]) -> int:
         sent = 0
@@ -112,17 +119,18 @@ class DueRunner:
             batch = await job.source.claim(self._clock.now(), job.batch_size)
             if batch:
                 # Concurrent sends: the Discord output paces them.
+                states = [Attempt() for _ in batch]
                 try:
-                    results = await asyncio.gather(*(self._deliver(job, item) for item in batch))
+                    await asyncio.gather(*map(functools.partial(self._deliver, job), batch, states))
                 except asyncio.CancelledError:
-                    # Shut down mid-batch: nothing claimed stays unrecorded; the items are due again.
-                    interrupted = Delivery(Outcome.RETRY, "interrupted by shutdown", Problem.TRANSIENT)
-                    await asyncio.shield(job.source.record([(item, interrupted) for item in batch]))
+                    # Shut down mid-batch: what was not sent is due again at once, after a look (a restart).
+                    await asyncio.shield(job.source.record(list(zip(batch, states, strict=True)),
+                                                           interrupted=True))
                     raise
-                await job.source.record(list(zip(batch, results, strict=True)))
-                sent += sum(r.outcome is Outcome.SENT for r in results)
-                for item, result in zip(batch, results, strict=True):
-                    if result.problem is Problem.DMS_CLOSED:
+                await job.source.record(list(zip(batch, states, strict=True)))
+                sent += sum(state.sent for state in states)
+                for item, state in zip(batch, states, strict=True):
+                    if state.error is not None and state.error.problem is Problem.DMS_CLOSED:
                         await self._dms_closed(job, item)
             if not await job.source.has_due(self._clock.now()):
                 break
@@ -130,15 +138,12 @@ class DueRunner:
             log.info("%s: %d sent", job.name, sent)
         return sent
 
-    async def _deliver(self, job: DueJob[Any], item: Any) -> Delivery:
-        try:
-            return Delivery.sent(await job.deliver(item))
-        except DeliveryError as error:
-            log.warning("%s %s failed: %s (%s)", job.name, job.describe(item), error, error.problem.value)
-            return Delivery.from_error(error)
-        except Exception as error:  # a bug must not lose the rest of the batch or leave the item unrecorded
-            log.exception("%s %s crashed", job.name, job.describe(item))
-            return Delivery.from_error(unexpected(error))
+    async def _deliver(self, job: DueJob[Any], item: Any, state: Attempt) -> None:
+        claim = getattr(item, "claim", None)  # stand-up reminders have none: a missed one is not sent again
+        state.attempts = claim.attempts if claim is not None else 0
+        find = (lambda: job.find(item)) if job.find is not None else None
+        await attempt(lambda: job.deliver(item), find, job.retry_delays, look_first=bool(claim and claim.retaken),
+                      state=state, describe=f"{job.name} {job.describe(item)}")
 
     async def _dms_closed(self, job: DueJob[Any], item: Any) -> None:
         """The closed-DM fallback, for every feature: mark once, then tell the member in the club channel."""

@@ -22,7 +22,7 @@ from bot.core.errors import InvalidInput
 from bot.core.leaderboard import LeaderboardService
 from bot.core.routines import RoutineService
 from bot.db.engine import SessionFactory, make_engine, make_session_factory
-from bot.db.models import ScheduledRun
+from bot.db.models import SendClaim
 from bot.render.club import post_content
 from bot.scheduling.club_jobs import ClubJobs
 from bot.scheduling.executor import make_scheduler, stop_scheduler
@@ -59,9 +59,9 @@ class Env:
     posts: ClubPostService
     send: Recorder
 
-    async def runs(self) -> list[ScheduledRun]:
+    async def runs(self) -> list[SendClaim]:
         async with self.sessions() as session:
-            return list((await session.execute(select(ScheduledRun).order_by(ScheduledRun.id))).scalars())
+            return list((await session.execute(select(SendClaim).order_by(SendClaim.id))).scalars())
 
 
 def services(sessions: SessionFactory, clock: ManualClock) -> tuple[ClubService, ClubPostService]:
@@ -276,8 +276,10 @@ async def test_shutdown_during_a_retry_wait_records_the_post_and_a_restart_sends
 
 async def _claim_left_by_a_crash(env: Env, claimed_at: datetime) -> None:
     async with env.sessions() as session:
-        session.add(ScheduledRun(club_id=(await env.clubs.get(GUILD)).id, kind="routine",  # type: ignore[union-attr]
-                                 period_key="w2026-11-23", status="claimed", scheduled_for=DUE, claimed_at=claimed_at))
+        club_id = (await env.clubs.get(GUILD)).id  # type: ignore[union-attr]
+        session.add(SendClaim(club_id=club_id, subject_id=club_id, kind="routine", period_key="w2026-11-23",
+                              status="claimed", scheduled_for=DUE, claimed_at=claimed_at,
+                              lease_until=claimed_at + env.posts.timing.lease))
         await session.commit()
 
 

@@ -13,13 +13,14 @@ from sqlalchemy import func, select
 
 from bot.core.checkins import CheckinService, Who
 from bot.core.clock import ManualClock
-from bot.core.due_claims import Finished, Outcome, finish_claims
+from bot.core.delivery import Outcome
 from bot.core.errors import InvalidInput
 from bot.core.nudges import NudgeService, last_day_of_week, next_nudge_at
 from bot.core.points import Kind
 from bot.core.privacy import PrivacyService
 from bot.db.engine import SessionFactory, make_engine, make_session_factory
-from bot.db.models import DueClaim, Nudge
+from bot.db.models import Nudge, SendClaim
+from bot.db.send_claims import Finished, finish
 
 GUILD = 333 << 22
 WED = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)  # Wednesday; the club week runs Monday–Sunday, UTC
@@ -44,7 +45,7 @@ class Env:
 
     async def claims(self) -> int:
         async with self.sessions() as session:
-            return (await session.execute(select(func.count()).select_from(DueClaim))).scalar_one()
+            return (await session.execute(select(func.count()).select_from(SendClaim))).scalar_one()
 
 
 @pytest.fixture
@@ -150,9 +151,9 @@ async def test_closed_dms_are_marked_once_and_stop_the_nudges(env: Env) -> None:
 async def test_outcomes_are_recorded_on_the_claim(env: Env) -> None:
     await env.nudges.turn_on(who(1))
     [due] = await env.nudges.claim_due(SUNDAY_1800)
-    await finish_claims(env.sessions, [Finished(due.claim_id, Outcome.FALLBACK, "dms closed")], SUNDAY_1800)
+    await finish(env.sessions, [Finished(due.claim.id, Outcome.FALLBACK, 1, "dms closed")], SUNDAY_1800)
     async with env.sessions() as session:
-        claim = (await session.execute(select(DueClaim))).scalar_one()
+        claim = (await session.execute(select(SendClaim))).scalar_one()
     assert (claim.status, claim.error, claim.period_key) == ("fallback", "dms closed", "w2026-11-16")
     assert claim.finished_at == SUNDAY_1800
 
@@ -163,8 +164,8 @@ async def test_export_shows_the_nudge_and_forget_removes_it(env: Env) -> None:
     await env.claim(datetime(2026, 11, 21, 9, 15, tzinfo=UTC))
     data = json.loads(await privacy.export(who(1)))
     assert data["weekly_nudge"]["day"] == "saturday"
-    assert data["weekly_nudge"]["time"] == "09:15"
-    assert [c["period"] for c in data["scheduled_messages"]] == ["w2026-11-16"]
+    assert data["weekly_nudge"]["at_time"] == "09:15"
+    assert [c["period_key"] for c in data["scheduled_messages"]] == ["w2026-11-16"]
     await privacy.forget(who(1))
     async with env.sessions() as session:
         assert (await session.execute(select(func.count()).select_from(Nudge))).scalar_one() == 0

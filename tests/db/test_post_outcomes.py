@@ -12,8 +12,8 @@ from sqlalchemy import event
 
 from bot.core.club_posts import ClubPost, PostKind
 from bot.core.clubs import ClubChanges
-from bot.db.models import ScheduledRun
-from bot.db.post_runs import RunStatus
+from bot.core.delivery import Outcome as RunStatus
+from bot.db.models import SendClaim
 from bot.scheduling.club_jobs import ClubJobs
 from bot.scheduling.executor import make_scheduler
 from tests.conftest import ErrorLogGuard
@@ -42,7 +42,8 @@ async def test_posts_finishing_together_are_recorded_in_one_transaction_each_wit
     await _more_clubs(env)
     env.clock.set(DUE)
     claimed = [await env.posts._runs.claim((await env.clubs.get(g)), PostKind.ROUTINE,  # type: ignore[arg-type]
-                                           "w2026-11-23", DUE, DUE, status=RunStatus.CLAIMED, late=False)
+                                           "w2026-11-23", DUE, DUE, status=RunStatus.CLAIMED, late=False,
+                                           lease=env.posts.timing.lease)
                for g in CLUBS]
     runs = [r for r in claimed if r is not None]
     assert len(runs) == len(CLUBS)
@@ -140,6 +141,6 @@ async def test_sent_posts_whose_record_never_lands_are_found_again_not_sent_twic
         scheduler.shutdown(wait=False)
     assert sorted(channel.found) == CLUBS
     assert len(channel.posts) == len(CLUBS)
-    runs: list[ScheduledRun] = await env.runs()
+    runs: list[SendClaim] = await env.runs()
     assert [r.status for r in runs] == ["sent"] * len(CLUBS)
     assert sorted(r.message_id for r in runs) == [9001 + n for n in range(len(CLUBS))]  # type: ignore[type-var]

@@ -18,7 +18,7 @@ from bot.core.privacy import PrivacyService
 from bot.core.retests import RETEST_AFTER, RetestService, changes
 from bot.core.selftests import HistoryEntry
 from bot.db.engine import make_engine, make_session_factory
-from bot.db.models import DueClaim, RetestReminder
+from bot.db.models import RetestReminder, SendClaim
 
 GUILD = 555 << 22
 START = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
@@ -87,12 +87,12 @@ async def test_export_and_forget(env: Env) -> None:
     privacy = PrivacyService(env.sessions, env.clock)  # type: ignore[arg-type]
     await env.retests.remind_later(who(1), "hip-drop")
     data = json.loads(await privacy.export(who(1)))
-    assert [r["test"] for r in data["retest_reminders"]] == ["hip-drop"]
+    assert [r["test_slug"] for r in data["retest_reminders"]] == ["hip-drop"]
     await env.claim(START + RETEST_AFTER)
     await privacy.forget(who(1))
     async with env.sessions() as session:  # type: ignore[attr-defined]
         assert (await session.execute(select(func.count()).select_from(RetestReminder))).scalar_one() == 0
-        assert (await session.execute(select(func.count()).select_from(DueClaim))).scalar_one() == 0
+        assert (await session.execute(select(func.count()).select_from(SendClaim))).scalar_one() == 0
 
 
 async def test_two_processes_send_each_reminder_once(db_url: str) -> None:

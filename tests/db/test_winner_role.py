@@ -118,7 +118,7 @@ async def test_export_lists_the_members_wins_and_forget_removes_them(env: Env) -
     await env.week({1: [Kind.ROUTINE]})
     await env.rotate(NEXT_MONDAY)
     data = json.loads(await privacy.export(who(1)))
-    assert [w["week"] for w in data["weekly_winner_role"]] == ["w2026-11-16"]
+    assert [w["period_key"] for w in data["weekly_winner_role"]] == ["w2026-11-16"]
     await privacy.forget(who(1))
     async with env.sessions() as session:
         assert (await session.execute(select(func.count()).select_from(WinnerHolder))).scalar_one() == 0

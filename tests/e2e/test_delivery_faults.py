@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from bot.core.clock import ManualClock
 from bot.db.engine import make_engine, make_session_factory
-from bot.db.models import ScheduledRun
+from bot.db.models import SendClaim
 from tests.conftest import ErrorLogGuard
 from tests.e2e.conftest import TOKEN, Club, settings_for
 from tests.e2e.test_startup import ROOT, clean_env
@@ -52,11 +52,11 @@ def posts_in(club: Club) -> list[dict]:
     return club.fake.channel_messages(club.guild.text_channel_id)
 
 
-async def runs(club: Club) -> list[ScheduledRun]:
+async def runs(club: Club) -> list[SendClaim]:
     engine = make_engine(club.settings.db_url)
     try:
         async with make_session_factory(engine)() as session:
-            return list((await session.execute(select(ScheduledRun).order_by(ScheduledRun.id))).scalars())
+            return list((await session.execute(select(SendClaim).order_by(SendClaim.id))).scalars())
     finally:
         await engine.dispose()
 
@@ -221,7 +221,7 @@ async def test_sigterm_mid_post_ends_the_process_and_records_the_post(fake: Fake
     engine = make_engine(db_url)
     try:
         async with make_session_factory(engine)() as session:
-            [run] = (await session.execute(select(ScheduledRun))).scalars().all()
+            [run] = (await session.execute(select(SendClaim))).scalars().all()
     finally:
         await engine.dispose()
     assert run.status == "failed"

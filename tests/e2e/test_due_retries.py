@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.db.engine import make_engine, make_session_factory
-from bot.db.models import DueClaim
+from bot.db.models import SendClaim
 from tests.e2e.conftest import Club, custom_ids, new_club
 from tests.fakediscord import FakeDiscord
 
@@ -36,7 +36,7 @@ async def claims(club: Club, kind: str) -> list[tuple[str, str | None]]:
     engine = make_engine(club.settings.db_url)
     try:
         async with make_session_factory(engine)() as session:
-            rows = (await session.execute(select(DueClaim).where(DueClaim.kind == kind))).scalars()
+            rows = (await session.execute(select(SendClaim).where(SendClaim.kind == kind))).scalars()
             return [(row.status, row.error) for row in rows]
     finally:
         await engine.dispose()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from bot.db.engine import make_engine, make_session_factory
-from bot.db.models import Checkin, DueClaim
+from bot.db.models import Checkin, SendClaim
 from tests.e2e.conftest import Club, custom_ids, embed_text
 from tests.e2e.test_progression import climb_to, own_step
 
@@ -79,7 +79,7 @@ async def test_a_restart_mid_week_never_sends_a_second_nudge(club: Club) -> None
     club.clock.set(datetime(2026, 11, 22, 20, 0, 5, tzinfo=UTC))
     assert await tick(club) == 0
     assert len(club.fake.dm_messages(club.runner.id)) == 1
-    assert await count(club, DueClaim, kind="nudge") == 1
+    assert await count(club, SendClaim, kind="nudge") == 1
 
 
 async def test_closed_dms_fall_back_to_one_channel_mention(club: Club) -> None:
@@ -92,7 +92,7 @@ async def test_closed_dms_fall_back_to_one_channel_mention(club: Club) -> None:
     channel = [m for m in club.fake.channel_messages(club.guild.text_channel_id) if "nudge" in m["content"]]
     assert len(channel) == 1
     assert f"<@{club.runner.id}>" in channel[0]["content"]
-    assert await count(club, DueClaim, kind="nudge", status="fallback") == 1
+    assert await count(club, SendClaim, kind="nudge", status="fallback") == 1
     for week in (1, 2):
         club.clock.set(SUNDAY_1800 + timedelta(days=7 * week, seconds=5))
         assert await tick(club) == 0

@@ -83,7 +83,7 @@ async def test_migrations_build_every_table_on_an_empty_database(tmp_path: Path)
             fks = (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar()
     finally:
         await engine.dispose()
-    assert {"club", "member", "checkin", "board_archive", "test_result", "scheduled_run"} <= tables
+    assert {"club", "member", "checkin", "board_archive", "test_result", "send_claim"} <= tables
     assert mode == "wal"
     assert fks == 1
     await asyncio.to_thread(migrate.check, url)

@@ -52,7 +52,7 @@ async def test_winners_get_the_role_after_the_board_and_lose_it_a_week_later(clu
     await export.final()
     files = [c for c in club.fake.calls if c.files and export.payload["token"] in c.path]
     data = json.loads(files[-1].files[0][1])
-    assert [w["week"] for w in data["weekly_winner_role"]] == ["w2026-11-23"]
+    assert [w["period_key"] for w in data["weekly_winner_role"]] == ["w2026-11-23"]
     cleared = await club.slash(club.admin, "club winner-role-clear")
     assert "no longer handed out" in cleared["content"]
     assert holders(club, role.id) == set()

@@ -1,0 +1,198 @@
+"""The one send-once table (``send_claim``): claim, take again after a lease or at the next try, finish.
+
+A feature keeps *what is due* on its own rows (``next_due_at``); when its tick picks due rows it calls
+:func:`claim_once` in the same transaction. Only the keys whose claim row this call inserted are handed
+out, each with its nonce and a lease. A claim whose process died (lease over) or that is due again
+(``pending``: scheduled for later, interrupted by a shutdown) is taken again by :func:`retake`, with
+its attempt count and nonce, so the sender looks for an earlier attempt before it sends again.
+:func:`finish` records the outcome. See ``docs/decisions.md`` ("Send once").
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.delivery import Outcome, Problem
+from bot.db.engine import SessionFactory
+from bot.db.models import SendClaim
+
+ERROR_MAX = 500
+# How long a claim is its process's: after that (the process died mid-send) the claim is taken again.
+DEFAULT_LEASE = timedelta(minutes=5)
+
+_TABLE = SendClaim.__table__  # type: ignore[attr-defined]
+
+
+def new_nonce() -> str:
+    """A nonce for Discord's message create (at most 25 characters): the same for every attempt of a claim."""
+    return "gc-" + secrets.token_hex(11)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimKey:
+    subject_id: int
+    period_key: str
+    member_id: int | None = None
+    club_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A claim as the sender gets it."""
+
+    id: int
+    nonce: str
+    # Sends tried before this claim was handed out; more than none means: look before sending again.
+    attempts: int = 0
+    claimed_at: datetime | None = None
+    # Taken again (lease over, or due again): an earlier attempt may have reached Discord.
+    retaken: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    claim_id: int
+    outcome: Outcome
+    attempts: int
+    error: str | None = None
+    problem: Problem | None = None
+    message_id: int | None = None
+    # For ``pending``: when to try again.
+    next_try_at: datetime | None = None
+
+
+# Built once per dialect and run as one executemany ("insert many values"): a statement with a VALUES list
+# of its own per batch would be compiled again for every batch size.
+_CLAIM = {
+    name: insert(_TABLE).on_conflict_do_nothing(index_elements=["kind", "subject_id", "period_key"])
+    .returning(_TABLE.c.id, _TABLE.c.subject_id, _TABLE.c.period_key, _TABLE.c.nonce)
+    for name, insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
+}
+
+
+def _claim_statement(session: AsyncSession) -> Any:
+    return _CLAIM[session.get_bind().dialect.name]
+
+
+async def claim_once(
+    session: AsyncSession, kind: str, keys: Sequence[ClaimKey], now: datetime, lease: timedelta = DEFAULT_LEASE
+) -> dict[tuple[int, str], Claim]:
+    """Insert claim rows for ``keys``; return ``{(subject_id, period_key): Claim}`` for those won.
+
+    ``INSERT … ON CONFLICT DO NOTHING RETURNING`` on both backends: a key that already has a claim row
+    returns nothing, so no exception and no savepoint per row. The caller commits.
+    """
+    if not keys:
+        return {}
+    unique = {(k.subject_id, k.period_key): k for k in keys}
+    rows = [
+        {"kind": kind, "subject_id": k.subject_id, "period_key": k.period_key, "member_id": k.member_id,
+         "club_id": k.club_id, "status": Outcome.CLAIMED.value, "attempts": 0, "late": False,
+         "nonce": new_nonce(), "claimed_at": now, "lease_until": now + lease}
+        for k in unique.values()
+    ]
+    won = await session.execute(_claim_statement(session), rows)
+    return {(subject, period): Claim(claim_id, nonce, 0, now) for claim_id, subject, period, nonce in won}
+
+
+async def schedule(session: AsyncSession, kind: str, keys: Sequence[ClaimKey], due: datetime) -> int:
+    """Add ``pending`` claims due at ``due`` (a change to make as soon as possible); an existing key is kept.
+    Returns how many were added. The caller commits."""
+    if not keys:
+        return 0
+    rows = [
+        {"kind": kind, "subject_id": k.subject_id, "period_key": k.period_key, "member_id": k.member_id,
+         "club_id": k.club_id, "status": Outcome.PENDING.value, "attempts": 0, "late": False,
+         "nonce": new_nonce(), "claimed_at": due, "next_try_at": due}
+        for k in {(k.subject_id, k.period_key): k for k in keys}.values()
+    ]
+    return len((await session.execute(_claim_statement(session), rows)).all())
+
+
+def _retakable(kind: str, now: datetime) -> Any:
+    return and_(
+        SendClaim.kind == kind,
+        or_(
+            and_(SendClaim.status == Outcome.PENDING.value, SendClaim.next_try_at <= now),
+            and_(SendClaim.status == Outcome.CLAIMED.value, SendClaim.lease_until <= now),
+        ),
+    )
+
+
+async def retake(
+    session: AsyncSession, kind: str, now: datetime, limit: int, lease: timedelta = DEFAULT_LEASE
+) -> list[tuple[SendClaim, Claim]]:
+    """Claim again this kind's rows that are due again or whose lease ran out. The caller commits."""
+    rows = list((await session.execute(
+        select(SendClaim).where(_retakable(kind, now)).order_by(SendClaim.id).limit(limit)
+        .with_for_update(skip_locked=True)
+    )).scalars())
+    if not rows:
+        return []
+    before = {row.id: (row.status, row.attempts) for row in rows}
+    await session.execute(
+        update(SendClaim).where(SendClaim.id.in_([r.id for r in rows]))  # type: ignore[union-attr]
+        .values(status=Outcome.CLAIMED.value, lease_until=now + lease, next_try_at=None)
+    )
+    taken = []
+    for row in rows:
+        assert row.id is not None
+        nonce = row.nonce or new_nonce()
+        # A lease that ran out, or an attempt before: look first. Never tried (a scheduled change): no need.
+        status, attempts = before[row.id]
+        retaken = status == Outcome.CLAIMED.value or attempts > 0
+        taken.append((row, Claim(row.id, nonce, attempts, row.claimed_at, retaken=retaken)))
+    return taken
+
+
+async def has_retake(session: AsyncSession, kind: str, now: datetime) -> bool:
+    found = await session.execute(select(SendClaim.id).where(_retakable(kind, now)).limit(1))
+    return found.first() is not None
+
+
+_FINISH = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("b_id"), _TABLE.c.status == Outcome.CLAIMED.value)
+    .values(status=bindparam("b_status"), attempts=bindparam("b_attempts"), error=bindparam("b_error"),
+            problem=bindparam("b_problem"), message_id=bindparam("b_message"), next_try_at=bindparam("b_next"),
+            finished_at=bindparam("b_finished"), lease_until=None)
+)
+
+
+async def finish(sessions: SessionFactory, finished: Sequence[Finished], now: datetime) -> None:
+    """Record each claim's outcome (one executemany). Only a claim still held is updated."""
+    if not finished:
+        return
+    params = [
+        {"b_id": f.claim_id, "b_status": f.outcome.value, "b_attempts": f.attempts,
+         "b_error": (f.error or None) and f.error[:ERROR_MAX], "b_problem": f.problem.value if f.problem else None,
+         "b_message": f.message_id, "b_next": f.next_try_at,
+         "b_finished": now if f.outcome.finished else None}
+        for f in finished
+    ]
+    async with sessions() as session:
+        await session.execute(_FINISH, params)
+        await session.commit()
+
+
+async def block_dms_once(
+    sessions: SessionFactory, model: Any, row_id: int, now: datetime, **also: Any
+) -> bool:
+    """Mark a DM-driven row (``dm_blocked``, ``next_due_at``) as unreachable; True only the first time."""
+    async with sessions() as session:
+        result = await session.execute(
+            update(model)
+            .where(model.id == row_id, model.dm_blocked.is_(False))
+            .values(dm_blocked=True, next_due_at=None, updated_at=now, **also)
+        )
+        await session.commit()
+        return bool(result.rowcount)  # type: ignore[attr-defined]
