@@ -91,6 +91,12 @@ class Settings(BaseSettings):
             return [value]
         return value
 
+    @field_validator("health_port", mode="before")
+    @classmethod
+    def _empty_is_off(cls, value: object) -> object:
+        # HEALTH_PORT= (empty) turns it off, e.g. in the container image, which sets a port.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("post_retry_delays", "due_work_retry_delays", "send_retry_delays", mode="before")
     @classmethod
     def _split_delays(cls, value: object) -> object:
