@@ -18,6 +18,7 @@ import aiohttp
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 # Interaction kinds and outcomes (label values).
@@ -131,10 +132,16 @@ class BotMetrics:
             self.rate_limited[scope] = self.rate_limited.get(scope, 0) + 1
 
     def count_database_errors(self, engine: AsyncEngine) -> None:
-        """Count every error the database driver raises through this engine, by SQLAlchemy's error class."""
+        """Count the errors the database driver raises through this engine, by SQLAlchemy's error class.
+
+        Not an IntegrityError: a unique constraint turning away the second of two inserts is how the bot counts
+        a double click once (docs/decisions.md), not a fault.
+        """
 
         def handle_error(context: Any) -> None:
             error = context.sqlalchemy_exception or context.original_exception
+            if isinstance(error, IntegrityError):
+                return
             self.database_error("disconnect" if context.is_disconnect else type(error).__name__)
 
         event.listen(engine.sync_engine, "handle_error", handle_error)
