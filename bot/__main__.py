@@ -42,10 +42,15 @@ async def build_bot(
     async with open_engine(settings.db_url) as engine:
         if metrics is not None:
             metrics.count_database_errors(engine)
-        services = Services.build(content, make_session_factory(engine), clock or SystemClock(), settings)
-        bot = create_bot(settings, services, start_jobs=start_jobs, metrics=metrics)
-        async with bot:
-            yield bot
+            metrics.count_rate_limits()
+        try:
+            services = Services.build(content, make_session_factory(engine), clock or SystemClock(), settings)
+            bot = create_bot(settings, services, start_jobs=start_jobs, metrics=metrics)
+            async with bot:
+                yield bot
+        finally:
+            if metrics is not None:
+                metrics.stop_counting()
 
 
 async def serve(settings: Settings, token: str) -> None:

@@ -80,8 +80,6 @@ class _ClubBotMixin(commands.bot.BotBase):
         self, settings: Settings, services: Services, *, start_jobs: bool = True, metrics: BotMetrics | None = None,
         **kwargs: Any,
     ) -> None:
-        if metrics is not None:
-            kwargs.setdefault("http_trace", metrics.http_trace())  # counts the 429s discord.py retries itself
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=make_intents(),

@@ -9,12 +9,13 @@ Labels are kinds, command names and outcomes, never a member's, channel's or ser
 
 from __future__ import annotations
 
+import logging
 import math
+import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-import aiohttp
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from sqlalchemy import event
@@ -33,8 +34,14 @@ UNANSWERED = "unanswered"  # the handler ended without any response (Discord the
 # Answer time buckets, in seconds: Discord drops an interaction not answered within 3 s.
 ANSWER_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
 
-# X-RateLimit-Scope values Discord sends with a 429; anything else is counted as "other".
-RATE_LIMIT_SCOPES = frozenset({"user", "global", "shared"})
+# The warning discord.py logs for each 429 it waits out and retries, by logger: a REST call, and an interaction
+# callback or follow-up (those go through its webhook code).
+RATE_LIMIT_LINES = {
+    "discord.http": ("We are being rate limited. %s %s responded with 429. Retrying", "rest"),
+    "discord.webhook.async_": ("Webhook ID %s is rate limited.", "interaction"),
+}
+
+_DIGIT = re.compile(r"\d")
 
 
 class _Histogram:
@@ -58,13 +65,25 @@ class _Histogram:
 
 def component_name(custom_id: str) -> str:
     """The label for a button: its custom id's leading words (``gc:done``), never an id that follows them."""
-    words = custom_id.split(":", 2)[:2]
-    kept = []
-    for word in words:
-        if not word or any(c.isdigit() for c in word):
-            break
-        kept.append(word)
-    return ":".join(kept) or "other"
+    first, _, rest = custom_id.partition(":")
+    if not first or _DIGIT.search(first):
+        return "other"
+    second = rest.partition(":")[0]
+    if not second or _DIGIT.search(second):
+        return first
+    return f"{first}:{second}"
+
+
+class _RateLimitLines(logging.Filter):
+    def __init__(self, metrics: BotMetrics, prefix: str, where: str) -> None:
+        super().__init__()
+        self.metrics, self.prefix, self.where = metrics, prefix, where
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith(self.prefix):
+            limited = self.metrics.rate_limited
+            limited[self.where] = limited.get(self.where, 0) + 1
+        return True
 
 
 def is_raw_driver_error(error: BaseException) -> bool:
@@ -86,6 +105,7 @@ class BotMetrics:
         self.sends: dict[tuple[str, str], int] = {}
         self.rate_limited: dict[str, int] = {}
         self.database_errors: dict[str, int] = {}
+        self._filters: list[tuple[str, logging.Filter]] = []
         # Set before each scrape by the server: the due items waiting, by kind (None: the database did not say).
         self.due_waiting: Mapping[str, int] | None = None
         # Set by the server: each shard's gateway latency in seconds and whether it is connected.
@@ -117,19 +137,24 @@ class BotMetrics:
 
     # -- hooks --
 
-    def http_trace(self) -> aiohttp.TraceConfig:
-        """For discord.py's ``http_trace``: sees every REST answer, including the 429s discord.py retries itself."""
-        trace = aiohttp.TraceConfig()
-        trace.on_request_end.append(self._request_end)
-        trace.freeze()
-        return trace
+    def count_rate_limits(self) -> None:
+        """Count the 429s discord.py waits out and retries on its own, until :meth:`stop_counting`.
 
-    async def _request_end(self, _session: Any, _ctx: Any, params: aiohttp.TraceRequestEndParams) -> None:
-        response = params.response
-        if response.status == 429:
-            scope = response.headers.get("X-RateLimit-Scope", "")
-            scope = scope if scope in RATE_LIMIT_SCOPES else "other"
-            self.rate_limited[scope] = self.rate_limited.get(scope, 0) + 1
+        discord.py reports each one only as a warning line, so a filter on its two loggers counts those lines
+        (the filter runs only for a line that is logged: nothing on the way of a request). An aiohttp trace on
+        the bot's session would see the statuses themselves, but costs every request, every press's answer
+        included, about 0.1 M instructions (benchmarks/checkin_instructions.py). Loggers are per process: one
+        bot runs in a process, and its filters go when it closes.
+        """
+        for logger, (prefix, where) in RATE_LIMIT_LINES.items():
+            counter = _RateLimitLines(self, prefix, where)
+            logging.getLogger(logger).addFilter(counter)
+            self._filters.append((logger, counter))
+
+    def stop_counting(self) -> None:
+        for logger, counter in self._filters:
+            logging.getLogger(logger).removeFilter(counter)
+        self._filters.clear()
 
     def count_database_errors(self, engine: AsyncEngine) -> None:
         """Count the errors the database driver raises through this engine, by SQLAlchemy's error class.
@@ -196,8 +221,9 @@ class _Collector:
             GaugeMetricFamily, "gluteclub_due_waiting", "Scheduled items past their due time and not yet handled, "
             "by kind.", ["kind"], m.due_waiting or {})
         yield _family(
-            CounterMetricFamily, "gluteclub_rest_rate_limited", "HTTP 429 answers from Discord's REST API "
-            "(discord.py waits and retries them), by X-RateLimit-Scope.", ["scope"], m.rate_limited)
+            CounterMetricFamily, "gluteclub_rest_rate_limited", "HTTP 429 answers from Discord that discord.py "
+            "waited out and retried, from its warning line for each (none while LOG_LEVEL is above WARNING), by "
+            "where: rest, or interaction (a reply or follow-up).", ["where"], m.rate_limited)
         yield _family(
             CounterMetricFamily, "gluteclub_database_errors", "Errors from the database, by error class "
             "(disconnect: the connection was lost).", ["error"], m.database_errors)

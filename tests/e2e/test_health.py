@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,6 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
+from bot.ops.metrics import RATE_LIMIT_LINES
 from bot.settings import Settings
 from tests.conftest import ErrorLogGuard
 from tests.databases import PG_ADMIN_URL
@@ -166,7 +168,7 @@ async def test_metrics_parse_and_count_what_happened(watched: Club) -> None:
     assert value(families, "gluteclub_interaction_deferrals", "gluteclub_interaction_deferrals_total",
                  kind="command", command="club post-now") == 1
     assert value(families, "gluteclub_sends", "gluteclub_sends_total", kind="post", outcome="sent") == 1
-    assert value(families, "gluteclub_rest_rate_limited", "gluteclub_rest_rate_limited_total", scope="user") == 1
+    assert value(families, "gluteclub_rest_rate_limited", "gluteclub_rest_rate_limited_total", where="rest") == 1
     assert value(families, "gluteclub_due_waiting", "gluteclub_due_waiting", kind="standup") == 0
 
 
@@ -212,12 +214,28 @@ async def test_no_label_names_a_member_a_server_or_a_channel(watched: Club) -> N
     assert not leaks
 
 
+def counting_filters() -> list[logging.Filter]:
+    filters = [f for name in RATE_LIMIT_LINES for f in logging.getLogger(name).filters]
+    return [f for f in filters if type(f).__module__ == "bot.ops.metrics"]
+
+
+async def test_the_rate_limit_lines_are_counted_only_while_the_bot_runs(fake: FakeDiscord, db_url: str) -> None:
+    club = new_club(fake, db_url, health_port=0)
+    assert not counting_filters()
+    await club.start()
+    try:
+        assert len(counting_filters()) == 2
+    finally:
+        await club.stop()
+    assert not counting_filters()
+
+
 async def test_off_by_default(club: Club) -> None:
     assert club.bot is not None
     assert club.bot.settings.health_port is None
     assert club.bot.metrics is None
     assert club.bot.health is None
-    assert club.bot.http.http_trace is None  # nothing is added to discord.py's requests
+    assert not counting_filters()
     assert club.bot.output.metrics is None
 
 
