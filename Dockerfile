@@ -97,10 +97,16 @@ FROM ${PYTHON_IMAGE}
 ENV PATH="/opt/venv/bin:$PATH" \
     PYTHONUNBUFFERED=1 \
     DATA_DIR=/data \
-    MPLCONFIGDIR=/tmp/matplotlib
+    MPLCONFIGDIR=/tmp/matplotlib \
+    HEALTH_PORT=9464
 COPY --from=build /opt/venv /opt/venv
 RUN mkdir -p /data && chown 10001:10001 /data
 WORKDIR /data
 USER 10001:10001
 VOLUME ["/data"]
+# /healthz is 200 only while the gateway is connected and the database answers; it listens on 127.0.0.1 inside
+# the container (HEALTH_HOST=0.0.0.0 and a published port let Prometheus reach /metrics from outside). The slim
+# image has no curl: Python's urllib raises on a 503 or no answer, and the check exits 1.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ['HEALTH_PORT'] + '/healthz', timeout=4)"]
 CMD ["gluteclub", "run"]

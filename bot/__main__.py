@@ -20,6 +20,7 @@ from bot.app import GluteBot, ShardedGluteBot, create_bot, point_discord_at
 from bot.content.loader import Content, ContentError, check_content, load_content
 from bot.core.clock import Clock, SystemClock
 from bot.db.engine import make_session_factory, open_engine, wait_for_database
+from bot.ops.metrics import BotMetrics
 from bot.services import Services
 from bot.settings import TOKEN_HELP, Settings
 
@@ -36,11 +37,20 @@ async def build_bot(
     """
     content = content if content is not None else load_content(settings.content_dir)
     point_discord_at(settings.discord_api_base, settings.discord_gateway_url)
+    # Counted only where /healthz and /metrics are served (HEALTH_PORT), and only by a bot that serves.
+    metrics = BotMetrics() if settings.health_port is not None and start_jobs else None
     async with open_engine(settings.db_url) as engine:
-        services = Services.build(content, make_session_factory(engine), clock or SystemClock(), settings)
-        bot = create_bot(settings, services, start_jobs=start_jobs)
-        async with bot:
-            yield bot
+        if metrics is not None:
+            metrics.count_database_errors(engine)
+            metrics.count_rate_limits()
+        try:
+            services = Services.build(content, make_session_factory(engine), clock or SystemClock(), settings)
+            bot = create_bot(settings, services, start_jobs=start_jobs, metrics=metrics)
+            async with bot:
+                yield bot
+        finally:
+            if metrics is not None:
+                metrics.stop_counting()
 
 
 async def serve(settings: Settings, token: str) -> None:

@@ -28,6 +28,8 @@ from bot.cogs import (
 )
 from bot.delivery.discord_output import DiscordOutput, sweep_buckets_less_often
 from bot.features import Feature, FeatureContext, FeatureSetup
+from bot.ops.metrics import BotMetrics
+from bot.ops.server import HealthServer
 from bot.pacing import Pacer, process_share
 from bot.scheduling.due import DueRunner
 from bot.scheduling.executor import make_scheduler, stop_scheduler
@@ -86,7 +88,10 @@ class _ClubBotMixin(commands.bot.BotBase):
     # Seconds before each retry of a failed command push; the last one repeats.
     PUSH_RETRY_DELAYS: tuple[float, ...] = (30, 120, 600)
 
-    def __init__(self, settings: Settings, services: Services, *, start_jobs: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self, settings: Settings, services: Services, *, start_jobs: bool = True, metrics: BotMetrics | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=make_intents(),
@@ -104,11 +109,23 @@ class _ClubBotMixin(commands.bot.BotBase):
         self.start_jobs = start_jobs
         self.scheduler = make_scheduler()
         self._background: set[asyncio.Task[None]] = set()
+        # Counters for /metrics (None when HEALTH_PORT is not set: nothing is counted).
+        self.metrics = metrics
+        self.health: HealthServer | None = None
 
     async def setup_hook(self) -> None:
+        if self.metrics is not None and self.settings.health_port is not None:
+            # First, so /healthz answers (503, not ready) while the rest starts.
+            health = HealthServer(
+                self, self.metrics, self.services.sessions, self.services.clock, host=self.settings.health_host,
+                port=self.settings.health_port, db_timeout=self.settings.health_db_timeout,
+            )
+            await health.start()
+            self.health = health
         # Posts, notices and DMs share this process's part of the token's global budget (its shards' share).
         share = process_share(self.settings.shard_count, self.settings.shard_ids)
-        self.output = DiscordOutput(self, Pacer(per_second=self.settings.bulk_sends_per_second * share))
+        self.output = DiscordOutput(self, Pacer(per_second=self.settings.bulk_sends_per_second * share),
+                                    metrics=self.metrics)
         sweep_buckets_less_often(self.http)
         self.due = DueRunner(self.services.clock, notifier=self.output)
         ctx = FeatureContext(
@@ -212,6 +229,8 @@ class _ClubBotMixin(commands.bot.BotBase):
         await super().close()
         await self._end_ready_waits()
         stop_listening_views(self)
+        if self.health is not None:
+            await self.health.stop()
         await self.services.pictures.aclose()
         await self.services.checkins.close()
         await self.services.posts.close()

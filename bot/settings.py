@@ -74,6 +74,13 @@ class Settings(BaseSettings):
     # Off where one process runs many bots in turn (the tests), whose frozen objects would never be freed.
     freeze_startup_heap: bool = True
 
+    # -- what an operator sees (bot/ops/) --
+    # /healthz and /metrics on HEALTH_HOST:HEALTH_PORT; off unless HEALTH_PORT is set (0: any free port).
+    health_port: int | None = Field(default=None, ge=0, le=65535)
+    health_host: str = "127.0.0.1"
+    # How long /healthz waits for the database's answer to SELECT 1 before it reports it as not answering.
+    health_db_timeout: float = Field(default=2.0, gt=0)
+
     @field_validator("shard_ids", mode="before")
     @classmethod
     def _split_shard_ids(cls, value: object) -> object:
@@ -82,6 +89,12 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return [value]
         return value
+
+    @field_validator("health_port", mode="before")
+    @classmethod
+    def _empty_is_off(cls, value: object) -> object:
+        # HEALTH_PORT= (empty) turns it off, e.g. in the container image, which sets a port.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("post_retry_delays", "send_retry_delays", "club_save_retry_delays", mode="before")
     @classmethod

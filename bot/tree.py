@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 import re
+import time
+from collections.abc import Awaitable
 from typing import Any
 
 import discord
 from discord import app_commands
 
 from bot.core.errors import DomainError, TryAgain, quoted
+from bot.ops import metrics as ops
+from bot.ops.metrics import BotMetrics
 
 log = logging.getLogger(__name__)
 
@@ -65,21 +69,59 @@ def friendly_message(error: BaseException) -> str | None:
     return None
 
 
-async def handle_interaction_error(interaction: discord.Interaction, error: BaseException) -> None:
-    """Answer privately: a domain error with its own message, anything else with :data:`GENERIC_FAILURE`.
+async def handle_interaction_error(interaction: discord.Interaction, error: BaseException) -> str:
+    """Answer privately: a domain error with its own message, anything else with :data:`GENERIC_FAILURE`;
+    returns the outcome to count: refused (a friendly reason) or error.
 
     Every generic answer has its ERROR line first, with the exception (type and traceback) and the ids an
     operator needs to find it: command, interaction, guild, channel.
     """
     original = getattr(error, "original", error)
     message = friendly_message(error)
+    outcome = ops.REFUSED
     if message is None:
         log.error("unhandled error in %s: %s", describe(interaction), type(original).__name__, exc_info=original)
         message = GENERIC_FAILURE
+        outcome = ops.ERROR
+        metrics = getattr(interaction.client, "metrics", None)
+        if metrics is not None and ops.is_raw_driver_error(original):
+            metrics.database_error(type(original).__name__)
     elif isinstance(original, TryAgain):
         cause = original.__cause__
         log.warning("asked to run again (%s) in %s", type(cause).__name__ if cause else "busy", describe(interaction))
     await reply_ephemeral(interaction, message)
+    return outcome
+
+
+# The response types that mean "answer later": a follow-up or an edit comes after them.
+_DEFERRED = (
+    discord.InteractionResponseType.deferred_channel_message,
+    discord.InteractionResponseType.deferred_message_update,
+)
+
+
+def _count(
+    metrics: BotMetrics, interaction: discord.Interaction, kind: str, name: str, outcome: str, started: float
+) -> None:
+    """One handled interaction into the bot's counters."""
+    response = interaction.response.type
+    if response is None and outcome == ops.OK:
+        outcome = ops.UNANSWERED
+    metrics.answered(kind, name, outcome, time.perf_counter() - started, response in _DEFERRED)
+
+
+async def guard(interaction: discord.Interaction, work: Awaitable[None]) -> None:
+    """Run a button's callback: any error gets the same friendly handling as a slash command's; counted."""
+    started = time.perf_counter()
+    outcome = ops.OK
+    try:
+        await work
+    except Exception as error:
+        outcome = await handle_interaction_error(interaction, error)
+    metrics: BotMetrics | None = getattr(interaction.client, "metrics", None)
+    if metrics is not None:
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        _count(metrics, interaction, ops.COMPONENT, ops.component_name(custom_id), outcome, started)
 
 
 class NotAChoice(app_commands.CheckFailure):
@@ -117,11 +159,32 @@ class ClubCommandTree(app_commands.CommandTree):
         return True
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
-        await handle_interaction_error(interaction, error)
+        interaction.extras["outcome"] = await handle_interaction_error(interaction, error)
+
+    async def _call(self, interaction: discord.Interaction) -> None:
+        # discord.py runs every slash command and autocomplete through this method (in a task of its own): the
+        # one place that sees each of them start and end. A failed check raises out of it, and discord.py then
+        # calls on_error; the outcome is counted here, from the error, before that reply.
+        metrics: BotMetrics | None = getattr(self.client, "metrics", None)
+        if metrics is None:
+            await super()._call(interaction)
+            return
+        started = time.perf_counter()
+        outcome = None
+        try:
+            await super()._call(interaction)
+        except app_commands.AppCommandError as error:
+            outcome = ops.REFUSED if friendly_message(error) is not None else ops.ERROR
+            raise
+        finally:
+            command = interaction.command
+            kind = ops.AUTOCOMPLETE if interaction.type is discord.InteractionType.autocomplete else ops.COMMAND
+            name = command.qualified_name if command is not None else "other"
+            _count(metrics, interaction, kind, name, outcome or interaction.extras.get("outcome", ops.OK), started)
 
 
 class ClubView(discord.ui.View):
-    """A view whose callbacks fail the same friendly way as commands."""
+    """A view whose callbacks fail the same friendly way as commands (its callbacks are ``guarded`` too)."""
 
     async def on_error(
         self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[discord.ui.View]

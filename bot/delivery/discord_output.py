@@ -17,6 +17,7 @@ import aiohttp
 import discord
 
 from bot.core.delivery import ChannelNotice, DeliveryError, Problem
+from bot.ops.metrics import BotMetrics
 from bot.pacing import Pacer
 
 log = logging.getLogger(__name__)
@@ -92,10 +93,21 @@ def sweep_buckets_less_often(http: Any, every: float = BUCKET_SWEEP_SECONDS) -> 
 class DiscordOutput:
     """Posts to channels, DMs members, and looks for a post that may have gone out already."""
 
-    def __init__(self, bot: discord.Client, pacer: Pacer | None = None) -> None:
+    def __init__(self, bot: discord.Client, pacer: Pacer | None = None, *, metrics: BotMetrics | None = None) -> None:
         self.bot = bot
         # Bulk sends share the minute across clubs: stay just under the global 50 requests/s.
         self.pacer = pacer or Pacer(per_second=49)
+        self.metrics = metrics
+
+    def _failed(self, kind: str, error: DeliveryError) -> DeliveryError:
+        if self.metrics is not None:
+            self.metrics.sent(kind, "retry" if error.problem is Problem.TRANSIENT else "failed")
+        return error
+
+    def _sent(self, kind: str, message: discord.Message) -> discord.Message:
+        if self.metrics is not None:
+            self.metrics.sent(kind, "sent")
+        return message
 
     async def _channel(self, channel_id: int, guild_id: int | None = None) -> discord.abc.Messageable:
         # Through the guild when it is known: the client's own lookup walks every guild it is in.
@@ -111,12 +123,15 @@ class DiscordOutput:
     async def post(self, channel_id: int, *, guild_id: int | None = None, **kwargs: Any) -> discord.Message:
         """Send to a channel (paced); ``nonce`` in kwargs makes Discord drop a repeat of the same send.
         ``guild_id``, when given, is the channel's guild (a faster lookup)."""
+        return await self._post("post", channel_id, guild_id, kwargs)
+
+    async def _post(self, kind: str, channel_id: int, guild_id: int | None, kwargs: dict[str, Any]) -> discord.Message:
         try:
             channel = await self._channel(channel_id, guild_id)
             async with self.pacer.slot():
-                return await channel.send(**kwargs)
+                return self._sent(kind, await channel.send(**kwargs))
         except _DISCORD_ERRORS as error:
-            raise translate(error, f"<#{channel_id}>") from error
+            raise self._failed(kind, translate(error, f"<#{channel_id}>")) from error
 
     async def _dm_channel(self, user_id: int) -> discord.abc.Messageable:
         # A DM is up to two requests (open the DM channel, send): each waits for the pacer.
@@ -133,9 +148,9 @@ class DiscordOutput:
         try:
             channel = await self._dm_channel(user_id)
             async with self.pacer.slot():
-                return await channel.send(**kwargs)
+                return self._sent("dm", await channel.send(**kwargs))
         except _DISCORD_ERRORS as error:
-            raise translate(error, f"a DM to {user_id}") from error
+            raise self._failed("dm", translate(error, f"a DM to {user_id}")) from error
 
     async def find_post(
         self, channel_id: int, nonce: str, since: datetime, looks_like: Callable[[discord.Message], bool],
@@ -181,4 +196,4 @@ class DiscordOutput:
         mentions = discord.AllowedMentions(
             everyone=False, roles=False, users=[discord.Object(id=notice.user_id)] if notice.user_id else False
         )
-        await self.post(notice.channel_id, content=notice.text, allowed_mentions=mentions)
+        await self._post("notice", notice.channel_id, None, {"content": notice.text, "allowed_mentions": mentions})

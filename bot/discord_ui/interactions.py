@@ -15,7 +15,7 @@ from bot.core.errors import NotAllowed
 from bot.core.members import Who
 from bot.core.timeutil import DAY_NAMES, suggest_timezones
 from bot.render.limits import AUTOCOMPLETE_MAX
-from bot.tree import handle_interaction_error
+from bot.tree import guard
 
 T = TypeVar("T")
 
@@ -57,10 +57,7 @@ def guarded(
 
     @functools.wraps(callback)
     async def wrapper(self: Any, interaction: discord.Interaction, *args: Any) -> None:
-        try:
-            await callback(self, interaction, *args)
-        except Exception as error:
-            await handle_interaction_error(interaction, error)
+        await guard(interaction, callback(self, interaction, *args))
 
     return wrapper
 

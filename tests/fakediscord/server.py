@@ -170,6 +170,8 @@ class FakeDiscord:
         self._sessions: dict[str, Session] = {}
         self._shard_sessions: dict[int, Session] = {}
         self._connections: set[GatewayConnection] = set()
+        # While True, new gateway connections are refused (HTTP 503 instead of the websocket upgrade).
+        self.refuse_gateway = False
         self._session_changed: asyncio.Event | None = None
         self._background: set[asyncio.Task[None]] = set()
 
@@ -593,6 +595,8 @@ class FakeDiscord:
     async def _gateway_handler(self, request: web.Request) -> web.StreamResponse:
         if request.headers.get("Upgrade", "").lower() != "websocket":
             return web.Response(status=400, text="gateway: websocket upgrade expected")
+        if self.refuse_gateway:
+            return web.Response(status=503, text="gateway: refused by the test")
         encoding = request.query.get("encoding", "json")
         compress = request.query.get("compress")
         ws = web.WebSocketResponse(max_msg_size=0, compress=False, autoclose=True, autoping=True)

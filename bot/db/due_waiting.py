@@ -1,0 +1,42 @@
+"""How many scheduled items are past their due time and not yet handled, by kind (for ``/metrics``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, func, literal, or_, select, union_all
+
+from bot.core.delivery import Outcome
+from bot.db.engine import SessionFactory
+from bot.db.models import Challenge, Nudge, RetestReminder, SendClaim, Standup
+
+
+async def due_waiting(sessions: SessionFactory, now: datetime) -> dict[str, int]:
+    """Rows whose due time has passed: stand-ups, nudges, re-test reminders, challenge results, and send claims
+    waiting to be tried again (pending at their next try, or claimed past their lease), by their kind.
+
+    Each count is a range scan over the table's partial index of live rows (claims: their retake index).
+    """
+    counts = [
+        select(literal(kind).label("kind"), func.count().label("n")).where(column.is_not(None), column <= now)
+        for kind, column in (
+            ("standup", Standup.next_due_at),
+            ("nudge", Nudge.next_due_at),
+            ("retest", RetestReminder.next_due_at),
+            ("challenge", Challenge.next_due_at),
+        )
+    ]
+    work = (
+        select(SendClaim.kind, func.count())
+        .where(or_(
+            and_(SendClaim.status == Outcome.PENDING.value, SendClaim.next_try_at <= now),
+            and_(SendClaim.status == Outcome.CLAIMED.value, SendClaim.lease_until <= now),
+        ))
+        .group_by(SendClaim.kind)
+    )
+    async with sessions() as session:
+        rows = (await session.execute(union_all(*counts, work))).all()
+    waiting: dict[str, int] = {}
+    for kind, n in rows:
+        waiting[str(kind)] = waiting.get(str(kind), 0) + int(n)
+    return waiting

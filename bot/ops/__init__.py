@@ -1,0 +1,1 @@
+"""What an operator sees of a running bot: ``/healthz`` and ``/metrics`` (on when ``HEALTH_PORT`` is set)."""
