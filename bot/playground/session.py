@@ -196,12 +196,13 @@ class Playground:
         return None
 
     async def set_up_club(self) -> None:
-        """``/club setup`` as the coach, through the fake: the weekly post tomorrow morning, the board after it."""
+        """``/club setup`` as the coach, through the fake: the weekly post tomorrow morning; the board on Monday
+        evening, when the club week that holds today has just ended (so today's check-ins are on it)."""
         today = self.clock.now().astimezone(UTC).weekday()
         ix = await self.fake.slash(
             self.world.guild.id, self.world.coach.id, "club setup", channel_id=self.world.club_channel.id,
             channel=self.world.club_channel.id, day=DAYS[(today + 1) % 7], time="07:00", timezone="UTC",
-            leaderboard_day=DAYS[(today + 3) % 7], leaderboard_time="18:00",
+            leaderboard_day="monday", leaderboard_time="18:00",
         )
         await ix.final(timeout=30)
 

@@ -112,8 +112,12 @@ function render() {
   const shown = [...S.messages.values()].filter(visible).sort(byId);
   if (!shown.length) box.append(el("div", "note", S.dm ? "  No direct messages yet." : "  No messages yet."));
   for (const m of shown) box.append(drawMessage(m));
-  if (atBottom || S.scrollDown) { box.scrollTop = box.scrollHeight; S.scrollDown = false; }
+  S.stick = atBottom || S.scrollDown;
+  if (S.stick) { box.scrollTop = box.scrollHeight; S.scrollDown = false; }
 }
+
+// A picture that loads after drawing grows the list: stay at the bottom if we were there.
+function keepBottom() { if (S.stick) $("messages").scrollTop = $("messages").scrollHeight; }
 
 function renderSidebar() {
   const list = $("channels");
@@ -174,7 +178,7 @@ function drawMessage(m) {
     if (used.has(a.filename) || !/^image\//.test(a.content_type || "")) continue;
     const box = el("div", "attachment");
     const img = el("img");
-    img.src = a.url; img.alt = a.description || a.filename;
+    img.onload = keepBottom; img.src = a.url; img.alt = a.description || a.filename;
     box.append(img); body.append(box);
   }
   for (const r of m.components || []) body.append(drawRow(r, m));
@@ -197,7 +201,7 @@ function drawEmbed(e, m, used) {
   const box = el("div", "embed");
   if (e.color !== undefined && e.color !== null) box.style.borderLeftColor = "#" + e.color.toString(16).padStart(6, "0");
   const thumb = attachmentUrl(e.thumbnail && e.thumbnail.url, m, used);
-  if (thumb) { const t = el("img", "thumb"); t.src = thumb; box.append(t); }
+  if (thumb) { const t = el("img", "thumb"); t.onload = keepBottom; t.src = thumb; box.append(t); }
   if (e.author && e.author.name) box.append(el("div", "embed-author", e.author.name));
   if (e.title) { const t = el("div", "embed-title"); t.innerHTML = markdown(e.title); box.append(t); }
   if (e.description) { const d = el("div", "embed-desc"); d.innerHTML = markdown(e.description); box.append(d); }
@@ -212,7 +216,7 @@ function drawEmbed(e, m, used) {
     box.append(fs);
   }
   const image = attachmentUrl(e.image && e.image.url, m, used);
-  if (image) { const i = el("img", "image"); i.src = image; i.alt = e.title || "picture"; box.append(i); }
+  if (image) { const i = el("img", "image"); i.onload = keepBottom; i.src = image; i.alt = e.title || "picture"; box.append(i); }
   if (e.footer && e.footer.text) box.append(el("div", "footer", e.footer.text));
   return box;
 }
