@@ -175,10 +175,11 @@ class Playground:
                 return f"No {name} job in this bot."
             at = await self._next_due(name)
             if at is None:
-                return f"Nothing {name} is due in the next {LOOK_AHEAD.days} days."
+                return f"Nothing is due for {name} in the next {LOOK_AHEAD.days} days."
             self.clock.jump_to(at)
-            sent = await self.bot.due.run(name)
-            return f"Jumped to the next {name} ({_when(at)}): {sent} sent."
+            # The regular tick may claim the work first: then this run finds nothing left, which is fine.
+            await self.bot.due.run(name)
+            return f"Jumped to the next {name} ({_when(at)})."
         raise ValueError(f"unknown clock target {target!r}")
 
     async def _next_due(self, name: str) -> datetime | None:
