@@ -10,22 +10,8 @@ import contextlib
 import logging
 from typing import Any
 
-from bot.playground.fake import (
-    ApiError,
-    Call,
-    CallbackType,
-    ChannelType,
-    FailRule,
-    FakeChannel,
-    FakeGuild,
-    FakeInteraction,
-    FakeMember,
-    FakeRole,
-    FakeUser,
-    InteractionType,
-    OptionType,
-    Perm,
-)
+from bot.playground import fake as _product
+from bot.playground.fake import *  # noqa: F403 (everything the product fake exports, FakeDiscord replaced below)
 from bot.playground.fake import FakeDiscord as _ProductFakeDiscord
 
 from . import spec
@@ -61,20 +47,4 @@ class FakeDiscord(_ProductFakeDiscord):
         return taken
 
 
-__all__ = [
-    "ApiError",
-    "Call",
-    "CallbackType",
-    "ChannelType",
-    "FailRule",
-    "FakeChannel",
-    "FakeDiscord",
-    "FakeGuild",
-    "FakeInteraction",
-    "FakeMember",
-    "FakeRole",
-    "FakeUser",
-    "InteractionType",
-    "OptionType",
-    "Perm",
-]
+__all__ = list(_product.__all__)
