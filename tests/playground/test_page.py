@@ -106,5 +106,19 @@ def test_a_member_checks_in_from_the_page_and_the_board_post_shows_the_chart(pla
                 page.wait_for_function("[...document.images].every(i => i.complete)")
                 page.locator("#messages").evaluate("box => { box.scrollTop = box.scrollHeight; }")
                 page.screenshot(path=shot)
+
+            # A command with options (the form has several fields: Enter still sends), then its DM.
+            page.select_option("#member", label="cara")
+            page.fill("#input", "/standup on")
+            page.locator("#options input[data-option=every]").fill("30")
+            page.press("#input", "Enter")
+            expect(page.locator(".message.ephemeral", has_text="cara used /standup on")).to_have_count(1)
+            page.click("#jumps button[data-target=standup]")
+            expect(page.locator("#clock-note")).to_contain_text("Jumped to the next standup")
+            expect(page.locator("#dm-count")).to_have_text("1")
+            page.click("#dm-entry")
+            expect(page.get_by_role("button", name=re.compile("Stood up"))).to_be_visible()
+            page.select_option("#member", label="ann")
+            expect(page.get_by_role("button", name=re.compile("Stood up"))).to_have_count(0)
         finally:
             browser.close()

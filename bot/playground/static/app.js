@@ -110,7 +110,7 @@ function render() {
   const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
   box.innerHTML = "";
   const shown = [...S.messages.values()].filter(visible).sort(byId);
-  if (!shown.length) box.append(el("div", "note", S.dm ? "  No direct messages yet." : "  No messages yet."));
+  if (!shown.length) box.append(el("div", "note empty", S.dm ? "No direct messages yet." : "No messages yet."));
   for (const m of shown) box.append(drawMessage(m));
   S.stick = atBottom || S.scrollDown;
   if (S.stick) { box.scrollTop = box.scrollHeight; S.scrollDown = false; }
@@ -182,7 +182,7 @@ function drawMessage(m) {
     box.append(img); body.append(box);
   }
   for (const r of m.components || []) body.append(drawRow(r, m));
-  if (m.visible_to) body.append(el("div", "note", "Only you can see this · Dismiss message"));
+  if (m.visible_to) body.append(el("div", "note", "Only you can see this"));
   row.append(body);
   return row;
 }
@@ -307,7 +307,10 @@ function drawOptions(c) {
   box.innerHTML = "";
   if (!c) return;
   for (const o of c.options) {
-    const label = el("label", o.required ? "required" : "", o.name);
+    const label = el("label");
+    const head = el("span", "", o.name);
+    if (o.required) head.append(el("span", "req", " *"));
+    label.append(head);
     label.title = o.description;
     let field;
     if (o.choices.length || o.type === 5 || o.type === 6 || o.type === 7) {
@@ -384,7 +387,10 @@ $("input").oninput = () => {
 };
 $("input").onkeydown = (ev) => {
   const first = $("suggest").querySelector(".suggestion");
-  if ((ev.key === "Tab") && !$("suggest").hidden && first) { ev.preventDefault(); first.onmousedown(ev); }
+  const open = !$("suggest").hidden && first;
+  if (ev.key === "Tab" && open) { ev.preventDefault(); first.onmousedown(ev); }
+  // Enter sends (the form has several fields once a command has options, so the browser would not submit it).
+  if (ev.key === "Enter") { ev.preventDefault(); if (open && !matchCommand($("input").value)) first.onmousedown(ev); else submit(); }
 };
 $("input").onblur = () => setTimeout(() => { $("suggest").hidden = true; }, 150);
 $("member").onchange = () => pickMember($("member").value);
