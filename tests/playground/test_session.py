@@ -99,3 +99,15 @@ async def test_a_content_folder_with_problems_shows_them_instead_of_the_bot(tmp_
         answer = await pg.act({"op": "slash", "user": member(pg, "ann"), "command": "glutes today"})
         assert answer["t"] == "error"
         assert not fake.calls, "the bot did not start"
+
+
+async def test_edits_and_deletes_reach_the_page(playground: Playground) -> None:
+    events: list[dict[str, Any]] = []
+    playground.listeners.add(events.append)
+    (saved,) = playground.messages.values()
+    playground.fake.edit_message(saved, {"content": "Saved, and edited."}, [])
+    playground.fake.delete_message(int(saved["id"]))
+    assert [e["t"] for e in events] == ["message", "delete"]
+    assert events[0]["message"]["content"] == "Saved, and edited."
+    assert events[1]["id"] == saved["id"]
+    assert playground.state()["messages"] == []

@@ -129,7 +129,7 @@ class FakeDiscord:
         # against Discord's OpenAPI spec); what fails lands here.
         self.spec_check = spec_check
         self.spec_violations: list[Any] = []
-        # The bytes of uploaded files, served at their attachment URL (the playground shows the pictures).
+        # The bytes of uploaded files by attachment id (the playground's page serves the pictures).
         self.keep_attachments = keep_attachments
         self.attachment_files: dict[int, tuple[str, bytes]] = {}
         # Called with ("create" | "update" | "delete", message) whenever a stored message changes.
@@ -196,7 +196,6 @@ class FakeDiscord:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("GET", "/", self._gateway_handler)
         app.router.add_route("*", "/api/{tail:.*}", self._router.handle)
-        app.router.add_get("/attachments/{channel_id}/{attachment_id}/{filename}", self._attachment_handler)
         if self.control_api:
             from .control import ControlApi
 
@@ -447,13 +446,6 @@ class FakeDiscord:
             self._closed_dms.add(user_id)
         else:
             self._closed_dms.discard(user_id)
-
-    async def _attachment_handler(self, request: web.Request) -> web.Response:
-        found = self.attachment_files.get(int(request.match_info["attachment_id"]))
-        if found is None:
-            raise web.HTTPNotFound()
-        filename, data = found
-        return web.Response(body=data, content_type=_guess_content_type(filename))
 
     def _notify(self, change: str, message: dict[str, Any]) -> None:
         for observer in self.observers:
