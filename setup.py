@@ -1,4 +1,5 @@
-"""Packaging beyond pyproject.toml: the top-level migrations/ and content/ ship inside the ``bot`` package.
+"""Packaging beyond pyproject.toml: the top-level migrations/ and content/ ship inside the ``bot`` package,
+and so do the playground's page files.
 
 In the wheel they are ``bot/_migrations`` and ``bot/_content``; an editable install maps the same names onto
 the repository's directories. The bot finds both with importlib.resources.
@@ -12,6 +13,8 @@ setup(
     package_data={
         "bot._migrations": ["script.py.mako", "versions/*.py"],
         "bot._content": ["*.yaml"],
+        "bot.playground": ["static/*.html", "static/*.js", "static/*.css"],
+        "bot.playground.fake": ["README.md"],
     },
     include_package_data=False,
 )

@@ -96,3 +96,38 @@ async def test_run_connects_answers_and_stops_on_sigterm(installed: Path, empty_
         assert fake.identify_count == 1
         assert "applying migrations" in text
         assert (empty_dir / "data" / "gluteclub.db").exists()
+
+
+async def test_the_playground_serves_its_page_from_the_wheel(installed: Path, empty_dir: Path) -> None:
+    """The fake Discord and the page's files come with the wheel (without the test suite's jsonschema)."""
+    import re
+
+    import aiohttp
+
+    process = await asyncio.create_subprocess_exec(
+        installed / "bin" / "gluteclub", "playground", "--port", "0", cwd=empty_dir, env=_bare_env(),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        assert process.stdout is not None
+        url = None
+        while url is None:
+            line = (await asyncio.wait_for(process.stdout.readline(), timeout=120)).decode()
+            assert line, "the playground stopped without printing its URL"
+            found = re.search(r"Playground: (http://127\.0\.0\.1:\d+/)", line)
+            url = found.group(1) if found else None
+        async with aiohttp.ClientSession() as http:
+            async with http.get(url) as page:
+                assert "gluteclub playground" in await page.text()
+            async with http.get(url + "static/app.js") as script:
+                assert script.status == 200
+            async with http.get(url + "state") as state:
+                body = await state.json()
+        assert "glutes today" in [c["path"] for c in body["commands"]]
+        assert any("Saved." in m["content"] for m in body["messages"]), "the club was set up through the fake"
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, output.decode()[-3000:]
+    assert not (empty_dir / "data").exists(), "the playground keeps its database in a temporary folder"

@@ -45,9 +45,9 @@ from bot.core.clock import ManualClock
 from bot.core.clubs import ClubChanges, ClubService
 from bot.db.engine import make_engine, make_session_factory
 from bot.db.models import Club
+from bot.playground.fake.harness import running
 from bot.settings import Settings
 from tests.fakediscord import FakeDiscord, Perm
-from tests.fakediscord.harness import running
 
 TOKEN = "MTA4NTM1MTY1NzQ3MjAwMDAwNw.fake.token"
 LIMIT = 50

@@ -217,12 +217,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=sorted([*COMMANDS, "render-figures"]),
+        choices=sorted([*COMMANDS, "render-figures", "playground"]),
         help="run (default: migrate, then start the bot), migrate, check-content, sync-commands, "
-        "render-figures OUT_DIR",
+        "render-figures OUT_DIR, playground (the bot against a local Discord, in the browser; no token)",
     )
     parser.add_argument("out_dir", nargs="?", type=Path, help="render-figures: where to write the PNG files")
+    playground = parser.add_argument_group("playground")
+    playground.add_argument("--port", type=int, default=8765, help="the page's port on 127.0.0.1 (default 8765)")
+    playground.add_argument("--open", action="store_true", help="open the page in a browser")
+    playground.add_argument("--data-dir", type=Path, help="keep the SQLite database here (default: a temporary one)")
+    playground.add_argument("--content", type=Path, help="a content folder to try (default: the bundled content)")
     args = parser.parse_args(argv)
+    if args.command == "playground":
+        from bot.playground.main import cmd_playground
+
+        return cmd_playground(args.port, args.open, args.data_dir, args.content)
     try:
         settings = Settings()
     except ValidationError as exc:

@@ -88,6 +88,9 @@ class DueRunner:
     def jobs(self) -> list[str]:
         return list(self._jobs)
 
+    def job(self, name: str) -> DueJob[Any]:
+        return self._jobs[name]
+
     async def tick(self) -> dict[str, int]:
         """Run every job once; returns how many items each one sent."""
         if self._ticking.locked() or self._stopping:

@@ -15,10 +15,10 @@ from bot.__main__ import build_bot
 from bot.app import GluteBot, ShardedGluteBot
 from bot.content.loader import Content, load_content
 from bot.core.clock import ManualClock
+from bot.playground.fake.harness import running
+from bot.playground.fake.models import FakeGuild, FakeMember
 from bot.settings import Settings
 from tests.fakediscord import FakeDiscord, Perm
-from tests.fakediscord.harness import running
-from tests.fakediscord.models import FakeGuild, FakeMember
 
 TOKEN = "MTA4NTM1MTY1NzQ3MjAwMDAwNw.fake.token"
 

@@ -16,10 +16,10 @@ from bot.__main__ import build_bot
 from bot.db import migrate
 from bot.db.engine import make_engine, make_session_factory
 from bot.db.models import Checkin, Member
+from bot.playground.fake.harness import running
 from tests.conftest import ErrorLogGuard
 from tests.e2e.conftest import TOKEN, settings_for
 from tests.fakediscord import FakeDiscord
-from tests.fakediscord.harness import running
 from tests.pgcluster import PrivateCluster, unavailable_reason
 
 # Three check-ins a fresh member can each have counted: this week's routine, today's and yesterday's stretch.

@@ -13,9 +13,9 @@ from bot.db.engine import make_engine, make_session_factory
 from bot.db.models import MemberProgression
 from bot.discord_ui.checkin_reply import FEEL_ANSWERS, feel_view
 from bot.discord_ui.views import button_row_view
+from bot.playground.fake.models import FakeMember
 from tests.e2e.conftest import Club, custom_ids, embed_text
 from tests.e2e.test_checkins import count_rows, set_club
-from tests.fakediscord.models import FakeMember
 
 CONTENT = load_content()
 FIVE = CONTENT.routine("five-minute")

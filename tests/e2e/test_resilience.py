@@ -19,10 +19,10 @@ from bot.app import GluteBot
 from bot.db import migrate
 from bot.db.engine import make_engine, make_session_factory, wait_for_database
 from bot.db.models import Club as ClubRow
+from bot.playground.fake.harness import running
 from tests.conftest import ErrorLogGuard
 from tests.e2e.conftest import TOKEN, Club, settings_for
 from tests.fakediscord import FakeDiscord
-from tests.fakediscord.harness import running
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from bot.playground.fake.models import FailRule
 from tests.e2e.conftest import Club, custom_ids, new_club
 from tests.fakediscord import FakeDiscord
-from tests.fakediscord.server import FailRule
 
 MESSAGES = r"^/channels/\d+/messages$"
 # The fixture's clock: Wednesday 18 November 2026, 12:00 UTC; club weeks start on Mondays.

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from bot.__main__ import build_bot
 from bot.db import migrate
+from bot.playground.fake.harness import pointed_at
 from tests.e2e.conftest import TOKEN, settings_for
 from tests.fakediscord import FakeDiscord
-from tests.fakediscord.harness import pointed_at
 from tests.leftovers import pending_tasks
 
 

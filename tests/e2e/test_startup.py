@@ -15,9 +15,9 @@ from sqlalchemy import inspect
 from bot.__main__ import build_bot, main
 from bot.db import migrate
 from bot.db.engine import make_engine
+from bot.playground.fake.harness import running
 from tests.e2e.conftest import TOKEN, embed_text, settings_for
 from tests.fakediscord import FakeDiscord
-from tests.fakediscord.harness import running
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,7 +13,7 @@ import logging
 import signal
 import sys
 
-from .server import FakeDiscord
+from . import FakeDiscord
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:

@@ -15,8 +15,8 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
+from bot.playground.fake.harness import running
 from tests.fakediscord import FakeDiscord, Perm
-from tests.fakediscord.harness import running
 
 TOKEN = "MTA4NTM1MTY1NzQ3MjAwMDAwNw.fake.token-for-tests"
 REPO_ROOT = Path(__file__).resolve().parents[2]

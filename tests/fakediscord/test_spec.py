@@ -15,8 +15,8 @@ import pytest
 from discord.ext import commands
 from discord.http import Route
 
+from bot.playground.fake.harness import running
 from tests.fakediscord import FakeDiscord, FakeInteraction
-from tests.fakediscord.harness import running
 from tests.fakediscord.spec import discord_spec
 
 TOKEN = "MTA4NTM1MTY1NzQ3MjAwMDAwNw.fake.token-for-spec"

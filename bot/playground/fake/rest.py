@@ -23,7 +23,7 @@ from .validation import ApiError, validate_commands, validate_message
 if TYPE_CHECKING:
     from .server import FakeDiscord
 
-log = logging.getLogger("tests.fakediscord.rest")
+log = logging.getLogger("bot.playground.fake.rest")
 
 LOADING_FLAG = 1 << 7
 EPHEMERAL_FLAG = 1 << 6

@@ -22,7 +22,7 @@ ClientT = TypeVar("ClientT", bound=discord.Client)
 def pointed_at(fake: FakeDiscord | Mapping[str, str]) -> Iterator[None]:
     """Point discord.py's REST base and default gateway at the fake; restored on exit.
 
-    Accepts a FakeDiscord or the JSON line printed by ``python -m tests.fakediscord``.
+    Accepts a FakeDiscord or the JSON line printed by ``python -m tests.fakediscord`` (or a FakeDiscord control line).
     """
     if isinstance(fake, Mapping):
         api_base, gateway_url = fake["api_base"], fake["gateway_url"]

@@ -16,7 +16,7 @@ from aiohttp import WSMsgType, web
 if TYPE_CHECKING:
     from .server import FakeDiscord
 
-log = logging.getLogger("tests.fakediscord.gateway")
+log = logging.getLogger("bot.playground.fake.gateway")
 
 Compressor = Callable[[bytes], bytes]
 
