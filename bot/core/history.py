@@ -41,6 +41,7 @@ class MemberDays:
     current_streak: int = 0
     best_streak: int = 0
     week_points: int = 0
+    today: date | None = None  # the club's local date: the calendar marks it and leaves later days blank
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ class HistoryService:
                 week_points += int(pts)
             if kind in rank and (day not in days or rank[kind] < rank[days[day]]):
                 days[day] = kind
-        return MemberDays(first, days, streak.current, streak.longest, week_points)
+        return MemberDays(first, days, streak.current, streak.longest, week_points, today)
 
     async def test_entries(self, who: Who, limit: int = 200) -> list[TestEntry]:
         """The member's self-test results, oldest first (only tests that still exist)."""

@@ -243,7 +243,7 @@ class PictureService:
 
     async def member_card(self, user_id: int, name: str, days: MemberDays) -> Picture | None:
         card = charts.MemberCard(user_id, name, days.first_day, dict(days.days), days.current_streak,
-                                 days.best_streak, days.week_points)
+                                 days.best_streak, days.week_points, today=days.today)
         return await self._chart(f"the /me card of user {user_id}", "me.png", charts.member_card_png, card,
                                  charts.member_card_alt(card))
 
@@ -257,25 +257,33 @@ class PictureService:
                                  charts.challenge_chart_png, board, clip_alt(charts.challenge_chart_alt(board)))
 
     async def test_history(self, user_id: int, entries: list[TestEntry]) -> Picture | None:
-        series: dict[str, charts.TestSeries] = {}
-        for entry in entries:
-            test = self.content.selftests.get(entry.test_slug)
-            if test is None:
-                continue
-            ids = [o.id for o in test.outcomes]
-            if entry.outcome not in ids:
-                continue
-            if test.slug not in series:
-                series[test.slug] = charts.TestSeries(test.name, [o.label for o in test.outcomes], [])
-            series[test.slug].points.append(
-                charts.TestPoint(entry.at.date(), entry.side, ids.index(entry.outcome),
-                                 test.outcomes[ids.index(entry.outcome)].label)
-            )
+        series = history_series(self.content, entries)
         if not series:
             return None
-        history = charts.TestHistory(user_id, list(series.values()))
+        history = charts.TestHistory(user_id, series)
         return await self._chart(f"the test history of user {user_id}", "test-history.png", charts.test_history_png,
                                  history, charts.test_history_alt(history))
+
+
+def history_series(content: Content, entries: list[TestEntry]) -> list[charts.TestSeries]:
+    """Each self-test's results as a chart series; its unsure outcomes ("Can't tell") are named as such, so the
+    chart shows them apart instead of below the weak outcome."""
+    series: dict[str, charts.TestSeries] = {}
+    for entry in entries:
+        test = content.selftests.get(entry.test_slug)
+        if test is None:
+            continue
+        ids = [o.id for o in test.outcomes]
+        if entry.outcome not in ids:
+            continue
+        if test.slug not in series:
+            series[test.slug] = charts.TestSeries(test.name, [o.label for o in test.outcomes], [],
+                                                  unsure=[o.label for o in test.outcomes if o.unsure])
+        series[test.slug].points.append(
+            charts.TestPoint(entry.at.date(), entry.side, ids.index(entry.outcome),
+                             test.outcomes[ids.index(entry.outcome)].label)
+        )
+    return list(series.values())
 
 
 def _kill_workers(process: ProcessPoolExecutor) -> None:
