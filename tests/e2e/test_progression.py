@@ -199,3 +199,23 @@ async def test_progression_reset_and_routine_switch_go_back_to_the_base(club: Cl
     await set_club(club, routine_slug="gmed-isolation")
     plan = await today(club, club.runner)
     assert "Glute med isolation · your step 1 of 4" in plan["title"]
+
+
+async def test_defect_f_an_undone_check_in_takes_its_feel_answer_back_and_a_week_counts_once(club: Club) -> None:
+    await log_and_feel(club, club.runner, "easy")  # week 1: easy
+    reply = await club.slash(club.runner, "checkin", kind="routine")  # week 2
+    offered = await club.click(club.runner, feel_id(reply, "easy"))
+    assert "step" in offered["content"].lower()  # two easy weeks: the next step is offered
+    assert "Undone" in (await club.slash(club.runner, "undo"))["content"]
+    [row] = await stored(club)
+    assert (row.easy_weeks, row.offered_step) == (1, None), "the undone week's answer still counts"
+    # The old reply's button now answers for week 1 again, which was answered already.
+    await club.click(club.runner, feel_id(reply, "easy"))
+    [row] = await stored(club)
+    assert row.easy_weeks == 1, "week 1 was counted twice"
+    # Week 2 logged again and answered again: it counts once.
+    again = await club.slash(club.runner, "checkin", kind="routine")
+    await club.click(club.runner, feel_id(again, "easy"))
+    await club.click(club.runner, feel_id(again, "easy"))
+    [row] = await stored(club)
+    assert (row.easy_weeks, row.offered_step) == (2, 1)
