@@ -89,7 +89,8 @@ def total_ranges(day: date, week_start: str) -> dict[str, PeriodRange]:
 
 
 def press_of(
-    who: Who, kind: Kind, when: str, club: ClubRow, member_id: int | None, now: datetime
+    who: Who, kind: Kind, when: str, club: ClubRow, now: datetime, *, member_id: int | None, display_name: str,
+    role_ids: str,
 ) -> tuple[Press, date]:
     """The counting rules, in one place: what a press stores and which periods it counts once in.
 
@@ -101,8 +102,8 @@ def press_of(
     day = today - timedelta(days=1) if when == "yesterday" else today
     slots = range(1, STANDUP_DAILY_CAP + 1) if kind is Kind.STANDUP else range(1, 2)
     press = Press(
-        club_id=club.id, user_id=who.user_id, member_id=member_id, display_name=clean_name(who.display_name),
-        role_ids=",".join(str(r) for r in sorted(who.role_ids)), in_server=who.in_server,
+        club_id=club.id, user_id=who.user_id, member_id=member_id, display_name=display_name, role_ids=role_ids,
+        in_server=who.in_server,
         kind=kind.value, local_date=day,
         slot_keys=tuple(period_key(kind, day, club.week_start, slot) for slot in slots),
         points=POINTS[kind], routine=kind is Kind.ROUTINE, total_periods=board_periods(day, club.week_start),
@@ -191,19 +192,16 @@ class CheckinService:
 
     async def _record(self, who: Who, kind: Kind, when: str, now: datetime) -> CheckinResult:
         club = await self._club_row(who.guild_id, now)
+        name = clean_name(who.display_name)
+        roles = ",".join(str(r) for r in sorted(who.role_ids))
         cached = self._rows.member(who.guild_id, who.user_id)
-        known = None
-        if cached is not None and (cached.display_name, cached.role_ids) == (
-            clean_name(who.display_name), ",".join(str(r) for r in sorted(who.role_ids))
-        ):
-            known = cached.id
-        press, today = press_of(who, kind, when, club, known, now)
+        known = cached.id if cached is not None and (cached.display_name, cached.role_ids) == (name, roles) else None
+        press, today = press_of(who, kind, when, club, now, member_id=known, display_name=name, role_ids=roles)
         out = await self._store.write(press)
         if out.member_id is None:
             raise NotFound(FORGOTTEN)
         if known is None and who.in_server:  # only a press in the server refreshed the row (and cleared left_at)
-            self._rows.put_member(who.guild_id, who.user_id, MemberRow(out.member_id, press.display_name,
-                                                                       press.role_ids))
+            self._rows.put_member(who.guild_id, who.user_id, MemberRow(out.member_id, name, roles))
         return result_of(kind, press, today, club.week_start, out)
 
     async def undo_last(self, who: Who) -> str:
