@@ -35,6 +35,7 @@ R = TypeVar("R")
 # Seconds between WAL checkpoints while items are written (one runs this long after the first write).
 CHECKPOINT_AFTER_S = 1.0
 
+
 class SqliteBatchWriter(Generic[T, R]):
     """The write queue. On the event loop: items wait in ``_pending`` while one batch is in the writer
     thread; when it comes back, the next batch (all that waited) goes. The thread hands each batch's results
