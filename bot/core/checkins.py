@@ -194,13 +194,17 @@ class CheckinService:
         club = await self._club_row(who.guild_id, now)
         name = clean_name(who.display_name)
         roles = ",".join(str(r) for r in sorted(who.role_ids))
-        cached = self._rows.member(who.guild_id, who.user_id)
-        known = cached.id if cached is not None and (cached.display_name, cached.role_ids) == (name, roles) else None
+        known = None
+        if self._store.knows_members:
+            cached = self._rows.member(who.guild_id, who.user_id)
+            if cached is not None and (cached.display_name, cached.role_ids) == (name, roles):
+                known = cached.id
         press, today = press_of(who, kind, when, club, now, member_id=known, display_name=name, role_ids=roles)
         out = await self._store.write(press)
         if out.member_id is None:
             raise NotFound(FORGOTTEN)
-        if known is None and who.in_server:  # only a press in the server refreshed the row (and cleared left_at)
+        # Only a press in the server refreshed the row (and cleared left_at).
+        if known is None and who.in_server and self._store.knows_members:
             self._rows.put_member(who.guild_id, who.user_id, MemberRow(out.member_id, name, roles))
         return result_of(kind, press, today, club.week_start, out)
 

@@ -55,7 +55,8 @@ ROUTINE_WEEKS = "SELECT period_key FROM checkin WHERE member_id = :member_id AND
 
 # -- PostgreSQL: one press in one statement ---------------------------------------------------------------
 # Parameters: club_id, user_id, display_name, role_ids, at, in_server, kind, local_date, slot_keys (the period
-# keys to try, in order), points, routines, p0…p2 (the running-total periods), week (this club-week's key).
+# keys to try, in order, as one text joined by commas: cheaper to send than an array, and no key holds a comma),
+# points, routines, p0…p2 (the running-total periods), week (this club-week's key).
 # ``free`` says whether a slot looked free: a stand-up that found one but lost it to a press of the same member
 # committing at the same moment is tried again (bot/db/checkin_store.py).
 
@@ -76,7 +77,7 @@ WITH m AS (
 ), who AS (
   SELECT id FROM m UNION ALL SELECT id FROM dm
 ), free AS (
-  SELECT s.key FROM unnest(CAST(:slot_keys AS VARCHAR[])) WITH ORDINALITY AS s(key, n)
+  SELECT s.key FROM unnest(string_to_array(CAST(:slot_keys AS VARCHAR), ',')) WITH ORDINALITY AS s(key, n)
   WHERE NOT EXISTS (SELECT 1 FROM checkin x JOIN who ON x.member_id = who.id
                     WHERE x.kind = CAST(:kind AS VARCHAR) AND x.period_key = s.key)
   ORDER BY s.n LIMIT 1

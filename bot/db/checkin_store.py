@@ -71,6 +71,9 @@ class CheckinStore:
     """The interface, and an undo's two steps (the same SQL on both backends, in the caller's session)."""
 
     lock_member = False
+    # Whether a press with a known member id (``Press.member_id``, from the row cache) skips the member
+    # statement. PostgreSQL's one statement upserts the member anyway (and so takes their row lock).
+    knows_members = True
 
     async def write(self, press: Press) -> Outcome:
         raise NotImplementedError
@@ -111,6 +114,7 @@ class SqliteCheckinStore(CheckinStore):
 
 class PostgresCheckinStore(CheckinStore):
     lock_member = True
+    knows_members = False
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._pool = PressPool(engine, warm=(sql.PG_PRESS_POSITIONAL,))
@@ -119,7 +123,7 @@ class PostgresCheckinStore(CheckinStore):
         args = {
             "club_id": press.club_id, "user_id": press.user_id, "display_name": press.display_name,
             "role_ids": press.role_ids, "at": press.at, "in_server": press.in_server, "kind": press.kind,
-            "local_date": press.local_date, "slot_keys": press.slot_keys, "points": press.points,
+            "local_date": press.local_date, "slot_keys": ",".join(press.slot_keys), "points": press.points,
             "routines": 1 if press.routine else 0, "p0": press.total_periods[0], "p1": press.total_periods[1],
             "p2": press.total_periods[2], "week": press.this_week,
         }
