@@ -100,14 +100,15 @@ def press_of(
     Returns the press and the club's today."""
     today = local_date(now, club.timezone)
     day = today - timedelta(days=1) if when == "yesterday" else today
-    slots = range(1, STANDUP_DAILY_CAP + 1) if kind is Kind.STANDUP else range(1, 2)
+    if kind is Kind.STANDUP:
+        slot_keys = tuple(period_key(kind, day, club.week_start, slot) for slot in range(1, STANDUP_DAILY_CAP + 1))
+    else:
+        slot_keys = (period_key(kind, day, club.week_start),)
+    # Positional, in the order of Press's fields: a third of the cost of keywords, on every press.
     press = Press(
-        club_id=club.id, user_id=who.user_id, member_id=member_id, display_name=display_name, role_ids=role_ids,
-        in_server=who.in_server,
-        kind=kind.value, local_date=day,
-        slot_keys=tuple(period_key(kind, day, club.week_start, slot) for slot in slots),
-        points=POINTS[kind], routine=kind is Kind.ROUTINE, total_periods=board_periods(day, club.week_start),
-        this_week=week_key(today, club.week_start), at=now,
+        club.id, who.user_id, member_id, display_name, role_ids, who.in_server,
+        kind.value, day, slot_keys, POINTS[kind], kind is Kind.ROUTINE,
+        board_periods(day, club.week_start), week_key(today, club.week_start), now,
     )
     return press, today
 

@@ -14,6 +14,7 @@ the SQL is in bot/db/checkin_sql.py.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import NamedTuple
 
@@ -50,7 +51,7 @@ class Outcome(NamedTuple):
     counted: bool
     week_points: int
     place: int | None
-    routine_weeks: tuple[str, ...]
+    routine_weeks: Sequence[str]
 
 
 NOBODY = Outcome(None, False, 0, None, ())
@@ -112,6 +113,12 @@ class SqliteCheckinStore(CheckinStore):
         await self._writer.close()
 
 
+PG_ARGS = ("club_id", "user_id", "display_name", "role_ids", "at", "in_server", "slot_keys", "kind", "local_date",
+           "points", "routines", "p0", "p1", "p2", "week")
+if sql.PG_PRESS_PARAMS != PG_ARGS:
+    raise RuntimeError(f"PG_PRESS takes {sql.PG_PRESS_PARAMS}, not {PG_ARGS}")
+
+
 class PostgresCheckinStore(CheckinStore):
     lock_member = True
     knows_members = False
@@ -120,14 +127,13 @@ class PostgresCheckinStore(CheckinStore):
         self._pool = PressPool(engine, warm=(sql.PG_PRESS_POSITIONAL,))
 
     async def write(self, press: Press) -> Outcome:
-        args = {
-            "club_id": press.club_id, "user_id": press.user_id, "display_name": press.display_name,
-            "role_ids": press.role_ids, "at": press.at, "in_server": press.in_server, "kind": press.kind,
-            "local_date": press.local_date, "slot_keys": ",".join(press.slot_keys), "points": press.points,
-            "routines": 1 if press.routine else 0, "p0": press.total_periods[0], "p1": press.total_periods[1],
-            "p2": press.total_periods[2], "week": press.this_week,
-        }
-        values = [args[name] for name in sql.PG_PRESS_PARAMS]
+        # In the statement's order (``PG_ARGS``, checked against the statement when this module loads).
+        all_time, month, week = press.total_periods
+        values = (
+            press.club_id, press.user_id, press.display_name, press.role_ids, press.at, press.in_server,
+            ",".join(press.slot_keys), press.kind, press.local_date, press.points, 1 if press.routine else 0,
+            all_time, month, week, press.this_week,
+        )
         # A free slot taken by a press of the same member committing at the same moment (stand-ups, which
         # have several): look again; every other kind has one slot, and losing it means it is counted.
         for _ in press.slot_keys:
@@ -140,7 +146,7 @@ class PostgresCheckinStore(CheckinStore):
                 break
         return Outcome(
             row["member_id"], bool(row["counted"]), int(row["week_points"]),
-            int(row["ahead"]) + 1 if row["week_points"] else None, tuple(row["weeks"]),
+            int(row["ahead"]) + 1 if row["week_points"] else None, row["weeks"],
         )
 
     async def close(self) -> None:
