@@ -7,8 +7,15 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.errors import NotFound
 from bot.db.models import Club, Member
-from bot.db.repo import ensure_club, ensure_member
+from bot.db.repo import ensure_club, ensure_member, get_member
+
+# A button in a DM pressed by someone the club keeps no row for (they used `/privacy forget`).
+FORGOTTEN = (
+    "Nothing is stored about you in that server's club any more, and a button in a DM does not start it again. "
+    "Use a command or a button in the server to take part."
+)
 
 
 @dataclass(frozen=True)
@@ -24,8 +31,14 @@ class Who:
 
 
 async def ensure_club_and_member(session: AsyncSession, who: Who, now: datetime) -> tuple[Club, Member]:
-    """Club and member rows for ``who`` (created on first use), with the name and roles snapshot refreshed."""
+    """Club and member rows for ``who`` (created on first use), with the name and roles snapshot refreshed.
+
+    A button in a DM (``who.in_server`` False) creates no member: a forgotten member stays forgotten."""
     club = await ensure_club(session, who.guild_id, now)
+    if not who.in_server:
+        assert club.id is not None
+        if await get_member(session, club.id, who.user_id) is None:
+            raise NotFound(FORGOTTEN)
     member = await ensure_member(session, club, who.user_id, who.display_name, now, in_server=who.in_server)
     roles = ",".join(str(r) for r in sorted(who.role_ids))
     if member.role_ids != roles:

@@ -92,6 +92,28 @@ async def member_step(session: AsyncSession, member_id: int, routine: Routine) -
     return min(max(row.step, 0), routine.step_count - 1)
 
 
+# What one answer changes, kept before it (``before_last``) so that undoing its check-in can take it back.
+_STATE = ("step", "easy_weeks", "hard_weeks", "offered_step", "last_feel", "last_week")
+
+
+def _state(row: MemberProgression) -> dict[str, object]:
+    return {name: getattr(row, name) for name in _STATE}
+
+
+async def withdraw_feel(session: AsyncSession, member_id: int, week: str) -> None:
+    """The routine check-in of ``week`` was undone: the answer given for it no longer counts.
+
+    The member's progression goes back to what it was before that answer (a re-check-in and a new answer
+    then count that week once). Answers for other weeks stay."""
+    row = await progression_row(session, member_id)
+    if row is None or row.last_week != week or row.before_last is None:
+        return
+    values = {name: row.before_last.get(name) for name in _STATE}
+    await session.execute(
+        update(MemberProgression).where(MemberProgression.id == row.id).values(**values, before_last=None)
+    )
+
+
 class ProgressionService:
     def __init__(self, sessions: SessionFactory, content: Content, clock: Clock) -> None:
         self._sessions = sessions
@@ -117,7 +139,7 @@ class ProgressionService:
         if row.routine_slug != routine.slug:
             row.routine_slug = routine.slug
             row.step = row.easy_weeks = row.hard_weeks = 0
-            row.offered_step = row.last_feel = row.last_week = None
+            row.offered_step = row.last_feel = row.last_week = row.before_last = None
             row.updated_at = now
             session.add(row)
             await session.flush()
@@ -160,7 +182,7 @@ class ProgressionService:
                 )
                 .values(
                     step=t.step, easy_weeks=t.easy_weeks, hard_weeks=t.hard_weeks, offered_step=t.offered_step,
-                    last_feel=feel.value, last_week=week, updated_at=now,
+                    last_feel=feel.value, last_week=week, updated_at=now, before_last=_state(row),
                 )
             )
             await session.commit()

@@ -224,6 +224,8 @@ class MemberProgression(SQLModel, table=True):
     offered_step: int | None = Field(default=None)  # the next step, offered and not yet taken
     last_feel: str | None = Field(default=None, max_length=16)
     last_week: str | None = Field(default=None, max_length=32)  # the club-week the last answer was for
+    # The step and counts as they were before the last answer: undoing the check-in it was for restores them.
+    before_last: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))  # type: ignore[type-arg]
     created_at: datetime = Field(sa_column=_utc_column())
     updated_at: datetime = Field(sa_column=_utc_column())
 

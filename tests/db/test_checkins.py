@@ -224,6 +224,15 @@ async def test_standups_are_capped_per_day(env: Env) -> None:
     assert await env.count("standup") == STANDUP_DAILY_CAP
 
 
+async def test_standups_pressed_at_the_same_moment_each_take_a_slot_up_to_the_cap(env: Env) -> None:
+    """Stand-ups go the same way as every other press (on PostgreSQL one statement): presses that find the same
+    free slot at once do not lose a count."""
+    results = await asyncio.gather(*(env.checkins.record(who(6), "standup") for _ in range(STANDUP_DAILY_CAP + 3)))
+    assert [r.counted for r in results].count(True) == STANDUP_DAILY_CAP
+    assert await env.count("standup") == STANDUP_DAILY_CAP
+    assert max(r.week_points for r in results) == STANDUP_DAILY_CAP * POINTS[Kind.STANDUP]
+
+
 async def test_undo_only_within_ten_minutes(env: Env) -> None:
     await env.checkins.record(who(5), "extra")
     env.clock.advance(timedelta(minutes=9))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
 import pytest
 from sqlalchemy import select, text
 
@@ -15,6 +18,7 @@ from bot.content.loader import default_content_dir, load_content
 from bot.core.checkins import CheckinService
 from bot.core.clock import ManualClock
 from bot.core.clubs import ClubChanges, ClubService
+from bot.core.errors import NotFound
 from bot.core.leaderboard import LeaderboardService, Period
 from bot.core.members import Who
 from bot.core.privacy import PrivacyService
@@ -22,6 +26,7 @@ from bot.core.timeutil import board_periods
 from bot.db import migrate
 from bot.db.engine import SessionFactory, make_engine, make_session_factory
 from bot.db.models import Checkin, Club, MemberPoints
+from bot.db.press_pool import APPLICATION_NAME
 from bot.db.rowcache import RowCache
 
 GUILD = 222 << 22
@@ -207,3 +212,85 @@ async def test_boards_follow_club_changes_through_the_shared_row_cache(env: Env)
     board = await boards.board(GUILD, Period.WEEK)
     assert board.period_key == "w2026-11-12"
     assert [r.display_name for r in board.rows] == ["r1"]
+
+
+HOLD = 4242  # an advisory lock the test holds to stop a press inside its statement
+
+
+async def waiting(conn: asyncpg.Connection, *, application_name: str | None = None, other_than: str | None = None,
+                  event: str | None = None) -> None:
+    """Until a backend of this database waits on a lock (of one application, or of any other)."""
+    for _ in range(500):
+        rows = await conn.fetch(
+            "SELECT application_name, wait_event FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        )
+        if any((application_name is None or r["application_name"] == application_name)
+               and (other_than is None or r["application_name"] != other_than)
+               and (event is None or r["wait_event"] == event) for r in rows):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("nothing came to wait")
+
+
+async def test_defect_k_an_undo_racing_a_press_leaves_totals_equal_to_a_recount(env: Env, db_url: str) -> None:
+    """The interleaving that lost the all-time row: a press has added to the member's totals but not committed;
+    the undo of their other check-in counts what is left (the press's check-in is not visible yet), then
+    writes after the press commits."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite runs one writer at a time: a press and an undo never interleave")
+    assert (await env.checkins.record(who(1), "stretch")).counted
+    admin = await asyncpg.connect(db_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        # A press (the press path's own connections) stops after its totals update, until the test lets go.
+        await admin.execute(f"""
+            CREATE FUNCTION hold_press() RETURNS trigger AS $$
+            BEGIN PERFORM pg_advisory_xact_lock_shared({HOLD}); RETURN NULL; END $$ LANGUAGE plpgsql;
+            CREATE TRIGGER hold_press AFTER UPDATE ON member_points FOR EACH ROW
+              WHEN (current_setting('application_name') = '{APPLICATION_NAME}') EXECUTE FUNCTION hold_press();
+        """)
+        await admin.execute(f"SELECT pg_advisory_lock({HOLD})")
+        press = asyncio.create_task(env.checkins.record(who(1), "extra"))
+        await waiting(admin, application_name=APPLICATION_NAME, event="advisory")
+        undo = asyncio.create_task(env.checkins.undo_last(who(1)))
+        await waiting(admin, other_than=APPLICATION_NAME)  # the undo now waits on the press
+        await admin.execute(f"SELECT pg_advisory_unlock({HOLD})")
+        assert (await press).counted
+        assert "Undone" in await undo
+        await admin.execute("DROP TRIGGER hold_press ON member_points; DROP FUNCTION hold_press()")
+    finally:
+        await admin.close()
+    await env.assert_consistent()  # the all-time row among them
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_defect_k_totals_equal_a_recount_after_a_random_concurrent_mix_of_press_undo_forget_purge(
+    env: Env, seed: int
+) -> None:
+    rng = random.Random(seed)
+    start = env.clock.now()
+    for step in range(12):
+        env.clock.set(start + timedelta(minutes=3 * step))
+        work = []
+        for _ in range(16):
+            n = rng.randrange(6)
+            roll = rng.random()
+            if roll < 0.55:
+                kind = rng.choice(["routine", "extra", "stretch", "standup", "standup"])
+                when = rng.choice(["today", "today", "yesterday"]) if kind != "standup" else "today"
+                work.append(env.checkins.record(who(n), kind, when=when))
+            elif roll < 0.85:
+                work.append(env.checkins.undo_last(who(n)))
+            elif roll < 0.93:
+                work.append(env.privacy.forget(who(n)))
+            elif roll < 0.97:
+                work.append(env.privacy.member_left(GUILD, who(n).user_id))
+            else:
+                work.append(env.privacy.purge_left(GUILD))
+        rng.shuffle(work)
+        for outcome in await asyncio.gather(*work, return_exceptions=True):
+            if isinstance(outcome, BaseException) and not isinstance(outcome, NotFound):
+                raise outcome
+    for n in range(6):  # something is left to count
+        await env.checkins.record(who(n), "stretch")
+    await env.assert_consistent()

@@ -303,3 +303,23 @@ async def test_extra_sessions_count_only_within_the_members_own_plan(club: Club)
         assert ("Counted: extra" in answer["content"]) == (day < 2), answer["content"]
         club.clock.advance(timedelta(days=1))
     assert await count_rows(club, "extra") == 3
+
+
+async def test_defect_f_an_undone_check_in_takes_its_feel_answer_back_and_a_week_counts_once(club: Club) -> None:
+    await log_and_feel(club, club.runner, "easy")  # week 1: easy
+    reply = await club.slash(club.runner, "checkin", kind="routine")  # week 2
+    offered = await club.click(club.runner, feel_id(reply, "easy"))
+    assert "step" in offered["content"].lower()  # two easy weeks: the next step is offered
+    assert "Undone" in (await club.slash(club.runner, "undo"))["content"]
+    [row] = await stored(club)
+    assert (row.easy_weeks, row.offered_step) == (1, None), "the undone week's answer still counts"
+    # The old reply's button now answers for week 1 again, which was answered already.
+    await club.click(club.runner, feel_id(reply, "easy"))
+    [row] = await stored(club)
+    assert row.easy_weeks == 1, "week 1 was counted twice"
+    # Week 2 logged again and answered again: it counts once.
+    again = await club.slash(club.runner, "checkin", kind="routine")
+    await club.click(club.runner, feel_id(again, "easy"))
+    await club.click(club.runner, feel_id(again, "easy"))
+    [row] = await stored(club)
+    assert (row.easy_weeks, row.offered_step) == (2, 1)
