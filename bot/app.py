@@ -109,9 +109,27 @@ class _ClubBotMixin(commands.bot.BotBase):
         self.start_jobs = start_jobs
         self.scheduler = make_scheduler()
         self._background: set[asyncio.Task[None]] = set()
+        self._closing_all: asyncio.Future[None] | None = None
         # Counters for /metrics (None when HEALTH_PORT is not set: nothing is counted).
         self.metrics = metrics
         self.health: HealthServer | None = None
+        self._ignore_ready_after_close()
+
+    def _ignore_ready_after_close(self) -> None:
+        """Drop a READY that arrives once the close has begun.
+
+        A reconnect under way when the bot closes (a refused resume, a dropped gateway) can still identify and
+        get its READY after the close ended the waits for guilds (:meth:`_end_ready_waits`). discord.py would
+        start another such wait for it, which nothing ends: a task left running after the close.
+        """
+        parsers = self._connection.parsers
+        parse_ready = parsers["READY"]
+
+        def ready_unless_closed(data: Any) -> None:
+            if not self.is_closed():
+                parse_ready(data)
+
+        parsers["READY"] = ready_unless_closed
 
     async def setup_hook(self) -> None:
         if self.metrics is not None and self.settings.health_port is not None:
@@ -213,8 +231,19 @@ class _ClubBotMixin(commands.bot.BotBase):
         """Stop taking new work, let posts and DMs in flight finish (or record them interrupted), then close.
 
         Everything the bot started is awaited here, not only cancelled, so nothing still uses the database
-        when the engine is disposed after this (see bot/tasks.py).
+        when the engine is disposed after this (see bot/tasks.py). One run however often it is called: SIGTERM
+        starts it in a task of its own, and the ``async with`` exit (which comes as soon as the gateway is
+        closed, halfway through) waits for all of it, so the loop never ends under its last steps.
         """
+        if self._closing_all is None:
+            self._closing_all = asyncio.ensure_future(self._close_all())
+        await asyncio.shield(self._closing_all)
+
+    async def __aexit__(self, *exc: object) -> None:
+        # discord.py's exit only waits for its own part of the close when a close has started.
+        await self.close()
+
+    async def _close_all(self) -> None:
         grace = self.settings.shutdown_grace_seconds
         stops = [
             stop_scheduler(self.scheduler, grace=grace),

@@ -87,6 +87,11 @@ class Outcomes:
         # The caller may be cancelled (shutdown); the write itself goes on and is committed.
         await asyncio.shield(done)
 
+    async def drain(self) -> None:
+        """Wait until every outcome handed in so far is written (or has failed)."""
+        while self._writer is not None and not self._writer.done():
+            await asyncio.wait({self._writer})
+
     async def _write_all(self) -> None:
         while self._waiting:
             batch, self._waiting = self._waiting, []
@@ -128,6 +133,9 @@ class PostRuns:
         self._outcomes = Outcomes(sessions, self.thread)
 
     async def close(self) -> None:
+        """Write the outcomes still queued, then stop the SQLite thread. A post cancelled at shutdown hands in
+        its "interrupted" outcome just before: stopping the thread first would leave its claim claimed."""
+        await self._outcomes.drain()
         if self.thread is not None:
             await self.thread.close()
 

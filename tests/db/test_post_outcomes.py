@@ -10,9 +10,10 @@ from typing import Any
 
 from sqlalchemy import event
 
-from bot.core.club_posts import ClubPost, PostKind
+from bot.core.club_posts import INTERRUPTED, ClubPost, PostKind
 from bot.core.clubs import ClubChanges
 from bot.core.delivery import Outcome as RunStatus
+from bot.core.delivery import Problem
 from bot.db.models import SendClaim
 from bot.scheduling.club_jobs import ClubJobs
 from bot.scheduling.executor import make_scheduler
@@ -144,3 +145,22 @@ async def test_sent_posts_whose_record_never_lands_are_found_again_not_sent_twic
     runs: list[SendClaim] = await env.runs()
     assert [r.status for r in runs] == ["sent"] * len(CLUBS)
     assert sorted(r.message_id for r in runs) == [9001 + n for n in range(len(CLUBS))]  # type: ignore[type-var]
+
+
+async def test_an_outcome_handed_in_just_before_the_close_is_written_before_the_thread_stops(env: Env) -> None:
+    """At shutdown a cancelled post hands in its "interrupted" outcome and the bot closes the post records soon
+    after; the close writes what is queued first, so the claim does not stay claimed."""
+    env.clock.set(DUE)
+    club = await env.clubs.get(GUILD)
+    assert club is not None
+    run = await env.posts._runs.claim(club, PostKind.ROUTINE, "w2026-11-23", DUE, DUE, status=RunStatus.CLAIMED,
+                                      late=False, lease=env.posts.timing.lease)
+    assert run is not None
+    recording = asyncio.ensure_future(
+        env.posts._runs.finish(run, RunStatus.FAILED, 1, error=INTERRUPTED, problem=Problem.INTERNAL))
+    await asyncio.sleep(0)  # the outcome is queued; its write has not begun
+    assert not recording.done()
+    await env.posts.close()
+    await recording
+    [row] = await env.runs()
+    assert (row.status, row.error) == ("failed", INTERRUPTED)

@@ -225,3 +225,22 @@ async def test_debug_logging_keeps_sql_parameters_out(tmp_path: Path) -> None:
     logged = "\n".join(r.getMessage() for r in records)
     assert "Secret/Name-of-a-person" not in logged
     assert "Secret/Name-of-a-person" not in str(failed.value), "error messages hide parameters too"
+
+
+async def test_a_ready_that_comes_after_the_close_starts_no_wait_for_guilds(club: Club) -> None:
+    """A reconnect that raced the close can still hand discord.py a READY once the bot has closed; it would start
+    a wait for the guilds that nothing ends (a task left running). The READY goes through the gateway's own
+    dispatch table here: the race itself (a new session identified mid-close) cannot be timed from a test."""
+    bot = club.bot
+    assert bot is not None
+    state = bot._connection
+    user = {"id": str(bot.user.id), "username": bot.user.name, "discriminator": "0", "avatar": None}  # type: ignore[union-attr]
+    await club.stop()
+    assert bot.is_closed()
+    state.parsers["READY"]({"v": 10, "user": user, "guilds": [{"id": str(club.guild.id), "unavailable": True}],
+                            "session_id": "late", "resume_gateway_url": club.fake.gateway_url,
+                            "application": {"id": str(bot.user.id), "flags": 0}})  # type: ignore[union-attr]
+    waits = [t for t in asyncio.all_tasks() if not t.done() and t.get_coro().__name__ == "_delay_ready"]
+    for task in waits:
+        task.cancel()
+    assert not waits, "a READY after the close started a wait for guilds"

@@ -49,3 +49,23 @@ async def test_close_while_the_catch_up_waits_on_the_database_leaves_nothing_pen
         assert pending_tasks() == set(), "nothing the bot started is still pending"
     finally:
         lock.close()
+
+
+async def test_the_exit_after_a_sigterm_close_waits_for_all_of_the_close(fake: FakeDiscord, tmp_path: Path) -> None:
+    """SIGTERM closes the bot in a task of its own; ``bot.start`` returns as soon as the gateway is closed, and
+    the ``async with bot`` exit then runs while that close still has its last steps to go (the post records,
+    the pictures, the check-in writer). The exit must wait for them, or the loop ends under them."""
+    fake.add_guild("Hill Harriers")
+    settings = settings_for(fake, f"sqlite+aiosqlite:///{tmp_path / 'exit.db'}")
+    await migrate.upgrade_async(settings.db_url)
+    async with build_bot(settings) as bot:
+        with pointed_at(fake):
+            await bot.login(TOKEN)
+            connect = asyncio.create_task(bot.connect())
+            await asyncio.wait_for(bot.wait_until_ready(), 10)
+            sigterm = asyncio.ensure_future(bot.close())
+            await asyncio.wait_for(connect, 10)  # what ends bot.start in `serve`
+            await bot.__aexit__(None, None, None)  # what `async with bot` does next
+            assert sigterm.done(), "the exit returned before the close had ended"
+            assert bot.services.posts._runs.thread is not None
+            assert bot.services.posts._runs.thread._closed
