@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.content import load_content
-from bot.core.history import TestEntry
+from bot.core import history
 from bot.pictures.service import history_series
 
 CONTENT = load_content()
@@ -16,7 +16,7 @@ def test_cant_tell_is_passed_to_the_chart_as_unsure_not_as_a_level_below_weak() 
     unsure = next(o for o in test.outcomes if o.unsure)
     sure = next(o for o in test.outcomes if not o.unsure)
     at = datetime(2026, 11, 2, 8, tzinfo=UTC)
-    entries = [TestEntry(test.slug, "both", sure.id, at), TestEntry(test.slug, "both", unsure.id, at)]
+    entries = [history.TestEntry(test.slug, "both", sure.id, at), history.TestEntry(test.slug, "both", unsure.id, at)]
     [series] = history_series(CONTENT, entries)
     assert series.unsure == [unsure.label]
     assert [p.label for p in series.points] == [sure.label, unsure.label]
@@ -25,5 +25,6 @@ def test_cant_tell_is_passed_to_the_chart_as_unsure_not_as_a_level_below_weak() 
 def test_results_of_unknown_tests_or_outcomes_are_left_out() -> None:
     at = datetime(2026, 11, 2, 8, tzinfo=UTC)
     test = next(iter(CONTENT.selftests.values()))
-    entries = [TestEntry("no-such-test", "both", "weak", at), TestEntry(test.slug, "both", "no-such-outcome", at)]
+    entries = [history.TestEntry("no-such-test", "both", "weak", at),
+               history.TestEntry(test.slug, "both", "no-such-outcome", at)]
     assert history_series(CONTENT, entries) == []
