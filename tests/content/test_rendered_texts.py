@@ -30,12 +30,14 @@ def _text(embed: discord.Embed) -> str:
     return "\n".join(parts)
 
 
-def _clean(text: str) -> None:
+def _problem(text: str) -> str | None:
+    """What is wrong with a rendered text (with the place it occurs), or None."""
     found = DOUBLED.search(text.replace("…", ""))
-    assert found is None, text[max(0, found.start() - 60) : found.end() + 20]
-    body = text.replace(SUGGESTED_LEGEND, "")
-    if SUGGESTED_MARK in body:
-        assert SUGGESTED_LEGEND in text, "a † with no legend"
+    if found is not None:
+        return "doubled punctuation: " + text[max(0, found.start() - 60) : found.end() + 20]
+    if SUGGESTED_MARK in text.replace(SUGGESTED_LEGEND, "") and SUGGESTED_LEGEND not in text:
+        return "a † with no legend"
+    return None
 
 
 def _rendered(content: Content) -> list[str]:
@@ -68,4 +70,12 @@ RENDERED = _rendered(CONTENT)
 
 @pytest.mark.parametrize("text", RENDERED, ids=[t.splitlines()[0][:40] for t in RENDERED])
 def test_no_doubled_punctuation_and_every_mark_explained(text: str) -> None:
-    _clean(text)
+    assert _problem(text) is None
+
+
+def test_the_check_notices_doubled_punctuation_and_an_unexplained_mark() -> None:
+    assert _problem("Stop on sharp pain.. Not medical advice.") is not None
+    assert _problem("Hold for 10 s (article 001.)") is not None
+    assert _problem(f"Hold for 5 s {SUGGESTED_MARK}.") == "a † with no legend"
+    assert _problem(f"Hold for 5 s {SUGGESTED_MARK}.\n{SUGGESTED_LEGEND}") is None
+    assert _problem("3×30 s, 1.5 min in all.") is None
