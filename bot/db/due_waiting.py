@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, func, literal, or_, select, union_all
+from sqlalchemy import func, literal, select, union_all
 
-from bot.core.delivery import Outcome
 from bot.db.engine import SessionFactory
 from bot.db.models import Challenge, Nudge, RetestReminder, SendClaim, Standup
+from bot.db.send_claims import due_again
 
 
 async def due_waiting(sessions: SessionFactory, now: datetime) -> dict[str, int]:
@@ -28,10 +28,7 @@ async def due_waiting(sessions: SessionFactory, now: datetime) -> dict[str, int]
     ]
     work = (
         select(SendClaim.kind, func.count())
-        .where(or_(
-            and_(SendClaim.status == Outcome.PENDING.value, SendClaim.next_try_at <= now),
-            and_(SendClaim.status == Outcome.CLAIMED.value, SendClaim.lease_until <= now),
-        ))
+        .where(due_again(now))
         .group_by(SendClaim.kind)
     )
     async with sessions() as session:

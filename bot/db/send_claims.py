@@ -118,14 +118,16 @@ async def schedule(session: AsyncSession, kind: str, keys: Sequence[ClaimKey], d
     return len((await session.execute(_claim_statement(session), rows)).all())
 
 
-def _retakable(kind: str, now: datetime) -> Any:
-    return and_(
-        SendClaim.kind == kind,
-        or_(
-            and_(SendClaim.status == Outcome.PENDING.value, SendClaim.next_try_at <= now),
-            and_(SendClaim.status == Outcome.CLAIMED.value, SendClaim.lease_until <= now),
-        ),
+def due_again(now: datetime) -> Any:
+    """Claims to take again at ``now``: pending at their next try, or claimed past their lease."""
+    return or_(
+        and_(SendClaim.status == Outcome.PENDING.value, SendClaim.next_try_at <= now),
+        and_(SendClaim.status == Outcome.CLAIMED.value, SendClaim.lease_until <= now),
     )
+
+
+def _retakable(kind: str, now: datetime) -> Any:
+    return and_(SendClaim.kind == kind, due_again(now))
 
 
 async def retake(
