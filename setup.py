@@ -13,6 +13,7 @@ setup(
     package_data={
         "bot._migrations": ["script.py.mako", "versions/*.py"],
         "bot._content": ["*.yaml"],
+        "bot.i18n": ["locales/*.pot", "locales/*/LC_MESSAGES/*.po"],
         "bot.playground": ["static/*.html", "static/*.js", "static/*.css"],
         "bot.playground.fake": ["README.md"],
     },

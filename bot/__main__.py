@@ -203,8 +203,42 @@ def cmd_render_figures(settings: Settings, out_dir: Path) -> int:
     return 0
 
 
+def _catalogue_templates() -> dict:
+    from bot.i18n.catalogues import extract
+
+    return extract()
+
+
+def cmd_update_catalogues(settings: Settings) -> int:
+    """Extract every message, write the templates and bring each language's catalogue up to date."""
+    from bot.i18n.catalogues import check, update, write_templates
+
+    templates = _catalogue_templates()
+    write_templates(templates)
+    written = update(templates)
+    problems = check(templates)
+    print(f"Updated {len(written)} catalogue file(s); {len(problems)} message(s) still to translate.")
+    return 0
+
+
+def cmd_check_catalogues(settings: Settings) -> int:
+    """Every language's catalogues hold every message, translated, with the same placeholders."""
+    from bot.i18n.catalogues import check
+
+    problems = check(_catalogue_templates())
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) in the catalogues", file=sys.stderr)
+        return 1
+    print("Catalogues OK.")
+    return 0
+
+
 COMMANDS = {
     "run": cmd_run,
+    "update-catalogues": cmd_update_catalogues,
+    "check-catalogues": cmd_check_catalogues,
     "migrate": cmd_migrate,
     "check-content": cmd_check_content,
     "sync-commands": cmd_sync_commands,
@@ -219,7 +253,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="run",
         choices=sorted([*COMMANDS, "render-figures", "playground"]),
         help="run (default: migrate, then start the bot), migrate, check-content, sync-commands, "
-        "render-figures OUT_DIR, playground (the bot against a local Discord, in the browser; no token)",
+        "update-catalogues, check-catalogues (the languages' message catalogues), render-figures OUT_DIR, "
+        "playground (the bot against a local Discord, in the browser; no token)",
     )
     parser.add_argument("out_dir", nargs="?", type=Path, help="render-figures: where to write the PNG files")
     playground = parser.add_argument_group("playground")
