@@ -24,6 +24,7 @@ from bot.core.stats import StatsService
 from bot.core.winner_role import WinnerRoleService
 from bot.db.engine import SessionFactory
 from bot.db.rowcache import RowCache
+from bot.i18n import Languages
 from bot.pictures.service import PictureService
 from bot.settings import Settings
 
@@ -50,6 +51,8 @@ class Services:
     challenges: ChallengeService
     pictures: PictureService
     history: HistoryService
+    # The message catalogues: which language an answer is written in (bot.i18n).
+    languages: Languages
 
     @classmethod
     def build(
@@ -81,4 +84,5 @@ class Services:
             challenges=ChallengeService(sessions, clock),
             pictures=PictureService(content),
             history=HistoryService(sessions, content, clock),
+            languages=Languages(),
         )

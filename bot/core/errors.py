@@ -1,14 +1,31 @@
-"""Domain errors: each carries a message fit to show the member who caused it."""
+"""Domain errors: each carries a message fit to show the member who caused it, in their language.
+
+The message is English with named placeholders, marked for the catalogues where it is written
+(``NotFound(N_("No exercise called {name}."), name=quoted(value))``); :meth:`DomainError.text` gives it
+in a member's language, :attr:`DomainError.message` in English.
+"""
 
 from __future__ import annotations
+
+from typing import Protocol
+
+
+class _Translates(Protocol):
+    def t(self, message: str, /, **params: object) -> str: ...
 
 
 class DomainError(Exception):
     """A problem the member can fix or should know about; never a bug."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, /, **params: object) -> None:
+        self.template = message
+        self.params = params
+        self.message = message.format_map(params) if params else message
+        super().__init__(self.message)
+
+    def text(self, texts: _Translates) -> str:
+        """The message in the language of ``texts``."""
+        return texts.t(self.template, **self.params)
 
 
 class InvalidInput(DomainError):

@@ -48,6 +48,8 @@ class Club(SQLModel, table=True):
     post_problem_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     # Comma-separated role ids whose holders are left off the boards (unbounded: a server may have hundreds).
     excluded_role_ids: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # The language of the club's public posts: a catalogue code ("de"), or None for English (bot.i18n).
+    language: str | None = Field(default=None, max_length=16)
     created_at: datetime = Field(sa_column=_utc_column())
 
 
