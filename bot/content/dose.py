@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
@@ -24,6 +24,9 @@ REST_NOTE = (
     f"Times include rests {SUGGESTED_MARK}: {SHORT_HOLD_REST_SECONDS} s between holds of {SHORT_HOLD_SECONDS} s "
     f"or less, {SET_REST_SECONDS} s between other sets."
 )
+
+if TYPE_CHECKING:
+    from bot.i18n import Texts
 
 
 class Dose(StrictModel):
@@ -59,8 +62,9 @@ class Dose(StrictModel):
             raise ValueError("sets need reps or hold_seconds")
         return self
 
-    def render(self) -> str:
-        """Short text for a message: ``10 × 10 s hold``, ``10–15 reps per leg``, ``30 s per side``."""
+    def render(self, texts: Texts | None = None) -> str:
+        """Short text for a message: ``10 × 10 s hold``, ``10–15 reps per leg``, ``30 s per side``, in the
+        language of ``texts`` (English without)."""
         side = f" per {self.side_word}" if self.per_side else ""
         hold = None
         if self.hold_seconds is not None:

@@ -294,6 +294,11 @@ class Content(StrictModel):
                     raise ValueError(f"{kind}: key {key!r} differs from slug {item.slug!r}")
         return self
 
+    def localized(self, language: str) -> Content:
+        """The same content with its texts in ``language`` (a catalogue code, as ``Texts.language``);
+        facts and doses are shared by every language. English is this content itself."""
+        return self
+
     def default_routine(self) -> Routine:
         defaults = [r for r in self.routines.values() if r.default]
         if len(defaults) != 1:
