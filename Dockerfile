@@ -45,7 +45,9 @@ COPY docker ./docker
 # and monospace letters then fall back to DejaVu Sans, with a logged warning) and the last-resort glyph font;
 # fontTools but the two modules matplotlib's Agg path imports (agl and misc; the rest subsets fonts for PDF, PS
 # and SVG output); discord.py's Windows voice DLLs; Pillow's AVIF and WebP codecs and its colour management and
-# Tk modules (the bot only writes PNG; Pillow reports those formats as unsupported without them).
+# Tk modules (the bot only writes PNG; Pillow reports those formats as unsupported without them). Babel's
+# locale data but the languages with a catalogue and English (docker/prune_babel.py; 35 MB → about 3 MB); Babel
+# stays out of the zip, since it opens its data files by path.
 # The extension modules lose their debug symbols; the libraries bundled in pillow.libs are left alone (strip
 # breaks such patched ELF headers: numpy's bundled OpenBLAS then failed to load).
 # Bytecode is kept only for what the bot and the chart worker import (docker/imports.py, and the migrations
@@ -84,9 +86,10 @@ RUN /opt/venv/bin/pip install . \
     && find fontTools -mindepth 1 -maxdepth 1 ! -name __init__.py ! -name agl.py ! -name misc -exec rm -rf {} + \
     && find . -type f \( -name '*.pyi' -o -name '*.c' -o -name '*.h' -o -name '*.pyx' -o -name '*.pxd' \) -delete \
     && find . -path '*.libs' -prune -o -name '*.so' -exec strip --strip-unneeded {} + \
+    && /opt/venv/bin/python /src/docker/prune_babel.py "$PWD" /src/bot/i18n/locales \
     && /opt/venv/bin/python /src/docker/imports.py \
     && DATABASE_URL=sqlite+aiosqlite:////tmp/warm.db /opt/venv/bin/gluteclub migrate \
-    && /opt/venv/bin/python /src/docker/zip_packages.py "$PWD" --keep bot \
+    && /opt/venv/bin/python /src/docker/zip_packages.py "$PWD" --keep bot babel \
         --pure sqlalchemy markupsafe yaml \
     && /opt/venv/bin/python /src/docker/imports.py \
     && DATABASE_URL=sqlite+aiosqlite:////tmp/check.db /opt/venv/bin/gluteclub migrate \

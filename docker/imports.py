@@ -29,3 +29,12 @@ from bot.pictures import charts  # noqa: E402
 week = date(2026, 1, 5)
 png = charts.club_chart_png(charts.ClubWeeks(1, "Club", [week], [3], [12]))
 assert png.startswith(b"\x89PNG"), "the chart is not a PNG"
+
+# Every catalogue language writes its numbers and dates from the locale data the build kept.
+from bot.i18n import Languages  # noqa: E402
+
+languages = Languages()
+for code in languages.codes:
+    texts = languages.texts(code)
+    if not (texts.weekday(0) and texts.day_month(week) and texts.number(1234.5)):
+        raise SystemExit(f"no locale data for {code}")
