@@ -28,6 +28,8 @@ class Who:
     role_ids: tuple[int, ...] = ()
     # False when the interaction does not show the member is in the server now (a button in a DM).
     in_server: bool = True
+    # The member's Discord locale on this interaction ("de", "es-ES"); None when it is not known (a job).
+    locale: str | None = None
 
 
 async def ensure_club_and_member(session: AsyncSession, who: Who, now: datetime) -> tuple[Club, Member]:
@@ -39,7 +41,8 @@ async def ensure_club_and_member(session: AsyncSession, who: Who, now: datetime)
         assert club.id is not None
         if await get_member(session, club.id, who.user_id) is None:
             raise NotFound(FORGOTTEN)
-    member = await ensure_member(session, club, who.user_id, who.display_name, now, in_server=who.in_server)
+    member = await ensure_member(session, club, who.user_id, who.display_name, now, in_server=who.in_server,
+                                 locale=who.locale)
     roles = ",".join(str(r) for r in sorted(who.role_ids))
     if member.role_ids != roles:
         member.role_ids = roles

@@ -60,6 +60,9 @@ class DueReminder:
     timezone: str
     snoozed: bool
     next_due_at: datetime
+    # The member's stored Discord locale, then the club's language: the DM's language (bot.i18n).
+    locale: str | None = None
+    club_language: str | None = None
 
     @property
     def nonce(self) -> str:

@@ -301,7 +301,7 @@ class StandupService:
                 person = people.get(member_id)
                 if person is None:
                     continue  # the member is being deleted; the row goes with them
-                user_id, left_at, guild_id, channel_id = person
+                user_id, left_at, guild_id, channel_id, locale, club_language = person
                 if left_at is not None:
                     # Gone from the server: no DMs to people who left; /standup on brings them back.
                     stop.append(sid)
@@ -320,7 +320,8 @@ class StandupService:
                 moves.append((sid, nxt, send))
                 if send:
                     due.append(
-                        DueReminder(sid, member_id, guild_id, user_id, channel_id, due_at, every, tz, snoozed, nxt)
+                        DueReminder(sid, member_id, guild_id, user_id, channel_id, due_at, every, tz, snoozed, nxt,
+                                    locale, club_language)
                     )
             if moves:
                 await queries.advance(session, moves, now)
