@@ -111,6 +111,8 @@ def recommendation_embed(tr: Texts, content: Content, rec: Recommendation) -> di
     test = local_test(content, tr, rec.test)
     outcome = _local_outcome(test, rec.outcome)
     named = side_text(tr, test, rec.side)
+    if tr.language == "en":
+        named = named.lower()
     mark = verdict_mark(outcome.weak, outcome.unsure)
     if named:
         title = tr.t("{mark} {test} ({side}): {result}", mark=mark, test=test.name, side=named, result=outcome.label)
@@ -155,7 +157,8 @@ def history_embed(tr: Texts, entries: list[HistoryEntry]) -> discord.Embed:
     else:
         lines = []
         for e in entries:
-            side = "" if e.side == "both" else f" ({side_name(tr, e.side, e.side_word)})"
+            named = side_name(tr, e.side, e.side_word)
+            side = "" if e.side == "both" else f" ({named.lower() if tr.language == 'en' else named})"
             mark = verdict_mark(e.weak, e.unsure)
             lines.append(f"{discord.utils.format_dt(e.at, 'd')} · {e.test_name}{side}: {mark} {e.outcome_label}")
         text = "\n".join(lines)
