@@ -26,7 +26,14 @@ from bot.i18n import N_, Languages, Texts
 from bot.pictures.service import INTERACTIVE_TIMEOUT, PictureService
 from bot.render.limits import clip
 from bot.render.retests import remind_button_label, remind_set_text
-from bot.render.selftests import answer_label, history_embed, local_test, recommendation_embed, test_embed
+from bot.render.selftests import (
+    answer_label,
+    history_embed,
+    history_words,
+    local_test,
+    recommendation_embed,
+    test_embed,
+)
 
 PREFIX = "gc:t:"
 SIDE_CODES = {"l": "left", "r": "right", "b": "both"}
@@ -202,7 +209,8 @@ class SelfTestCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         tr = texts_for(interaction, self.languages)
         embed = history_embed(tr, await self.selftests.history(who))
-        picture = await self.pictures.test_history(who.user_id, await self.history.test_entries(who))
+        picture = await self.pictures.test_history(who.user_id, await self.history.test_entries(who),
+                                                   self.content.localized(tr.language), history_words(tr))
         await interaction.followup.send(embed=embed, ephemeral=True, **picture_kwargs(picture, embed))
 
 

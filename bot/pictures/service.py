@@ -55,6 +55,16 @@ class Picture:
     description: str  # alt text for screen readers
 
 
+@dataclass(frozen=True)
+class HistoryWords:
+    """A test-history chart's words in the member's language, made by the caller: the worker loads no
+    catalogue. ``alt`` writes the alt text from the chart's data."""
+
+    sides: dict[str, str]
+    months: tuple[str, ...]
+    alt: Callable[[charts.TestHistory], str]
+
+
 class PictureService:
     def __init__(self, content: Content, *, figure_workers: int = 1) -> None:
         self.content = content
@@ -247,22 +257,30 @@ class PictureService:
         return await self._chart(f"the /me card of user {user_id}", "me.png", charts.member_card_png, card,
                                  charts.member_card_alt(card))
 
-    async def challenge_chart(self, guild_id: int, results: Results) -> Picture | None:
-        """Each member's progress toward the target; members the boards leave out only in the totals."""
+    async def challenge_chart(self, guild_id: int, results: Results,
+                              words: tuple[charts.ChallengeWords, str] | None = None) -> Picture | None:
+        """Each member's progress toward the target; members the boards leave out only in the totals.
+        ``words``: the chart's words and its alt text in the club's language (English without)."""
         info = results.challenge
         unit = "routines" if info.goal is Goal.ROUTINES else "points"
         board = charts.challenge_board(guild_id, info.name, unit, info.target, results.standings, results.members,
-                                       results.club_total)
+                                       results.club_total, words[0] if words else None)
+        alt = words[1] if words else charts.challenge_chart_alt(board)
         return await self._chart(f"the challenge chart of guild {guild_id}", "challenge.png",
-                                 charts.challenge_chart_png, board, clip_alt(charts.challenge_chart_alt(board)))
+                                 charts.challenge_chart_png, board, clip_alt(alt))
 
-    async def test_history(self, user_id: int, entries: list[TestEntry]) -> Picture | None:
-        series = history_series(self.content, entries)
+    async def test_history(self, user_id: int, entries: list[TestEntry], content: Content | None = None,
+                           words: HistoryWords | None = None) -> Picture | None:
+        """The member's results over time; ``content`` in the member's language (its test names and
+        outcomes), ``words`` the chart's own words and its alt text in that language (English without)."""
+        series = history_series(content or self.content, entries)
         if not series:
             return None
-        history = charts.TestHistory(user_id, series)
+        history = charts.TestHistory(user_id, series, dict(words.sides) if words else {},
+                                     tuple(words.months) if words else ())
+        alt = words.alt(history) if words else charts.test_history_alt(history)
         return await self._chart(f"the test history of user {user_id}", "test-history.png", charts.test_history_png,
-                                 history, charts.test_history_alt(history))
+                                 history, clip_alt(alt))
 
 
 def history_series(content: Content, entries: list[TestEntry]) -> list[charts.TestSeries]:

@@ -4,6 +4,7 @@ own words from the catalogues, the test's from the content in that language."""
 from __future__ import annotations
 
 import discord
+from babel.dates import get_month_names
 
 from bot.content.schema import (
     REST_NOTE,
@@ -18,6 +19,8 @@ from bot.content.schema import (
 from bot.core.retests import changes
 from bot.core.selftests import HistoryEntry, Recommendation, StagedExercise
 from bot.i18n import N_, Texts
+from bot.pictures.charts import TestHistory, TestPoint
+from bot.pictures.service import HistoryWords
 from bot.render.limits import clip
 from bot.render.plan import COLOUR, footer, legend
 from bot.render.retests import changes_text, side_name
@@ -167,3 +170,24 @@ def history_embed(tr: Texts, entries: list[HistoryEntry]) -> discord.Embed:
     if found:
         embed.add_field(name=tr.t("Before → now"), value=changes_text(tr, found), inline=False)
     return embed
+
+
+def history_words(tr: Texts) -> HistoryWords:
+    """The test-history chart's words in the member's language (the chart worker gets them plain)."""
+    sides = {"left": tr.t("left"), "right": tr.t("right"), "both": tr.t("both sides")}
+    names = get_month_names("abbreviated", locale=tr.locale)
+    months = tuple(str(names[m]) for m in range(1, 13))
+
+    def alt(history: TestHistory) -> str:
+        parts = []
+        for series in history.tests:
+            latest: dict[str, TestPoint] = {}
+            for point in sorted(series.points, key=lambda p: p.at):
+                latest[point.side] = point
+            found = [tr.t("{side}: {result} on {date}", side=sides.get(side, side), result=p.label,
+                          date=tr.day_month(p.at)) for side, p in latest.items()]
+            parts.append(tr.n("{test} ({count} result; latest {sides})", "{test} ({count} results; latest {sides})",
+                              len(series.points), test=series.name, sides=", ".join(found)))
+        return tr.t("Your self-test results over time, one line per side: {tests}.", tests="; ".join(parts))
+
+    return HistoryWords(sides, months, alt)
