@@ -57,8 +57,9 @@ def started_text(tr: Texts, info: ChallengeInfo) -> str:
 
 
 def not_announced_text(tr: Texts, channel_id: int) -> str:
+    channel = f"<#{channel_id}>"
     return tr.t("I could not post the announcement in {channel}; members can still `/challenge join`.",
-                channel=f"<#{channel_id}>")
+                channel=channel)
 
 
 def joined_text(tr: Texts, info: ChallengeInfo, added: bool) -> str:

@@ -44,12 +44,13 @@ def nudge_text(tr: Texts, due: DueNudge, step: RoutineStep) -> str:
 
 
 def nudge_fallback_text(tr: Texts, due: DueNudge) -> str:
+    mention = f"<@{due.user_id}>"
     return clip(
         tr.t(
             "{mention} your weekly nudge: this week's glute routine is not in yet, and the week closes {when}. "
             "I could not DM you, so I have put your nudges on hold. Allow direct messages from this server's "
             "members, then run `/nudge on` to get them again.",
-            mention=f"<@{due.user_id}>", when=discord.utils.format_dt(due.week_ends_at, "R"),
+            mention=mention, when=discord.utils.format_dt(due.week_ends_at, "R"),
         ),
         MESSAGE_MAX,
     )

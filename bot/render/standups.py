@@ -67,12 +67,13 @@ def reminder_text(tr: Texts, due: DueReminder) -> str:
 
 
 def dm_closed_text(tr: Texts, user_id: int) -> str:
+    mention = f"<@{user_id}>"
     return clip(
         tr.t(
             "{mention} I tried to send your stand-up reminder, but your DMs are closed to me. "
             "I have put your reminders on hold. Allow direct messages from this server's members "
             "(server menu → Privacy Settings), then run `/standup on` to pick them up again.",
-            mention=f"<@{user_id}>",
+            mention=mention,
         ),
         MESSAGE_MAX,
     )
