@@ -136,7 +136,7 @@ async def test_defect_i_results_name_no_member_who_left_or_holds_an_excluded_rol
     meta, _image = attached_image(post, "challenge.png", uploads(club, post))
     alt = meta["description"]
     assert "ann 1" in alt
-    assert "3 took part, 3 routines together" in alt
+    assert "3 members took part, 3 routines together" in alt
     for name in ("ben", "cara"):
         assert name not in text
         assert name not in alt
