@@ -183,7 +183,7 @@ class SelfTestCog(commands.Cog):
         tr = texts_for(interaction, self.languages)
         test = local_test(self.content, tr, self.selftests.test(slug))
         embed = test_embed(tr, test, self.content.localized(tr.language).guide.caution)
-        picture = await self.pictures.selftest_figure(slug, timeout=INTERACTIVE_TIMEOUT)
+        picture = await self.pictures.selftest_figure(slug, timeout=INTERACTIVE_TIMEOUT, texts=tr)
         await interaction.response.send_message(
             embed=embed,
             view=answer_view(tr, test, interaction.user.id, self.answer_button),

@@ -30,6 +30,7 @@ from bot.content.poses import Figure, PoseBook
 from bot.content.schema import Content
 from bot.core.challenges import Goal, Results
 from bot.core.history import MemberDays, TestEntry, WeekTotal
+from bot.i18n import SOURCE_LANGUAGE, Texts
 from bot.pictures import charts, figures
 
 log = logging.getLogger(__name__)
@@ -182,10 +183,12 @@ class PictureService:
     async def exercise_figure(self, slug: str, timeout: float = RENDER_TIMEOUT) -> Picture | None:
         return await self._single("exercise", slug, timeout)
 
-    async def selftest_figure(self, slug: str, timeout: float = RENDER_TIMEOUT) -> Picture | None:
-        return await self._single("selftest", slug, timeout)
+    async def selftest_figure(self, slug: str, timeout: float = RENDER_TIMEOUT,
+                              texts: Texts | None = None) -> Picture | None:
+        """The test's figure, its name and alt text in the language of ``texts`` (English without)."""
+        return await self._single("selftest", slug, timeout, texts)
 
-    async def _single(self, kind: str, slug: str, timeout: float) -> Picture | None:
+    async def _single(self, kind: str, slug: str, timeout: float, texts: Texts | None = None) -> Picture | None:
         poses = self.poses
         if poses is None:
             return None
@@ -194,14 +197,18 @@ class PictureService:
         figure = figures_of.get(slug)
         if item is None or figure is None:
             return None
-        key = self._figure_key(kind, item.name, self._dump(figure), poses.skeleton.model_dump())
+        name = item.name
+        if texts is not None and kind == "selftest":
+            name = self.content.localized(texts.language).selftests.get(slug, item).name
+        # The worker draws the name as a plain string: it loads no catalogue.
+        key = self._figure_key(kind, name, self._dump(figure), poses.skeleton.model_dump())
         data = await self._figure(
-            f"the figure of {kind} {slug!r}", key, figures.figure_png, figure, poses.skeleton, item.name,
+            f"the figure of {kind} {slug!r}", key, figures.figure_png, figure, poses.skeleton, name,
             timeout=timeout,
         )
         if data is None:
             return None
-        return Picture(f"{slug}.png", data, figure_description(item.name, figure))
+        return Picture(f"{slug}.png", data, figure_description(name, figure, texts))
 
     async def routine_strip(self, slugs: list[str], names: list[str], filename: str = "routine.png",
                             timeout: float = RENDER_TIMEOUT) -> Picture | None:
@@ -320,7 +327,9 @@ def clip_alt(text: str) -> str:
 _VIEW_WORDS = {"side": "from the side", "front": "from the front", "back": "from behind"}
 
 
-def figure_description(name: str, figure: Figure) -> str:
+def figure_description(name: str, figure: Figure, texts: Texts | None = None) -> str:
+    if texts is not None and texts.language != SOURCE_LANGUAGE:
+        return clip_alt(_figure_description_in(texts, name, figure))
     props = figure.props
     kit = [
         word
@@ -340,3 +349,29 @@ def figure_description(name: str, figure: Figure) -> str:
         f"Figure of {name} seen {_VIEW_WORDS[figure.view]}{with_kit}: the start position in pale grey, "
         f"the end position in dark, an orange arrow for the movement."
     )
+
+
+def _figure_description_in(tr: Texts, name: str, figure: Figure) -> str:
+    """The figure's alt text in ``tr``'s language: what the figure shows, the kit named as a list."""
+    props = figure.props
+    view = {"side": tr.t("seen from the side"), "front": tr.t("seen from the front"),
+            "back": tr.t("seen from behind")}[figure.view]
+    kit = [
+        word
+        for word, present in (
+            (tr.t("a mat"), props.mat),
+            (tr.t("a band around the knees") if props.band == "knees" else tr.t("a band around the ankles"),
+             props.band),
+            (tr.t("dumbbells") if props.dumbbells == "hands" else tr.t("a dumbbell at the chest"), props.dumbbells),
+            (tr.t("a barbell on the shoulders"), props.barbell),
+            (tr.t("a wall"), props.wall is not None),
+            (tr.t("a step"), props.step is not None),
+            (tr.t("a chair"), props.chair is not None),
+        )
+        if present
+    ]
+    if kit:
+        return tr.t("Figure of {name} {view}, with {kit}: the start position in pale grey, the end position in "
+                    "dark, an orange arrow for the movement.", name=name, view=view, kit=tr.join(kit))
+    return tr.t("Figure of {name} {view}: the start position in pale grey, the end position in dark, an orange "
+                "arrow for the movement.", name=name, view=view)

@@ -51,6 +51,9 @@ async def test_a_german_member_takes_a_self_test_in_german(club: Club) -> None:
     assert "⚠️ Sicherheit" in text
     assert "Antworte für jede Seite mit den Knöpfen unten" in text
     assert "How to" not in text
+    [figure] = message["attachments"]
+    assert figure["description"].startswith("Figur zu"), "the figure's alt text is German too"
+    assert "von hinten gesehen" in figure["description"]
     shown = labels(message)
     assert any("links" in label for label in shown)
     assert any("rechts" in label for label in shown)

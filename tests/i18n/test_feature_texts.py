@@ -25,11 +25,13 @@ from bot.core.streaks import Streak
 from bot.core.winner_role import RoleChanges, WinnerSetting
 from bot.i18n import LOCALES_DIR, Languages, Texts
 from bot.pictures import charts
+from bot.pictures.service import PictureService, figure_description
 from bot.render import challenges, nudges, retests, selftests, standups, winner_role
 
 NOW = datetime(2026, 11, 18, 9, 45, tzinfo=UTC)
 LANGUAGES = Languages()
 CONTENT = load_content()
+POSES = PictureService(CONTENT).poses
 
 
 def flat(value: Any) -> str:
@@ -86,6 +88,8 @@ def renders(tr: Texts) -> dict[str, str]:
         "self-test result": flat(selftests.recommendation_embed(tr, CONTENT, rec)),
         "self-test history": flat(selftests.history_embed(tr, entries)),
         "self-test no history": flat(selftests.history_embed(tr, [])),
+        "self-test figures": flat(tuple(figure_description(CONTENT.selftests[slug].name, figure, tr)
+                                        for slug, figure in (POSES.selftests.items() if POSES else ()))),
         "history chart": flat((*selftests.history_words(tr).sides.values(), selftests.history_words(tr).alt(history))),
         "re-test set": flat((retests.remind_set_text(tr, Scheduled(NOW, False)),
                              retests.remind_set_text(tr, Scheduled(NOW, True)), retests.remind_button_label(tr))),
