@@ -208,7 +208,7 @@ class SelfTestCog(commands.Cog):
         who = who_speaking(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         tr = texts_for(interaction, self.languages)
-        embed = history_embed(tr, await self.selftests.history(who))
+        embed = history_embed(tr, await self.selftests.history(who), self.content)
         picture = await self.pictures.test_history(who.user_id, await self.history.test_entries(who),
                                                    self.content.localized(tr.language), history_words(tr))
         await interaction.followup.send(embed=embed, ephemeral=True, **picture_kwargs(picture, embed))

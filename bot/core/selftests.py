@@ -108,6 +108,8 @@ class HistoryEntry:
     at: datetime
     unsure: bool = False
     side_word: str = "side"  # what the side names on this test: "leg standing", "leg lifted"
+    test_slug: str = ""  # to show the test and outcome in another language
+    outcome_id: str = ""
 
 
 def lead_in_for(content: Content, latest: TestResult | None) -> str | None:
@@ -192,6 +194,7 @@ class SelfTestService:
                 label = outcome.label if outcome is not None else row.outcome
                 unsure = outcome is not None and outcome.unsure
                 entries.append(
-                    HistoryEntry(test.name, row.side, label, row.weak, row.created_at, unsure, test.side_word)
+                    HistoryEntry(test.name, row.side, label, row.weak, row.created_at, unsure, test.side_word,
+                                 test.slug, row.outcome)
                 )
             return entries

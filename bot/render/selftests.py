@@ -3,6 +3,8 @@ own words from the catalogues, the test's from the content in that language."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import discord
 from babel.dates import get_month_names
 
@@ -154,7 +156,22 @@ def recommendation_embed(tr: Texts, content: Content, rec: Recommendation) -> di
     return embed
 
 
-def history_embed(tr: Texts, entries: list[HistoryEntry]) -> discord.Embed:
+def _local_entry(content: Content, entry: HistoryEntry) -> HistoryEntry:
+    """``entry`` with the test's name, outcome and side word as ``content`` (one language's) writes them."""
+    test = content.selftests.get(entry.test_slug)
+    if test is None:
+        return entry
+    outcome = next((o for o in test.outcomes if o.id == entry.outcome_id), None)
+    label = outcome.label if outcome is not None else entry.outcome_label
+    return dataclasses.replace(entry, test_name=test.name, outcome_label=label, side_word=test.side_word)
+
+
+def history_embed(tr: Texts, entries: list[HistoryEntry], content: Content | None = None) -> discord.Embed:
+    """The member's results, newest first; ``content`` (the English content) gives the tests' words in
+    ``tr``'s language."""
+    if content is not None:
+        local = content.localized(tr.language)
+        entries = [_local_entry(local, e) for e in entries]
     if not entries:
         text = tr.t("No self-tests yet. Try `/test hip-drop`.")
     else:

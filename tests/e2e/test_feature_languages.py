@@ -159,3 +159,31 @@ async def test_a_job_dm_falls_back_to_the_clubs_language(club: Club) -> None:
     assert await club.bot.due.run("standup") == 1
     [dm] = club.fake.dm_messages(club.runner.id)
     assert "C'est l'heure de te lever" in dm["content"]
+
+
+async def test_the_retest_reminder_dm_and_history_are_in_the_members_language(club: Club) -> None:
+    ix = await club.fake.slash(club.guild.id, club.runner.id, "test hamstring-vs-glute", locale="es-ES")
+    left = next(i for i in custom_ids(await ix.final()) if i.endswith(":l:hamstring-first"))
+    result = await club.click(club.runner, left, locale="es-ES")
+    [remind] = [i for i in custom_ids(result) if i.startswith("gc:rt:")]
+    reply = await club.click(club.runner, remind, locale="es-ES")
+    assert "Hecho: te escribiré por MD" in reply["content"]
+    club.clock.advance(timedelta(weeks=4, minutes=1))
+    assert club.bot is not None
+    assert await club.bot.due.run("retest") == 1
+    [dm] = club.fake.dm_messages(club.runner.id)
+    assert "Hace cuatro semanas" in dm["content"]
+    assert labels(dm)[0].startswith("Empezar:")
+    [start] = custom_ids(dm)
+    opening = await club.fake.dm_click(start, club.runner.id, message=dm, locale="es-ES")
+    opened = await opening.final()
+    assert "Cómo se hace" in embed_text(opened)
+    better = next(i for i in custom_ids(opened) if ":l:glute-first" in i)
+    answered = await (await club.fake.dm_click(better, club.runner.id, message=opening.original,
+                                               locale="es-ES")).final()
+    assert "Guardado en privado" in embed_text(answered)
+    history = await club.slash(club.runner, "test history", locale="es-ES")
+    text = embed_text(history)
+    assert "Tu historial de autotests" in text
+    assert "Antes → ahora" in text
+    assert "lado izquierdo" in text
