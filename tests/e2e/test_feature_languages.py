@@ -123,6 +123,8 @@ async def test_challenge_results_are_posted_in_the_clubs_language(club: Club) ->
                  if "ha terminado" in (m.get("content") or "")]
     assert "miembro participó" in results["content"]
     assert "Well done" not in results["content"]
+    [chart] = [a for a in results["attachments"] if a["filename"] == "challenge.png"]
+    assert chart["description"].startswith("Resultados del reto Puente"), "the chart's alt text is the club's too"
 
 
 async def test_a_locale_without_a_catalogue_reads_english_and_is_stored(club: Club) -> None:
