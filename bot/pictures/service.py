@@ -243,7 +243,8 @@ class PictureService:
 
     async def member_card(self, user_id: int, name: str, days: MemberDays) -> Picture | None:
         card = charts.MemberCard(user_id, name, days.first_day, dict(days.days), days.current_streak,
-                                 days.best_streak, days.week_points, today=days.today)
+                                 days.best_streak, days.week_points, today=days.today,
+                                 weekly_points=list(days.weekly_points))
         return await self._chart(f"the /me card of user {user_id}", "me.png", charts.member_card_png, card,
                                  charts.member_card_alt(card))
 
