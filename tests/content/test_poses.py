@@ -162,8 +162,10 @@ def test_every_camera_shows_the_floor_level(content: Content) -> None:
         assert outline is not None
         # Near edge, then far edge: each horizontal in the picture, so the floor never slopes like a ramp.
         (ax, ay), (bx, by), (cx, cy), (dx, dy) = outline
-        assert ay == pytest.approx(by) and cy == pytest.approx(dy), slug
-        assert ax == pytest.approx(dx) and bx == pytest.approx(cx), slug
+        assert ay == pytest.approx(by), slug
+        assert cy == pytest.approx(dy), slug
+        assert ax == pytest.approx(dx), slug
+        assert bx == pytest.approx(cx), slug
         # Every support of the start pose stands on that floor.
         for joint in figure.start.supports or figure.supports:
             x, _ = start.joints[joint]
@@ -305,7 +307,7 @@ def test_every_shipped_arrow_has_a_shaft_of_at_least_22_cm(content: Content) -> 
     from bot.content.poses import arrow_shaft, moving_joint
 
     assert content.poses is not None
-    assert MIN_SHAFT == pytest.approx(0.22)
+    assert pytest.approx(0.22) == MIN_SHAFT
     for figure in [*content.poses.exercises.values(), *content.poses.selftests.values()]:
         if figure.cue != "move":
             continue
