@@ -19,7 +19,8 @@ from pydantic import BaseModel, ValidationError
 
 from bot.content.claims import content_claims
 from bot.content.languages import read_translations
-from bot.content.poses import POSES_FILE, PoseBook, figure_problems
+from bot.content.pose_checks import figure_problems
+from bot.content.poses import POSES_FILE, PoseBook
 from bot.content.schema import (
     LEAD_IN_SECONDS_MAX,
     Content,

@@ -30,6 +30,8 @@ def retest_dm_text(test_name: str) -> str:
 def changes_text(found: list[Change]) -> str:
     lines = []
     for change in found:
-        side = "" if change.side == "both" else f", {change.side} side"
+        # The leg named as the test names it: "left leg standing" on the hip drop, "left leg lifted" where the
+        # lifted leg is the one tested.
+        side = "" if change.side == "both" else f", {change.side} {change.side_word}"
         lines.append(f"{change.test_name}{side}: {change.before} → {change.after}")
     return clip("\n".join(lines), 1024)
