@@ -52,7 +52,9 @@ from bot.content.dose import (
     Dose,
     lead_in_dose,
     minutes_for,
+    rest_note,
     session_seconds,
+    suggested_legend,
 )
 from bot.content.poses import PoseBook
 from bot.content.routines import Progression, ProgressionStep, Routine, RoutineItem, RoutineStep
@@ -109,7 +111,9 @@ __all__ = [
     "lead_in_dose",
     "looks_like_slug",
     "minutes_for",
+    "rest_note",
     "session_seconds",
+    "suggested_legend",
 ]
 
 class Exercise(StrictModel):

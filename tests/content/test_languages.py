@@ -12,6 +12,7 @@ import yaml
 from bot.content import Content, check_content, find_exercise, load_content, search_exercises
 from bot.content.languages import TEXT_FILES, flatten, texts_of
 from bot.content.loader import Problem
+from bot.content.schema import REST_NOTE, SUGGESTED_LEGEND, rest_note, suggested_legend
 from bot.content.translations import text_problems
 from bot.i18n import Languages
 
@@ -118,6 +119,18 @@ def test_dose_notes_and_units_in_the_language(shipped: Content) -> None:
     one = shipped.exercise("glute-bridge").dose.model_copy(update={"reps": 1, "reps_max": None})
     assert one.render(languages.texts("fr")) == "1 répétition"
     assert one.render() == "1 rep"
+
+
+def test_the_rest_note_and_the_dagger_legend_in_each_language() -> None:
+    languages = Languages()
+    assert rest_note() == REST_NOTE
+    assert suggested_legend() == SUGGESTED_LEGEND
+    assert rest_note(languages.texts("de")).startswith("Die Zeiten enthalten Pausen †: 5 s")
+    for code in LANGUAGES:
+        tr = languages.texts(code)
+        assert rest_note(tr) != REST_NOTE
+        assert suggested_legend(tr).startswith("† ")
+        assert suggested_legend(tr) != SUGGESTED_LEGEND
 
 
 # -------------------------------------------------------------------------------------------- search
