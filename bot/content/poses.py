@@ -10,10 +10,8 @@ copies the near one); ``thigh`` sets both thighs, ``thigh_far`` only the far one
 Every figure names its ``supports``: the joints the body rests on (feet, knees, forearms, hands, hips).
 A pose may name its own (a lunge that moves from one foot to the other, a foot up on a step).
 
-The checks here are the ones a reviewer would make: both poses present, no segment longer or
-shorter in one pose than in the other, the body above the floor, every support on the floor or on a
-prop (a step, a chair seat, a wall), hinge joints (knee, elbow) bending the right way, and the neck
-not folded against the trunk. Problems name the file, figure and joint.
+This module reads the poses and lays them out (``place``, ``lay_out``, one ``projector`` for every
+camera); ``bot.content.pose_checks`` holds the checks a reviewer would make.
 """
 
 from __future__ import annotations
@@ -31,7 +29,7 @@ SIDES = ("near", "far")
 LIMBS = ("upper_arm", "forearm", "thigh", "shin", "foot")
 SINGLE = ("trunk", "neck", "pelvis", "shoulders")
 # segment -> (joint it starts from, joint it ends at); limbs per side.
-_SEGMENT_JOINTS: dict[str, tuple[str, str]] = {
+SEGMENT_JOINTS: dict[str, tuple[str, str]] = {
     "trunk": ("pelvis", "neck"),
     "neck": ("neck", "head"),
     "upper_arm": ("shoulder", "elbow"),
@@ -43,16 +41,14 @@ _SEGMENT_JOINTS: dict[str, tuple[str, str]] = {
 SEGMENTS = (*SINGLE, *(f"{limb}_{side}" for limb in LIMBS for side in SIDES))
 LENGTH_KEYS = ("trunk", "neck", "head", "pelvis", "shoulders", *LIMBS)
 View = Literal["side", "front", "back"]
-# How far a joint may sit below the floor line (rounding in the data) before it counts as under it.
-FLOOR_TOLERANCE = 0.01
-# How far a support may be from the floor or its prop (metres) and still rest on it.
-SUPPORT_TOLERANCE = 0.03
-# A limb against a wall: its middle line is half a limb's width from the wall's face.
-WALL_REACH = 0.06
 CHAIR_DEPTH = 0.45
+# The arrow of a move, in metres: the head's length, the gap left at each end, and the longest arrow a figure may
+# ask for with ``arrow_length`` (a small motion drawn large enough to read, centred on it).
+ARROW_HEAD = 0.08
+ARROW_INSET = 0.04
 # Half the depth of the trunk and hips: a body lying on its back or side rests this far below the joints.
 TRUNK_HALF_DEPTH = 0.1
-_TRUNK_JOINTS = ("pelvis", "neck", "hip_near", "hip_far", "shoulder_near", "shoulder_far")
+TRUNK_JOINTS = ("pelvis", "neck", "hip_near", "hip_far", "shoulder_near", "shoulder_far")
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -127,6 +123,8 @@ class Figure(_Model):
     supports: Annotated[list[str], Field(min_length=1)]  # joints resting on the floor or a prop
     anchor: str | None = None  # a joint that stays put: the end pose is moved so it matches the start
     arrow: str | None = None  # the joint whose path the arrow shows (default: the one moving most)
+    # A motion shorter than this (metres) is drawn as an arrow this long, centred on it, so it reads.
+    arrow_length: Annotated[float, Field(gt=0, le=1.0)] | None = None
     # How the arrow reads: a move from start to end, a circle drawn round the end, or a hold (no travel:
     # the ``push`` marks show where the body presses).
     cue: Literal["move", "circle", "hold"] = "move"
@@ -175,7 +173,7 @@ class Placed:
 
     def lowest(self) -> float:
         """The lowest point of the body: a joint, the back of the head or the flesh round the trunk."""
-        return min(min(y - (TRUNK_HALF_DEPTH if k in _TRUNK_JOINTS else 0.0) for k, (_, y) in self.joints.items()),
+        return min(min(y - (TRUNK_HALF_DEPTH if k in TRUNK_JOINTS else 0.0) for k, (_, y) in self.joints.items()),
                    self.joints["head"][1] - self.head_radius)
 
     def moved(self, dx: float, dy: float) -> Placed:
@@ -230,17 +228,28 @@ def _length_key(segment: str) -> str:
     return segment.rsplit("_", 1)[0] if segment.endswith(SIDES) else segment
 
 
-def _projector(camera: list[float] | None) -> tuple[float, float, float, float]:
-    """(x from x, x from depth, y from y, y from x and depth as one) for a camera turned by [yaw, pitch]."""
+def projector(camera: list[float] | None) -> Callable[[float, float, float], tuple[float, float]]:
+    """Where a point of the room (x along the view, y up, z toward the viewer) shows in the picture.
+
+    The one projection of every figure: the camera turns round the vertical by ``yaw`` (toward the figure's
+    back), then rises by ``pitch`` and looks down (nearer points sit lower). It never rolls, so a line on
+    the floor at one distance from the camera stays horizontal: the floor is level in every view.
+    """
     yaw, pitch = (math.radians(v) for v in (camera or (0.0, 0.0)))
-    return math.cos(yaw), math.sin(yaw), math.cos(pitch), math.sin(pitch)
+    cos_yaw, sin_yaw, cos_pitch, sin_pitch = math.cos(yaw), math.sin(yaw), math.cos(pitch), math.sin(pitch)
+
+    def project(x: float, y: float, z: float) -> tuple[float, float]:
+        across, toward_camera = x * cos_yaw + z * sin_yaw, z * cos_yaw - x * sin_yaw
+        return across, y * cos_pitch - toward_camera * sin_pitch
+
+    return project
 
 
 def place(pose: Pose, skeleton: Skeleton, view: View, camera: list[float] | None = None) -> Placed:
     """Joint positions with the pelvis at ``pose.at`` (or the origin), seen from ``camera`` if given."""
     lengths = {**skeleton.lengths, **pose.lengths}
     angles = segment_angles(pose, view)
-    cos_yaw, sin_yaw, cos_pitch, sin_pitch = _projector(camera)
+    project = projector(camera)
 
     def step(origin: tuple[float, float], segment: str, scale: float = 1.0) -> tuple[float, float]:
         angle, depth = angles[segment]
@@ -249,12 +258,8 @@ def place(pose: Pose, skeleton: Skeleton, view: View, camera: list[float] | None
         x = size * math.cos(math.radians(depth)) * math.cos(math.radians(angle))
         y = size * math.cos(math.radians(depth)) * math.sin(math.radians(angle))
         z = size * math.sin(math.radians(depth))
-        # Turn the camera round toward the figure's back (-x), then raise it: nearer points sit lower.
-        toward_camera = z * cos_yaw - x * sin_yaw
-        return (
-            origin[0] + x * cos_yaw + z * sin_yaw,
-            origin[1] + y * cos_pitch - toward_camera * sin_pitch,
-        )
+        dx, dy = project(x, y, z)
+        return origin[0] + dx, origin[1] + dy
 
     joints: dict[str, tuple[float, float]] = {}
     pelvis = (pose.at[0], pose.at[1]) if pose.at else (0.0, 0.0)
@@ -277,16 +282,16 @@ def place(pose: Pose, skeleton: Skeleton, view: View, camera: list[float] | None
 
 def lay_out(figure: Figure, skeleton: Skeleton) -> tuple[Placed, Placed]:
     """Both poses in one frame: grounded on the floor unless placed, the end pinned to the anchor."""
-    start, end, _ = _lay_out_all(figure, skeleton)
+    start, end, _ = lay_out_all(figure, skeleton)
     return start, end
 
 
 def lay_out_fault(figure: Figure, skeleton: Skeleton) -> Placed | None:
     """A self-test's fault pose in the frame of its start pose (drawn beside it), or None."""
-    return _lay_out_all(figure, skeleton)[2]
+    return lay_out_all(figure, skeleton)[2]
 
 
-def _lay_out_all(figure: Figure, skeleton: Skeleton) -> tuple[Placed, Placed, Placed | None]:
+def lay_out_all(figure: Figure, skeleton: Skeleton) -> tuple[Placed, Placed, Placed | None]:
     poses = [figure.start, figure.end, *([figure.fault] if figure.fault is not None else [])]
     if figure.camera is None:
         start = place(figure.start, skeleton, figure.view)
@@ -296,8 +301,8 @@ def _lay_out_all(figure: Figure, skeleton: Skeleton) -> tuple[Placed, Placed, Pl
         return start, later[0], later[1] if len(later) > 1 else None
     # Seen through a camera: laid out on the floor as seen from the side or front, then the same shift
     # in the room (along the floor and up) turned into the picture, so every pose stands on one floor.
-    flat = _lay_out_all(figure.model_copy(update={"camera": None}), skeleton)
-    cos_yaw, sin_yaw, cos_pitch, sin_pitch = _projector(figure.camera)
+    flat = lay_out_all(figure.model_copy(update={"camera": None}), skeleton)
+    project = projector(figure.camera)
     placed: list[Placed] = []
     for pose, world in zip(poses, flat, strict=False):
         assert world is not None
@@ -305,7 +310,7 @@ def _lay_out_all(figure: Figure, skeleton: Skeleton) -> tuple[Placed, Placed, Pl
         dx = world.joints["pelvis"][0] - raw.joints["pelvis"][0]
         dy = world.joints["pelvis"][1] - raw.joints["pelvis"][1]
         seen = place(pose, skeleton, figure.view, figure.camera)
-        placed.append(seen.moved(dx * cos_yaw, dy * cos_pitch + dx * sin_yaw * sin_pitch))
+        placed.append(seen.moved(*project(dx, dy, 0.0)))
     outline = floor_outline(figure, skeleton, placed[0])
     assert outline is not None
     lift = -min(y for _, y in outline)
@@ -315,14 +320,10 @@ def _lay_out_all(figure: Figure, skeleton: Skeleton) -> tuple[Placed, Placed, Pl
 
 def room_to_picture(figure: Figure, skeleton: Skeleton) -> Callable[[float, float, float], tuple[float, float]]:
     """A point of the room (x along the view, height, toward the viewer) where the picture shows it."""
-    cos_yaw, sin_yaw, cos_pitch, sin_pitch = _projector(figure.camera)
-
-    def seen(x: float, y: float, z: float) -> tuple[float, float]:
-        return x * cos_yaw + z * sin_yaw, y * cos_pitch - (z * cos_yaw - x * sin_yaw) * sin_pitch
-
+    seen = projector(figure.camera)
     if figure.camera is None:
         return seen
-    world = _lay_out_all(figure.model_copy(update={"camera": None}), skeleton)[0].joints["pelvis"]
+    world = lay_out_all(figure.model_copy(update={"camera": None}), skeleton)[0].joints["pelvis"]
     picture = lay_out(figure, skeleton)[0].joints["pelvis"]
     base = seen(world[0], world[1], 0.0)
     dx, dy = picture[0] - base[0], picture[1] - base[1]
@@ -339,172 +340,29 @@ def _grounded(figure: Figure, pose: Pose, placed: Placed, start: Placed) -> Plac
     return placed
 
 
-def _surfaces(props: Props) -> list[tuple[str, float, float, float]]:
-    """(name, x from, x to, height) of everything a body can rest on; the floor runs everywhere."""
-    out = [("the floor", -math.inf, math.inf, 0.0)]
-    if props.step is not None:
-        out.append(("the step", props.step[0], props.step[1], props.step[2]))
-    if props.chair is not None:
-        out.append(("the chair", props.chair[0], props.chair[0] + CHAIR_DEPTH, props.chair[1]))
-    return out
-
-
-def support_problems(figure: Figure, skeleton: Skeleton) -> list[tuple[str, str]]:
-    """(field, message) for every support that does not rest on the floor, a step, a chair or the wall.
-
-    Measured without the camera, in the figure's own frame, where y is the height above the floor.
-    """
-    flat = figure.model_copy(update={"camera": None})
-    start, end = lay_out(flat, skeleton)
-    poses = [("start", figure.start, start), ("end", figure.end, end)]
-    fault = lay_out_fault(flat, skeleton)
-    if figure.fault is not None and fault is not None:
-        poses.append(("fault", figure.fault, fault))
-    surfaces = _surfaces(figure.props)
-    out: list[tuple[str, str]] = []
-    for name, pose, placed in poses:
-        for joint in pose.supports if pose.supports is not None else figure.supports:
-            if joint not in placed.joints:
-                continue  # reported once as an unknown joint
-            x, y = placed.joints[joint]
-            # The head rests on its round back; the trunk and the hips on the flesh round their joints.
-            y -= placed.head_radius if joint == "head" else TRUNK_HALF_DEPTH if joint in _TRUNK_JOINTS else 0.0
-            if figure.props.wall is not None and abs(x - figure.props.wall) <= WALL_REACH + SUPPORT_TOLERANCE:
-                continue
-            gap, label, height = min((abs(y - h), label, h) for label, x0, x1, h in surfaces
-                                     if x0 - SUPPORT_TOLERANCE <= x <= x1 + SUPPORT_TOLERANCE)
-            if gap > SUPPORT_TOLERANCE:
-                where = "above" if y > height else "below"
-                out.append((f"{name}.{joint}", f"is a support but hovers {gap:.2f} m {where} {label} "
-                                               f"(at most {SUPPORT_TOLERANCE:.2f} m): put it on the floor or its prop"))
-    return out
-
-
 def floor_outline(figure: Figure, skeleton: Skeleton, placed: Placed, margin: float = 0.12,
                   half_width: float = 0.3) -> list[tuple[float, float]] | None:
-    """The mat under a figure seen from ``camera``: a rectangle on the floor, as the corners it shows in."""
+    """The floor (or mat) under a figure seen from ``camera``, as the corners it shows in the picture.
+
+    A patch of floor square to the camera, wide and deep enough for every pose: its edges are horizontal
+    and vertical in the picture, so the floor reads level however the camera is turned.
+    """
     if figure.camera is None:
         return None
     flat = place(figure.start, skeleton, figure.view)
     height = flat.joints["pelvis"][1] - flat.lowest()
     # Wide enough for every pose, laid out in the room: a lunge to the side still lands on the floor shown.
-    room = [p for p in _lay_out_all(figure.model_copy(update={"camera": None}), skeleton) if p is not None]
+    room = [p for p in lay_out_all(figure.model_copy(update={"camera": None}), skeleton) if p is not None]
     origin = room[0].joints["pelvis"][0]
     xs = [x - origin for pose in room for x, _ in pose.joints.values()]
-    cos_yaw, sin_yaw, cos_pitch, sin_pitch = _projector(figure.camera)
+    project = projector(figure.camera)
+    seen = [project(x, 0.0, z) for x in (min(xs) - margin, max(xs) + margin) for z in (half_width, -half_width)]
+    left, right = min(x for x, _ in seen), max(x for x, _ in seen)
+    near, far = min(y for _, y in seen), max(y for _, y in seen)
     px, py = placed.joints["pelvis"]
-    corners = ((min(xs) - margin, half_width), (max(xs) + margin, half_width),
-               (max(xs) + margin, -half_width), (min(xs) - margin, -half_width))
-    return [(px + x * cos_yaw + z * sin_yaw, py - height * cos_pitch - (z * cos_yaw - x * sin_yaw) * sin_pitch)
-            for x, z in corners]
-
-
-# Hinge and spine limits for side views (degrees). Flexion is positive.
-KNEE_RANGE = (-8.0, 165.0)
-ELBOW_RANGE = (-10.0, 165.0)
-HIP_RANGE = (-45.0, 150.0)
-NECK_MAX = 70.0
-# A segment turned this far toward the viewer is not checked as a hinge in the picture plane.
-DEPTH_SKIP = 30.0
-
-
-def _pose_problems(pose: Pose, figure: Figure, skeleton: Skeleton, placed: Placed) -> list[tuple[str, str]]:
-    """(joint or field, message) for one pose."""
-    out: list[tuple[str, str]] = []
-    for joint, (_, y) in placed.joints.items():
-        if y < -FLOOR_TOLERANCE:
-            out.append((joint, f"is {-y:.2f} m below the floor"))
-    if placed.joints["head"][1] - placed.head_radius < -FLOOR_TOLERANCE:
-        out.append(("head", "is below the floor"))
-    angles = segment_angles(pose, figure.view)
-
-    def flat(*segments: str) -> bool:
-        return all(abs(angles[s][1]) < DEPTH_SKIP for s in segments)
-
-    neck = norm(angles["neck"][0] - angles["trunk"][0])
-    if abs(neck) > NECK_MAX and flat("neck", "trunk"):
-        out.append(("neck", f"bends {abs(neck):.0f}° against the trunk (at most {NECK_MAX:.0f}°)"))
-    if figure.view != "side":
-        return out
-    for side in SIDES:
-        checks = (
-            (f"knee_{side}", norm(angles[f"thigh_{side}"][0] - angles[f"shin_{side}"][0]), KNEE_RANGE,
-             (f"thigh_{side}", f"shin_{side}")),
-            (f"elbow_{side}", norm(angles[f"forearm_{side}"][0] - angles[f"upper_arm_{side}"][0]), ELBOW_RANGE,
-             (f"upper_arm_{side}", f"forearm_{side}")),
-            (f"hip_{side}", norm(angles[f"thigh_{side}"][0] - angles["trunk"][0] - 180), HIP_RANGE,
-             ("trunk", f"thigh_{side}")),
-        )
-        for joint, flexion, (low, high), segments in checks:
-            if not flat(*segments):
-                continue
-            if flexion < low:
-                out.append((joint, f"bends backwards ({-flexion:.0f}° past straight; at most {-low:.0f}°)"))
-            elif flexion > high:
-                out.append((joint, f"bends {flexion:.0f}°, more than a body can ({high:.0f}°)"))
-    return out
-
-
-def figure_problems(figure: Figure, skeleton: Skeleton) -> list[tuple[str, str]]:
-    """(field path inside the figure, message): stretched segments, floor, hinges, unknown joints."""
-    out: list[tuple[str, str]] = []
-    named = [("anchor", figure.anchor), ("arrow", figure.arrow),
-             *((f"supports[{i}]", j) for i, j in enumerate(figure.supports)),
-             *((f"push[{i}]", j) for i, (j, _) in enumerate(figure.push))]
-    for pose_name, pose in (("start", figure.start), ("end", figure.end), ("fault", figure.fault)):
-        if pose is not None and pose.supports is not None:
-            named += [(f"{pose_name}.supports[{i}]", j) for i, j in enumerate(pose.supports)]
-    for name, joint in named:
-        if joint is not None and joint not in JOINTS:
-            out.append((name, f"unknown joint {joint!r} (known: {', '.join(JOINTS)})"))
-    start_lengths = {**skeleton.lengths, **figure.start.lengths}
-    for name, pose in (("end", figure.end), ("fault", figure.fault)):
-        if pose is None:
-            continue
-        lengths = {**skeleton.lengths, **pose.lengths}
-        for key in LENGTH_KEYS:
-            if not math.isclose(start_lengths[key], lengths[key], rel_tol=1e-6):
-                joints = _SEGMENT_JOINTS.get(key, (key, key))
-                out.append(
-                    (
-                        f"{name}.lengths.{key}",
-                        f"the {key} segment ({joints[0]} to {joints[1]}) is {lengths[key]:.2f} m here but "
-                        f"{start_lengths[key]:.2f} m in the start pose: the figure would stretch",
-                    )
-                )
-    if out:
-        return out
-    # Heights are measured in the room, not as a turned camera shows them.
-    start, end, fault = _lay_out_all(figure.model_copy(update={"camera": None}), skeleton)
-    poses = [("start", figure.start, start), ("end", figure.end, end)]
-    if figure.fault is not None and fault is not None:
-        poses.append(("fault", figure.fault, fault))
-    for name, pose, placed in poses:
-        out.extend((f"{name}.{joint}", message) for joint, message in _pose_problems(pose, figure, skeleton, placed))
-    out.extend(support_problems(figure, skeleton))
-    out.extend(_cue_problems(figure, *lay_out(figure, skeleton)))
-    return out
-
-
-# A move's arrow needs a joint that travels at least this far (metres) between the poses.
-MIN_TRAVEL = 0.03
-
-
-def _cue_problems(figure: Figure, start: Placed, end: Placed) -> list[tuple[str, str]]:
-    """Every figure shows its motion: a joint that travels, a circle, or a hold with its push marks."""
-    if figure.cue == "hold" and not figure.push:
-        return [("push", "a hold shows where the body presses: give it at least one push mark")]
-    if figure.cue != "move":
-        return []
-    joint = figure.arrow or moving_joint(start, end)
-    if joint not in start.joints:
-        return []
-    (x0, y0), (x1, y1) = start.joints[joint], end.joints[joint]
-    travel = math.hypot(x1 - x0, y1 - y0)
-    if travel < MIN_TRAVEL:
-        return [("arrow", f"{joint} moves {travel:.2f} m between the poses (at least {MIN_TRAVEL:.2f} m): the "
-                          f"arrow would show no motion; follow a joint that moves, or make it a hold with push marks")]
-    return []
+    floor = py - height * project(0.0, 1.0, 0.0)[1]
+    return [(px + left, floor + near), (px + right, floor + near), (px + right, floor + far),
+            (px + left, floor + far)]
 
 
 def moving_joint(start: Placed, end: Placed) -> str:
@@ -514,3 +372,24 @@ def moving_joint(start: Placed, end: Placed) -> str:
         return math.hypot(x1 - x0, y1 - y0)
 
     return max(start.joints, key=moved)
+
+
+def arrow_ends(figure: Figure, start: tuple[float, float], end: tuple[float, float]
+               ) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Where a move's arrow runs: the joint's path, stretched to ``figure.arrow_length`` about its middle."""
+    travel = math.hypot(end[0] - start[0], end[1] - start[1])
+    length = figure.arrow_length or 0.0
+    if travel >= length:
+        return start, end
+    if travel == 0:
+        ux, uy = 0.0, 1.0
+    else:
+        ux, uy = (end[0] - start[0]) / travel, (end[1] - start[1]) / travel
+    mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
+    return (mx - ux * length / 2, my - uy * length / 2), (mx + ux * length / 2, my + uy * length / 2)
+
+
+def arrow_shaft(figure: Figure, start: tuple[float, float], end: tuple[float, float]) -> float:
+    """The length of the arrow's drawn shaft (metres): its path less the gaps at both ends and the head."""
+    (x0, y0), (x1, y1) = arrow_ends(figure, start, end)
+    return math.hypot(x1 - x0, y1 - y0) - 2 * ARROW_INSET - ARROW_HEAD

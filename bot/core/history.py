@@ -6,6 +6,7 @@ figures leave out members who hid, left or hold an excluded role, exactly as the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -42,6 +43,20 @@ class MemberDays:
     best_streak: int = 0
     week_points: int = 0
     today: date | None = None  # the club's local date: the calendar marks it and leaves later days blank
+    weekly_points: tuple[int, ...] = ()  # points of each of the weeks from ``first_day``, oldest first
+
+
+def weekly_points(first_day: date, weeks: int, checkins: Iterable[tuple[date, int]]) -> tuple[int, ...]:
+    """Points per week for ``weeks`` weeks from ``first_day`` (a week start), oldest first.
+
+    ``checkins`` are (local day, points); days before ``first_day`` or after the last week are left out.
+    """
+    totals = [0] * weeks
+    for day, points in checkins:
+        index = (day - first_day).days // 7
+        if 0 <= index < weeks:
+            totals[index] += int(points)
+    return tuple(totals)
 
 
 @dataclass(frozen=True)
@@ -109,13 +124,11 @@ class HistoryService:
             streak = await member_streak(session, club, member.id, today)
         rank = {kind.value: n for n, kind in enumerate(DAY_ORDER)}
         days: dict[date, str] = {}
-        week_points = 0
-        for day, kind, pts in rows:
-            if day >= this_week:
-                week_points += int(pts)
+        for day, kind, _pts in rows:
             if kind in rank and (day not in days or rank[kind] < rank[days[day]]):
                 days[day] = kind
-        return MemberDays(first, days, streak.current, streak.longest, week_points, today)
+        weeks_points = weekly_points(first, weeks, ((day, pts) for day, _kind, pts in rows))
+        return MemberDays(first, days, streak.current, streak.longest, weeks_points[-1], today, weeks_points)
 
     async def test_entries(self, who: Who, limit: int = 200) -> list[TestEntry]:
         """The member's self-test results, oldest first (only tests that still exist)."""

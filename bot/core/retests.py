@@ -56,6 +56,7 @@ class Change:
     side: str
     before: str
     after: str
+    side_word: str = "side"  # how the test names its side: "leg standing", "leg lifted"
 
 
 def changes(entries: list[Any]) -> list[Change]:
@@ -68,7 +69,8 @@ def changes(entries: list[Any]) -> list[Change]:
             newest[key] = entry
         elif newest[key] is not None:
             latest = newest[key]
-            found.append(Change(entry.test_name, entry.side, entry.outcome_label, latest.outcome_label))
+            found.append(Change(entry.test_name, entry.side, entry.outcome_label, latest.outcome_label,
+                                getattr(entry, "side_word", None) or "side"))
             newest[key] = None  # one pair per test and side
     return found
 

@@ -9,11 +9,12 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from bot.content.poses import ARROW_HEAD, ARROW_INSET
+
 if TYPE_CHECKING:
     from PIL import ImageDraw
 
 ARROW = (217, 95, 2)
-MIN_ARROW = 0.3  # metres: a shorter motion gets an arrow this long, centred on it
 
 
 def font(size: int) -> Any:
@@ -73,26 +74,25 @@ def arrowhead(draw: ImageDraw.ImageDraw, tip: tuple[float, float], direction: tu
 
 def arrow(draw: ImageDraw.ImageDraw, frame: Frame, start: tuple[float, float], end: tuple[float, float],
            colour: Any = ARROW) -> None:
-    """The path of a joint, bowed so it does not lie on a limb; never shorter than ``MIN_ARROW``."""
-    d_m = math.hypot(end[0] - start[0], end[1] - start[1])
-    if d_m < MIN_ARROW:
-        ux, uy = unit(start, end)
-        mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
-        start = (mx - ux * MIN_ARROW / 2, my - uy * MIN_ARROW / 2)
-        end = (mx + ux * MIN_ARROW / 2, my + uy * MIN_ARROW / 2)
+    """An arrow from ``start`` to ``end`` (metres, as ``bot.content.poses.arrow_ends`` gives them), bowed so it
+    does not lie on a limb: ``ARROW_INSET`` clear of both ends, a head ``ARROW_HEAD`` long."""
     (x0, y0), (x1, y1) = frame.px(start), frame.px(end)
-    d = math.hypot(x1 - x0, y1 - y0)
+    d = math.hypot(x1 - x0, y1 - y0) or 1.0
     ux, uy = (x1 - x0) / d, (y1 - y0) / d
-    inset = min(frame.size(0.05), d * 0.15)
+    inset = frame.size(ARROW_INSET)
     x0, y0, x1, y1 = x0 + ux * inset, y0 + uy * inset, x1 - ux * inset, y1 - uy * inset
+    d = math.hypot(x1 - x0, y1 - y0)
     bow = 1.0 if ux >= 0 else -1.0  # bowed upward in the picture, away from the floor
     mx, my = (x0 + x1) / 2 + bow * uy * d * 0.15, (y0 + y1) / 2 - abs(ux) * d * 0.15
     points = [(((1 - t) ** 2) * x0 + 2 * (1 - t) * t * mx + t * t * x1,
                ((1 - t) ** 2) * y0 + 2 * (1 - t) * t * my + t * t * y1) for t in (i / 16 for i in range(17))]
     width = max(3, round(frame.size(0.025)))
-    draw.line(points, fill=colour, width=width, joint="curve")
+    head = frame.size(ARROW_HEAD)
+    # The shaft stops where the head begins, so the head's tip lands on the end.
+    shaft = [p for p in points if math.hypot(x1 - p[0], y1 - p[1]) >= head * 0.6] or points[:1]
+    draw.line([*shaft], fill=colour, width=width, joint="curve")
     direction = unit(points[-2], (x1, y1))
-    arrowhead(draw, (x1, y1), direction, width, max(width * 3.5, frame.size(0.07)), colour)
+    arrowhead(draw, (x1, y1), direction, width, head, colour)
 
 
 def loop(draw: ImageDraw.ImageDraw, frame: Frame, centre: tuple[float, float]) -> None:

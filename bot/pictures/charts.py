@@ -67,6 +67,7 @@ class MemberCard:
     week_points: int = 0
     all_points: int = 0
     today: date | None = None  # marked on the calendar; later days are not painted (default: today in UTC)
+    weekly_points: list[int] = field(default_factory=list)  # each column's points, oldest first (12 or none)
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,8 @@ class ChallengeBoard:
     words: ChallengeWords | None = None  # English when None
 
 
+# Where the /me calendar sits in its figure (left, bottom, width, height): the week points go just above it.
+CALENDAR_AXES = (0.1, 0.28, 0.88, 0.45)
 CHALLENGE_BARS = 15
 NAME_CHARS = 12
 
@@ -205,7 +208,7 @@ def member_card_png(card: MemberCard) -> bytes:
     from matplotlib.patches import Patch, Rectangle
 
     fig = _pyplot_free_figure(3.6)
-    ax = fig.add_axes((0.1, 0.3, 0.88, 0.48))
+    ax = fig.add_axes(CALENDAR_AXES)
     weeks = 12
     today = card.today or datetime.now(UTC).date()
     marks: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k in KIND_MARKERS}
@@ -226,6 +229,14 @@ def member_card_png(card: MemberCard) -> bytes:
     for kind, (xs, ys) in marks.items():
         if xs:
             ax.scatter(xs, ys, marker=KIND_MARKERS[kind], s=30, color=MARK, linewidths=0)
+    # Each week's points over its column, from the member's check-ins (0 shown faintly, weeks to come blank).
+    for week, points in enumerate(card.weekly_points[:weeks]):
+        if card.first_day + timedelta(days=7 * week) > today:
+            continue
+        ax.text(week + 0.5, 7.15, str(points), ha="center", va="bottom", fontsize=FONT_PT - 2,
+                color=INK if points else MUTED, clip_on=False)
+    if card.weekly_points:
+        ax.text(-0.15, 7.15, "pts", ha="right", va="bottom", fontsize=FONT_PT - 2, color=MUTED, clip_on=False)
     ax.set_xlim(0, weeks)
     ax.set_ylim(0, 7)
     ax.set_aspect("auto")
@@ -263,6 +274,7 @@ def member_card_alt(card: MemberCard) -> str:
     return (
         f"{card.name}'s last 12 weeks as a calendar from {card.first_day:%d %b}: "
         f"{done or 'no activity yet'}. Current weekly streak {card.current_streak}, best {card.best_streak}."
+        + (f" Points per week, oldest first: {', '.join(map(str, card.weekly_points))}." if card.weekly_points else "")
     )
 
 

@@ -15,6 +15,7 @@ from bot.content.poses import (
     Figure,
     Placed,
     Skeleton,
+    arrow_ends,
     floor_outline,
     lay_out,
     lay_out_fault,
@@ -55,14 +56,17 @@ TORSO_HALF_DEPTH = 0.1  # seen from the side, half the trunk's depth (as bot.con
 MARGIN = 0.12  # metres around the figure
 FAULT_GAP = 0.45  # metres between the good pose and the fault beside it
 TITLE_PX = 20
+# A wall seen through a turned camera: how far it reaches toward the viewer and behind the body, and its height.
+WALL_FRONT, WALL_BACK, WALL_HEIGHT = 0.7, -0.3, 1.9
 PALETTE = 96
 
 _LIMB_CHAINS = {"arm": ("shoulder", "elbow", "hand"), "leg": ("hip", "knee", "ankle", "toe")}
 
 
-def _bounds(figure: Figure, poses: Sequence[Placed], labels: bool = False) -> tuple[float, float, float, float]:
-    xs: list[float] = []
-    ys: list[float] = [0.0]
+def _bounds(figure: Figure, poses: Sequence[Placed], labels: bool = False,
+            outline: Sequence[tuple[float, float]] = ()) -> tuple[float, float, float, float]:
+    xs: list[float] = [x for x, _ in outline]
+    ys: list[float] = [0.0, *(y for _, y in outline)]
     for placed in poses:
         for x, y in placed.joints.values():
             xs.append(x)
@@ -213,10 +217,12 @@ def _props_behind(draw: ImageDraw.ImageDraw, frame: Frame, figure: Figure, skele
         draw.rounded_rectangle((left, top, right, top + frame.size(0.03)), radius=frame.size(0.01), fill=MAT)
     if props.wall is not None and figure.camera is not None:
         # Seen from a turned camera the wall is a plane going away from the viewer.
+        # A panel of wall beside the body, from just behind it to past the lifted knee: seen beside the figure,
+        # not as a backdrop behind it.
         seen = room_to_picture(figure, skeleton)
-        height = bounds[3] - 0.05
-        face = [seen(props.wall, 0.0, 0.45), seen(props.wall, height, 0.45), seen(props.wall, height, -0.6),
-                seen(props.wall, 0.0, -0.6)]
+        height = WALL_HEIGHT
+        face = [seen(props.wall, 0.0, WALL_FRONT), seen(props.wall, height, WALL_FRONT),
+                seen(props.wall, height, WALL_BACK), seen(props.wall, 0.0, WALL_BACK)]
         draw.polygon([frame.px(p) for p in face], fill=WALL)
     elif props.wall is not None:
         left, top = frame.px((props.wall, bounds[3] - 0.05))
@@ -266,18 +272,42 @@ def _props_front(draw: ImageDraw.ImageDraw, frame: Frame, figure: Figure, placed
         _barbell(draw, frame, figure, placed, weight)
 
 
+# The barbell seen from the side: a plate this big (metres), its rim this far clear of the head.
+PLATE_RADIUS = 0.13
+PLATE_CLEARANCE = 0.03
+
+
+def barbell_plate(placed: Placed) -> tuple[tuple[float, float], float]:
+    """(centre, radius) of the plate seen from the side: on the bar across the upper back, clear of the head.
+
+    The bar rests on the top of the shoulder blades, just below the base of the neck and behind the
+    shoulders; the plate is centred on it. If the head leans back over it, the plate slides down the back
+    until its rim is ``PLATE_CLEARANCE`` from the head.
+    """
+    j = placed.joints
+    ux, uy = unit(j["pelvis"], j["neck"])  # up the trunk
+    bx, by = -uy, ux  # toward the back: a side view faces right, the back is to the left of the trunk
+    shoulder = ((j["shoulder_near"][0] + j["neck"][0]) / 2, (j["shoulder_near"][1] + j["neck"][1]) / 2)
+    back = TORSO_HALF_DEPTH + PLATE_RADIUS * 0.35
+    centre = (shoulder[0] + bx * back - ux * 0.05, shoulder[1] + by * back - uy * 0.05)
+    head, least = j["head"], placed.head_radius + PLATE_RADIUS + PLATE_CLEARANCE
+    for _ in range(40):
+        if math.hypot(centre[0] - head[0], centre[1] - head[1]) >= least:
+            break
+        centre = (centre[0] - ux * 0.01, centre[1] - uy * 0.01)
+    return centre, PLATE_RADIUS
+
+
 def _barbell(draw: ImageDraw.ImageDraw, frame: Frame, figure: Figure, placed: Placed, colour: Any) -> None:
     """The bar across the upper back: a plate seen from the side, the bar with a plate at each end from the front."""
     j = placed.joints
-    ux, uy = unit(j["pelvis"], j["neck"])
     if figure.view == "side":
-        # Behind the neck, resting on the top of the shoulder blades.
-        at = (j["neck"][0] - uy * 0.09 - ux * 0.04, j["neck"][1] + ux * 0.09 - uy * 0.04)
-        x, y = frame.px(at)
-        r = frame.size(0.21)
-        w = max(3, round(frame.size(0.04)))
+        centre, radius = barbell_plate(placed)
+        x, y = frame.px(centre)
+        r = frame.size(radius)
+        w = max(3, round(frame.size(0.035)))
         draw.ellipse((x - r, y - r, x + r, y + r), outline=colour, width=w)
-        hub = frame.size(0.045)
+        hub = frame.size(0.04)
         draw.ellipse((x - hub, y - hub, x + hub, y + hub), fill=colour)
     else:
         x, y = frame.px(j["neck"])
@@ -321,9 +351,9 @@ def _panel(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], figure: Fi
         fault_left = min(x for x, _ in fault.joints.values()) - 0.2
         fault = fault.moved(good_right - fault_left + FAULT_GAP, 0.0)
     poses = [start, end] if fault is None else [start, end, fault]
-    bounds = _bounds(figure, poses, labels=fault is not None)
-    frame = Frame(box, bounds)
     outline = floor_outline(figure, skeleton, start)
+    bounds = _bounds(figure, poses, labels=fault is not None, outline=outline or ())
+    frame = Frame(box, bounds)
     _props_behind(draw, frame, figure, skeleton, bounds, outline)
     if outline is None:  # seen from above, the mat shows the floor
         fx0, fy = frame.px((bounds[0], 0.0))
@@ -341,7 +371,7 @@ def _panel(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], figure: Fi
     if figure.cue == "circle":
         loop(draw, frame, end.joints[joint])
     elif figure.cue == "move":
-        arrow(draw, frame, start.joints[joint], end.joints[joint])
+        arrow(draw, frame, *arrow_ends(figure, start.joints[joint], end.joints[joint]))
     for name, angle in figure.push:
         push(draw, frame, end.joints[name], angle)
     if fault is not None:

@@ -36,7 +36,7 @@ from bot.pictures import charts, figures
 log = logging.getLogger(__name__)
 
 # Bump when the drawing code changes what a figure looks like, so cached figures are redrawn.
-FIGURE_STYLE = 1
+FIGURE_STYLE = 2
 # Longest a picture may take before the answer goes out without it (seconds); a cold chart worker
 # needs about a second to import matplotlib.
 RENDER_TIMEOUT = 10.0
@@ -260,7 +260,8 @@ class PictureService:
 
     async def member_card(self, user_id: int, name: str, days: MemberDays) -> Picture | None:
         card = charts.MemberCard(user_id, name, days.first_day, dict(days.days), days.current_streak,
-                                 days.best_streak, days.week_points, today=days.today)
+                                 days.best_streak, days.week_points, today=days.today,
+                                 weekly_points=list(days.weekly_points))
         return await self._chart(f"the /me card of user {user_id}", "me.png", charts.member_card_png, card,
                                  charts.member_card_alt(card))
 

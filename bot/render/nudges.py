@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.content.schema import REST_NOTE, RoutineStep
+from bot.content.schema import RoutineStep, rest_note, suggested_legend
 from bot.core.nudges import DueNudge, NudgeSettings, NudgeStatus
 from bot.core.timeutil import DAY_NAMES, format_hhmm
 from bot.i18n import Texts
@@ -32,7 +32,9 @@ def nudge_text(tr: Texts, due: DueNudge, step: RoutineStep) -> str:
     """The DM, with the member's own step: its time and how many days a week it asks for."""
     ask = step_text(tr, step)
     closes = discord.utils.format_dt(due.week_ends_at, "R")
-    notes = [tr.t(n) for n in (legend(ask, REST_NOTE), REST_NOTE) if n]
+    rests = rest_note(tr)
+    notes = [suggested_legend(tr) if legend(ask, rests) else None, rests]
+    notes = [n for n in notes if n]
     return clip(
         tr.t("🍑 Your club week closes {when} and this week's glute routine is not in yet.", when=closes) + "\n"
         + tr.t("{step} Do it now and press **{button}** to keep your streak going.", step=ask,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.content.schema import SUGGESTED_LEGEND, SUGGESTED_MARK
+from bot.content.schema import SUGGESTED_MARK, suggested_legend
 from bot.core.retests import Change, Scheduled
 from bot.i18n import Texts
 from bot.render.limits import MESSAGE_MAX, clip
@@ -26,7 +26,7 @@ def remind_set_text(tr: Texts, scheduled: Scheduled) -> str:
     return tr.t(
         "⏰ Done: I'll DM you on {when} to repeat this test. Four weeks {mark} of the routine is a fair "
         "time to see a change. Keep your DMs from this server open.", when=when, mark=SUGGESTED_MARK,
-    ) + f"\n-# {tr.t(SUGGESTED_LEGEND)}"
+    ) + f"\n-# {suggested_legend(tr)}"
 
 
 def remind_button_label(tr: Texts) -> str:
@@ -52,10 +52,12 @@ def changes_text(tr: Texts, found: list[Change]) -> str:
     lines = []
     for change in found:
         values = {"test": change.test_name, "before": change.before, "after": change.after}
-        if change.side == "left":
-            lines.append(tr.t("{test}, left side: {before} → {after}", **values))
-        elif change.side == "right":
-            lines.append(tr.t("{test}, right side: {before} → {after}", **values))
+        if change.side in ("left", "right"):
+            # The leg named as the test names it: "left leg standing" on the hip drop, "left leg lifted" where
+            # the lifted leg is the one tested.
+            side = side_name(tr, change.side, change.side_word)
+            side = side.lower() if tr.language == "en" else side
+            lines.append(tr.t("{test}, {side}: {before} → {after}", side=side, **values))
         else:
             lines.append(tr.t("{test}: {before} → {after}", **values))
     return clip("\n".join(lines), 1024)

@@ -9,7 +9,6 @@ import discord
 from babel.dates import get_month_names
 
 from bot.content.schema import (
-    REST_NOTE,
     STAGE_TITLES,
     SUGGESTED_MARK,
     WITH_EARLIER,
@@ -17,21 +16,17 @@ from bot.content.schema import (
     Outcome,
     SelfTest,
     minutes_for,
+    rest_note,
 )
 from bot.core.retests import changes
 from bot.core.selftests import HistoryEntry, Recommendation, StagedExercise
-from bot.i18n import N_, Texts
+from bot.i18n import Texts
 from bot.pictures.charts import TestHistory, TestPoint
 from bot.pictures.service import HistoryWords
 from bot.render.limits import clip
 from bot.render.plan import COLOUR, footer, legend
 from bot.render.retests import changes_text, side_name
 from bot.render.steps import about_minutes, not_advice, often_text, source_note, step_time
-
-# Marked here so the catalogues carry them; the content's own words (STAGE_TITLES, WITH_EARLIER) are
-# translated where shown.
-_MARKED = (N_("This week"), N_("When it gets easy"), N_("Then"), N_("adds to the moves before"),
-           N_("replaces the moves before"))
 
 
 def _bullets(lines: list[str]) -> str:
@@ -150,7 +145,7 @@ def recommendation_embed(tr: Texts, content: Content, rec: Recommendation) -> di
     if rec.points_counted:
         text += " " + tr.t("+3 points.")
     shown = [outcome.recommendation, *(f"{f.name} {f.value}" for f in embed.fields), text]
-    rests = tr.t(REST_NOTE) if rec.routine is not None or rec.lead_in is not None or rec.stages else None
+    rests = rest_note(tr) if rec.routine is not None or rec.lead_in is not None or rec.stages else None
     marks = legend(*shown, rests)
     embed.set_footer(text=footer(text, tr.t(marks) if marks else None, rests, local.guide.caution))
     return embed

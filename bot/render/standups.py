@@ -8,7 +8,7 @@ from datetime import datetime
 
 import discord
 
-from bot.content.schema import SUGGESTED_LEGEND, SUGGESTED_MARK
+from bot.content.schema import SUGGESTED_MARK, suggested_legend
 from bot.core.checkins import CheckinResult
 from bot.core.points import POINTS, STANDUP_DAILY_CAP, Kind
 from bot.core.standup_state import DueReminder, SnoozeResult, StandupSettings, StandupStatus
@@ -63,7 +63,7 @@ def reminder_text(tr: Texts, due: DueReminder) -> str:
         "your hips will thank you on the next run.", mark=SUGGESTED_MARK,
     )
     press = tr.t("Press **{button}** to count it.", button=button_labels(tr)["up"])
-    return clip(f"{lead}\n{body}\n-# {tr.t(SUGGESTED_LEGEND)}\n-# {press}", MESSAGE_MAX)
+    return clip(f"{lead}\n{body}\n-# {suggested_legend(tr)}\n-# {press}", MESSAGE_MAX)
 
 
 def dm_closed_text(tr: Texts, user_id: int) -> str:

@@ -123,21 +123,69 @@ def test_check_content_command_prints_the_pose_problem(
     assert "poses.yaml: exercises.bodyweight-squat.end.lengths.thigh" in out
 
 
-def test_fire_hydrant_seen_from_behind_shows_the_knee_going_out_to_the_side(content: Content) -> None:
+def test_fire_hydrant_shows_both_hands_and_knees_and_the_thigh_out_to_the_side_and_level(content: Content) -> None:
+    import math
+
+    from bot.content.poses import lay_out_all
+
     assert content.poses is not None
     figure = content.poses.exercises["fire-hydrant"]
     assert figure.camera is not None
     start, end = lay_out(figure, content.poses.skeleton)
-    hip, pelvis = start.joints["hip_near"], start.joints["pelvis"]
-    # Near is on the right seen from behind; the knee travels out past the hip, to about hip height.
-    assert hip[0] > pelvis[0]
-    assert end.joints["knee_near"][0] - start.joints["knee_near"][0] > 0.3
-    assert abs(end.joints["knee_near"][1] - end.joints["hip_near"][1]) < 0.15
+    # Both hands and both knees read: each pair a clear limb's width apart in the picture.
+    for pair in (("hand_near", "hand_far"), ("knee_near", "knee_far")):
+        (x0, y0), (x1, y1) = (start.joints[j] for j in pair)
+        assert math.hypot(x1 - x0, y1 - y0) > 0.09, pair
     # Seen from above, the hands rest further away on the floor, so higher in the picture than the feet.
-    assert start.joints["hand_near"][1] > start.joints["toe_near"][1] + 0.1
+    assert start.joints["hand_near"][1] > start.joints["toe_near"][1] + 0.05
+    # The knee travels out past the hip, up to hip height: level in the room, and not steeply down in the picture.
+    assert end.joints["knee_near"][0] - start.joints["knee_near"][0] > 0.2
+    _, room, _ = lay_out_all(figure.model_copy(update={"camera": None}), content.poses.skeleton)
+    assert room.joints["knee_near"][1] == pytest.approx(room.joints["hip_near"][1], abs=0.02)
+    (hx, hy), (kx, ky) = end.joints["hip_near"], end.joints["knee_near"]
+    assert kx > hx
+    assert abs(math.degrees(math.atan2(ky - hy, kx - hx))) < 25
     # The far leg and the trunk stay put.
     assert start.joints["knee_far"] == end.joints["knee_far"]
     assert start.joints["neck"] == end.joints["neck"]
+
+
+def test_every_camera_shows_the_floor_level(content: Content) -> None:
+    from bot.content.poses import floor_outline
+
+    assert content.poses is not None
+    turned = [(slug, f) for slug, f in content.poses.exercises.items() if f.camera is not None]
+    assert len(turned) >= 5
+    for slug, figure in turned:
+        start, _ = lay_out(figure, content.poses.skeleton)
+        outline = floor_outline(figure, content.poses.skeleton, start)
+        assert outline is not None
+        # Near edge, then far edge: each horizontal in the picture, so the floor never slopes like a ramp.
+        (ax, ay), (bx, by), (cx, cy), (dx, dy) = outline
+        assert ay == pytest.approx(by), slug
+        assert cy == pytest.approx(dy), slug
+        assert ax == pytest.approx(dx), slug
+        assert bx == pytest.approx(cx), slug
+        # Every support of the start pose stands on that floor.
+        for joint in figure.start.supports or figure.supports:
+            x, _ = start.joints[joint]
+            assert ax - 1e-9 <= x <= bx + 1e-9, (slug, joint)
+
+
+def test_a_level_line_on_the_floor_stays_level_in_every_camera() -> None:
+    from bot.content.poses import projector
+
+    for camera in ([30, 12], [45, 10], [-25, 25], [70, 40]):
+        project = projector(camera)
+        import math
+
+        yaw = math.radians(camera[0])
+        # A line on the floor square to the camera's view: both ends at the same height in the picture.
+        a = project(math.cos(yaw), 0.0, math.sin(yaw))
+        b = project(-math.cos(yaw), 0.0, -math.sin(yaw))
+        assert a[1] == pytest.approx(b[1], abs=1e-12)
+        # Up is up: a point above the floor is higher in the picture.
+        assert project(0.0, 1.0, 0.0)[1] > project(0.0, 0.0, 0.0)[1]
 
 
 def test_without_a_camera_a_segment_turned_toward_the_viewer_is_only_drawn_shorter(content: Content) -> None:
@@ -185,7 +233,8 @@ def test_a_support_on_a_step_or_against_a_wall_rests_on_it(content_copy: Path) -
 
 
 def test_shipped_supports_rest_on_the_floor_or_a_prop(content: Content) -> None:
-    from bot.content.poses import SUPPORT_TOLERANCE, TRUNK_HALF_DEPTH
+    from bot.content.pose_checks import SUPPORT_TOLERANCE
+    from bot.content.poses import TRUNK_HALF_DEPTH
 
     assert content.poses is not None
     figure = content.poses.exercises["side-plank"]
@@ -242,3 +291,36 @@ def test_self_tests_show_the_good_pose_beside_the_fault(content: Content) -> Non
     assert good.joints["pelvis"][1] < start.joints["pelvis"][1] - 0.08
     assert fault.joints["knee_far"][0] - fault.joints["ankle_far"][0] > 0.08
     assert abs(good.joints["knee_far"][0] - good.joints["ankle_far"][0]) < 0.03
+
+
+def test_a_short_arrow_is_rejected_naming_file_figure_and_arrow(content_copy: Path) -> None:
+    # The bridge's hips rise 0.2 m: without its arrow_length the arrow's shaft would be a stub.
+    edit_poses(content_copy, lambda d: d["exercises"]["glute-bridge"].pop("arrow_length"))
+    (problem,) = problems_for(content_copy)
+    assert problem.startswith("content/poses.yaml: exercises.glute-bridge.arrow: the arrow on pelvis has a shaft "
+                              "of 0.04 m (at least 0.22 m)")
+    assert "arrow_length of at least 0.38" in problem
+
+
+def test_every_shipped_arrow_has_a_shaft_of_at_least_22_cm(content: Content) -> None:
+    from bot.content.pose_checks import MIN_SHAFT
+    from bot.content.poses import arrow_shaft, moving_joint
+
+    assert content.poses is not None
+    assert pytest.approx(0.22) == MIN_SHAFT
+    for figure in [*content.poses.exercises.values(), *content.poses.selftests.values()]:
+        if figure.cue != "move":
+            continue
+        start, end = lay_out(figure, content.poses.skeleton)
+        joint = figure.arrow or moving_joint(start, end)
+        assert arrow_shaft(figure, start.joints[joint], end.joints[joint]) >= MIN_SHAFT - 1e-9
+
+
+def test_a_side_lying_arm_off_the_mat_is_rejected_naming_file_figure_and_joint(content_copy: Path) -> None:
+    # The lower arm as it was once drawn: stretched overhead, the elbow 0.14 m above the mat.
+    edit_poses(content_copy, lambda d: d["exercises"]["clams"]["start"].update(upper_arm_far=180))
+    problems = problems_for(content_copy)
+    assert problems == [
+        "content/poses.yaml: exercises.clams.start.elbow_far: is a support but hovers 0.14 m above the floor "
+        "(at most 0.03 m): put it on the floor or its prop"
+    ]

@@ -102,3 +102,8 @@ async def test_member_days_keep_the_strongest_activity_and_the_streaks(env: Env)
     assert days.current_streak == 2
     assert days.best_streak == 2
     assert days.week_points == 10
+    # Every one of the twelve weeks has its points, this week last: the card shows them all, not only this week.
+    assert len(days.weekly_points) == 12
+    assert days.weekly_points[-1] == days.week_points
+    assert days.weekly_points[:10] == (0,) * 10
+    assert days.weekly_points[-2] > 0

@@ -70,10 +70,11 @@ def test_the_chart_card_is_opaque_so_no_theme_shows_through() -> None:
 
 
 def _cell_pixel(image: Image.Image, week: int, weekday: int) -> str:
-    # The calendar axes sit at (0.1, 0.3, 0.88, 0.48) of the figure: 12 weeks across, 7 days down.
+    # The calendar axes: 12 weeks across, 7 days down.
+    left, bottom, w, h = charts.CALENDAR_AXES
     width, height = image.size
-    x = width * (0.1 + 0.88 * (week + 0.25) / 12)
-    y = height * (1 - (0.3 + 0.48 * (6 - weekday + 0.25) / 7))
+    x = width * (left + w * (week + 0.25) / 12)
+    y = height * (1 - (bottom + h * (6 - weekday + 0.25) / 7))
     r, g, b = image.convert("RGB").getpixel((round(x), round(y)))
     return f"#{r:02x}{g:02x}{b:02x}"
 
@@ -88,10 +89,28 @@ def test_calendar_marks_today_and_leaves_the_days_to_come_unpainted() -> None:
     assert _cell_pixel(image, 11, 6) == charts.CARD.lower()
     assert _cell_pixel(image, 11, 2) == charts.KIND_COLOURS["stretch"].lower()
     # Today is outlined: the outline runs just outside its cell.
+    left, bottom, w, h = charts.CALENDAR_AXES
     width, height = image.size
-    x = width * (0.1 + 0.88 * (11 + 0.5) / 12)
-    y = height * (1 - (0.3 + 0.48 * (6 - 2 + 0.035) / 7))
+    x = width * (left + w * (11 + 0.5) / 12)
+    y = height * (1 - (bottom + h * (6 - 2 + 0.035) / 7))
     assert image.convert("RGB").getpixel((round(x), round(y))) == (255, 255, 255)
+
+
+def test_the_card_gives_each_of_the_twelve_weeks_its_points() -> None:
+    first = date(2026, 9, 14)
+    points = [0, 5, 10, 0, 0, 15, 20, 5, 0, 10, 30, 8]
+    card = charts.MemberCard(1, "Runner", first, {}, 1, 1, 8, today=first + timedelta(weeks=11, days=2),
+                             weekly_points=points)
+    assert "Points per week, oldest first: 0, 5, 10, 0, 0, 15, 20, 5, 0, 10, 30, 8." in charts.member_card_alt(card)
+    # Drawn with the points: more ink above the calendar than on a card without them.
+    left, bottom, w, h = charts.CALENDAR_AXES
+    with_points = _drawn(charts.member_card_png, card).convert("RGB")
+    without = _drawn(charts.member_card_png, charts.MemberCard(1, "Runner", first, {}, 1, 1, 8,
+                                                               today=card.today)).convert("RGB")
+    width, height = with_points.size
+    band = (round(width * left), round(height * (1 - bottom - h) - 22), round(width * (left + w)),
+            round(height * (1 - bottom - h)))
+    assert with_points.crop(band).getcolors(4096) != without.crop(band).getcolors(4096)
 
 
 def test_cant_tell_is_a_row_apart_above_the_scale_not_below_the_weak_outcome() -> None:

@@ -44,3 +44,30 @@ def test_self_test_draws_good_on_the_left_and_the_fault_on_the_right(content: Co
         assert _count(image, figures.FAULT, right) > 100, slug
         assert _count(image, figures.FAULT, left) < 10, slug
         assert _count(image, figures.GOOD, right) < 10, slug
+
+
+def test_barbell_plate_sits_on_the_upper_back_clear_of_the_head(content: Content) -> None:
+    import math
+
+    from bot.content.poses import TRUNK_HALF_DEPTH, lay_out
+
+    assert content.poses is not None
+    figure = content.poses.exercises["barbell-squat"]
+    for placed in lay_out(figure, content.poses.skeleton):
+        (cx, cy), radius = figures.barbell_plate(placed)
+        j = placed.joints
+        hx, hy = j["head"]
+        assert math.hypot(cx - hx, cy - hy) >= placed.head_radius + radius + figures.PLATE_CLEARANCE - 1e-9
+        # Behind the trunk (a side view faces right), and on its upper half, not down at the hips.
+        trunk = (j["neck"][0] - j["pelvis"][0], j["neck"][1] - j["pelvis"][1])
+        length = math.hypot(*trunk)
+        along = ((cx - j["pelvis"][0]) * trunk[0] + (cy - j["pelvis"][1]) * trunk[1]) / length
+        behind = ((cy - j["pelvis"][1]) * trunk[0] - (cx - j["pelvis"][0]) * trunk[1]) / length  # to the trunk's left
+        assert along > length * 0.55
+        assert behind > TRUNK_HALF_DEPTH * 0.5, "the plate is on the back, not in front of the chest"
+    # A head leaning back over the bar pushes the plate down the back, never onto the head.
+    leaning = figure.model_copy(update={"end": figure.end.model_copy(update={"neck": 120.0})})
+    _, end = lay_out(leaning, content.poses.skeleton)
+    (cx, cy), radius = figures.barbell_plate(end)
+    hx, hy = end.joints["head"]
+    assert math.hypot(cx - hx, cy - hy) >= end.head_radius + radius + figures.PLATE_CLEARANCE - 1e-9
