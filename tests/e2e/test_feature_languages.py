@@ -54,13 +54,19 @@ async def test_a_german_member_takes_a_self_test_in_german(club: Club) -> None:
     [figure] = message["attachments"]
     assert figure["description"].startswith("Figur zu"), "the figure's alt text is German too"
     assert "von hinten gesehen" in figure["description"]
+    # The test's own words come from the German content.
+    assert "Selbsttest: Hüftabsinken (Einbeinstand)" in text
+    assert "Sinkt die Hüfte des angehobenen Beins unter die andere?" in text
     shown = labels(message)
-    assert any("links" in label for label in shown)
-    assert any("rechts" in label for label in shown)
+    assert "Standbein links: Becken sank ab" in shown
+    assert any(label.startswith("Standbein rechts: ") for label in shown)
     left = next(i for i in custom_ids(message) if i.endswith(":l:hip-drops"))
     answer = await club.click(club.runner, left, locale="de")
     result = embed_text(answer)
     assert "Privat gespeichert" in result
+    assert "Hüftabsinken (Einbeinstand) (Standbein links): Becken sank ab" in result
+    assert "Der mittlere Gesäßmuskel deines Standbeins" in result
+    assert "Diese Woche" in result
     assert "Saved privately" not in result
     assert "In 4 Wochen erinnern" in " ".join(labels(answer))
     history = await club.slash(club.runner, "test history", locale="de")
