@@ -13,7 +13,9 @@ from discord.ext import commands
 
 from bot.core.errors import NotAllowed
 from bot.core.members import Who
-from bot.core.standups import StandupReminderSource, StandupService
+from bot.core.sending import LOOK_BACK
+from bot.core.standup_state import DueReminder
+from bot.core.standups import KIND, StandupService
 from bot.core.timeutil import suggest_timezones
 from bot.delivery.senders import ReminderSender
 from bot.discord_ui.interactions import guarded, who_from
@@ -29,6 +31,7 @@ from bot.render.standups import (
     turned_off_text,
     turned_on_text,
 )
+from bot.scheduling.claim_source import ClaimSource
 from bot.scheduling.due import DueJob
 
 log = logging.getLogger(__name__)
@@ -167,9 +170,27 @@ def setup(ctx: FeatureContext) -> Feature:
     buttons = make_standup_buttons(standups)
     sender = ReminderSender(ctx.output, buttons)
     settings = ctx.settings
+    clock = ctx.services.clock
+
+    async def find(due: DueReminder) -> int | None:
+        return await sender.find(due, (due.claim.claimed_at or clock.now()) - LOOK_BACK)
+
+    # Claimed in send_claim like every send-once kind; a sent claim is deleted (one a reminder a day per
+    # member would pile up), a failed or skipped one kept a week and pruned hourly.
+    source = ClaimSource(
+        KIND, standups.claim_due, standups.has_due, standups.rebuild,
+        lambda due: standups.mark_dm_blocked(due.standup_id), ctx.services.sessions, clock, keep_sent=False,
+    )
     job = DueJob(
-        "standup", StandupReminderSource(standups), deliver=sender, notice=sender.closed_dm_notice,
+        KIND, source, deliver=sender, find=find, notice=sender.closed_dm_notice,
         batch_size=settings.standup_batch_size, max_batches=settings.standup_max_batches,
         describe=sender.describe,
     )
-    return Feature("standups", cogs=[StandupCog(standups)], dynamic_items=list(buttons), due_jobs=[job])
+    scheduler = ctx.scheduler
+
+    async def schedule_prune() -> None:
+        scheduler.add_job(standups.prune, "interval", hours=1, id="standup:prune", max_instances=1, coalesce=True,
+                          replace_existing=True)
+
+    return Feature("standups", cogs=[StandupCog(standups)], dynamic_items=list(buttons), due_jobs=[job],
+                   on_start=[schedule_prune])

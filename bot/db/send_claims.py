@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -118,6 +118,35 @@ async def schedule(session: AsyncSession, kind: str, keys: Sequence[ClaimKey], d
     return len((await session.execute(_claim_statement(session), rows)).all())
 
 
+async def skip(session: AsyncSession, kind: str, keys: Sequence[ClaimKey], now: datetime, reason: str) -> None:
+    """Record ``keys`` as ``skipped`` (too late to be worth sending) in one statement; an existing key is kept.
+    The caller commits."""
+    if not keys:
+        return
+    rows = [
+        {"kind": kind, "subject_id": k.subject_id, "period_key": k.period_key, "member_id": k.member_id,
+         "club_id": k.club_id, "status": Outcome.SKIPPED.value, "attempts": 0, "late": True,
+         "nonce": None, "claimed_at": now, "error": reason, "finished_at": now}
+        for k in {(k.subject_id, k.period_key): k for k in keys}.values()
+    ]
+    await session.execute(_claim_statement(session), rows)
+
+
+async def prune(sessions: SessionFactory, kind: str, before: datetime) -> int:
+    """Delete this kind's finished claims (failed, skipped, fallback) finished before ``before``."""
+    async with sessions() as session:
+        result = await session.execute(
+            delete(SendClaim).where(
+                SendClaim.kind == kind,
+                SendClaim.status.in_([Outcome.FAILED.value, Outcome.SKIPPED.value,  # type: ignore[attr-defined]
+                                      Outcome.FALLBACK.value]),
+                SendClaim.finished_at < before,  # type: ignore[operator]
+            )
+        )
+        await session.commit()
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def due_again(now: datetime) -> Any:
     """Claims to take again at ``now``: pending at their next try, or claimed past their lease."""
     return or_(
@@ -170,10 +199,20 @@ _FINISH = (
 )
 
 
-async def finish(sessions: SessionFactory, finished: Sequence[Finished], now: datetime) -> None:
-    """Record each claim's outcome (one executemany). Only a claim still held is updated."""
+_FORGET = delete(_TABLE).where(_TABLE.c.id == bindparam("b_id"), _TABLE.c.status == Outcome.CLAIMED.value)
+
+
+async def finish(
+    sessions: SessionFactory, finished: Sequence[Finished], now: datetime, *, keep_sent: bool = True
+) -> None:
+    """Record each claim's outcome (one executemany). Only a claim still held is updated. With
+    ``keep_sent=False`` a claim settled as sent is deleted instead: its feature's row has moved on already,
+    so nothing can claim it again, and a kind sent many times a day does not grow the table."""
     if not finished:
         return
+    gone = [] if keep_sent else [{"b_id": f.claim_id} for f in finished if f.outcome is Outcome.SENT]
+    if gone:
+        finished = [f for f in finished if f.outcome is not Outcome.SENT]
     params = [
         {"b_id": f.claim_id, "b_status": f.outcome.value, "b_attempts": f.attempts,
          "b_error": (f.error or None) and f.error[:ERROR_MAX], "b_problem": f.problem.value if f.problem else None,
@@ -182,7 +221,10 @@ async def finish(sessions: SessionFactory, finished: Sequence[Finished], now: da
         for f in finished
     ]
     async with sessions() as session:
-        await session.execute(_FINISH, params)
+        if gone:
+            await session.execute(_FORGET, gone)
+        if params:
+            await session.execute(_FINISH, params)
         await session.commit()
 
 

@@ -32,7 +32,7 @@ T_co = TypeVar("T_co", covariant=True)
 
 
 class DueSource(Protocol[T_co]):
-    """Where a job's items come from: the claim table (:class:`ClaimSource`), or the stand-up rows."""
+    """Where a job's items come from: the claim table (:class:`~bot.scheduling.claim_source.ClaimSource`)."""
 
     async def claim(self, now: datetime, limit: int) -> Sequence[T_co]: ...
 
@@ -142,7 +142,7 @@ class DueRunner:
         return sent
 
     async def _deliver(self, job: DueJob[Any], item: Any, state: Attempt) -> None:
-        claim = getattr(item, "claim", None)  # stand-up reminders have none: a missed one is not sent again
+        claim = getattr(item, "claim", None)
         state.attempts = claim.attempts if claim is not None else 0
         find = (lambda: job.find(item)) if job.find is not None else None
         await attempt(lambda: job.deliver(item), find, job.retry_delays, look_first=bool(claim and claim.retaken),
