@@ -368,6 +368,10 @@ class StandupService:
             person = people.get(row.member_id) if row is not None else None
             if row is None or person is None or not row.enabled or row.dm_blocked:
                 continue
+            if (row.paused_until is not None and row.paused_until > now) or (
+                row.skip_date == local_date(now, row.timezone)
+            ):
+                continue  # paused or skipped meanwhile
             user_id, left_at, guild_id, channel_id = person
             due_at = slot_of(claim_row.period_key)
             if left_at is not None or now - due_at > interval(row.every_minutes):

@@ -154,3 +154,17 @@ async def test_settled_claims_are_deleted_and_failed_ones_kept_a_week_then_prune
     club.clock.set(FIRST + timedelta(days=7, hours=1))
     await prune.func()
     assert await standup_claims(club) == []
+
+
+async def test_a_retry_after_the_member_paused_is_skipped(club: Club) -> None:
+    club.clock.set(FIRST + timedelta(seconds=5))
+    club.fake.drop("POST", dm_messages_path(club), after=False)
+    assert await run(club) == 0
+    [claim] = await standup_claims(club)
+    assert claim.next_try_at is not None
+    reply = await club.slash(club.runner, "standup pause", **{"for": "1h"})
+    assert reply["flags"] & 64
+    club.clock.set(claim.next_try_at)
+    assert await run(club) == 0
+    assert reminders(club) == []
+    assert [c.status for c in await standup_claims(club)] == ["skipped"]
