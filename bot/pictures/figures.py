@@ -19,6 +19,7 @@ from bot.content.poses import (
     floor_outline,
     lay_out,
     lay_out_fault,
+    mat_outline,
     moving_joint,
     room_to_picture,
 )
@@ -41,6 +42,8 @@ GLUTE = (225, 29, 72)  # the glute being trained
 GHOST = (192, 201, 212)
 GHOST_FAR = (211, 218, 227)
 MAT = (129, 190, 150)
+MAT_EDGE = (74, 140, 98)
+MAT_THICKNESS = 0.02  # metres, the mat's edge seen from above
 BAND = (124, 58, 237)
 BAND_GHOST = (196, 181, 253)
 WALL = (160, 166, 176)
@@ -208,12 +211,17 @@ def _body(draw: ImageDraw.ImageDraw, frame: Frame, figure: Figure, placed: Place
 def _props_behind(draw: ImageDraw.ImageDraw, frame: Frame, figure: Figure, skeleton: Skeleton,
                   bounds: tuple[float, ...], outline: Sequence[tuple[float, float]] | None = None) -> None:
     props = figure.props
-    if outline:
-        draw.polygon([frame.px(p) for p in outline], fill=MAT if props.mat else FLOOR_PLANE)
-    elif props.mat:
-        x0, _, x1, _ = bounds
-        left, top = frame.px((x0 + 0.08, 0.0))
-        right, _ = frame.px((x1 - 0.08, 0.0))
+    if outline and not props.mat:
+        draw.polygon([frame.px(p) for p in outline], fill=FLOOR_PLANE)
+    mat = mat_outline(figure, skeleton)
+    if mat and figure.camera is not None:
+        # A thin mat lying on the floor: its edge shows as a darker strip below the near sides.
+        edge = [(x, y - MAT_THICKNESS) for x, y in mat]
+        draw.polygon([frame.px(p) for p in edge], fill=MAT_EDGE)
+        draw.polygon([frame.px(p) for p in mat], fill=MAT)
+    elif mat:
+        left, top = frame.px((min(x for x, _ in mat), 0.0))
+        right, _ = frame.px((max(x for x, _ in mat), 0.0))
         draw.rounded_rectangle((left, top, right, top + frame.size(0.03)), radius=frame.size(0.01), fill=MAT)
     if props.wall is not None and figure.camera is not None:
         # Seen from a turned camera the wall is a plane going away from the viewer.
@@ -273,23 +281,26 @@ def _props_front(draw: ImageDraw.ImageDraw, frame: Frame, figure: Figure, placed
 
 
 # The barbell seen from the side: a plate this big (metres), its rim this far clear of the head.
-PLATE_RADIUS = 0.13
+PLATE_RADIUS = 0.11
 PLATE_CLEARANCE = 0.03
+# Where the bar rests: this far down the trunk from the base of the neck (on the top of the shoulder blades),
+# and this far behind the trunk's middle line (just behind the back).
+BAR_BELOW_NECK = 0.09
+BAR_BEHIND = TORSO_HALF_DEPTH + 0.03
 
 
 def barbell_plate(placed: Placed) -> tuple[tuple[float, float], float]:
     """(centre, radius) of the plate seen from the side: on the bar across the upper back, clear of the head.
 
-    The bar rests on the top of the shoulder blades, just below the base of the neck and behind the
-    shoulders; the plate is centred on it. If the head leans back over it, the plate slides down the back
-    until its rim is ``PLATE_CLEARANCE`` from the head.
+    The bar rests on the top of the shoulder blades, below the base of the neck and just behind the back;
+    the plate is centred on it. If the head leans back over it, the plate slides down the back until its rim
+    is ``PLATE_CLEARANCE`` from the head.
     """
     j = placed.joints
     ux, uy = unit(j["pelvis"], j["neck"])  # up the trunk
     bx, by = -uy, ux  # toward the back: a side view faces right, the back is to the left of the trunk
-    shoulder = ((j["shoulder_near"][0] + j["neck"][0]) / 2, (j["shoulder_near"][1] + j["neck"][1]) / 2)
-    back = TORSO_HALF_DEPTH + PLATE_RADIUS * 0.35
-    centre = (shoulder[0] + bx * back - ux * 0.05, shoulder[1] + by * back - uy * 0.05)
+    neck = j["neck"]
+    centre = (neck[0] + bx * BAR_BEHIND - ux * BAR_BELOW_NECK, neck[1] + by * BAR_BEHIND - uy * BAR_BELOW_NECK)
     head, least = j["head"], placed.head_radius + PLATE_RADIUS + PLATE_CLEARANCE
     for _ in range(40):
         if math.hypot(centre[0] - head[0], centre[1] - head[1]) >= least:
