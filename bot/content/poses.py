@@ -46,6 +46,8 @@ CHAIR_DEPTH = 0.45
 # ask for with ``arrow_length`` (a small motion drawn large enough to read, centred on it).
 ARROW_HEAD = 0.08
 ARROW_INSET = 0.04
+# The furthest (metres) an arrow may be drawn beside its joint's path and still read as that joint's move.
+ARROW_OFFSET_MAX = 0.4
 # Half the depth of the trunk and hips: a body lying on its back or side rests this far below the joints.
 TRUNK_HALF_DEPTH = 0.1
 TRUNK_JOINTS = ("pelvis", "neck", "hip_near", "hip_far", "shoulder_near", "shoulder_far")
@@ -125,6 +127,9 @@ class Figure(_Model):
     arrow: str | None = None  # the joint whose path the arrow shows (default: the one moving most)
     # A motion shorter than this (metres) is drawn as an arrow this long, centred on it, so it reads.
     arrow_length: Annotated[float, Field(gt=0, le=1.0)] | None = None
+    # [dx, dy] in metres: the arrow drawn this far beside the joint's path, so it does not run over the body
+    # (a hip that dips, shown beside the hip). ``check-content`` keeps it within ``ARROW_OFFSET_MAX``.
+    arrow_offset: Annotated[list[float], Field(min_length=2, max_length=2)] | None = None
     # How the arrow reads: a move from start to end, a circle drawn round the end, or a hold (no travel:
     # the ``push`` marks show where the body presses).
     cue: Literal["move", "circle", "hold"] = "move"
@@ -426,7 +431,11 @@ def moving_joint(start: Placed, end: Placed) -> str:
 
 def arrow_ends(figure: Figure, start: tuple[float, float], end: tuple[float, float]
                ) -> tuple[tuple[float, float], tuple[float, float]]:
-    """Where a move's arrow runs: the joint's path, stretched to ``figure.arrow_length`` about its middle."""
+    """Where a move's arrow runs: the joint's path, moved by ``figure.arrow_offset`` and stretched to
+    ``figure.arrow_length`` about its middle."""
+    if figure.arrow_offset is not None:
+        dx, dy = figure.arrow_offset
+        start, end = (start[0] + dx, start[1] + dy), (end[0] + dx, end[1] + dy)
     travel = math.hypot(end[0] - start[0], end[1] - start[1])
     length = figure.arrow_length or 0.0
     if travel >= length:

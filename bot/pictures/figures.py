@@ -272,10 +272,8 @@ def _props_front(draw: ImageDraw.ImageDraw, frame: Frame, figure: Figure, placed
             _dumbbell(draw, frame, j[f"hand_{side}"], weight)
     elif props.dumbbells == "chest":
         # One dumbbell held upright in both hands, in front of the chest.
-        hands = [j[f"hand_{s}"] for s in SIDES]
-        x = sum(h[0] for h in hands) / 2
-        y = sum(h[1] for h in hands) / 2
-        _dumbbell(draw, frame, (x, y), weight, upright=True)
+        centre, _ = chest_dumbbell(placed)
+        _dumbbell(draw, frame, centre, weight, upright=True)
     if props.barbell:
         _barbell(draw, frame, figure, placed, weight)
 
@@ -328,6 +326,16 @@ def _barbell(draw: ImageDraw.ImageDraw, frame: Frame, figure: Figure, placed: Pl
         plate_w, plate_h = frame.size(0.05), frame.size(0.2)
         for end in (x - half, x + half):
             draw.rounded_rectangle((end - plate_w, y - plate_h, end + plate_w, y + plate_h), radius=2, fill=colour)
+
+
+# A dumbbell drawn upright: half its length (metres, centre to the end of a plate).
+DUMBBELL_HALF_LENGTH = 0.09 + 0.05 * 0.55
+
+
+def chest_dumbbell(placed: Placed) -> tuple[tuple[float, float], float]:
+    """(centre, half length) of one dumbbell held upright in both hands: its centre between the hands."""
+    hands = [placed.joints[f"hand_{s}"] for s in SIDES]
+    return (sum(h[0] for h in hands) / 2, sum(h[1] for h in hands) / 2), DUMBBELL_HALF_LENGTH
 
 
 def _dumbbell(draw: ImageDraw.ImageDraw, frame: Frame, at: tuple[float, float], colour: Any,
