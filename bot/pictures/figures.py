@@ -90,7 +90,7 @@ def _bounds(figure: Figure, poses: Sequence[Placed], labels: bool = False,
     if props.barbell:
         ys.append(max(ys) + 0.08)
     x0, x1 = min(xs) - MARGIN, max(xs) + MARGIN
-    y0, y1 = -0.06, max(ys) + MARGIN + (0.22 if labels else 0.0)
+    y0, y1 = min(-0.06, min(ys) - 0.02), max(ys) + MARGIN + (0.22 if labels else 0.0)
     # Keep small moves from being blown up to giant size: at least 1.2 m tall, 1.6 m wide.
     if x1 - x0 < 1.6:
         pad = (1.6 - (x1 - x0)) / 2
@@ -371,7 +371,11 @@ def _panel(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], figure: Fi
         fault = fault.moved(good_right - fault_left + FAULT_GAP, 0.0)
     poses = [start, end] if fault is None else [start, end, fault]
     outline = floor_outline(figure, skeleton, start)
-    bounds = _bounds(figure, poses, labels=fault is not None, outline=outline or ())
+    ground = list(outline or ())
+    mat = mat_outline(figure, skeleton) if figure.camera is not None else None
+    if mat:  # only the mat is drawn under the body: frame it with its edge, not the floor round it
+        ground = [*mat, *((x, y - MAT_THICKNESS) for x, y in mat)]
+    bounds = _bounds(figure, poses, labels=fault is not None, outline=ground)
     frame = Frame(box, bounds)
     _props_behind(draw, frame, figure, skeleton, bounds, outline)
     if outline is None:  # seen from above, the mat shows the floor
