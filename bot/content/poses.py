@@ -357,7 +357,8 @@ def _grounded(figure: Figure, pose: Pose, placed: Placed, start: Placed) -> Plac
 
 def floor_outline(figure: Figure, skeleton: Skeleton, placed: Placed, margin: float = 0.12,
                   half_width: float = 0.3) -> list[tuple[float, float]] | None:
-    """The floor (or mat) under a figure seen from ``camera``, as the corners it shows in the picture.
+    """The floor under a figure seen from ``camera``, as the corners it shows in the picture (a mat is drawn
+    on it by ``mat_outline``, under the supports only).
 
     A patch of floor square to the camera, wide and deep enough for every pose: its edges are horizontal
     and vertical in the picture, so the floor reads level however the camera is turned.
