@@ -4,6 +4,7 @@ then the club's language, then English); the closed-DM notice in the club's chan
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import discord
@@ -40,6 +41,11 @@ class StandupDmSender:
         view = self.view(tr, due.guild_id, due.user_id)
         message = await self.output.dm(due.user_id, content=reminder_text(tr, due), view=view, nonce=due.nonce)
         return message.id
+
+    async def find(self, due: DueReminder, since: datetime) -> int | None:
+        """The id of this reminder's DM if an earlier attempt delivered it after all (by its nonce)."""
+        text = reminder_text(self.texts(due), due)
+        return await self.output.find_dm(due.user_id, due.nonce, since, lambda m: m.content == text)
 
     def closed_dm_notice(self, due: DueReminder) -> ChannelNotice | None:
         if due.channel_id is None:

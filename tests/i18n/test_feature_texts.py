@@ -48,7 +48,7 @@ def renders(tr: Texts) -> dict[str, str]:
     """Every feature text worth reading, with made-up but plausible data."""
     settings = StandupSettings(45, time(9), time(17, 30), ("monday", "tuesday", "wednesday", "thursday", "friday"),
                                "Europe/London", True, False, NOW, None, False, NOW)
-    due = DueReminder(1, 1, 2, 3, 4, NOW, 45, "Europe/London", False, NOW)
+    due = DueReminder(1, 1, 2, 3, 4, NOW, 45, "Europe/London", False, NOW, None)  # type: ignore[arg-type]
     step = RoutineStep(1, 5, [], 2, "note", False, "Five minutes", True)
     nudge = NudgeSettings("sunday", True, time(18), "Europe/London", True, False, NOW)
     due_nudge = DueNudge(None, 1, 1, 2, 3, 4, NOW, NOW)  # type: ignore[arg-type]
