@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.content.schema import Content
 from bot.core.challenges import ChallengeService
@@ -53,6 +53,8 @@ class Services:
     history: HistoryService
     # The message catalogues: which language an answer is written in (bot.i18n).
     languages: Languages
+    # The club and member rows the press path keeps (and, with them, each club's language).
+    rows: RowCache = field(default_factory=RowCache)
 
     @classmethod
     def build(
@@ -85,4 +87,5 @@ class Services:
             pictures=PictureService(content),
             history=HistoryService(sessions, content, clock),
             languages=Languages(),
+            rows=rows,
         )

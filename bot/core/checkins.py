@@ -22,6 +22,7 @@ from bot.db.models import Checkin, Club
 from bot.db.repo import clean_name, ensure_club, get_club, get_member
 from bot.db.rowcache import ClubRow, MemberRow, RowCache
 from bot.db.totals import PeriodRange
+from bot.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,7 @@ class CheckinService:
     async def record(self, who: Who, kind: Kind | str, *, when: str = "today") -> CheckinResult:
         kind = Kind(kind)
         if when not in ("today", "yesterday"):
-            raise InvalidInput("You can log `today` or `yesterday`, nothing earlier and nothing in the future.")
+            raise InvalidInput(N_("You can log `today` or `yesterday`, nothing earlier and nothing in the future."))
         now = self._clock.now()
         for attempt in (1, 2):
             try:
@@ -221,7 +222,8 @@ class CheckinService:
             if last is None or now - last.created_at > timedelta(minutes=UNDO_WINDOW_MINUTES):
                 await session.commit()
                 raise NotFound(
-                    f"Nothing to undo: only a check-in from the last {UNDO_WINDOW_MINUTES} minutes can be undone."
+                    N_("Nothing to undo: only a check-in from the last {minutes} minutes can be undone."),
+                    minutes=UNDO_WINDOW_MINUTES,
                 )
             await self._store.remove(session, club.id, member.id, last, total_ranges(last.local_date, club.week_start))
             if last.kind == Kind.ROUTINE.value:

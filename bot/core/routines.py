@@ -19,6 +19,7 @@ from bot.core.timeutil import local_date, week_start_date
 from bot.db.engine import SessionFactory
 from bot.db.models import Checkin, Club, TestResult
 from bot.db.repo import latest_test_result
+from bot.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -162,14 +163,27 @@ class RoutineService:
             )
         if used >= allowed:
             if not allowed:
+                if step.sessions_per_week == 1:
+                    raise NotAllowed(N_(
+                        "Not counted: your step is once a week and your last self-test asks for nothing more, so "
+                        "an extra session earns no points this week. Steps with more days come further up the "
+                        "ladder."
+                    ))
+                raise NotAllowed(N_(
+                    "Not counted: your step is {days} days a week and your last self-test asks for nothing more, "
+                    "so an extra session earns no points this week. Steps with more days come further up the "
+                    "ladder."
+                ), days=step.sessions_per_week)
+            if step.sessions_per_week == 1:
                 raise NotAllowed(
-                    f"Not counted: your step is {_days(step.sessions_per_week)} and your last self-test asks for "
-                    "nothing more, so an extra session earns no points this week. Steps with more days come "
-                    "further up the ladder."
+                    N_("Not counted: your plan this week has room for {allowed} extra session(s) beyond the "
+                       "routine (once a week on your step), and they are in."),
+                    allowed=allowed,
                 )
             raise NotAllowed(
-                f"Not counted: your plan this week has room for {allowed} extra session(s) beyond the routine "
-                f"({_days(step.sessions_per_week)} on your step), and they are in."
+                N_("Not counted: your plan this week has room for {allowed} extra session(s) beyond the routine "
+                   "({days} days a week on your step), and they are in."),
+                allowed=allowed, days=step.sessions_per_week,
             )
 
 

@@ -112,6 +112,8 @@ class Texts:
 
     # Numbers, dates and lists, written for the locale.
     def number(self, value: float, digits: int | None = None) -> str:
+        if digits is None and type(value) is int and 0 <= value < 1000:
+            return str(value)  # written the same in every locale: no look-up on a hot path
         if digits is not None:
             pattern = "#,##0" + ("." + "0" * digits if digits else "")
             return format_decimal(value, format=pattern, locale=self.locale)
@@ -243,6 +245,10 @@ class Languages:
     @cached_property
     def all_texts(self) -> tuple[Texts, ...]:
         return tuple(self._make(code, code) for code in self.codes)
+
+
+# English without any catalogue: the default of a renderer called without a language.
+ENGLISH = _english()
 
 
 def each_language(languages: Languages, codes: Iterable[str] | None = None) -> list[Texts]:
