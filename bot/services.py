@@ -61,6 +61,7 @@ class Services:
         cls, content: Content, sessions: SessionFactory, clock: Clock, settings: Settings | None = None
     ) -> Services:
         settings = settings or Settings()
+        languages = Languages()
         rows = RowCache()  # club and member rows for the check-in path; the services that change them drop them
         checkins = CheckinService(sessions, clock, rows)
         routines = RoutineService(sessions, content, clock)
@@ -77,7 +78,8 @@ class Services:
             privacy=PrivacyService(sessions, clock, rows),
             selftests=SelfTestService(sessions, content, clock, checkins),
             clubs=ClubService(sessions, content, clock, rows, retry_delays=settings.club_save_retry_delays),
-            posts=ClubPostService(sessions, clock, routines, boards, timing=settings.post_timing()),
+            posts=ClubPostService(sessions, clock, routines, boards, timing=settings.post_timing(),
+                                  languages=languages),
             standups=StandupService(sessions, clock, checkins),
             state=StateStore(sessions, clock),
             nudges=NudgeService(sessions, clock),
@@ -86,6 +88,6 @@ class Services:
             challenges=ChallengeService(sessions, clock),
             pictures=PictureService(content),
             history=HistoryService(sessions, content, clock),
-            languages=Languages(),
+            languages=languages,
             rows=rows,
         )

@@ -37,6 +37,15 @@ class CheckinResult:
     week_points: int
 
 
+@dataclass(frozen=True)
+class Undone:
+    """The check-in ``/undo`` removed."""
+
+    kind: Kind
+    local_date: date
+    points: int
+
+
 def period_key(kind: Kind, day: date, week_start: str, slot: int = 1) -> str:
     if kind is Kind.ROUTINE:
         return week_key(day, week_start)
@@ -211,6 +220,11 @@ class CheckinService:
         return result_of(kind, press, today, club.week_start, out)
 
     async def undo_last(self, who: Who) -> str:
+        """:meth:`undo`, told in English."""
+        last = await self.undo(who)
+        return f"Undone: {LABELS[last.kind]} on {last.local_date.isoformat()} (−{last.points})."
+
+    async def undo(self, who: Who) -> Undone:
         """Remove the member's most recent check-in if it is under the undo window old, with the feel answer
         given for it (bot/core/progression.py)."""
         now = self._clock.now()
@@ -229,4 +243,4 @@ class CheckinService:
             if last.kind == Kind.ROUTINE.value:
                 await withdraw_feel(session, member.id, last.period_key)
             await session.commit()
-        return f"Undone: {LABELS[Kind(last.kind)]} on {last.local_date.isoformat()} (−{last.points})."
+        return Undone(Kind(last.kind), last.local_date, last.points)

@@ -34,7 +34,7 @@ class Feel(StrEnum):
     HARD = "hard"
 
 
-FEEL_LABELS = {Feel.EASY: "Easy", Feel.RIGHT: "Just right", Feel.HARD: "Hard"}
+FEEL_LABELS = {Feel.EASY: N_("Easy"), Feel.RIGHT: N_("Just right"), Feel.HARD: N_("Hard")}
 
 
 class StaleOffer(DomainError):

@@ -16,7 +16,9 @@ from bot.core.members import Who
 from bot.core.timeutil import DAY_NAMES, suggest_timezones
 from bot.i18n import N_, Languages, Texts
 from bot.render.limits import AUTOCOMPLETE_MAX
-from bot.tree import guard
+from bot.tree import guard, texts_of
+
+__all__ = ["texts_for", "texts_of"]
 
 T = TypeVar("T")
 
