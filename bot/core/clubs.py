@@ -35,6 +35,10 @@ class ClubChanges:
     role_id: int | None = None
     routine: str | None = None
     week_start: str | None = None
+    # The language of the club's posts (a catalogue code, "en" for English); ``default_language`` (the server's)
+    # is taken only while the club has none, i.e. at its first setup.
+    language: str | None = None
+    default_language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +145,8 @@ class ClubService:
                 raise InvalidInput(N_("There is no routine {routine}. Choose one of {names}."),
                                    routine=quoted(changes.routine), names=names)
             values["routine_slug"] = changes.routine
+        if changes.language is not None:
+            values["language"] = changes.language
         return values
 
     async def configure(self, guild_id: int, changes: ClubChanges, *, by: int | None = None) -> Club:
@@ -155,6 +161,8 @@ class ClubService:
             week_changed = "week_start" in values and values["week_start"] != club.week_start
             for name, value in values.items():
                 setattr(club, name, value)
+            if club.language is None and changes.default_language is not None:
+                club.language = changes.default_language
             if by is not None:
                 club.configured_by = by
             club.post_problem = None
