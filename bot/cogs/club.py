@@ -205,7 +205,8 @@ class ClubCog(commands.Cog):
                                             ephemeral=True)
             return
         if result.status == "sent":
-            reply = tr.t("Posted in {channel}. It counts as this week's post.", channel=f"<#{club.channel_id}>")
+            channel = f"<#{club.channel_id}>"
+            reply = tr.t("Posted in {channel}. It counts as this week's post.", channel=channel)
         elif result.status == "duplicate":
             reply = tr.t("This week's routine is already posted; the next one follows the schedule.")
         elif result.status == "failed":

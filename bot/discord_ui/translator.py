@@ -92,7 +92,7 @@ def command_extras(commands: Iterable[app_commands.Command | app_commands.Group]
     for context, message in walk(commands):
         if message:
             seen.setdefault((context, message), None)
-    return [Extra(message, context, where="command tree") for context, message in seen]
+    return [Extra(message, context, where="command-tree") for context, message in seen]
 
 
 def cog_commands() -> list[app_commands.Command | app_commands.Group]:

@@ -23,6 +23,8 @@ KIND_LABELS: dict[Kind, str] = {
     Kind.STANDUP: N_("stand-up"),
 }
 assert KIND_LABELS == LABELS
+# A self-test's side, as /me shows it.
+SIDES = {"left": N_("left"), "right": N_("right")}
 
 
 def place_text(place: int | None, tr: Texts = ENGLISH) -> str:
@@ -113,7 +115,8 @@ def stats_embed(
     embed.add_field(name=tr.t("Weekly streak"), value=tr.t("{streak} (best {best})", streak=tr.number(
         stats.current_streak), best=tr.number(stats.longest_streak)))
     if stats.last_test and test_name:
-        side = "" if stats.last_test.side == "both" else f" ({tr.t(stats.last_test.side)})"
+        last_side = stats.last_test.side
+        side = "" if last_side == "both" else f" ({tr.t(SIDES.get(last_side, last_side))})"
         when = discord.utils.format_dt(stats.last_test.at, "R")
         embed.add_field(name=tr.t("Last self-test"),
                         value=clip(f"{test_name}{side}: {outcome_label} · {when}", 1024), inline=False)

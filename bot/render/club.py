@@ -82,9 +82,8 @@ def club_embed(
         lines.append(tr.t("⚠️ **The last post failed:** {failure}", failure=clip(failure, 300)))
     embed = discord.Embed(title=tr.t("Club settings"), description="\n".join(lines), colour=COLOUR)
     if runs:
-        history = [
-            f"{r.kind} {r.period_key[1:]}: {r.status}{tr.t(' (late)') if r.late else ''}" for r in runs
-        ]
+        late = tr.t("(late)")
+        history = [f"{r.kind} {r.period_key[1:]}: {r.status}{f' {late}' if r.late else ''}" for r in runs]
         embed.add_field(name=tr.t("Recent posts"), value=clip("\n".join(history), 1024), inline=False)
     return embed
 
