@@ -127,7 +127,8 @@ async def test_a_spanish_server_gets_its_board_post_in_spanish(fake: FakeDiscord
         assert club.bot is not None
         club.clock.set(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
         result = await club.bot.shared["club_jobs"].run(club.guild.id, "leaderboard")
-        assert result is not None and result.status == "sent", result
+        assert result is not None
+        assert result.status == "sent", result
         [post] = club.fake.channel_messages(club.guild.text_channel_id)
         title = post["embeds"][0]["title"]
         assert title.startswith("Clasificación de la semana pasada · Semana del 16 nov")
