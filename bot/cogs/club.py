@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from typing import Any
 
@@ -45,9 +46,10 @@ class ClubCog(commands.Cog):
         # The languages there are catalogues for, each shown in its own words (the choices are never translated).
         setup = self.club.get_command("setup")
         assert isinstance(setup, app_commands.Command)
-        setup._params["language"].choices = [
-            app_commands.Choice(name=language_name(code), value=code) for code in self.languages.codes
-        ]
+        # This cog's own copy of the option: the class's command (what the catalogues are extracted from) keeps none.
+        language = copy.copy(setup._params["language"])
+        language.choices = [app_commands.Choice(name=language_name(code), value=code) for code in self.languages.codes]
+        setup._params["language"] = language
         self.clubs = clubs
         self.posts = posts
         self.jobs = jobs

@@ -144,3 +144,16 @@ msgstr "gesäß"
     assert translator.translated("glutes", "ja", where) is None
     assert translator.translated("glutes", "en-GB", where) is None
     assert COMMAND_NAME == "command-name"
+
+
+def test_a_club_cog_keeps_its_language_choices_to_itself() -> None:
+    from bot.cogs.club import ClubCog
+
+    cog = ClubCog(None, None, None, None, {}, None, Languages())  # type: ignore[arg-type]
+    mine = cog.club.get_command("setup")
+    assert isinstance(mine, app_commands.Command)
+    assert [c.value for c in mine._params["language"].choices] == ["de", "en", "es", "fr"]
+    shared = ClubCog.club.get_command("setup")
+    assert isinstance(shared, app_commands.Command)
+    choices = shared._params["language"].choices
+    assert not isinstance(choices, list) or not choices
