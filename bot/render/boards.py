@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 
 import discord
@@ -27,6 +28,7 @@ assert KIND_LABELS == LABELS
 SIDES = {"left": N_("left"), "right": N_("right")}
 
 
+@functools.lru_cache(maxsize=4096)
 def place_text(place: int | None, tr: Texts = ENGLISH) -> str:
     """``1st`` / ``1.`` / ``1er``: a place on the board."""
     if place is None:
@@ -38,8 +40,9 @@ def place_text(place: int | None, tr: Texts = ENGLISH) -> str:
     return tr.n("{count}st", "{count}th", place)
 
 
+@functools.lru_cache(maxsize=256)
 def note_text(kind: Kind, counted: bool, tr: Texts = ENGLISH) -> str:
-    """What a press did: counted, or already in."""
+    """What a press did: counted, or already in (the same few texts on every press: kept once made)."""
     label = tr.t(KIND_LABELS[kind])
     if counted:
         return tr.t("Counted: {label} (+{points}).", label=label, points=POINTS[kind])
@@ -54,7 +57,16 @@ def note_text(kind: Kind, counted: bool, tr: Texts = ENGLISH) -> str:
 def checkin_text(result: CheckinResult, tr: Texts = ENGLISH) -> str:
     icon = "✅" if result.counted else "ℹ️"
     streak = result.streak.current
-    message = result.message if tr is ENGLISH else note_text(result.kind, result.counted, tr)
+    if tr.language == "en":
+        # The hottest reply: English (the catalogues' own text) straight from the result, no look-ups.
+        weeks = "week" if streak == 1 else "weeks"
+        return clip(
+            f"{icon} {result.message}\n"
+            f"🔥 Streak: {streak} {weeks} (best {result.streak.longest}) · "
+            f"this week: {result.week_points} pts, {place_text(result.place)} place",
+            2000,
+        )
+    message = note_text(result.kind, result.counted, tr)
     return clip(
         f"{icon} {message}\n"
         + tr.n(
