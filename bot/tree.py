@@ -154,12 +154,15 @@ async def guard(interaction: discord.Interaction, work: Awaitable[None]) -> None
 class NotAChoice(app_commands.CheckFailure):
     """An option with a fixed list of choices arrived with a value that is not one of them."""
 
-    def __init__(self, option: str, names: str) -> None:
+    def __init__(self, option: str, names: list[str]) -> None:
         self.option, self.names = option, names
         super().__init__(self.text(ENGLISH))
 
     def text(self, tr: Texts) -> str:
-        return tr.t("For `{option}`, pick one of: {names}.", option=self.option, names=self.names)
+        """The choices as the member's Discord shows them: in their language (the command tree's own)."""
+        names = ", ".join(f"`{tr.tc('choice', name)}`" for name in self.names)
+        option = tr.tc("option-name", self.option)
+        return tr.t("For `{option}`, pick one of: {names}.", option=option, names=names)
 
 
 def _leaf_options(data: Any) -> list[dict[str, Any]]:
@@ -183,8 +186,7 @@ def check_choices(interaction: discord.Interaction) -> None:
             continue
         allowed = [c.value for c in parameter.choices]
         if option.get("value") not in allowed:
-            names = ", ".join(f"`{c.name}`" for c in parameter.choices)
-            raise NotAChoice(parameter.display_name, names)
+            raise NotAChoice(parameter.display_name, [c.name for c in parameter.choices])
 
 
 class ClubCommandTree(app_commands.CommandTree):

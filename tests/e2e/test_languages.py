@@ -136,3 +136,9 @@ async def test_a_spanish_server_gets_its_board_post_in_spanish(fake: FakeDiscord
         assert "10 pts · 1 rutina" in post["embeds"][0]["description"]
     finally:
         await club.stop()
+
+
+async def test_a_value_that_is_no_choice_is_refused_with_the_choices_as_the_member_sees_them(club: Club) -> None:
+    german = await club.slash(club.runner, "leaderboard", locale="de", period="decade")
+    assert german["content"] == (
+        "Wähle für `zeitraum` eines davon: `diese Woche`, `letzte Woche`, `dieser Monat`, `gesamte Zeit`.")
