@@ -157,3 +157,4 @@ def test_a_club_cog_keeps_its_language_choices_to_itself() -> None:
     assert isinstance(shared, app_commands.Command)
     choices = shared._params["language"].choices
     assert not isinstance(choices, list) or not choices
+
