@@ -36,6 +36,8 @@ class ClubPostSender:
         self.done_button = done_button
         self.pictures = pictures
         self.languages = languages
+        # Each club's language as its last post had it: the DM about a post only an admin can fix is in it.
+        self._club_language: dict[int, str | None] = {}
 
     def texts(self, language: str | None) -> Texts:
         """A post's texts: the club's language (English when it has none, or no catalogues are given)."""
@@ -46,6 +48,7 @@ class ClubPostSender:
     async def __call__(self, post: ClubPost) -> int:
         mentions = discord.AllowedMentions(roles=[discord.Object(post.role_id)] if post.role_id else False,
                                            everyone=False, users=False)
+        self._club_language[post.guild_id] = post.language
         tr = self.texts(post.language)
         embed = post_embed(post, tr)
         kwargs: dict[str, Any] = {"content": post_content(post, tr), "embed": embed, "allowed_mentions": mentions}
@@ -80,7 +83,7 @@ class ClubPostSender:
 
     async def tell_admin(self, user_id: int, guild_id: int, reason: str, language: str | None = None) -> None:
         guild = self.output.bot.get_guild(guild_id)
-        tr = self.texts(language)
+        tr = self.texts(language or self._club_language.get(guild_id))
         text = post_problem_text(guild.name if guild else tr.t("your server"), reason, tr)
         await self.output.dm(user_id, content=text, allowed_mentions=discord.AllowedMentions.none())
 

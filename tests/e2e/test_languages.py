@@ -142,3 +142,15 @@ async def test_a_value_that_is_no_choice_is_refused_with_the_choices_as_the_memb
     german = await club.slash(club.runner, "leaderboard", locale="de", period="decade")
     assert german["content"] == (
         "Wähle für `zeitraum` eines davon: `diese Woche`, `letzte Woche`, `dieser Monat`, `gesamte Zeit`.")
+
+
+async def test_the_admin_is_told_of_a_post_on_hold_in_the_clubs_language(club: Club) -> None:
+    await setup(club, language="fr")
+    channel_posts = rf"^/channels/{club.guild.text_channel_id}/messages$"
+    club.fake.fail("POST", channel_posts, status=404, json={"message": "Unknown Channel", "code": 10003}, times=None)
+    assert club.bot is not None
+    club.clock.set(datetime(2026, 11, 23, 7, 0, 5, tzinfo=UTC))
+    result = await club.bot.shared["club_jobs"].run(club.guild.id, "routine")
+    assert getattr(result, "status", None) == "failed"
+    [dm] = club.fake.dm_messages(club.admin.id)
+    assert "Les publications de **Riverside Runners** sont suspendues" in dm["content"]
