@@ -16,6 +16,19 @@ from bot.render.limits import MESSAGE_MAX, clip
 from bot.render.plan import COLOUR, plan_embed
 
 
+def run_words(tr: Texts, kind: str, status: str) -> tuple[str, str]:
+    """A post's kind and outcome as /club show lists them, in the language of ``tr`` (stored in English)."""
+    if tr.language == "en":
+        return kind, status
+    kinds = {"routine": tr.tc("post-kind", "routine"), "leaderboard": tr.tc("post-kind", "leaderboard")}
+    statuses = {
+        "pending": tr.tc("post-status", "pending"), "claimed": tr.tc("post-status", "claimed"),
+        "sent": tr.tc("post-status", "sent"), "failed": tr.tc("post-status", "failed"),
+        "skipped": tr.tc("post-status", "skipped"),
+    }
+    return kinds.get(kind, kind), statuses.get(status, status)
+
+
 def post_content(post: ClubPost, tr: Texts = ENGLISH) -> str | None:
     parts = []
     if post.role_id:
@@ -83,7 +96,10 @@ def club_embed(
     embed = discord.Embed(title=tr.t("Club settings"), description="\n".join(lines), colour=COLOUR)
     if runs:
         late = tr.t("(late)")
-        history = [f"{r.kind} {r.period_key[1:]}: {r.status}{f' {late}' if r.late else ''}" for r in runs]
+        history = []
+        for run in runs:
+            kind, status = run_words(tr, run.kind, run.status)
+            history.append(f"{kind} {run.period_key[1:]}: {status}{f' {late}' if run.late else ''}")
         embed.add_field(name=tr.t("Recent posts"), value=clip("\n".join(history), 1024), inline=False)
     return embed
 
