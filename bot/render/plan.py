@@ -73,7 +73,10 @@ def footer(*parts: str | None) -> str:
 
 
 def plan_embed(plan: WeekPlan, *, title_prefix: str | None = None, tr: Texts = ENGLISH) -> discord.Embed:
-    title = f"{title_prefix or tr.t('This week')}: {plan.routine_name}"
+    prefix = title_prefix or tr.t("This week")
+    # i18n: a post's or plan's title: "This week: Four-move glute routine".
+    title = f"{prefix}: {plan.routine_name}" if tr.language == "en" else tr.t(
+        "{title}: {routine}", title=prefix, routine=plan.routine_name)
     if plan.personal:
         title += " · " + tr.t("your step {step} of {count}", step=plan.step + 1, count=plan.step_count)
     if plan.lead_in is not None:
