@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.errors import NotFound
 from bot.db.models import Club, Member
 from bot.db.repo import ensure_club, ensure_member, get_member
+from bot.i18n import N_
 
 # A button in a DM pressed by someone the club keeps no row for (they used `/privacy forget`).
-FORGOTTEN = (
+FORGOTTEN = N_(
     "Nothing is stored about you in that server's club any more, and a button in a DM does not start it again. "
     "Use a command or a button in the server to take part."
 )

@@ -15,7 +15,8 @@ from bot.core.delivery import ChannelNotice, DeliveryError, Problem
 from bot.core.standup_state import DueReminder
 from bot.delivery.discord_output import DiscordOutput
 from bot.discord_ui.pictures import PostPictures
-from bot.discord_ui.views import button_row_view
+from bot.discord_ui.views import button_row_view, labelled
+from bot.i18n import ENGLISH, Languages, Texts
 from bot.render.club import post_content, post_embed, post_problem_text
 from bot.render.standups import dm_closed_text, reminder_text
 
@@ -27,21 +28,36 @@ log = logging.getLogger(__name__)
 class ClubPostSender:
     """Sends a weekly post to its club's channel; finds it again after an ambiguous failure."""
 
-    def __init__(self, output: DiscordOutput, done_button: DynamicButton, pictures: PostPictures | None = None) -> None:
+    def __init__(
+        self, output: DiscordOutput, done_button: DynamicButton, pictures: PostPictures | None = None,
+        languages: Languages | None = None,
+    ) -> None:
         self.output = output
         self.done_button = done_button
         self.pictures = pictures
+        self.languages = languages
+        # Each club's language as its last post had it: the DM about a post only an admin can fix is in it.
+        self._club_language: dict[int, str | None] = {}
+
+    def texts(self, language: str | None) -> Texts:
+        """A post's texts: the club's language (English when it has none, or no catalogues are given)."""
+        if self.languages is None or not language:
+            return ENGLISH
+        return self.languages.texts(language)
 
     async def __call__(self, post: ClubPost) -> int:
         mentions = discord.AllowedMentions(roles=[discord.Object(post.role_id)] if post.role_id else False,
                                            everyone=False, users=False)
-        embed = post_embed(post)
-        kwargs: dict[str, Any] = {"content": post_content(post), "embed": embed, "allowed_mentions": mentions}
+        self._club_language[post.guild_id] = post.language
+        tr = self.texts(post.language)
+        embed = post_embed(post, tr)
+        kwargs: dict[str, Any] = {"content": post_content(post, tr), "embed": embed, "allowed_mentions": mentions}
         if post.nonce:
             kwargs["nonce"] = post.nonce
         if post.kind is PostKind.ROUTINE:
             # Not listening: the registered Done button routes its clicks, so the post's view is not stored.
-            kwargs["view"] = button_row_view(self.done_button())
+            # Its label in the club's language; the custom id is the same in every language.
+            kwargs["view"] = button_row_view(labelled(self.done_button(), tr))
         if self.pictures is not None:
             kwargs.update(await self.pictures.kwargs_for(post, embed))
         try:
@@ -58,16 +74,17 @@ class ClubPostSender:
 
     async def find(self, post: ClubPost, since: datetime) -> int | None:
         """The id of this post if an earlier attempt created it after all."""
-        title = post_embed(post).title
+        title = post_embed(post, self.texts(post.language)).title
 
         def looks_like(message: discord.Message) -> bool:
             return any(embed.title == title for embed in message.embeds)
 
         return await self.output.find_post(post.channel_id, post.nonce or "", since, looks_like, post.guild_id)
 
-    async def tell_admin(self, user_id: int, guild_id: int, reason: str) -> None:
+    async def tell_admin(self, user_id: int, guild_id: int, reason: str, language: str | None = None) -> None:
         guild = self.output.bot.get_guild(guild_id)
-        text = post_problem_text(guild.name if guild else "your server", reason)
+        tr = self.texts(language or self._club_language.get(guild_id))
+        text = post_problem_text(guild.name if guild else tr.t("your server"), reason, tr)
         await self.output.dm(user_id, content=text, allowed_mentions=discord.AllowedMentions.none())
 
 

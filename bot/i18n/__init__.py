@@ -46,6 +46,8 @@ KEYWORDS: dict[str, tuple[int | tuple[int, str], ...] | None] = {
     "tc": ((1, "c"), 2),
     "N_": None,
 }
+# How many (member locale, club language) choices Languages.texts keeps.
+_PICKED_MAX = 4096
 # Monday first, as the rest of the bot counts days (datetime.weekday()).
 _BABEL_DAYS = range(7)
 
@@ -112,6 +114,8 @@ class Texts:
 
     # Numbers, dates and lists, written for the locale.
     def number(self, value: float, digits: int | None = None) -> str:
+        if digits is None and type(value) is int and 0 <= value < 1000:
+            return str(value)  # written the same in every locale: no look-up on a hot path
         if digits is not None:
             pattern = "#,##0" + ("." + "0" * digits if digits else "")
             return format_decimal(value, format=pattern, locale=self.locale)
@@ -172,6 +176,7 @@ class Languages:
             for folder in sorted(p for p in directory.iterdir() if (p / "LC_MESSAGES").is_dir()):
                 self._catalogues[folder.name] = self._read(folder / "LC_MESSAGES", folder.name)
         self._texts: dict[tuple[str, str], Texts] = {}
+        self._picked: dict[tuple[str | None, ...], Texts] = {}
         self.english = self._make(SOURCE_LANGUAGE, SOURCE_LANGUAGE)
 
     @staticmethod
@@ -212,7 +217,18 @@ class Languages:
 
     def texts(self, *locales: str | None) -> Texts:
         """The first of ``locales`` (member, then club) written in a language there is a catalogue for;
-        English when none is. English locales (``en-GB``) stop the search: the member reads English."""
+        English when none is. English locales (``en-GB``) stop the search: the member reads English.
+
+        Every answer asks this: the choice for each combination is kept (there are a few dozen Discord
+        locales, and few club languages), so a press pays one dictionary look-up."""
+        picked = self._picked.get(locales)
+        if picked is None:
+            picked = self._pick(locales)
+            if len(self._picked) < _PICKED_MAX:
+                self._picked[locales] = picked
+        return picked
+
+    def _pick(self, locales: tuple[str | None, ...]) -> Texts:
         for locale in locales:
             if not locale:
                 continue
@@ -243,6 +259,10 @@ class Languages:
     @cached_property
     def all_texts(self) -> tuple[Texts, ...]:
         return tuple(self._make(code, code) for code in self.codes)
+
+
+# English without any catalogue: the default of a renderer called without a language.
+ENGLISH = _english()
 
 
 def each_language(languages: Languages, codes: Iterable[str] | None = None) -> list[Texts]:
