@@ -17,7 +17,7 @@ from bot.core.delivery import DeliveryError, Problem
 from bot.core.sending import LOOK_BACK, RETRY_DELAYS
 from bot.db.engine import SessionFactory
 from bot.delivery.discord_output import DiscordOutput
-from bot.discord_ui.interactions import guarded, require_manager, texts_for, who_speaking
+from bot.discord_ui.interactions import guarded, require_manager, texts_for, who_from
 from bot.discord_ui.views import picture_kwargs
 from bot.features import Feature, FeatureContext
 from bot.i18n import Languages, Texts
@@ -62,7 +62,7 @@ def make_join_button(challenges: ChallengeService, languages: Languages) -> Butt
 
         @guarded
         async def callback(self, interaction: discord.Interaction) -> None:
-            who = who_speaking(interaction)
+            who = who_from(interaction)
             await interaction.response.defer(ephemeral=True, thinking=True)
             info, added = await challenges.join(who, self.challenge_id)
             await interaction.followup.send(joined_text(texts_for(interaction, languages), info, added),
@@ -97,7 +97,7 @@ class ChallengeCog(commands.Cog):
     async def start(self, interaction: discord.Interaction, name: str, weeks: int, goal: str, target: int,
                     start: str = "this-week") -> None:
         require_manager(interaction)
-        who = who_speaking(interaction)
+        who = who_from(interaction)
         tr = texts_for(interaction, self.languages)
         await interaction.response.defer(ephemeral=True, thinking=True)
         info = await self.challenges.start(who, name, weeks, goal, target, start)
@@ -115,7 +115,7 @@ class ChallengeCog(commands.Cog):
 
     @challenge_group.command(name="join", description="Take part in the club's challenge")
     async def join(self, interaction: discord.Interaction) -> None:
-        who = who_speaking(interaction)
+        who = who_from(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         info, added = await self.challenges.join(who)
         await interaction.followup.send(joined_text(texts_for(interaction, self.languages), info, added),
@@ -123,14 +123,14 @@ class ChallengeCog(commands.Cog):
 
     @challenge_group.command(name="leave", description="Leave the club's challenge")
     async def leave(self, interaction: discord.Interaction) -> None:
-        who = who_speaking(interaction)
+        who = who_from(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         tr = texts_for(interaction, self.languages)
         await interaction.followup.send(left_text(tr, await self.challenges.leave(who)), ephemeral=True)
 
     @challenge_group.command(name="status", description="The challenge, your progress and the club's")
     async def status(self, interaction: discord.Interaction) -> None:
-        who = who_speaking(interaction)
+        who = who_from(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         tr = texts_for(interaction, self.languages)
         await interaction.followup.send(embed=status_embed(tr, await self.challenges.status(who)), ephemeral=True)

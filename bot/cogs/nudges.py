@@ -16,7 +16,8 @@ from bot.core.nudges import KIND, DueNudge, NudgeService
 from bot.core.sending import LOOK_BACK, RETRY_DELAYS
 from bot.db.engine import SessionFactory
 from bot.delivery.discord_output import DiscordOutput
-from bot.discord_ui.interactions import DAY_CHOICES, texts_for, timezone_choices, who_speaking
+from bot.discord_ui.interactions import DAY_CHOICES, texts_for, timezone_choices, who_from
+from bot.discord_ui.views import labelled
 from bot.features import Feature, FeatureContext
 from bot.i18n import Languages
 from bot.render.nudges import nudge_fallback_text, nudge_text, status_text, turned_off_text, turned_on_text
@@ -50,7 +51,7 @@ class NudgeCog(commands.Cog):
         time: str | None = None,
         timezone: str | None = None,
     ) -> None:
-        who = who_speaking(interaction)
+        who = who_from(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         settings = await self.nudges.turn_on(who, day, time, timezone)
         tr = texts_for(interaction, self.languages)
@@ -58,7 +59,7 @@ class NudgeCog(commands.Cog):
 
     @nudge_group.command(name="off", description="Stop the weekly nudge (your day and time are kept)")
     async def turn_off(self, interaction: discord.Interaction) -> None:
-        who = who_speaking(interaction)
+        who = who_from(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await interaction.followup.send(
             turned_off_text(texts_for(interaction, self.languages), await self.nudges.turn_off(who)), ephemeral=True
@@ -66,7 +67,7 @@ class NudgeCog(commands.Cog):
 
     @nudge_group.command(name="status", description="Your weekly nudge and whether this week's routine is in")
     async def status(self, interaction: discord.Interaction) -> None:
-        who = who_speaking(interaction)
+        who = who_from(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await interaction.followup.send(
             status_text(texts_for(interaction, self.languages), await self.nudges.status(who)), ephemeral=True
@@ -88,7 +89,8 @@ def nudge_job(
 
     async def deliver(due: DueNudge) -> int:
         view = discord.ui.View(timeout=None)
-        view.add_item(done_button("routine", due.guild_id))  # type: ignore[call-arg]
+        tr = languages.texts(due.locale, due.club_language)
+        view.add_item(labelled(done_button("routine", due.guild_id), tr))  # type: ignore[call-arg]
         text = await text_for(due)
         return (await output.dm(due.user_id, content=text, view=view, nonce=due.claim.nonce)).id
 

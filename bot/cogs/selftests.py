@@ -19,7 +19,7 @@ from bot.core.history import HistoryService
 from bot.core.members import Who
 from bot.core.retests import RetestService
 from bot.core.selftests import SelfTestService
-from bot.discord_ui.interactions import guarded, texts_for, who_speaking
+from bot.discord_ui.interactions import guarded, texts_for, who_from
 from bot.discord_ui.views import button_row_view, picture_kwargs
 from bot.features import Feature, FeatureContext
 from bot.i18n import N_, Languages, Texts
@@ -49,7 +49,7 @@ async def who_pressing(interaction: discord.Interaction, checkins: CheckinServic
     if interaction.guild_id is None and guild_id is not None and checkins is not None:
         who = await checkins.who_in_dm(guild_id, interaction.user.id, interaction.user.display_name)
         return dataclasses.replace(who, locale=str(interaction.locale) if interaction.locale else None)
-    return who_speaking(interaction)
+    return who_from(interaction)
 
 
 def make_remind_button(retests: RetestService, checkins: CheckinService, languages: Languages) -> Button:
@@ -179,7 +179,7 @@ class SelfTestCog(commands.Cog):
         self.answer_button = answer_button
 
     async def _start(self, interaction: discord.Interaction, slug: str) -> None:
-        who_speaking(interaction)
+        who_from(interaction)
         tr = texts_for(interaction, self.languages)
         test = local_test(self.content, tr, self.selftests.test(slug))
         embed = test_embed(tr, test, self.content.localized(tr.language).guide.caution)
@@ -205,7 +205,7 @@ class SelfTestCog(commands.Cog):
 
     @test_group.command(name="history", description="Your self-test results over time (only you see them)")
     async def history(self, interaction: discord.Interaction) -> None:
-        who = who_speaking(interaction)
+        who = who_from(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         tr = texts_for(interaction, self.languages)
         embed = history_embed(tr, await self.selftests.history(who), self.content)

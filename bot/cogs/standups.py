@@ -20,7 +20,7 @@ from bot.core.standups import KIND, StandupService
 from bot.core.timeutil import suggest_timezones
 from bot.db.engine import SessionFactory
 from bot.delivery.standup_dm import StandupDmSender
-from bot.discord_ui.interactions import guarded, texts_for, who_speaking
+from bot.discord_ui.interactions import guarded, texts_for, who_from
 from bot.features import Feature, FeatureContext
 from bot.i18n import N_, Languages, Texts
 from bot.render.limits import AUTOCOMPLETE_MAX
@@ -133,7 +133,7 @@ class StandupCog(commands.Cog):
         days: str | None = None,
         timezone: str | None = None,
     ) -> None:
-        who = who_speaking(interaction)
+        who = who_from(interaction)
         tr = texts_for(interaction, self.languages)
         await interaction.response.defer(ephemeral=True, thinking=True)
         settings = await self.standups.turn_on(who, every, start, end, days, timezone)
@@ -147,14 +147,14 @@ class StandupCog(commands.Cog):
 
     @standup_group.command(name="off", description="Stop stand-up reminders (your settings are kept)")
     async def turn_off(self, interaction: discord.Interaction) -> None:
-        who = who_speaking(interaction)
+        who = who_from(interaction)
         tr = texts_for(interaction, self.languages)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await interaction.followup.send(turned_off_text(tr, await self.standups.turn_off(who)), ephemeral=True)
 
     @standup_group.command(name="status", description="Your reminder settings, the next one, and today's stand-ups")
     async def status(self, interaction: discord.Interaction) -> None:
-        who = who_speaking(interaction)
+        who = who_from(interaction)
         tr = texts_for(interaction, self.languages)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await interaction.followup.send(embed=status_embed(tr, await self.standups.status(who)), ephemeral=True)
@@ -170,7 +170,7 @@ class StandupCog(commands.Cog):
         ]
     )
     async def pause(self, interaction: discord.Interaction, for_: str = "1h") -> None:
-        who = who_speaking(interaction)
+        who = who_from(interaction)
         tr = texts_for(interaction, self.languages)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await interaction.followup.send(paused_text(tr, await self.standups.pause(who, for_)), ephemeral=True)

@@ -1,24 +1,21 @@
-"""What the scheduler side sends: the weekly club post and the stand-up reminder DM, rendered and delivered
-through :class:`~bot.delivery.discord_output.DiscordOutput`."""
+"""What the scheduler side sends for a club: the weekly club post, rendered in the club's language and
+delivered through :class:`~bot.delivery.discord_output.DiscordOutput`."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import discord
 
 from bot.core.club_posts import ClubPost, PostKind
-from bot.core.delivery import ChannelNotice, DeliveryError, Problem
-from bot.core.standup_state import DueReminder
+from bot.core.delivery import DeliveryError, Problem
 from bot.delivery.discord_output import DiscordOutput
 from bot.discord_ui.pictures import PostPictures
 from bot.discord_ui.views import button_row_view, labelled
 from bot.i18n import ENGLISH, Languages, Texts
 from bot.render.club import post_content, post_embed, post_problem_text
-from bot.render.standups import dm_closed_text, reminder_text
 
 DynamicButton = type[discord.ui.DynamicItem[discord.ui.Button[Any]]]
 
@@ -87,36 +84,3 @@ class ClubPostSender:
         text = post_problem_text(guild.name if guild else tr.t("your server"), reason, tr)
         await self.output.dm(user_id, content=text, allowed_mentions=discord.AllowedMentions.none())
 
-
-class ReminderSender:
-    """Delivers stand-up reminder DMs with their buttons; the closed-DM notice names the member."""
-
-    def __init__(self, output: DiscordOutput, buttons: Sequence[DynamicButton]) -> None:
-        self.output = output
-        self.buttons = list(buttons)
-
-    def view(self, guild_id: int, user_id: int) -> discord.ui.View:
-        view = discord.ui.View(timeout=None)
-        for button in self.buttons:
-            view.add_item(button(guild_id, user_id))  # type: ignore[call-arg]
-        return view
-
-    async def __call__(self, due: DueReminder) -> int:
-        view = self.view(due.guild_id, due.user_id)
-        message = await self.output.dm(due.user_id, content=reminder_text(due), view=view, nonce=due.nonce)
-        return message.id
-
-    async def find(self, due: DueReminder, since: datetime) -> int | None:
-        """The id of this reminder's DM if an earlier attempt delivered it after all (by its nonce)."""
-        text = reminder_text(due)
-        return await self.output.find_dm(due.user_id, due.nonce, since, lambda m: m.content == text)
-
-    @staticmethod
-    def closed_dm_notice(due: DueReminder) -> ChannelNotice | None:
-        if due.channel_id is None:
-            return None
-        return ChannelNotice(due.channel_id, dm_closed_text(due.user_id), due.user_id)
-
-    @staticmethod
-    def describe(due: DueReminder) -> str:
-        return f"reminder {due.standup_id} for user {due.user_id}"

@@ -4,7 +4,6 @@ answering within Discord's 3 s."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import functools
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -41,21 +40,20 @@ def texts_for(interaction: discord.Interaction, languages: Languages, club_langu
 
 
 def who_from(interaction: discord.Interaction) -> Who:
-    """The member behind an interaction; only usable inside a server."""
+    """The member behind an interaction, with their Discord locale; only usable inside a server. The services
+    that ensure the member's row store the locale, so the DMs a job sends later (stand-ups, nudges, re-tests)
+    are written in the member's language."""
     if interaction.guild_id is None:
         raise NotAllowed(N_("That works inside your club's server, not in direct messages."))
     user = interaction.user
     roles: tuple[int, ...] = ()
     if isinstance(user, discord.Member):
         roles = tuple(role.id for role in user.roles if role.id != interaction.guild_id)
-    return Who(guild_id=interaction.guild_id, user_id=user.id, display_name=user.display_name, role_ids=roles)
+    return Who(
+        guild_id=interaction.guild_id, user_id=user.id, display_name=user.display_name, role_ids=roles,
+        locale=str(interaction.locale) if interaction.locale else None,
+    )
 
-
-def who_speaking(interaction: discord.Interaction) -> Who:
-    """:func:`who_from` with the member's Discord locale: the services that ensure the member's row store it,
-    so the DMs a job sends later (stand-ups, nudges, re-tests) are written in the member's language."""
-    locale = str(interaction.locale) if interaction.locale else None
-    return dataclasses.replace(who_from(interaction), locale=locale)
 
 
 def require_manager(interaction: discord.Interaction) -> None:

@@ -36,7 +36,7 @@ def bullets(lines: list[str]) -> str:
 
 
 def per_week_text(times: int, suggested: bool, tr: Texts = ENGLISH) -> str:
-    text = tr.t("once a week") if times == 1 else tr.t("{days} days a week", days=tr.number(times))
+    text = tr.n("once a week", "{count} days a week", times)
     return f"{text} {SUGGESTED_MARK}" if suggested else text
 
 

@@ -109,6 +109,9 @@ async def test_the_nudge_dm_is_in_the_members_language(club: Club) -> None:
     [dm] = club.fake.dm_messages(club.runner.id)
     assert "Ta semaine de club se termine" in dm["content"]
     assert "Your club week closes" not in dm["content"]
+    # The Done button under it reads French too; its custom id is the same in every language.
+    [button] = [c for row in dm["components"] for c in row["components"]]
+    assert button["label"] == "Fait ✅"
 
 
 async def test_challenge_results_are_posted_in_the_clubs_language(club: Club) -> None:

@@ -56,7 +56,7 @@ async def test_a_german_member_reads_today_the_card_and_the_check_in_in_german(c
     card = await club.slash(club.runner, "glutes exercise", locale="de", name="clamshell")
     text = embed_text(card)
     assert "**Umfang:**" in text
-    assert "So geht’s" in text
+    assert "So geht's" in text
 
     reply = await club.click(club.runner, done["custom_id"], locale="de")
     assert "Gezählt: Wochenroutine (+10)." in reply["content"]
