@@ -165,6 +165,7 @@ class ClubCog(commands.Cog):
             self.posts.next_at(club, PostKind.ROUTINE, now),
             self.posts.next_at(club, PostKind.LEADERBOARD, now),
             await self.posts.recent_runs(club.guild_id), await self.posts.last_failure(club.guild_id), tr=tr,
+            retrying=await self.posts.retrying(club.guild_id),
         )
         await interaction.followup.send(embed=embed, ephemeral=True)
 
@@ -213,6 +214,9 @@ class ClubCog(commands.Cog):
             reply = tr.t("This week's routine is already posted; the next one follows the schedule.")
         elif result.status == "failed":
             reply = tr.t("I could not post: {reason}", reason=result.detail)
+        elif result.status == "retrying" and result.retry_at is not None:
+            reply = tr.t("I could not post yet: {reason}. I will try again {at}.", reason=result.detail,
+                         at=f"<t:{int(result.retry_at.timestamp())}:R>")
         elif result.status == "in-flight":
             reply = tr.t("This week's routine is being posted right now; `/club show` tells how it went.")
         else:

@@ -26,7 +26,7 @@ from bot.core.clock import Clock
 from bot.core.delivery import Outcome, Problem, unexpected
 from bot.core.leaderboard import Board, LeaderboardService
 from bot.core.routines import RoutineService, WeekPlan
-from bot.core.sending import LOOK_BACK, Attempt, attempt
+from bot.core.sending import LOOK_BACK, MAX_ATTEMPTS, Attempt, attempt, backoff
 from bot.core.timeutil import local_date, week_key
 from bot.core.weekly_times import next_fire, previous_fire
 from bot.db.engine import SessionFactory
@@ -96,6 +96,7 @@ class FireStatus(StrEnum):
     PAUSED = "paused"
     NO_CHANNEL = "no-channel"
     BLOCKED = "blocked"  # channel gone or no access, until an admin fixes it
+    RETRYING = "retrying"  # a transient failure outlasted the run's retries: tried again at ``retry_at``
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,8 @@ class FireResult:
     message_id: int | None = None
     late: bool = False
     detail: str = ""
-    # For in-flight: when the other claim's lease runs out and the period may be taken over.
+    # For in-flight: when the other claim's lease runs out and the period may be taken over; for retrying:
+    # the post's next try.
     retry_at: datetime | None = None
     kind: str | None = None
 
@@ -256,14 +258,19 @@ class ClubPostService:
             lease_end = old.lease_until or old.claimed_at + self.timing.lease
             stale = old.status == Outcome.CLAIMED.value and lease_end <= now
             interrupted = old.status == Outcome.FAILED.value and old.error == INTERRUPTED
-            retake = manual and old.status in (Outcome.SKIPPED.value, Outcome.FAILED.value)
-            if not (stale or interrupted or retake):
+            pending = old.status == Outcome.PENDING.value
+            due_again = pending and (old.next_try_at is None or old.next_try_at <= now)
+            retake = manual and old.status in (Outcome.SKIPPED.value, Outcome.FAILED.value, Outcome.PENDING.value)
+            if not (stale or interrupted or due_again or retake):
                 if old.status == Outcome.CLAIMED.value:
                     return FireResult(FireStatus.IN_FLIGHT, key, retry_at=lease_end, kind=kind.value)
+                if pending:
+                    return FireResult(FireStatus.RETRYING, key, retry_at=old.next_try_at, kind=kind.value,
+                                      detail=old.error or "")
                 return FireResult(FireStatus.DUPLICATE, key)
             values: dict[str, Any] = {"status": Outcome.CLAIMED.value, "claimed_at": now, "error": None,
                                       "problem": None, "lease_until": now + self.timing.lease,
-                                      "finished_at": None}
+                                      "finished_at": None, "next_try_at": None}
             if manual:
                 values.update(scheduled_for=due, late=False)
             # Conditional on the row as read: of two processes taking over at once, one wins.
@@ -303,14 +310,16 @@ class ClubPostService:
     ) -> FireResult:
         """Build and send with retries; whatever happens, the claim ends as sent or failed."""
         run = claim.run
-        state = Attempt()
+        # The sends of this claim are counted on it, in this run and the earlier ones (MAX_ATTEMPTS in all).
+        state = Attempt(attempts=run.attempts)
+        delays = self.timing.retry_delays[:max(MAX_ATTEMPTS - 1 - run.attempts, 0)]
         assert run.scheduled_for is not None
         describe = f"post {run.kind}/{run.period_key} for guild {club.guild_id}"
         try:
             post = await self._build(club, kind, run.scheduled_for, run.late, previous, nonce=run.nonce)
             look_since = claim.look_since or run.claimed_at
             await attempt(
-                lambda: send(post), self._finder(send, post, look_since), self.timing.retry_delays,
+                lambda: send(post), self._finder(send, post, look_since), delays,
                 look_first=claim.look_since is not None, state=state, sleep=self._sleep, describe=describe,
             )
         except asyncio.CancelledError:
@@ -329,6 +338,13 @@ class ClubPostService:
             return FireResult(FireStatus.SENT, run.period_key, state.message_id, post.late,
                               detail="found in the channel" if state.found else "")
         error = state.error
+        if error.transient and state.attempts < MAX_ATTEMPTS:
+            # Not given up: tried again at its next try (stored: a restart keeps it), after a look.
+            retry_at = self._clock.now() + backoff(state.attempts)
+            await self._runs.finish(run, Outcome.PENDING, state.attempts, error=str(error)[:500],
+                                    problem=error.problem, next_try_at=retry_at)
+            return FireResult(FireStatus.RETRYING, run.period_key, late=run.late, detail=str(error),
+                              retry_at=retry_at, kind=kind.value)
         await self._runs.finish(run, Outcome.FAILED, state.attempts, error=str(error)[:500], problem=error.problem)
         if error.problem.needs_admin:
             await self._block(club, str(error), send)
@@ -379,6 +395,59 @@ class ClubPostService:
         if club is None or club.id is None:
             return None
         return await self._runs.last_failure(club.id)
+
+    async def retrying(self, guild_id: int) -> SendClaim | None:
+        """The club's post waiting for its next try after a transient failure, if one is (`/club show`)."""
+        async with self._sessions() as session:
+            club = await get_club(session, guild_id)
+        if club is None or club.id is None:
+            return None
+        return await self._runs.retrying(club.id)
+
+    def still_useful(self, club: Club, kind: PostKind, period_key: str, now: datetime) -> bool:
+        """Whether a post tried again at ``now`` is still worth sending: the routine within its club week,
+        the board within the week after the one it covers."""
+        day = local_date(now, club.timezone)
+        if kind is PostKind.LEADERBOARD:
+            day -= timedelta(days=7)
+        return week_key(day, club.week_start) == period_key
+
+    async def due_again(self) -> list[tuple[int, str, datetime]]:
+        """Every post to try again, as (guild id, kind, when), for the scheduler at start."""
+        return await self._runs.due_again(self._clock.now())
+
+    async def retry(self, guild_id: int, kind: PostKind | str, send: PostSender) -> FireResult:
+        """Try again the club's post that is due again (``pending`` at its next try, or a claim whose process
+        died), after a look in the channel; record it skipped when it is no longer useful."""
+        kind = PostKind(kind)
+        now = self._clock.now()
+        async with self._sessions() as session:
+            club = await get_club(session, guild_id)
+            old = await PostRuns.waiting_in(session, club.id, kind.value) if club and club.id else None
+        if club is None or old is None:
+            return FireResult(FireStatus.DUPLICATE, kind=None)
+        key = old.period_key
+        reason = None
+        if not self.still_useful(club, kind, key, now):
+            reason = "too late: its week is over"
+        elif club.paused or club.channel_id is None or club.post_problem:
+            reason = "the club's posts are paused or on hold"
+        live = old.status == Outcome.CLAIMED.value and (old.lease_until is None or old.lease_until > now)
+        if reason is not None and not live:
+            async with self._sessions() as session:
+                # Conditional on the row as read: a process that took it meanwhile keeps it.
+                await session.execute(
+                    update(SendClaim).where(SendClaim.id == old.id, SendClaim.status == old.status,
+                                            SendClaim.claimed_at == old.claimed_at)
+                    .values(status=Outcome.SKIPPED.value, error=reason, next_try_at=None, lease_until=None,
+                            finished_at=now))
+                await session.commit()
+            return FireResult(FireStatus.SKIPPED, key, detail=reason)
+        assert old.scheduled_for is not None
+        claim = await self._take_over(club, kind, key, old.scheduled_for, now, manual=False)
+        if isinstance(claim, FireResult):
+            return claim
+        return await self._deliver(club, kind, claim, None, send)
 
     async def recent_runs(self, guild_id: int, limit: int = 5) -> list[SendClaim]:
         async with self._sessions() as session:

@@ -22,6 +22,18 @@ log = logging.getLogger(__name__)
 
 # Waits (seconds) between attempts within one run; a tick waits for its slowest item, so they stay short.
 RETRY_DELAYS: tuple[float, ...] = (2.0, 10.0)
+# A claim whose sends were tried this many times in all (in runs, across runs and restarts) is given up.
+MAX_ATTEMPTS = 10
+# A failure that outlasts the in-run retries is tried again later: after 1 min, 2, 4 … at most an hour apart.
+BACKOFF_FIRST = timedelta(minutes=1)
+BACKOFF_MAX = timedelta(hours=1)
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait before the next try of a claim that failed ``attempts`` times (at least once)."""
+    return min(BACKOFF_FIRST * 2 ** min(max(attempts - 1, 0), 16), BACKOFF_MAX)
+
+
 # How far before a claim's time the look for an earlier attempt starts (clock skew with Discord).
 LOOK_BACK = timedelta(minutes=1)
 

@@ -173,14 +173,45 @@ class PostRuns:
 
     async def finish(
         self, run: SendClaim, status: Outcome, attempts: int, *, message_id: int | None = None,
-        error: str | None = None, problem: StrEnum | None = None,
+        error: str | None = None, problem: StrEnum | None = None, next_try_at: datetime | None = None,
     ) -> None:
-        """Record the post's outcome (batched with others finishing at the same time)."""
+        """Record the post's outcome (batched with others finishing at the same time); ``pending`` with its
+        ``next_try_at`` for a transient failure to try again later."""
         await self._outcomes.write({
             "run_id": run.id, "status": status.value, "attempts": attempts, "message_id": message_id,
-            "error": error, "problem": problem.value if problem else None, "finished_at": self._now(),
-            "lease_until": None,
+            "error": error, "problem": problem.value if problem else None,
+            "finished_at": self._now() if status.finished else None, "lease_until": None,
+            "next_try_at": next_try_at,
         })
+
+    async def due_again(self, now: datetime) -> list[tuple[int, str, datetime]]:
+        """Every club post to try again, as (guild id, kind, when): pending at its next try, or claimed by a
+        process that died (its lease over). Read at start, to take them again or schedule their next try."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(Club.guild_id, SendClaim.kind,
+                       func.coalesce(SendClaim.next_try_at, SendClaim.lease_until, SendClaim.claimed_at))
+                .join(Club, Club.id == SendClaim.subject_id)
+                .where(SendClaim.kind.in_(POST_KINDS),
+                       (SendClaim.status == Outcome.PENDING.value)
+                       | ((SendClaim.status == Outcome.CLAIMED.value) & (SendClaim.lease_until <= now)))
+            )
+            return [(guild_id, kind, at) for guild_id, kind, at in rows]
+
+    @staticmethod
+    async def waiting_in(session: AsyncSession, club_id: int, kind: str | None = None) -> SendClaim | None:
+        """The club's latest post claim waiting for its next try (``pending``), of ``kind`` or any."""
+        query = select(SendClaim).where(SendClaim.kind.in_(POST_KINDS) if kind is None else SendClaim.kind == kind,
+                                        SendClaim.subject_id == club_id,
+                                        SendClaim.status.in_([Outcome.PENDING.value, Outcome.CLAIMED.value]))
+        query = query.order_by(SendClaim.claimed_at.desc(), SendClaim.id.desc()).limit(1)
+        return (await session.execute(query)).scalar_one_or_none()
+
+    async def retrying(self, club_id: int) -> SendClaim | None:
+        """The club's post waiting for its next try, if one is (for `/club show`)."""
+        async with self._sessions() as session:
+            run = await self.waiting_in(session, club_id)
+        return run if run is not None and run.status == Outcome.PENDING.value else None
 
     async def set_problem(self, club: Club, reason: str | None) -> bool:
         """Set (or clear) the club's post problem; True only when it went from none to set."""

@@ -66,7 +66,7 @@ def language_name(code: str | None, tr: Texts = ENGLISH) -> str:
 
 def club_embed(
     club: Club, next_routine: datetime | None, next_board: datetime | None, runs: list[SendClaim],
-    failure: str | None, *, tr: Texts = ENGLISH,
+    failure: str | None, *, tr: Texts = ENGLISH, retrying: SendClaim | None = None,
 ) -> discord.Embed:
     channel = f"<#{club.channel_id}>" if club.channel_id else tr.t("not set: use `/club setup`")
     role = f"<@&{club.role_id}>" if club.role_id else tr.t("none")
@@ -91,6 +91,10 @@ def club_embed(
     if club.post_problem:
         lines.append(tr.t("⛔ **Posts are on hold:** {problem}", problem=clip(club.post_problem, 300)) + "\n"
                      + tr.t("Fix it, then run `/club setup` again (or `/club post-now` to try at once)."))
+    elif retrying is not None and retrying.next_try_at is not None:
+        lines.append(tr.t("🔁 **A post could not go out yet; I will try again {at} ({relative}):** {failure}",
+                          at=_ts(retrying.next_try_at), relative=_ts(retrying.next_try_at, "R"),
+                          failure=clip(retrying.error or "", 300)))
     elif failure:
         lines.append(tr.t("⚠️ **The last post failed:** {failure}", failure=clip(failure, 300)))
     embed = discord.Embed(title=tr.t("Club settings"), description="\n".join(lines), colour=COLOUR)

@@ -15,23 +15,16 @@ from typing import Generic, Protocol, TypeVar
 
 from bot.core.clock import Clock
 from bot.core.delivery import Outcome, Problem
-from bot.core.sending import Attempt
+from bot.core.sending import BACKOFF_FIRST, BACKOFF_MAX, MAX_ATTEMPTS, Attempt, backoff
 from bot.db import send_claims
 from bot.db.engine import SessionFactory
 from bot.db.models import SendClaim
 from bot.db.send_claims import Claim, Finished
 
 INTERRUPTED = "interrupted by shutdown"
-# A claim whose sends were tried this many times is given up (failing, or crashing the process).
-MAX_ATTEMPTS = 10
-# A failure that outlasts the in-run retries is tried again later: after 1 min, 2, 4 … at most an hour apart.
-BACKOFF_FIRST = timedelta(minutes=1)
-BACKOFF_MAX = timedelta(hours=1)
-
-
-def backoff(attempts: int) -> timedelta:
-    """How long to wait before the next try of a claim that failed ``attempts`` times (at least once)."""
-    return min(BACKOFF_FIRST * 2 ** min(max(attempts - 1, 0), 16), BACKOFF_MAX)
+# MAX_ATTEMPTS and backoff live in bot.core.sending (the weekly posts use them too); named here as before.
+__all__ = ["BACKOFF_FIRST", "BACKOFF_MAX", "INTERRUPTED", "MAX_ATTEMPTS", "ClaimSource", "Claimed", "Rebuild",
+           "backoff", "outcome_of"]
 
 
 class Claimed(Protocol):

@@ -168,12 +168,29 @@ class ClubJobs:
         self._retake_later(guild_id, kind, result)
         return result
 
+    async def retry(self, guild_id: int, kind: str) -> Any:
+        """The one-off job at a post's next try (or at start): take it again, after a look in the channel.
+        None when the bot is stopping."""
+        if self._stopping:
+            return None
+        try:
+            async with self._tracked(), self._in_flight:
+                result = await self.posts.retry(guild_id, kind, self.send)
+        except Exception:
+            log.exception("the next try of the %s post for guild %s crashed", kind, guild_id)
+            return None
+        log.info("next try of the %s post for guild %s: %s %s", kind, guild_id, result.status, result.detail)
+        self._retake_later(guild_id, kind, result)
+        return result
+
     async def post_now(self, guild_id: int) -> FireResult | None:
         """An admin's `/club post-now`: this week's routine at once. None when the bot is stopping."""
         if self._stopping:
             return None
         async with self._tracked():
-            return await self.posts.fire(guild_id, PostKind.ROUTINE, self.send, manual=True)
+            result = await self.posts.fire(guild_id, PostKind.ROUTINE, self.send, manual=True)
+        self._retake_later(guild_id, PostKind.ROUTINE.value, result)
+        return result
 
     def _run_again_after_crash(self, guild_id: int, kind: str, attempt: int) -> None:
         """A run that crashed may not have recorded its claim: run it again shortly.
@@ -191,14 +208,36 @@ class ClubJobs:
         )
 
     def _retake_later(self, guild_id: int, kind: str, result: FireResult) -> None:
-        """Another claim holds the period: look again when its lease runs out (its process may have died)."""
-        if result.status is not FireStatus.IN_FLIGHT or result.retry_at is None or not self.scheduler.running:
+        """Another claim holds the period: look again when its lease runs out (its process may have died).
+        A post that failed for now (``retrying``): try it again at its next try."""
+        if result.retry_at is None:
+            return
+        if result.status is FireStatus.IN_FLIGHT:
+            self._at(result.retry_at + timedelta(seconds=1), self.run, guild_id, kind, "retake")
+        elif result.status is FireStatus.RETRYING:
+            self._at(result.retry_at, self.retry, guild_id, kind, "retry")
+
+    def _at(self, when: datetime, job: Callable[[int, str], Any], guild_id: int, kind: str, name: str) -> None:
+        """A one-off job for one club's post (one per club, kind and purpose: a newer one replaces it)."""
+        if not self.scheduler.running:
             return
         self.scheduler.add_job(
-            self.run, trigger="date", run_date=result.retry_at + timedelta(seconds=1), args=(guild_id, kind),
-            id=f"{job_id(guild_id, PostKind(kind))}:retake", replace_existing=True,
+            job, trigger="date", run_date=when, args=(guild_id, kind),
+            id=f"{job_id(guild_id, PostKind(kind))}:{name}", replace_existing=True,
             misfire_grace_time=int(self.posts.timing.grace.total_seconds()),
         )
+
+    async def _due_again(self) -> None:
+        """At start: every post waiting for its next try (the table keeps it across restarts) is taken now
+        when its time has come, else at its next try."""
+        now = self.posts.now()
+        for guild_id, kind, at in await self.posts.due_again():
+            if not self.owns(guild_id) or self._stopping:
+                continue
+            if at <= now:
+                await self.retry(guild_id, kind)
+            else:
+                self._at(at, self.retry, guild_id, kind, "retry")
 
     async def catch_up_all(self) -> int:
         """Send posts missed during downtime (within the grace window); record older ones as skipped.
@@ -223,6 +262,10 @@ class ClubJobs:
                                  result.period_key)
                     if result.kind is not None:
                         self._retake_later(club.guild_id, result.kind, result)
+        try:
+            await self._due_again()
+        except Exception:
+            log.exception("taking up the posts waiting for their next try failed")
         return sent
 
     async def stop(self, timeout: float) -> None:
