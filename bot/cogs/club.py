@@ -215,8 +215,8 @@ class ClubCog(commands.Cog):
         elif result.status == "failed":
             reply = tr.t("I could not post: {reason}", reason=result.detail)
         elif result.status == "retrying" and result.retry_at is not None:
-            reply = tr.t("I could not post yet: {reason}. I will try again {at}.", reason=result.detail,
-                         at=f"<t:{int(result.retry_at.timestamp())}:R>")
+            at = discord.utils.format_dt(result.retry_at, "R")
+            reply = tr.t("I could not post yet: {reason}. I will try again {at}.", reason=result.detail, at=at)
         elif result.status == "in-flight":
             reply = tr.t("This week's routine is being posted right now; `/club show` tells how it went.")
         else:
