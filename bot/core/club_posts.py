@@ -324,8 +324,9 @@ class ClubPostService:
             )
         except asyncio.CancelledError:
             # Shutdown mid-post: record it (shielded from a second cancel), then let the cancel go on.
-            await asyncio.shield(self._runs.finish(run, Outcome.FAILED, state.attempts, error=INTERRUPTED,
-                                              problem=Problem.INTERNAL))
+            # Due again at once: taken up after the restart (the catch-up), after a look in the channel.
+            await asyncio.shield(self._runs.finish(run, Outcome.PENDING, state.attempts, error=INTERRUPTED,
+                                                   problem=Problem.INTERNAL, next_try_at=self._clock.now()))
             raise
         except Exception as exc:
             log.warning("%s could not be built", describe, exc_info=exc)
@@ -417,37 +418,32 @@ class ClubPostService:
         return await self._runs.due_again(self._clock.now())
 
     async def retry(self, guild_id: int, kind: PostKind | str, send: PostSender) -> FireResult:
-        """Try again the club's post that is due again (``pending`` at its next try, or a claim whose process
-        died), after a look in the channel; record it skipped when it is no longer useful."""
+        """Take again the club's post that is due again (``pending`` at its next try, or claimed by a process
+        that died) and send it after a look in the channel; one no longer useful is recorded ``skipped``."""
         kind = PostKind(kind)
         now = self._clock.now()
         async with self._sessions() as session:
             club = await get_club(session, guild_id)
-            old = await PostRuns.waiting_in(session, club.id, kind.value) if club and club.id else None
-        if club is None or old is None:
-            return FireResult(FireStatus.DUPLICATE, kind=None)
-        key = old.period_key
-        reason = None
-        if not self.still_useful(club, kind, key, now):
-            reason = "too late: its week is over"
-        elif club.paused or club.channel_id is None or club.post_problem:
-            reason = "the club's posts are paused or on hold"
-        live = old.status == Outcome.CLAIMED.value and (old.lease_until is None or old.lease_until > now)
-        if reason is not None and not live:
-            async with self._sessions() as session:
-                # Conditional on the row as read: a process that took it meanwhile keeps it.
-                await session.execute(
-                    update(SendClaim).where(SendClaim.id == old.id, SendClaim.status == old.status,
-                                            SendClaim.claimed_at == old.claimed_at)
-                    .values(status=Outcome.SKIPPED.value, error=reason, next_try_at=None, lease_until=None,
-                            finished_at=now))
-                await session.commit()
-            return FireResult(FireStatus.SKIPPED, key, detail=reason)
-        assert old.scheduled_for is not None
-        claim = await self._take_over(club, kind, key, old.scheduled_for, now, manual=False)
-        if isinstance(claim, FireResult):
-            return claim
-        return await self._deliver(club, kind, claim, None, send)
+            waiting = await PostRuns.waiting_in(session, club.id, kind.value) if club and club.id else []
+        result = FireResult(FireStatus.DUPLICATE)
+        for old in waiting:  # oldest first: an older one is skipped, not left behind a newer one
+            assert club is not None
+            assert old.scheduled_for is not None
+            reason = None
+            if not self.still_useful(club, kind, old.period_key, now):
+                reason = "not sent: its week is over"
+            elif club.paused or club.channel_id is None or club.post_problem:
+                reason = "not sent: the club's posts are paused or on hold"
+            if reason is None:
+                claim = await self._take_over(club, kind, old.period_key, old.scheduled_for, now, manual=False)
+                if isinstance(claim, FireResult):
+                    return claim
+                return await self._deliver(club, kind, claim, None, send)
+            if old.error:
+                reason = f"{reason} (last error: {old.error})"
+            if await self._runs.skip_waiting(old, reason[:500], now):
+                result = FireResult(FireStatus.SKIPPED, old.period_key, detail=reason)
+        return result
 
     async def recent_runs(self, guild_id: int, limit: int = 5) -> list[SendClaim]:
         async with self._sessions() as session:

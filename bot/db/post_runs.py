@@ -44,10 +44,14 @@ _CLAIM = {
     name: insert(_RUNS).on_conflict_do_nothing().returning(_RUNS.c.id)  # VALUES from the parameters' keys
     for name, insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
 }
+# A post counts as failed when it was given up, or dropped as too late after failed sends.
+_GAVE_UP = (SendClaim.status == Outcome.FAILED.value) | (
+    (SendClaim.status == Outcome.SKIPPED.value) & (SendClaim.attempts > 0))
 _LATEST_FAILURE = (
-    select(case((SendClaim.status == Outcome.FAILED.value,
+    select(case((_GAVE_UP,
                  func.coalesce(func.nullif(SendClaim.error, ""), "unknown error"))))
-    .where(SendClaim.kind.in_(POST_KINDS), SendClaim.subject_id == Club.id, SendClaim.status != Outcome.CLAIMED.value)
+    .where(SendClaim.kind.in_(POST_KINDS), SendClaim.subject_id == Club.id,
+           SendClaim.status.notin_([Outcome.CLAIMED.value, Outcome.PENDING.value]))
     .order_by(SendClaim.claimed_at.desc(), SendClaim.id.desc())
     .limit(1)
     .scalar_subquery()
@@ -199,19 +203,36 @@ class PostRuns:
             return [(guild_id, kind, at) for guild_id, kind, at in rows]
 
     @staticmethod
-    async def waiting_in(session: AsyncSession, club_id: int, kind: str | None = None) -> SendClaim | None:
-        """The club's latest post claim waiting for its next try (``pending``), of ``kind`` or any."""
-        query = select(SendClaim).where(SendClaim.kind.in_(POST_KINDS) if kind is None else SendClaim.kind == kind,
-                                        SendClaim.subject_id == club_id,
-                                        SendClaim.status.in_([Outcome.PENDING.value, Outcome.CLAIMED.value]))
-        query = query.order_by(SendClaim.claimed_at.desc(), SendClaim.id.desc()).limit(1)
-        return (await session.execute(query)).scalar_one_or_none()
+    async def waiting_in(session: AsyncSession, club_id: int, kind: str) -> list[SendClaim]:
+        """The club's posts of ``kind`` not finished (``pending``, or ``claimed``), oldest first."""
+        return list((await session.execute(
+            select(SendClaim).where(SendClaim.kind == kind, SendClaim.subject_id == club_id,
+                                    SendClaim.status.in_([Outcome.PENDING.value, Outcome.CLAIMED.value]))
+            .order_by(SendClaim.claimed_at, SendClaim.id)
+        )).scalars())
+
+    async def skip_waiting(self, run: SendClaim, reason: str, now: datetime) -> bool:
+        """Record a post that was waiting as ``skipped`` (no longer useful): a pending one, or a claim whose
+        lease ran out; conditional on the row as read, so a process that took it meanwhile keeps it."""
+        async with self._sessions() as session:
+            result = await session.execute(
+                update(SendClaim)
+                .where(SendClaim.id == run.id, SendClaim.status == run.status, SendClaim.claimed_at == run.claimed_at,
+                       (SendClaim.status == Outcome.PENDING.value) | (SendClaim.lease_until <= now))
+                .values(status=Outcome.SKIPPED.value, error=reason, next_try_at=None, lease_until=None,
+                        finished_at=now)
+            )
+            await session.commit()
+            return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def retrying(self, club_id: int) -> SendClaim | None:
-        """The club's post waiting for its next try, if one is (for `/club show`)."""
+        """The club's latest post waiting for its next try, if one is (for `/club show`)."""
         async with self._sessions() as session:
-            run = await self.waiting_in(session, club_id)
-        return run if run is not None and run.status == Outcome.PENDING.value else None
+            return (await session.execute(
+                select(SendClaim).where(SendClaim.kind.in_(POST_KINDS), SendClaim.subject_id == club_id,
+                                        SendClaim.status == Outcome.PENDING.value)
+                .order_by(SendClaim.claimed_at.desc(), SendClaim.id.desc()).limit(1)
+            )).scalar_one_or_none()
 
     async def set_problem(self, club: Club, reason: str | None) -> bool:
         """Set (or clear) the club's post problem; True only when it went from none to set."""
@@ -240,14 +261,16 @@ class PostRuns:
     async def last_failure_in(session: AsyncSession, club_id: int) -> str | None:
         latest = (
             await session.execute(
-                select(SendClaim.status, SendClaim.error)
+                select(SendClaim.status, SendClaim.error, SendClaim.attempts)
                 .where(SendClaim.kind.in_(POST_KINDS), SendClaim.subject_id == club_id,
-                       SendClaim.status != Outcome.CLAIMED.value)
+                       SendClaim.status.notin_([Outcome.CLAIMED.value, Outcome.PENDING.value]))
                 .order_by(SendClaim.claimed_at.desc(), SendClaim.id.desc())
                 .limit(1)
             )
         ).first()
-        if latest is not None and latest.status == Outcome.FAILED.value:
+        gave_up = latest is not None and (latest.status == Outcome.FAILED.value or (
+            latest.status == Outcome.SKIPPED.value and latest.attempts > 0))
+        if latest is not None and gave_up:
             return latest.error or "unknown error"
         return None
 

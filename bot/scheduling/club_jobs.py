@@ -180,7 +180,11 @@ class ClubJobs:
             log.exception("the next try of the %s post for guild %s crashed", kind, guild_id)
             return None
         log.info("next try of the %s post for guild %s: %s %s", kind, guild_id, result.status, result.detail)
-        self._retake_later(guild_id, kind, result)
+        if result.status is FireStatus.IN_FLIGHT and result.retry_at is not None:
+            # Another process holds it: look again when its lease runs out (that process may have died).
+            self._at(result.retry_at + timedelta(seconds=1), self.retry, guild_id, kind, "retry")
+        else:
+            self._retake_later(guild_id, kind, result)
         return result
 
     async def post_now(self, guild_id: int) -> FireResult | None:

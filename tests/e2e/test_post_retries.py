@@ -182,3 +182,26 @@ async def test_a_board_post_whose_following_week_is_over_is_skipped(club: Club) 
     assert (run.status, run.next_try_at) == ("skipped", None)
     assert posts_in(club) == []
     assert rule.hits == 4
+    assert run.error is not None
+    assert run.error.startswith("not sent: its week is over (last error: HTTP 503")
+    shown = await club.slash(club.admin, "club show")
+    assert "The last post failed:** not sent: its week is over" in shown["embeds"][0]["description"]
+    assert "try again" not in shown["embeds"][0]["description"]
+
+
+async def test_a_routine_post_still_useful_in_its_week_goes_out_past_the_hour_of_grace(club: Club) -> None:
+    club.fake.fail("POST", posts_pattern(club), status=503, json=SERVER_ERROR, times=4)
+    club.clock.set(DUE)
+    assert getattr(await jobs(club).run(club.guild.id, "routine"), "status", None) == "retrying"
+    # Saturday of the same club week (it starts on Monday): late, but this week's routine is still of use.
+    club.clock.set(datetime(2026, 11, 28, 18, 0, tzinfo=UTC))
+    assert getattr(await jobs(club).retry(club.guild.id, "routine"), "status", None) == "sent"
+    assert len(posts_in(club)) == 1
+    # The next Monday the week is over: a post failing then is skipped at its next try, not sent.
+    club.fake.fail("POST", posts_pattern(club), status=503, json=SERVER_ERROR, times=4)
+    club.clock.set(DUE + timedelta(days=7))
+    assert getattr(await jobs(club).run(club.guild.id, "routine"), "status", None) == "retrying"
+    club.clock.set(datetime(2026, 12, 7, 0, 30, tzinfo=UTC))
+    assert getattr(await jobs(club).retry(club.guild.id, "routine"), "status", None) == "skipped"
+    assert len(posts_in(club)) == 1
+    assert [r.status for r in await claims(club)] == ["sent", "skipped"]
