@@ -3,9 +3,12 @@
 Fire times come from :mod:`bot.core.weekly_times` (DST-safe). The claim row (unique per club, kind and
 period, kept by :mod:`bot.db.post_runs`) is the guard: no matter how often a job fires, or in how many
 processes, one period gets one post. Every claim ends as sent, failed or skipped, whatever happens while
-building or sending; a claim whose process died is taken over after its lease; after an ambiguous failure
-the post is looked for before it is sent again (:func:`bot.core.sending.attempt`, the same way every
-send-once kind is sent). See ``docs/decisions.md`` ("Send once").
+building or sending. A transient failure that outlasts the run's retries leaves the claim ``pending`` at
+its next try (:func:`bot.core.sending.backoff`, at most ``MAX_ATTEMPTS`` sends in all), taken again by
+:meth:`ClubPostService.retry` while the post is still useful; a claim whose process died is taken over
+after its lease. After an ambiguous failure, and before a claim taken again is sent, the post is looked
+for in the channel (:func:`bot.core.sending.attempt`, the same way every send-once kind is sent). See
+``docs/decisions.md`` ("Send once").
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""APScheduler jobs for the weekly club posts, built from the clubs table."""
+"""APScheduler jobs for the weekly club posts, built from the clubs table, and the one-off jobs of a post
+taken again (a lease re-check, a next try), registered again at start from the ``send_claim`` table."""
 
 from __future__ import annotations
 
