@@ -262,7 +262,7 @@ class ClubJobs:
                     continue
                 for result in results:
                     sent += result.status is FireStatus.SENT
-                    if result.status in (FireStatus.SENT, FireStatus.FAILED, FireStatus.SKIPPED):
+                    if result.status in (FireStatus.SENT, FireStatus.FAILED, FireStatus.SKIPPED, FireStatus.RETRYING):
                         log.info("catch-up post for guild %s: %s %s", club.guild_id, result.status,
                                  result.period_key)
                     if result.kind is not None:

@@ -70,6 +70,11 @@ async def test_a_post_failing_through_the_runs_retries_is_pending_then_goes_out_
     rule = club.fake.fail("POST", posts_pattern(club), status=503, json=SERVER_ERROR, times=4)
     club.clock.set(DUE)
     result = await jobs(club).run(club.guild.id, "routine")
+    # Looked at before anything else runs: the scheduler's clock is the real one, so it would drop the job as
+    # missed long ago once it gets to it.
+    job = jobs(club).scheduler.get_job(f"club:{club.guild.id}:routine:retry")
+    assert job is not None, "a one-off job at the next try"
+    assert job.next_run_time == DUE + timedelta(minutes=8)
     assert getattr(result, "status", None) == "retrying"
     assert rule.hits == 4, "the first send and the three retries of the run"
     assert posts_in(club) == []
@@ -115,6 +120,22 @@ async def test_a_pending_post_survives_a_restart_and_goes_out_once(club: Club) -
     # A second catch-up (another start) sends nothing more.
     await jobs(club).catch_up_all()
     assert len(posts_in(club)) == 1
+
+
+async def test_a_restart_before_the_next_try_registers_it_again_from_the_table(club: Club) -> None:
+    club.fake.fail("POST", posts_pattern(club), status=503, json=SERVER_ERROR, times=4)
+    club.clock.set(DUE)
+    assert getattr(await jobs(club).run(club.guild.id, "routine"), "status", None) == "retrying"
+    [run] = await claims(club)
+    await club.restart()
+    job_id = f"club:{club.guild.id}:routine:retry"
+    jobs(club).scheduler.remove_all_jobs()  # whatever the start registered: the catch-up does it again
+    await jobs(club).catch_up_all()
+    job = jobs(club).scheduler.get_job(job_id)  # before anything else runs (see above)
+    assert job is not None, "the next try, read from the table"
+    assert job.next_run_time == run.next_try_at
+    assert posts_in(club) == []
+    assert [r.status for r in await claims(club)] == ["pending"]
 
 
 async def test_after_an_ambiguous_failure_the_next_try_finds_the_post_and_does_not_send_it_again(
