@@ -226,3 +226,17 @@ async def test_a_routine_post_still_useful_in_its_week_goes_out_past_the_hour_of
     assert getattr(await jobs(club).retry(club.guild.id, "routine"), "status", None) == "skipped"
     assert len(posts_in(club)) == 1
     assert [r.status for r in await claims(club)] == ["sent", "skipped"]
+
+
+async def test_post_now_failing_for_now_says_when_it_tries_again_and_a_second_post_now_sends_it(club: Club) -> None:
+    club.fake.fail("POST", posts_pattern(club), status=503, json=SERVER_ERROR, times=4)
+    club.clock.set(DUE + timedelta(hours=2))
+    reply = await club.slash(club.admin, "club post-now")
+    assert "I will try again <t:" in reply["content"]
+    [run] = await claims(club)
+    assert run.status == "pending"
+    # The admin need not wait for it.
+    reply = await club.slash(club.admin, "club post-now")
+    assert "Posted" in reply["content"]
+    assert len(posts_in(club)) == 1
+    assert [(r.status, r.attempts) for r in await claims(club)] == [("sent", 5)]
