@@ -61,7 +61,7 @@ async def test_a_german_member_reads_today_the_card_and_the_check_in_in_german(c
     card = await club.slash(club.runner, "glutes exercise", locale="de", name="clamshell")
     text = embed_text(card)
     assert "**Umfang:**" in text
-    assert "So geht's" in text
+    assert "So geht’s" in text
     [figure] = card["attachments"]
     assert figure["description"].startswith(f"Figur zu {card['embeds'][0]['title']}, "), "the figure's alt text too"
     assert "Figure of" not in figure["description"]
