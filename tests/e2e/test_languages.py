@@ -62,6 +62,9 @@ async def test_a_german_member_reads_today_the_card_and_the_check_in_in_german(c
     text = embed_text(card)
     assert "**Umfang:**" in text
     assert "So geht’s" in text
+    # A command named in a German text is named as a German Discord lists it.
+    assert "/gesäß sicherheit" in text
+    assert "/glutes safety" not in text
     [figure] = card["attachments"]
     assert figure["description"].startswith(f"Figur zu {card['embeds'][0]['title']}, "), "the figure's alt text too"
     assert "Figure of" not in figure["description"]
