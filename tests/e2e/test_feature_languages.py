@@ -107,7 +107,7 @@ async def test_the_nudge_dm_is_in_the_members_language(club: Club) -> None:
     assert club.bot is not None
     assert await club.bot.due.run("nudge") == 1
     [dm] = club.fake.dm_messages(club.runner.id)
-    assert "Ta semaine de club se termine" in dm["content"]
+    assert "Ta semaine du club se termine" in dm["content"]
     assert "Your club week closes" not in dm["content"]
     # The Done button under it reads French too; its custom id is the same in every language.
     [button] = [c for row in dm["components"] for c in row["components"]]
@@ -169,7 +169,7 @@ async def test_a_job_dm_falls_back_to_the_clubs_language(club: Club) -> None:
     assert club.bot is not None
     assert await club.bot.due.run("standup") == 1
     [dm] = club.fake.dm_messages(club.runner.id)
-    assert "C'est l'heure de te lever" in dm["content"]
+    assert "C’est l’heure de te lever" in dm["content"]
 
 
 async def test_the_retest_reminder_dm_and_history_are_in_the_members_language(club: Club) -> None:

@@ -118,7 +118,7 @@ async def test_club_setup_language_then_the_weekly_post_goes_out_in_french(club:
     [post] = club.fake.channel_messages(club.guild.text_channel_id)
     text = embed_text(post)
     assert post["embeds"][0]["title"].startswith("Routine fessiers : ")
-    assert "C'est fait ?" in text
+    assert "C’est fait ?" in text
     assert "Appuie sur **Fait ✅** ci-dessous (+10 points)." in text
     [done] = [c for c in components(post) if c["custom_id"].startswith("gc:done:")]
     assert done["label"] == "Fait ✅"
