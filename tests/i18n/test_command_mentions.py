@@ -29,14 +29,14 @@ def german():
     ("/test hip-drop", "/test hüftabsinken"),
 ])
 def test_commands_in_a_text_take_the_names_the_tree_is_pushed_with(german, text, expected) -> None:
-    translator, rewrite = german
-    assert rewrite(text) == expected
+    assert german[1](text) == expected
 
 
 def test_options_named_after_a_command_are_translated_with_it(german) -> None:
     translator, rewrite = german
     language = translator.translated("language", "de", _parameter_name())
-    assert language and language != "language"
+    assert language
+    assert language != "language"
     assert rewrite("`/club setup language:fr`") == f"`/club einrichten {language}:fr`"
 
 
@@ -55,7 +55,8 @@ def test_each_catalogue_is_rewritten_once_and_english_is_left_alone() -> None:
     changed = localize_mentions(translator, cog_commands())
     assert changed > 0
     german = languages.texts("de").t(SAFETY_NOTE)
-    assert "/gesäß sicherheit" in german and "/glutes" not in german
+    assert "/gesäß sicherheit" in german
+    assert "/glutes" not in german
     assert languages.texts("en-US").t(SAFETY_NOTE) == SAFETY_NOTE
     # The command names themselves are what Discord is sent: never rewritten.
     assert languages.texts("de").tc("command-name", "glutes") == "gesäß"
