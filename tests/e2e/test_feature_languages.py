@@ -46,7 +46,7 @@ async def test_a_german_member_takes_a_self_test_in_german(club: Club) -> None:
     ix = await club.fake.slash(club.guild.id, club.runner.id, "test hip-drop", locale="de")
     message = await ix.final()
     text = embed_text(message)
-    assert "So geht's" in text
+    assert "So geht’s" in text
     assert "Worauf du achtest" in text
     assert "⚠️ Sicherheit" in text
     assert "Antworte für jede Seite mit den Knöpfen unten" in text
