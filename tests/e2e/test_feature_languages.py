@@ -197,4 +197,4 @@ async def test_the_retest_reminder_dm_and_history_are_in_the_members_language(cl
     text = embed_text(history)
     assert "Tu historial de autotests" in text
     assert "Antes → ahora" in text
-    assert "pierna levantada izquierda" in text
+    assert "Elevación de pierna izquierda" in text

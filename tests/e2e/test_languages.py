@@ -157,7 +157,7 @@ async def test_a_spanish_server_gets_its_board_post_in_spanish(fake: FakeDiscord
         [chart] = post["attachments"]
         assert chart["filename"] == "club-weeks.png"
         assert chart["description"].startswith("Gráfico de las últimas 12 semanas del club, del "), chart
-        assert "(la semana pasada 1, como mucho 1 la semana del 16 nov)" in chart["description"]
+        assert "(la semana pasada 1, con un máximo de 1 la semana del 16 nov)" in chart["description"]
         assert "una línea para los puntos en total (la semana pasada 10)." in chart["description"]
     finally:
         await club.stop()
