@@ -32,7 +32,7 @@ async def _recorded(
 ) -> dict[str, Any]:
     """The check-in, then the keyword arguments of its reply. An extra session counts only within the days the
     member's own plan asks for."""
-    if kind == Kind.EXTRA.value:
+    if kind == Kind.EXTRA:
         await routines.check_extra(who, when)
     result = await checkins.record(who, kind, when=when)
     return checkin_reply(result, who.user_id, content, feel_button)
