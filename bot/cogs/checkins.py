@@ -50,10 +50,13 @@ def make_done_button(
         discord.ui.DynamicItem[discord.ui.Button[Any]],
         template=DONE_PREFIX + r"(?P<kind>routine|extra|stretch)(?::(?P<guild>\d{1,20}))?",
     ):
-        def __init__(self, kind: str = Kind.ROUTINE.value, guild_id: int | None = None) -> None:
+        def __init__(
+            self, kind: str = Kind.ROUTINE.value, guild_id: int | None = None,
+            pressed: discord.ui.Button[Any] | None = None,
+        ) -> None:
             suffix = f":{guild_id}" if guild_id is not None else ""
             super().__init__(
-                discord.ui.Button(
+                pressed or discord.ui.Button(
                     label="Done ✅", style=discord.ButtonStyle.success, custom_id=f"{DONE_PREFIX}{kind}{suffix}"
                 )
             )
@@ -64,7 +67,9 @@ def make_done_button(
         async def from_custom_id(
             cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: Any
         ) -> DoneButton:
-            return cls(match["kind"], int(match["guild"]) if match["guild"] else None)
+            # The button discord.py already made from the pressed message: making another (some 30 k instructions)
+            # would be wasted work on every press.
+            return cls(match["kind"], int(match["guild"]) if match["guild"] else None, pressed=item)
 
         @guarded
         async def callback(self, interaction: discord.Interaction) -> None:
