@@ -12,7 +12,7 @@ setup(
     package_dir={"bot._migrations": "migrations", "bot._content": "content"},
     package_data={
         "bot._migrations": ["script.py.mako", "versions/*.py"],
-        "bot._content": ["*.yaml"],
+        "bot._content": ["*.yaml", "locales/*/*.yaml"],
         "bot.i18n": ["locales/*.pot", "locales/*/LC_MESSAGES/*.po"],
         "bot.playground": ["static/*.html", "static/*.js", "static/*.css"],
         "bot.playground.fake": ["README.md"],

@@ -65,6 +65,24 @@ def test_the_installed_package_does_not_come_from_the_repository(installed: Path
     assert not (empty_dir / "alembic.ini").exists()
 
 
+def test_the_wheel_carries_the_content_translations(installed: Path, empty_dir: Path) -> None:
+    """Every language's content texts (content/locales/<code>/*.yaml) are in the wheel, and the installed bot
+    shows them."""
+    source = ROOT / "content"
+    shipped = sorted(p.relative_to(source).as_posix() for p in source.glob("locales/*/*.yaml"))
+    assert shipped, "the repository has content translations"
+    code = (
+        "import bot.resources as r; from bot.content import load_content; "
+        "d = r.content_dir(); "
+        "print('\\n'.join(sorted(p.relative_to(d).as_posix() for p in d.glob('locales/*/*.yaml')))); "
+        "c = load_content(d); print('LANGUAGES', ' '.join(c.languages))"
+    )
+    out = _run(installed / "bin" / "python", "-c", code, cwd=empty_dir, env=_bare_env()).splitlines()
+    assert out[:-1] == shipped
+    languages = sorted({path.split("/")[1] for path in shipped})
+    assert out[-1] == "LANGUAGES " + " ".join(languages)
+
+
 def test_migrate_then_check_content_from_an_empty_directory(installed: Path, empty_dir: Path) -> None:
     out = _run(installed / "bin" / "gluteclub", "migrate", cwd=empty_dir, env=_bare_env())
     assert "Database is up to date" in out

@@ -11,10 +11,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.clock import Clock
 from bot.core.errors import NotAllowed
 from bot.core.members import Who
-from bot.core.standups import StandupReminderSource, StandupService
+from bot.core.sending import LOOK_BACK
+from bot.core.standup_state import DueReminder
+from bot.core.standups import KIND, StandupService
 from bot.core.timeutil import suggest_timezones
+from bot.db.engine import SessionFactory
 from bot.delivery.senders import ReminderSender
 from bot.discord_ui.interactions import guarded, who_from
 from bot.features import Feature, FeatureContext
@@ -29,6 +33,7 @@ from bot.render.standups import (
     turned_off_text,
     turned_on_text,
 )
+from bot.scheduling.claim_source import ClaimSource
 from bot.scheduling.due import DueJob
 
 log = logging.getLogger(__name__)
@@ -161,15 +166,37 @@ class StandupCog(commands.Cog):
         await interaction.followup.send(paused_text(await self.standups.pause(who, for_)), ephemeral=True)
 
 
+def reminder_job(
+    standups: StandupService, sender: ReminderSender, sessions: SessionFactory, clock: Clock,
+    batch_size: int = 500, max_batches: int = 20,
+) -> DueJob[DueReminder]:
+    """The reminders as a send-once job: claimed in ``send_claim`` like every other kind; a sent claim is
+    deleted (a row per reminder per member would pile up), a failed or skipped one kept a week."""
+
+    async def find(due: DueReminder) -> int | None:
+        return await sender.find(due, (due.claim.claimed_at or clock.now()) - LOOK_BACK)
+
+    source = ClaimSource(
+        KIND, standups.claim_due, standups.has_due, standups.rebuild,
+        lambda due: standups.mark_dm_blocked(due.standup_id), sessions, clock, keep_sent=False,
+    )
+    return DueJob(KIND, source, deliver=sender, find=find, notice=sender.closed_dm_notice,
+                  batch_size=batch_size, max_batches=max_batches, describe=sender.describe)
+
+
 def setup(ctx: FeatureContext) -> Feature:
     """/standup, the reminder buttons, and the reminders as due work on the shared tick."""
     standups = ctx.services.standups
     buttons = make_standup_buttons(standups)
     sender = ReminderSender(ctx.output, buttons)
     settings = ctx.settings
-    job = DueJob(
-        "standup", StandupReminderSource(standups), deliver=sender, notice=sender.closed_dm_notice,
-        batch_size=settings.standup_batch_size, max_batches=settings.standup_max_batches,
-        describe=sender.describe,
-    )
-    return Feature("standups", cogs=[StandupCog(standups)], dynamic_items=list(buttons), due_jobs=[job])
+    job = reminder_job(standups, sender, ctx.services.sessions, ctx.services.clock,
+                       settings.standup_batch_size, settings.standup_max_batches)
+    scheduler = ctx.scheduler
+
+    async def schedule_prune() -> None:
+        scheduler.add_job(standups.prune, "interval", hours=1, id="standup:prune", max_instances=1, coalesce=True,
+                          replace_existing=True)
+
+    return Feature("standups", cogs=[StandupCog(standups)], dynamic_items=list(buttons), due_jobs=[job],
+                   on_start=[schedule_prune])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
 from bot.content.base import HOLD_MAX, MINUTES_MAX, REPS_MAX, SETS_MAX, ShortText, StrictModel
+from bot.i18n import N_, SOURCE_LANGUAGE, Texts
 
 # The time estimate: seconds per rep, and for changing side or moving to the next exercise.
 REP_SECONDS = 3
@@ -19,14 +20,63 @@ SET_REST_SECONDS = 30
 
 # How a dose the content chose (no article gives one) is marked wherever it is shown.
 SUGGESTED_MARK = "†"
-SUGGESTED_LEGEND = "† the bot's suggestion: no source article gives this figure."
-REST_NOTE = (
-    f"Times include rests {SUGGESTED_MARK}: {SHORT_HOLD_REST_SECONDS} s between holds of {SHORT_HOLD_SECONDS} s "
-    f"or less, {SET_REST_SECONDS} s between other sets."
+SUGGESTED_LEGEND = N_("† the bot's suggestion: no source article gives this figure.")
+# The rests the time estimates assume, as a template (rest_note fills it in a language) and in English.
+REST_NOTE_TEMPLATE = N_(
+    "Times include rests †: {short_rest} s between holds of {short_hold} s or less, {set_rest} s between other sets."
+)
+REST_NOTE = REST_NOTE_TEMPLATE.format(
+    short_rest=SHORT_HOLD_REST_SECONDS, short_hold=SHORT_HOLD_SECONDS, set_rest=SET_REST_SECONDS
 )
 
-if TYPE_CHECKING:
-    from bot.i18n import Texts
+_ENGLISH: list[Texts] = []
+
+
+def english_texts() -> Texts:
+    """The English texts (the content's own language), made once."""
+    if not _ENGLISH:
+        _ENGLISH.append(Texts(SOURCE_LANGUAGE, SOURCE_LANGUAGE, {}, {}, lambda n: 0 if n == 1 else 1))
+    return _ENGLISH[0]
+
+
+def rest_note(texts: Texts | None = None) -> str:
+    """The rests the time estimates assume, in the language of ``texts`` (English without)."""
+    tr = texts if texts is not None else english_texts()
+    return tr.t(
+        REST_NOTE_TEMPLATE,
+        short_rest=tr.number(SHORT_HOLD_REST_SECONDS),
+        short_hold=tr.number(SHORT_HOLD_SECONDS),
+        set_rest=tr.number(SET_REST_SECONDS),
+    )
+
+
+def suggested_legend(texts: Texts | None = None) -> str:
+    """What the † mark means, in the language of ``texts`` (English without)."""
+    return (texts if texts is not None else english_texts()).t(SUGGESTED_LEGEND)
+
+
+def _span(tr: Texts, low: int, high: int | None) -> str:
+    """``10`` or ``10–12``, written for the language."""
+    return f"{tr.number(low)}–{tr.number(high)}" if high else tr.number(low)
+
+
+def _count(tr: Texts, unit: str, n: int, count: str) -> str:
+    """``10 reps``, ``10–12 reps``, ``1 lift``: the unit in the language, in the plural form ``n`` takes."""
+    if unit == "reps":
+        return tr.n("{count} rep", "{count} reps", n, count=count)
+    if unit == "lifts":
+        return tr.n("{count} lift", "{count} lifts", n, count=count)
+    if unit == "circles each way":
+        return tr.n("{count} circle each way", "{count} circles each way", n, count=count)
+    if unit == "steps each way":
+        return tr.n("{count} step each way", "{count} steps each way", n, count=count)
+    return f"{count} {unit}"  # a unit the catalogue does not know (a club's own content): as written
+
+
+def _per_side(tr: Texts, dose: str, side_word: str) -> str:
+    if side_word == "leg":
+        return tr.t("{dose} per leg", dose=dose)
+    return tr.t("{dose} per side", dose=dose)
 
 
 class Dose(StrictModel):
@@ -65,22 +115,25 @@ class Dose(StrictModel):
     def render(self, texts: Texts | None = None) -> str:
         """Short text for a message: ``10 × 10 s hold``, ``10–15 reps per leg``, ``30 s per side``, in the
         language of ``texts`` (English without)."""
-        side = f" per {self.side_word}" if self.per_side else ""
+        tr = texts if texts is not None else english_texts()
         hold = None
         if self.hold_seconds is not None:
-            top = f"–{self.hold_seconds_max}" if self.hold_seconds_max else ""
-            hold = f"{self.hold_seconds}{top} s"
+            hold = tr.t("{seconds} s", seconds=_span(tr, self.hold_seconds, self.hold_seconds_max))
         if self.reps is not None:
-            top = f"–{self.reps_max}" if self.reps_max else ""
-            text = f"{self.reps}{top} {self.unit}{side}"
+            text = _count(tr, self.unit, self.reps_max or self.reps, _span(tr, self.reps, self.reps_max))
+            text = _per_side(tr, text, self.side_word) if self.per_side else text
             if self.sets is not None and self.sets > 1:
-                text = f"{self.sets} × {text}"
+                text = tr.t("{sets} × {dose}", sets=tr.number(self.sets), dose=text)
             if hold:
-                text += f", {hold} hold each"
+                text = tr.t("{dose}, {hold} hold each", dose=text, hold=hold)
         elif hold is not None:
-            text = f"{self.sets} × {hold} hold{side}" if self.sets is not None and self.sets > 1 else f"{hold}{side}"
+            if self.sets is not None and self.sets > 1:
+                text = tr.t("{sets} × {hold} hold", sets=tr.number(self.sets), hold=hold)
+            else:
+                text = hold
+            text = _per_side(tr, text, self.side_word) if self.per_side else text
         else:
-            text = f"{self.minutes:g} min"
+            text = tr.t("{minutes} min", minutes=tr.number(self.minutes or 0))
         if self.note:
             text += f" ({self.note})"
         if self.suggested:

@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.content.claims import content_claims
+from bot.content.languages import read_translations
 from bot.content.pose_checks import figure_problems
 from bot.content.poses import POSES_FILE, PoseBook
 from bot.content.schema import (
@@ -390,13 +391,19 @@ def _read(directory: Path) -> tuple[Content | None, list[Problem]]:
 
 
 def check_content(directory: Path) -> list[Problem]:
-    """Every problem in the content directory; an empty list means it loads."""
-    return _read(directory)[1]
+    """Every problem in the content directory, its translations' too; an empty list means it loads."""
+    content, problems = _read(directory)
+    if content is None:
+        return problems
+    from bot.content.translations import check_translations  # it checks against the loaded English
+
+    return check_translations(content, Path(directory))
 
 
 def load_content(directory: Path | None = None) -> Content:
     """The validated content; raises :class:`ContentError` listing all problems."""
-    content, problems = _read(directory if directory is not None else default_content_dir())
+    directory = directory if directory is not None else default_content_dir()
+    content, problems = _read(directory)
     if content is None:
         raise ContentError(problems or [Problem(str(directory), "", "content could not be loaded")])
-    return content
+    return content.with_translations(read_translations(directory))

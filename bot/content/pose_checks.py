@@ -14,6 +14,7 @@ import math
 from bot.content.poses import (
     ARROW_HEAD,
     ARROW_INSET,
+    ARROW_OFFSET_MAX,
     CHAIR_DEPTH,
     JOINTS,
     LENGTH_KEYS,
@@ -186,6 +187,9 @@ def _cue_problems(figure: Figure, start: Placed, end: Placed) -> list[tuple[str,
     joint = figure.arrow or moving_joint(start, end)
     if joint not in start.joints:
         return []
+    if figure.arrow_offset is not None and math.hypot(*figure.arrow_offset) > ARROW_OFFSET_MAX + 1e-9:
+        return [("arrow_offset", f"the arrow is drawn {math.hypot(*figure.arrow_offset):.2f} m from {joint} (at most "
+                                 f"{ARROW_OFFSET_MAX:.2f} m): it would no longer read as that joint's move")]
     (x0, y0), (x1, y1) = start.joints[joint], end.joints[joint]
     travel = math.hypot(x1 - x0, y1 - y0)
     if travel < MIN_TRAVEL:

@@ -46,6 +46,8 @@ CHAIR_DEPTH = 0.45
 # ask for with ``arrow_length`` (a small motion drawn large enough to read, centred on it).
 ARROW_HEAD = 0.08
 ARROW_INSET = 0.04
+# The furthest (metres) an arrow may be drawn beside its joint's path and still read as that joint's move.
+ARROW_OFFSET_MAX = 0.4
 # Half the depth of the trunk and hips: a body lying on its back or side rests this far below the joints.
 TRUNK_HALF_DEPTH = 0.1
 TRUNK_JOINTS = ("pelvis", "neck", "hip_near", "hip_far", "shoulder_near", "shoulder_far")
@@ -125,6 +127,9 @@ class Figure(_Model):
     arrow: str | None = None  # the joint whose path the arrow shows (default: the one moving most)
     # A motion shorter than this (metres) is drawn as an arrow this long, centred on it, so it reads.
     arrow_length: Annotated[float, Field(gt=0, le=1.0)] | None = None
+    # [dx, dy] in metres: the arrow drawn this far beside the joint's path, so it does not run over the body
+    # (a hip that dips, shown beside the hip). ``check-content`` keeps it within ``ARROW_OFFSET_MAX``.
+    arrow_offset: Annotated[list[float], Field(min_length=2, max_length=2)] | None = None
     # How the arrow reads: a move from start to end, a circle drawn round the end, or a hold (no travel:
     # the ``push`` marks show where the body presses).
     cue: Literal["move", "circle", "hold"] = "move"
@@ -245,24 +250,27 @@ def projector(camera: list[float] | None) -> Callable[[float, float, float], tup
     return project
 
 
-def place(pose: Pose, skeleton: Skeleton, view: View, camera: list[float] | None = None) -> Placed:
-    """Joint positions with the pelvis at ``pose.at`` (or the origin), seen from ``camera`` if given."""
+Point3 = tuple[float, float, float]
+
+
+def place_in_room(pose: Pose, skeleton: Skeleton, view: View) -> dict[str, Point3]:
+    """Joint positions in the room before any camera: x along the view, y up, z toward the viewer.
+
+    The pelvis sits at ``pose.at`` (or the origin); the head's entry is its centre.
+    """
     lengths = {**skeleton.lengths, **pose.lengths}
     angles = segment_angles(pose, view)
-    project = projector(camera)
 
-    def step(origin: tuple[float, float], segment: str, scale: float = 1.0) -> tuple[float, float]:
+    def step(origin: Point3, segment: str, scale: float = 1.0) -> Point3:
         angle, depth = angles[segment]
         size = lengths[_length_key(segment)] * scale
-        # The segment in three dimensions: x along the picture, y up, z toward the viewer.
         x = size * math.cos(math.radians(depth)) * math.cos(math.radians(angle))
         y = size * math.cos(math.radians(depth)) * math.sin(math.radians(angle))
         z = size * math.sin(math.radians(depth))
-        dx, dy = project(x, y, z)
-        return origin[0] + dx, origin[1] + dy
+        return origin[0] + x, origin[1] + y, origin[2] + z
 
-    joints: dict[str, tuple[float, float]] = {}
-    pelvis = (pose.at[0], pose.at[1]) if pose.at else (0.0, 0.0)
+    joints: dict[str, Point3] = {}
+    pelvis = (pose.at[0], pose.at[1], 0.0) if pose.at else (0.0, 0.0, 0.0)
     joints["pelvis"] = pelvis
     joints["neck"] = step(pelvis, "trunk")
     joints["head"] = step(joints["neck"], "neck")
@@ -275,8 +283,15 @@ def place(pose: Pose, skeleton: Skeleton, view: View, camera: list[float] | None
         joints[f"knee_{side}"] = step(hip, f"thigh_{side}")
         joints[f"ankle_{side}"] = step(joints[f"knee_{side}"], f"shin_{side}")
         joints[f"toe_{side}"] = step(joints[f"ankle_{side}"], f"foot_{side}")
-    head_centre = step(joints["head"], "neck", lengths["head"] / lengths["neck"])
-    joints["head"] = head_centre
+    joints["head"] = step(joints["head"], "neck", lengths["head"] / lengths["neck"])
+    return joints
+
+
+def place(pose: Pose, skeleton: Skeleton, view: View, camera: list[float] | None = None) -> Placed:
+    """Joint positions with the pelvis at ``pose.at`` (or the origin), seen from ``camera`` if given."""
+    lengths = {**skeleton.lengths, **pose.lengths}
+    project = projector(camera)
+    joints = {name: project(*point) for name, point in place_in_room(pose, skeleton, view).items()}
     return Placed(joints, {k: lengths[_length_key(k)] for k in (*SEGMENTS, "head")}, lengths["head"])
 
 
@@ -342,7 +357,8 @@ def _grounded(figure: Figure, pose: Pose, placed: Placed, start: Placed) -> Plac
 
 def floor_outline(figure: Figure, skeleton: Skeleton, placed: Placed, margin: float = 0.12,
                   half_width: float = 0.3) -> list[tuple[float, float]] | None:
-    """The floor (or mat) under a figure seen from ``camera``, as the corners it shows in the picture.
+    """The floor under a figure seen from ``camera``, as the corners it shows in the picture (a mat is drawn
+    on it by ``mat_outline``, under the supports only).
 
     A patch of floor square to the camera, wide and deep enough for every pose: its edges are horizontal
     and vertical in the picture, so the floor reads level however the camera is turned.
@@ -365,6 +381,46 @@ def floor_outline(figure: Figure, skeleton: Skeleton, placed: Placed, margin: fl
             (px + left, floor + far)]
 
 
+# The mat reaches this far (metres) past the outermost supports, all round.
+MAT_MARGIN = 0.15
+
+
+def support_points(figure: Figure, skeleton: Skeleton) -> list[Point3]:
+    """Where every pose rests, in the room (x along the view, y up, z toward the viewer; the floor at y 0)."""
+    poses = [figure.start, figure.end, *([figure.fault] if figure.fault is not None else [])]
+    room = lay_out_all(figure.model_copy(update={"camera": None}), skeleton)
+    out: list[Point3] = []
+    for pose, laid in zip(poses, room, strict=False):
+        assert laid is not None
+        raw = place_in_room(pose, skeleton, figure.view)
+        dx = laid.joints["pelvis"][0] - raw["pelvis"][0]
+        dy = laid.joints["pelvis"][1] - raw["pelvis"][1]
+        for joint in pose.supports if pose.supports is not None else figure.supports:
+            if joint in raw:
+                x, y, z = raw[joint]
+                out.append((x + dx, y + dy, z))
+                if joint in TRUNK_JOINTS:  # the trunk rests on its flesh, as deep as the body either side
+                    out += [(x + dx, y + dy, z - TRUNK_HALF_DEPTH), (x + dx, y + dy, z + TRUNK_HALF_DEPTH)]
+    return out
+
+
+def mat_outline(figure: Figure, skeleton: Skeleton, margin: float = MAT_MARGIN) -> list[tuple[float, float]] | None:
+    """The mat as the picture shows it: a rectangle on the floor under the supports of every pose, ``margin``
+    past the outermost ones, seen through the figure's one camera (a parallelogram when it is turned).
+
+    Corners in order near-left, near-right, far-right, far-left of the room; None without a mat.
+    """
+    if not figure.props.mat:
+        return None
+    points = support_points(figure, skeleton)
+    if not points:
+        return None
+    x0, x1 = min(p[0] for p in points) - margin, max(p[0] for p in points) + margin
+    z0, z1 = min(p[2] for p in points) - margin, max(p[2] for p in points) + margin
+    seen = room_to_picture(figure, skeleton)
+    return [seen(x0, 0.0, z1), seen(x1, 0.0, z1), seen(x1, 0.0, z0), seen(x0, 0.0, z0)]
+
+
 def moving_joint(start: Placed, end: Placed) -> str:
     """The joint that travels furthest between the poses (the arrow's default)."""
     def moved(joint: str) -> float:
@@ -376,7 +432,11 @@ def moving_joint(start: Placed, end: Placed) -> str:
 
 def arrow_ends(figure: Figure, start: tuple[float, float], end: tuple[float, float]
                ) -> tuple[tuple[float, float], tuple[float, float]]:
-    """Where a move's arrow runs: the joint's path, stretched to ``figure.arrow_length`` about its middle."""
+    """Where a move's arrow runs: the joint's path, moved by ``figure.arrow_offset`` and stretched to
+    ``figure.arrow_length`` about its middle."""
+    if figure.arrow_offset is not None:
+        dx, dy = figure.arrow_offset
+        start, end = (start[0] + dx, start[1] + dy), (end[0] + dx, end[1] + dy)
     travel = math.hypot(end[0] - start[0], end[1] - start[1])
     length = figure.arrow_length or 0.0
     if travel >= length:

@@ -8,9 +8,9 @@ are checked by :mod:`bot.content.loader`, which sees all files at once.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, PrivateAttr, StringConstraints, field_validator, model_validator
 
 from bot.content.base import (
     CUE_MAX,
@@ -52,7 +52,9 @@ from bot.content.dose import (
     Dose,
     lead_in_dose,
     minutes_for,
+    rest_note,
     session_seconds,
+    suggested_legend,
 )
 from bot.content.poses import PoseBook
 from bot.content.routines import Progression, ProgressionStep, Routine, RoutineItem, RoutineStep
@@ -109,7 +111,9 @@ __all__ = [
     "lead_in_dose",
     "looks_like_slug",
     "minutes_for",
+    "rest_note",
     "session_seconds",
+    "suggested_legend",
 ]
 
 class Exercise(StrictModel):
@@ -294,10 +298,40 @@ class Content(StrictModel):
                     raise ValueError(f"{kind}: key {key!r} differs from slug {item.slug!r}")
         return self
 
+    # The texts of each language ({code: {file: tree}}, see bot.content.languages) and the content built
+    # for each language, shared by every localized copy.
+    _translations: dict[str, dict[str, Any]] = PrivateAttr(default_factory=dict)
+    _localized: dict[str, Content] = PrivateAttr(default_factory=dict)
+
+    def with_translations(self, translations: dict[str, dict[str, Any]]) -> Content:
+        """This content, knowing the texts of other languages (read by the loader); returns itself."""
+        self._translations = translations
+        self._localized = {}
+        return self
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages this content has texts for, besides English."""
+        return tuple(sorted(self._translations))
+
     def localized(self, language: str) -> Content:
         """The same content with its texts in ``language`` (a catalogue code, as ``Texts.language``);
-        facts and doses are shared by every language. English is this content itself."""
-        return self
+        facts and doses are shared by every language. English where the language or a text is missing.
+        Each language is built once."""
+        from bot.content.languages import language_key, localize
+
+        key = language_key(language, self._translations)
+        if key is None:
+            return self._localized.get("en", self)
+        made = self._localized.get(key)
+        if made is None:
+            english = self._localized.get("en", self)
+            made = localize(english, self._translations[key])
+            made._translations = self._translations
+            made._localized = self._localized
+            self._localized.setdefault("en", english)
+            self._localized[key] = made
+        return made
 
     def default_routine(self) -> Routine:
         defaults = [r for r in self.routines.values() if r.default]

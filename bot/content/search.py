@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from difflib import SequenceMatcher
 
+from bot.content.languages import fold
 from bot.content.schema import Content, Exercise
 
 AUTOCOMPLETE_LIMIT = 25
@@ -16,8 +17,9 @@ _SEPARATORS = re.compile(r"[^a-z0-9]+")
 
 
 def normalize(text: str) -> str:
-    """Lower case, apostrophes dropped, hyphens and other punctuation turned into single spaces."""
-    text = _APOSTROPHES.sub("", text.casefold())
+    """Lower case without accents ("Übung" = "ubung"), apostrophes dropped, hyphens and other punctuation
+    turned into single spaces."""
+    text = _APOSTROPHES.sub("", fold(text))
     return _SEPARATORS.sub(" ", text).strip()
 
 

@@ -16,15 +16,16 @@ from bot.content.base import (
     Text,
     check_sources,
 )
+from bot.i18n import N_
 
 OutcomeLabel = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=LABEL_MAX)]
 
 # A result's plan, in order: what to do now, what to add once it gets easy, and after that.
 PLAN_STAGES = ("this-week", "when-easy", "then")
-STAGE_TITLES = {"this-week": "This week", "when-easy": "When it gets easy", "then": "Then"}
+STAGE_TITLES = {"this-week": N_("This week"), "when-easy": N_("When it gets easy"), "then": N_("Then")}
 LEAD_IN_SECONDS_MAX = 120
 # How a later stage relates to the one before it, as a member reads it.
-WITH_EARLIER = {"adds": "adds to the moves before", "replaces": "replaces the moves before"}
+WITH_EARLIER = {"adds": N_("adds to the moves before"), "replaces": N_("replaces the moves before")}
 
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select, update
 from bot.core.clock import Clock
 from bot.core.keeping_at_it import keeping_at_it_export
 from bot.core.members import Who, ensure_club_and_member
-from bot.core.winner_role import forget_holder
+from bot.core.winner_role import forget_holder, forget_holders
 from bot.db.engine import SessionFactory
 from bot.db.models import BoardArchive, Checkin, Member, MemberProgression, Standup, TestResult
 from bot.db.repo import columns, get_club, get_member
@@ -176,6 +176,8 @@ class PrivacyService:
                 return 0
             assert club.id is not None
             await _scrub_archives(session, club.id, gone)
+            # Winner role holders among them have the role taken back (the claims outlive the members).
+            await forget_holders(session, club.id, sorted(gone), self._clock.now())
             await session.execute(delete(Member).where(Member.id.in_(gone)))
             await session.commit()
             self._rows.drop_guild_members(guild_id)

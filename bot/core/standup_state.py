@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from bot.core.points import STANDUP_DAILY_CAP
 from bot.core.standup_schedule import stored_days
 from bot.core.timeutil import parse_hhmm
 from bot.db.models import Standup
+from bot.db.send_claims import Claim
 
 
 @dataclass(frozen=True)
@@ -60,11 +61,22 @@ class DueReminder:
     timezone: str
     snoozed: bool
     next_due_at: datetime
+    # Its send-once claim (kind ``standup``, the reminder's due slot as the period).
+    claim: Claim
 
     @property
     def nonce(self) -> str:
-        """The same for any repeat of this one reminder (Discord drops a repeat within minutes)."""
-        return f"su-{self.standup_id}-{int(self.due_at.timestamp()) // 60}"
+        """The claim's nonce: the same for every attempt of this reminder (Discord drops a repeat)."""
+        return self.claim.nonce
+
+
+def slot_key(due_at: datetime) -> str:
+    """A reminder's claim period: its due instant in UTC, to the second."""
+    return due_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def slot_of(key: str) -> datetime:
+    return datetime.strptime(key, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
 
 
 def settings_of(row: Standup) -> StandupSettings:

@@ -1,8 +1,10 @@
 """Stand-up reminders: each member's settings and where their series stands, and the claim the tick runs.
 
 No scheduler job per member: every row carries its next due instant (indexed), and the due-work runner's
-periodic tick claims the due rows, moves each one to its next grid slot in the same transaction, commits,
-and only then hands the reminders over for delivery. On PostgreSQL the claim uses ``FOR UPDATE SKIP
+periodic tick claims the due rows, moves each one to its next grid slot and inserts each reminder's
+send-once claim (``send_claim``, kind ``standup``) in the same transaction, commits, and only then hands
+the reminders over for delivery. A claim settled as sent is deleted; failed and skipped ones are kept a
+week (:meth:`StandupService.prune`). On PostgreSQL the claim uses ``FOR UPDATE SKIP
 LOCKED``, so several bot processes never claim the same row; on SQLite the engine's ``BEGIN IMMEDIATE``
 makes the claiming transaction exclusive. The maths is in :mod:`bot.core.standup_schedule`, the SQL in
 :mod:`bot.db.standup_queries`.
@@ -25,7 +27,6 @@ from bot.core.clock import Clock
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.members import Who, ensure_club_and_member
 from bot.core.points import Kind
-from bot.core.sending import Attempt
 from bot.core.standup_schedule import (
     DEFAULT_DAYS,
     DEFAULT_END,
@@ -53,17 +54,25 @@ from bot.core.standup_state import (
     change,
     on_grid,
     settings_of,
+    slot_key,
+    slot_of,
     snoozed_until,
 )
 from bot.core.timeutil import format_hhmm, local_date, parse_hhmm, parse_timezone, week_start_date
+from bot.db import send_claims
 from bot.db import standup_queries as queries
 from bot.db.engine import SessionFactory
-from bot.db.models import Checkin, Standup
+from bot.db.models import Checkin, SendClaim, Standup
 from bot.db.repo import get_club, get_member
+from bot.db.send_claims import Claim, ClaimKey, claim_once
 
 log = logging.getLogger(__name__)
 
 CLAIM_BATCH = 500
+KIND = "standup"
+TOO_LATE = "more than one interval late"
+# Failed and skipped claims are kept this long (to look at), then pruned; sent ones are deleted at once.
+KEEP_SETTLED = timedelta(days=7)
 _JUST_BEFORE = timedelta(microseconds=1)
 
 
@@ -279,15 +288,17 @@ class StandupService:
     # -- the tick ----------------------------------------------------------------------------
 
     async def claim_due(self, now: datetime | None = None, limit: int = CLAIM_BATCH) -> list[DueReminder]:
-        """Claim up to ``limit`` due rows, move each to its next slot, commit; return the ones to send.
+        """Claim up to ``limit`` due rows, move each to its next slot and insert their send-once claims
+        (kind ``standup``, the due slot as the period; one batch), commit; return the ones to send.
 
         A reminder more than one interval late (the bot was down, or the backlog was long) is
-        not sent: its row just moves on to the next slot after ``now``. So after downtime each
-        member gets at most one reminder, and never a burst.
+        not sent: its row just moves on to the next slot after ``now`` and its claim is recorded
+        ``skipped``. So after downtime each member gets at most one reminder, and never a burst.
         """
         now = now or self._clock.now()
         claim = queries.due_query(now, limit)
-        due: list[DueReminder] = []
+        wanted: list[tuple[Any, ...]] = []
+        late: list[ClaimKey] = []
         moves: list[tuple[int, datetime, bool]] = []
         stop: list[int] = []
         async with self._sessions() as session:
@@ -319,17 +330,61 @@ class StandupService:
                 send = now - due_at <= interval(every)
                 moves.append((sid, nxt, send))
                 if send:
-                    due.append(
-                        DueReminder(sid, member_id, guild_id, user_id, channel_id, due_at, every, tz, snoozed, nxt)
-                    )
+                    wanted.append((sid, member_id, guild_id, user_id, channel_id, due_at, every, tz, snoozed, nxt))
+                else:
+                    late.append(ClaimKey(sid, slot_key(due_at), member_id))
             if moves:
                 await queries.advance(session, moves, now)
             if stop:
                 await session.execute(
                     update(Standup).where(Standup.id.in_(stop)).values(**STOPPED, updated_at=now)  # type: ignore[attr-defined]
                 )
+            won = await claim_once(session, KIND, [ClaimKey(w[0], slot_key(w[5]), w[1]) for w in wanted], now)
+            await send_claims.skip(session, KIND, late, now, TOO_LATE)
             await session.commit()
+        due: list[DueReminder] = []
+        for w in wanted:
+            won_claim = won.get((w[0], slot_key(w[5])))
+            if won_claim is not None:  # else: claimed before (another process, or a clock set back)
+                due.append(DueReminder(*w, won_claim))
         return due
+
+    async def rebuild(self, claims: Sequence[tuple[SendClaim, Claim]]) -> list[DueReminder]:
+        """The reminders of claims taken again (a crash, a stop, a transient failure), while they are at most
+        one interval late and the series is still on; the rest are recorded skipped by the source."""
+        now = self._clock.now()
+        due: list[DueReminder] = []
+        async with self._sessions() as session:
+            ids = [row.subject_id for row, _claim in claims]
+            series = {
+                row.id: row for row in (await session.execute(select(Standup).where(
+                    Standup.id.in_(ids)  # type: ignore[attr-defined]
+                ))).scalars()
+            }
+            people = await queries.people(session, [row.member_id for row in series.values()])
+            await session.commit()
+        for claim_row, claim in claims:
+            row = series.get(claim_row.subject_id)
+            person = people.get(row.member_id) if row is not None else None
+            if row is None or person is None or not row.enabled or row.dm_blocked:
+                continue
+            if (row.paused_until is not None and row.paused_until > now) or (
+                row.skip_date == local_date(now, row.timezone)
+            ):
+                continue  # paused or skipped meanwhile
+            user_id, left_at, guild_id, channel_id = person
+            due_at = slot_of(claim_row.period_key)
+            if left_at is not None or now - due_at > interval(row.every_minutes):
+                continue  # gone, or too late to be of use
+            assert row.id is not None
+            due.append(DueReminder(row.id, row.member_id, guild_id, user_id, channel_id, due_at, row.every_minutes,
+                                   row.timezone, False, row.next_due_at or now,
+                                   claim))
+        return due
+
+    async def prune(self) -> int:
+        """Delete stand-up claims settled a week ago or more (failed, skipped, fallback; sent ones go at once)."""
+        return await send_claims.prune(self._sessions, KIND, self._clock.now() - KEEP_SETTLED)
 
     async def has_due(self, now: datetime | None = None) -> bool:
         """Whether a due row is left that this process could claim right now."""
@@ -361,23 +416,3 @@ class StandupService:
                 "Allow DMs from this server, then run `/standup on` again."
             )
         return row
-
-
-class StandupReminderSource:
-    """The stand-up rows as a due-work source for :class:`bot.scheduling.due.DueRunner`."""
-
-    def __init__(self, standups: StandupService) -> None:
-        self._standups = standups
-
-    async def claim(self, now: datetime, limit: int) -> list[DueReminder]:
-        return await self._standups.claim_due(now, limit)
-
-    async def has_due(self, now: datetime) -> bool:
-        return await self._standups.has_due(now)
-
-    async def record(self, results: Sequence[tuple[DueReminder, Attempt]], *, interrupted: bool = False) -> None:
-        """Nothing to store: the row moved to its next slot when claimed, and a missed reminder is not retried
-        (the next one is at most one interval away). Failures are logged by the runner."""
-
-    async def dms_closed(self, item: DueReminder) -> bool:
-        return await self._standups.mark_dm_blocked(item.standup_id)

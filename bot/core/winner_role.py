@@ -105,11 +105,19 @@ async def _unsettled_removals(session: AsyncSession, club_id: int) -> dict[int, 
 
 async def forget_holder(session: AsyncSession, member: Member, now: datetime) -> None:
     """Before a member's rows are deleted: take back the winner role they hold (the claim outlives them)."""
-    roles = (await session.execute(
-        select(WinnerHolder.role_id).where(WinnerHolder.member_id == member.id)
-    )).scalars().all()
-    changes = [(member.user_id, role_id, False) for role_id in roles if role_id is not None]
-    await schedule_changes(session, member.club_id, changes, moment_tag(now), now)
+    await forget_holders(session, member.club_id, [member.id] if member.id is not None else [], now)
+
+
+async def forget_holders(session: AsyncSession, club_id: int, member_ids: Sequence[int], now: datetime) -> None:
+    """Before these members' rows are deleted (forget, purge-left): take back the winner role they hold."""
+    if not member_ids:
+        return
+    held = (await session.execute(
+        select(Member.user_id, WinnerHolder.role_id).join(Member, Member.id == WinnerHolder.member_id)
+        .where(WinnerHolder.member_id.in_(member_ids))  # type: ignore[attr-defined]
+    )).all()
+    changes = [(user_id, role_id, False) for user_id, role_id in held if role_id is not None]
+    await schedule_changes(session, club_id, changes, moment_tag(now), now)
 
 
 def validate_winners(winners: int | None) -> int:
@@ -249,6 +257,8 @@ class WinnerRoleService:
                 if guild_id is None:
                     continue
                 role_id, add, _tag = _parse_key(row.period_key)
+                if add and claim.attempts and not await _holds(session, row.club_id, row.subject_id, role_id):
+                    continue  # tried before, and no longer a winner meanwhile: nothing to give
                 changes.append(RoleChange(claim, row.club_id, guild_id, row.subject_id, role_id, add))
             await session.commit()
         return changes
@@ -270,6 +280,14 @@ class WinnerRoleService:
             select(WinnerRole).join(Club, Club.id == WinnerRole.club_id).where(Club.guild_id == guild_id)
         )
         return result.scalar_one_or_none()
+
+
+async def _holds(session: AsyncSession, club_id: int, user_id: int, role_id: int) -> bool:
+    found = await session.execute(
+        select(WinnerHolder.id).join(Member, Member.id == WinnerHolder.member_id)
+        .where(WinnerHolder.club_id == club_id, WinnerHolder.role_id == role_id, Member.user_id == user_id).limit(1)
+    )
+    return found.first() is not None
 
 
 async def _holder_user_ids(session: AsyncSession, club: Club) -> list[int]:

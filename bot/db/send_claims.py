@@ -10,13 +10,14 @@ its attempt count and nonce, so the sender looks for an earlier attempt before i
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, delete, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.delivery import Outcome, Problem
 from bot.db.engine import SessionFactory
 from bot.db.models import SendClaim
+from bot.db.types import UTCDateTime
 
 ERROR_MAX = 500
 # How long a claim is its process's: after that (the process died mid-send) the claim is taken again.
@@ -83,24 +85,57 @@ def _claim_statement(session: AsyncSession) -> Any:
     return _CLAIM[session.get_bind().dialect.name]
 
 
+# The claim step of a tick: one statement with one parameter per column for the whole batch (a JSON list
+# on SQLite, arrays on PostgreSQL), like the stand-up advance: a tick claims up to a thousand reminders,
+# and binding a thousand rows one value at a time costs more than the database's own work.
+_CLAIM_COLUMNS = (
+    "(kind, subject_id, period_key, member_id, club_id, status, attempts, late, nonce, claimed_at, lease_until)"
+)
+_CLAIM_BATCH = {
+    "sqlite": text(
+        f"INSERT INTO send_claim {_CLAIM_COLUMNS} "
+        "SELECT :kind, json_extract(v.value, '$[0]'), json_extract(v.value, '$[1]'), json_extract(v.value, '$[2]'), "
+        "json_extract(v.value, '$[3]'), 'claimed', 0, 0, json_extract(v.value, '$[4]'), :now, :lease "
+        # WHERE true: without it SQLite would read ON CONFLICT as part of the SELECT's join.
+        "FROM json_each(:rows) AS v WHERE true "
+        "ON CONFLICT (kind, subject_id, period_key) DO NOTHING RETURNING id, subject_id, period_key, nonce"
+    ),
+    "postgresql": text(
+        f"INSERT INTO send_claim {_CLAIM_COLUMNS} "
+        "SELECT :kind, v.s, v.p, v.m, v.c, 'claimed', 0, false, v.n, :now, :lease "
+        "FROM unnest(CAST(:subjects AS bigint[]), CAST(:periods AS varchar[]), CAST(:members AS integer[]), "
+        "CAST(:clubs AS integer[]), CAST(:nonces AS varchar[])) AS v(s, p, m, c, n) "
+        "ON CONFLICT (kind, subject_id, period_key) DO NOTHING RETURNING id, subject_id, period_key, nonce"
+    ),
+}
+_CLAIM_BATCH = {
+    name: statement.bindparams(bindparam("now", type_=UTCDateTime()), bindparam("lease", type_=UTCDateTime()))
+    for name, statement in _CLAIM_BATCH.items()
+}
+
+
 async def claim_once(
     session: AsyncSession, kind: str, keys: Sequence[ClaimKey], now: datetime, lease: timedelta = DEFAULT_LEASE
 ) -> dict[tuple[int, str], Claim]:
     """Insert claim rows for ``keys``; return ``{(subject_id, period_key): Claim}`` for those won.
 
-    ``INSERT … ON CONFLICT DO NOTHING RETURNING`` on both backends: a key that already has a claim row
-    returns nothing, so no exception and no savepoint per row. The caller commits.
+    ``INSERT … ON CONFLICT DO NOTHING RETURNING`` on both backends, one statement for the batch: a key that
+    already has a claim row returns nothing, so no exception and no savepoint per row. The caller commits.
     """
     if not keys:
         return {}
-    unique = {(k.subject_id, k.period_key): k for k in keys}
-    rows = [
-        {"kind": kind, "subject_id": k.subject_id, "period_key": k.period_key, "member_id": k.member_id,
-         "club_id": k.club_id, "status": Outcome.CLAIMED.value, "attempts": 0, "late": False,
-         "nonce": new_nonce(), "claimed_at": now, "lease_until": now + lease}
-        for k in unique.values()
-    ]
-    won = await session.execute(_claim_statement(session), rows)
+    unique = list({(k.subject_id, k.period_key): k for k in keys}.values())
+    nonces = [new_nonce() for _ in unique]
+    dialect = session.get_bind().dialect.name
+    params: dict[str, Any] = {"kind": kind, "now": now, "lease": now + lease}
+    if dialect == "postgresql":
+        params.update(subjects=[k.subject_id for k in unique], periods=[k.period_key for k in unique],
+                      members=[k.member_id for k in unique], clubs=[k.club_id for k in unique], nonces=nonces)
+    else:
+        params["rows"] = json.dumps(
+            [[k.subject_id, k.period_key, k.member_id, k.club_id, n] for k, n in zip(unique, nonces, strict=True)]
+        )
+    won = await session.execute(_CLAIM_BATCH[dialect], params)
     return {(subject, period): Claim(claim_id, nonce, 0, now) for claim_id, subject, period, nonce in won}
 
 
@@ -116,6 +151,35 @@ async def schedule(session: AsyncSession, kind: str, keys: Sequence[ClaimKey], d
         for k in {(k.subject_id, k.period_key): k for k in keys}.values()
     ]
     return len((await session.execute(_claim_statement(session), rows)).all())
+
+
+async def skip(session: AsyncSession, kind: str, keys: Sequence[ClaimKey], now: datetime, reason: str) -> None:
+    """Record ``keys`` as ``skipped`` (too late to be worth sending) in one statement; an existing key is kept.
+    The caller commits."""
+    if not keys:
+        return
+    rows = [
+        {"kind": kind, "subject_id": k.subject_id, "period_key": k.period_key, "member_id": k.member_id,
+         "club_id": k.club_id, "status": Outcome.SKIPPED.value, "attempts": 0, "late": True,
+         "nonce": None, "claimed_at": now, "error": reason, "finished_at": now}
+        for k in {(k.subject_id, k.period_key): k for k in keys}.values()
+    ]
+    await session.execute(_claim_statement(session), rows)
+
+
+async def prune(sessions: SessionFactory, kind: str, before: datetime) -> int:
+    """Delete this kind's finished claims (failed, skipped, fallback) finished before ``before``."""
+    async with sessions() as session:
+        result = await session.execute(
+            delete(SendClaim).where(
+                SendClaim.kind == kind,
+                SendClaim.status.in_([Outcome.FAILED.value, Outcome.SKIPPED.value,  # type: ignore[attr-defined]
+                                      Outcome.FALLBACK.value]),
+                SendClaim.finished_at < before,  # type: ignore[operator]
+            )
+        )
+        await session.commit()
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def due_again(now: datetime) -> Any:
@@ -170,10 +234,24 @@ _FINISH = (
 )
 
 
-async def finish(sessions: SessionFactory, finished: Sequence[Finished], now: datetime) -> None:
-    """Record each claim's outcome (one executemany). Only a claim still held is updated."""
+# Sent claims of a kind that does not keep them: one statement for the batch (ids as one JSON or array value).
+_FORGET = {
+    "sqlite": text("DELETE FROM send_claim WHERE status = 'claimed' AND id IN (SELECT value FROM json_each(:ids))"),
+    "postgresql": text("DELETE FROM send_claim WHERE status = 'claimed' AND id = ANY(CAST(:ids AS integer[]))"),
+}
+
+
+async def finish(
+    sessions: SessionFactory, finished: Sequence[Finished], now: datetime, *, keep_sent: bool = True
+) -> None:
+    """Record each claim's outcome (one executemany). Only a claim still held is updated. With
+    ``keep_sent=False`` a claim settled as sent is deleted instead: its feature's row has moved on already,
+    so nothing can claim it again, and a kind sent many times a day does not grow the table."""
     if not finished:
         return
+    gone = [] if keep_sent else [f.claim_id for f in finished if f.outcome is Outcome.SENT]
+    if gone:
+        finished = [f for f in finished if f.outcome is not Outcome.SENT]
     params = [
         {"b_id": f.claim_id, "b_status": f.outcome.value, "b_attempts": f.attempts,
          "b_error": (f.error or None) and f.error[:ERROR_MAX], "b_problem": f.problem.value if f.problem else None,
@@ -182,7 +260,11 @@ async def finish(sessions: SessionFactory, finished: Sequence[Finished], now: da
         for f in finished
     ]
     async with sessions() as session:
-        await session.execute(_FINISH, params)
+        if gone:
+            dialect = session.get_bind().dialect.name
+            await session.execute(_FORGET[dialect], {"ids": gone if dialect == "postgresql" else json.dumps(gone)})
+        if params:
+            await session.execute(_FINISH, params)
         await session.commit()
 
 

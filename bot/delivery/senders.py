@@ -89,6 +89,11 @@ class ReminderSender:
         message = await self.output.dm(due.user_id, content=reminder_text(due), view=view, nonce=due.nonce)
         return message.id
 
+    async def find(self, due: DueReminder, since: datetime) -> int | None:
+        """The id of this reminder's DM if an earlier attempt delivered it after all (by its nonce)."""
+        text = reminder_text(due)
+        return await self.output.find_dm(due.user_id, due.nonce, since, lambda m: m.content == text)
+
     @staticmethod
     def closed_dm_notice(due: DueReminder) -> ChannelNotice | None:
         if due.channel_id is None:

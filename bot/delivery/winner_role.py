@@ -127,7 +127,8 @@ def role_job(
     retry_delays: Sequence[float] = RETRY_DELAYS,
 ) -> DueJob[RoleChange]:
     """The winner role's changes as send-once claims: each through the shared pacer, a transient failure tried
-    again in the tick, a refusal recorded (and the removal tried again at the next board)."""
+    again in the tick and then later with a growing wait (an add also after a refusal), a refused removal
+    recorded (and tried again at the next board)."""
 
     async def deliver(change: RoleChange) -> None:
         http = bot.http
@@ -144,7 +145,10 @@ def role_job(
         if not change.add:
             await service.removed(change)
 
-    source = ClaimSource(KIND, _nothing_new, _never, service.rebuild, _no_dms, sessions, clock)
+    # A refused add (the role above the bot's, Manage Roles missing) is tried again later like a transient
+    # failure, until an admin fixes it or the attempts run out; a refused removal waits for the next board.
+    source = ClaimSource(KIND, _nothing_new, _never, service.rebuild, _no_dms, sessions, clock,
+                         again=lambda change, _state: change.add)
     return DueJob(KIND, source, deliver, retry_delays=retry_delays,
                   describe=lambda c: f"{'giving' if c.add else 'taking'} role {c.role_id} of user {c.user_id}")
 

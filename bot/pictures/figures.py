@@ -19,6 +19,7 @@ from bot.content.poses import (
     floor_outline,
     lay_out,
     lay_out_fault,
+    mat_outline,
     moving_joint,
     room_to_picture,
 )
@@ -41,6 +42,8 @@ GLUTE = (225, 29, 72)  # the glute being trained
 GHOST = (192, 201, 212)
 GHOST_FAR = (211, 218, 227)
 MAT = (129, 190, 150)
+MAT_EDGE = (74, 140, 98)
+MAT_THICKNESS = 0.02  # metres, the mat's edge seen from above
 BAND = (124, 58, 237)
 BAND_GHOST = (196, 181, 253)
 WALL = (160, 166, 176)
@@ -87,7 +90,7 @@ def _bounds(figure: Figure, poses: Sequence[Placed], labels: bool = False,
     if props.barbell:
         ys.append(max(ys) + 0.08)
     x0, x1 = min(xs) - MARGIN, max(xs) + MARGIN
-    y0, y1 = -0.06, max(ys) + MARGIN + (0.22 if labels else 0.0)
+    y0, y1 = min(-0.06, min(ys) - 0.02), max(ys) + MARGIN + (0.22 if labels else 0.0)
     # Keep small moves from being blown up to giant size: at least 1.2 m tall, 1.6 m wide.
     if x1 - x0 < 1.6:
         pad = (1.6 - (x1 - x0)) / 2
@@ -208,12 +211,17 @@ def _body(draw: ImageDraw.ImageDraw, frame: Frame, figure: Figure, placed: Place
 def _props_behind(draw: ImageDraw.ImageDraw, frame: Frame, figure: Figure, skeleton: Skeleton,
                   bounds: tuple[float, ...], outline: Sequence[tuple[float, float]] | None = None) -> None:
     props = figure.props
-    if outline:
-        draw.polygon([frame.px(p) for p in outline], fill=MAT if props.mat else FLOOR_PLANE)
-    elif props.mat:
-        x0, _, x1, _ = bounds
-        left, top = frame.px((x0 + 0.08, 0.0))
-        right, _ = frame.px((x1 - 0.08, 0.0))
+    if outline and not props.mat:
+        draw.polygon([frame.px(p) for p in outline], fill=FLOOR_PLANE)
+    mat = mat_outline(figure, skeleton)
+    if mat and figure.camera is not None:
+        # A thin mat lying on the floor: its edge shows as a darker strip below the near sides.
+        edge = [(x, y - MAT_THICKNESS) for x, y in mat]
+        draw.polygon([frame.px(p) for p in edge], fill=MAT_EDGE)
+        draw.polygon([frame.px(p) for p in mat], fill=MAT)
+    elif mat:
+        left, top = frame.px((min(x for x, _ in mat), 0.0))
+        right, _ = frame.px((max(x for x, _ in mat), 0.0))
         draw.rounded_rectangle((left, top, right, top + frame.size(0.03)), radius=frame.size(0.01), fill=MAT)
     if props.wall is not None and figure.camera is not None:
         # Seen from a turned camera the wall is a plane going away from the viewer.
@@ -264,32 +272,33 @@ def _props_front(draw: ImageDraw.ImageDraw, frame: Frame, figure: Figure, placed
             _dumbbell(draw, frame, j[f"hand_{side}"], weight)
     elif props.dumbbells == "chest":
         # One dumbbell held upright in both hands, in front of the chest.
-        hands = [j[f"hand_{s}"] for s in SIDES]
-        x = sum(h[0] for h in hands) / 2
-        y = sum(h[1] for h in hands) / 2
-        _dumbbell(draw, frame, (x, y), weight, upright=True)
+        centre, _ = chest_dumbbell(placed)
+        _dumbbell(draw, frame, centre, weight, upright=True)
     if props.barbell:
         _barbell(draw, frame, figure, placed, weight)
 
 
 # The barbell seen from the side: a plate this big (metres), its rim this far clear of the head.
-PLATE_RADIUS = 0.13
+PLATE_RADIUS = 0.11
 PLATE_CLEARANCE = 0.03
+# Where the bar rests: this far down the trunk from the base of the neck (on the top of the shoulder blades),
+# and this far behind the trunk's middle line (just behind the back).
+BAR_BELOW_NECK = 0.09
+BAR_BEHIND = TORSO_HALF_DEPTH + 0.03
 
 
 def barbell_plate(placed: Placed) -> tuple[tuple[float, float], float]:
     """(centre, radius) of the plate seen from the side: on the bar across the upper back, clear of the head.
 
-    The bar rests on the top of the shoulder blades, just below the base of the neck and behind the
-    shoulders; the plate is centred on it. If the head leans back over it, the plate slides down the back
-    until its rim is ``PLATE_CLEARANCE`` from the head.
+    The bar rests on the top of the shoulder blades, below the base of the neck and just behind the back;
+    the plate is centred on it. If the head leans back over it, the plate slides down the back until its rim
+    is ``PLATE_CLEARANCE`` from the head.
     """
     j = placed.joints
     ux, uy = unit(j["pelvis"], j["neck"])  # up the trunk
     bx, by = -uy, ux  # toward the back: a side view faces right, the back is to the left of the trunk
-    shoulder = ((j["shoulder_near"][0] + j["neck"][0]) / 2, (j["shoulder_near"][1] + j["neck"][1]) / 2)
-    back = TORSO_HALF_DEPTH + PLATE_RADIUS * 0.35
-    centre = (shoulder[0] + bx * back - ux * 0.05, shoulder[1] + by * back - uy * 0.05)
+    neck = j["neck"]
+    centre = (neck[0] + bx * BAR_BEHIND - ux * BAR_BELOW_NECK, neck[1] + by * BAR_BEHIND - uy * BAR_BELOW_NECK)
     head, least = j["head"], placed.head_radius + PLATE_RADIUS + PLATE_CLEARANCE
     for _ in range(40):
         if math.hypot(centre[0] - head[0], centre[1] - head[1]) >= least:
@@ -317,6 +326,16 @@ def _barbell(draw: ImageDraw.ImageDraw, frame: Frame, figure: Figure, placed: Pl
         plate_w, plate_h = frame.size(0.05), frame.size(0.2)
         for end in (x - half, x + half):
             draw.rounded_rectangle((end - plate_w, y - plate_h, end + plate_w, y + plate_h), radius=2, fill=colour)
+
+
+# A dumbbell drawn upright: half its length (metres, centre to the end of a plate).
+DUMBBELL_HALF_LENGTH = 0.09 + 0.05 * 0.55
+
+
+def chest_dumbbell(placed: Placed) -> tuple[tuple[float, float], float]:
+    """(centre, half length) of one dumbbell held upright in both hands: its centre between the hands."""
+    hands = [placed.joints[f"hand_{s}"] for s in SIDES]
+    return (sum(h[0] for h in hands) / 2, sum(h[1] for h in hands) / 2), DUMBBELL_HALF_LENGTH
 
 
 def _dumbbell(draw: ImageDraw.ImageDraw, frame: Frame, at: tuple[float, float], colour: Any,
@@ -352,7 +371,11 @@ def _panel(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], figure: Fi
         fault = fault.moved(good_right - fault_left + FAULT_GAP, 0.0)
     poses = [start, end] if fault is None else [start, end, fault]
     outline = floor_outline(figure, skeleton, start)
-    bounds = _bounds(figure, poses, labels=fault is not None, outline=outline or ())
+    ground = list(outline or ())
+    mat = mat_outline(figure, skeleton) if figure.camera is not None else None
+    if mat:  # only the mat is drawn under the body: frame it with its edge, not the floor round it
+        ground = [*mat, *((x, y - MAT_THICKNESS) for x, y in mat)]
+    bounds = _bounds(figure, poses, labels=fault is not None, outline=ground)
     frame = Frame(box, bounds)
     _props_behind(draw, frame, figure, skeleton, bounds, outline)
     if outline is None:  # seen from above, the mat shows the floor

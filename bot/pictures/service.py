@@ -35,7 +35,7 @@ from bot.pictures import charts, figures
 log = logging.getLogger(__name__)
 
 # Bump when the drawing code changes what a figure looks like, so cached figures are redrawn.
-FIGURE_STYLE = 2
+FIGURE_STYLE = 3
 # Longest a picture may take before the answer goes out without it (seconds); a cold chart worker
 # needs about a second to import matplotlib.
 RENDER_TIMEOUT = 10.0

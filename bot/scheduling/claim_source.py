@@ -22,8 +22,16 @@ from bot.db.models import SendClaim
 from bot.db.send_claims import Claim, Finished
 
 INTERRUPTED = "interrupted by shutdown"
-# A claim taken again this many times over its sends is given up (it keeps crashing the process).
+# A claim whose sends were tried this many times is given up (failing, or crashing the process).
 MAX_ATTEMPTS = 10
+# A failure that outlasts the in-run retries is tried again later: after 1 min, 2, 4 … at most an hour apart.
+BACKOFF_FIRST = timedelta(minutes=1)
+BACKOFF_MAX = timedelta(hours=1)
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait before the next try of a claim that failed ``attempts`` times (at least once)."""
+    return min(BACKOFF_FIRST * 2 ** min(max(attempts - 1, 0), 16), BACKOFF_MAX)
 
 
 class Claimed(Protocol):
@@ -36,14 +44,18 @@ T = TypeVar("T", bound=Claimed)
 Rebuild = Callable[[Sequence[tuple[SendClaim, Claim]]], Awaitable[Sequence[T]]]
 
 
-def outcome_of(state: Attempt) -> tuple[Outcome, Problem | None]:
+def outcome_of(state: Attempt, *, again: bool = False) -> tuple[Outcome, Problem | None]:
+    """The outcome of a finished attempt; ``again``: a failure is worth another try later (the claim becomes
+    ``pending`` at its next try, see :func:`backoff`), as long as attempts are left."""
     if state.error is None:
         return Outcome.SENT, None
     problem = state.error.problem
     if problem is Problem.DMS_CLOSED:
         return Outcome.FALLBACK, problem
     # A transient failure was tried again in the run already (bot.core.sending); what still fails is
-    # recorded, and the next period brings new work.
+    # tried again after a wait that grows with each attempt, up to MAX_ATTEMPTS sends in all.
+    if (again or state.error.transient) and state.attempts < MAX_ATTEMPTS:
+        return Outcome.PENDING, problem
     return Outcome.FAILED, problem
 
 
@@ -58,7 +70,12 @@ class ClaimSource(Generic[T]):
         sessions: SessionFactory,
         clock: Clock,
         lease: timedelta = send_claims.DEFAULT_LEASE,
+        *,
+        keep_sent: bool = True,
+        again: Callable[[T, Attempt], bool] | None = None,
     ) -> None:
+        """``keep_sent=False``: a claim settled as sent is deleted (the feature's row has moved on already).
+        ``again(item, state)``: a lasting failure of this item is tried again later too, like a transient one."""
         self.kind = kind
         self._claim = claim
         self._has_due = has_due
@@ -67,6 +84,8 @@ class ClaimSource(Generic[T]):
         self._sessions = sessions
         self._clock = clock
         self._lease = lease
+        self._keep_sent = keep_sent
+        self._again = again
 
     async def claim(self, now: datetime, limit: int) -> Sequence[T]:
         items = list(await self._claim(now, limit))
@@ -107,10 +126,13 @@ class ClaimSource(Generic[T]):
                 finished.append(Finished(item.claim.id, Outcome.PENDING, max(state.attempts, 1), INTERRUPTED,
                                          Problem.INTERNAL, next_try_at=now))
                 continue
-            outcome, problem = outcome_of(state)
+            again = self._again is not None and state.error is not None and self._again(item, state)
+            outcome, problem = outcome_of(state, again=again)
             error = str(state.error)[:500] if state.error is not None else None
-            finished.append(Finished(item.claim.id, outcome, state.attempts, error, problem, state.message_id))
-        await send_claims.finish(self._sessions, finished, now)
+            next_try = now + backoff(state.attempts) if outcome is Outcome.PENDING else None
+            finished.append(Finished(item.claim.id, outcome, state.attempts, error, problem, state.message_id,
+                                     next_try_at=next_try))
+        await send_claims.finish(self._sessions, finished, now, keep_sent=self._keep_sent)
 
     async def dms_closed(self, item: T) -> bool:
         return await self._dms_closed(item)

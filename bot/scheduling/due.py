@@ -24,6 +24,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from bot.core.clock import Clock
 from bot.core.delivery import ChannelNotice, DeliveryError, Problem
 from bot.core.sending import Attempt, attempt
+from bot.scheduling.claim_source import MAX_ATTEMPTS
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ T_co = TypeVar("T_co", covariant=True)
 
 
 class DueSource(Protocol[T_co]):
-    """Where a job's items come from: the claim table (:class:`ClaimSource`), or the stand-up rows."""
+    """Where a job's items come from: the claim table (:class:`~bot.scheduling.claim_source.ClaimSource`)."""
 
     async def claim(self, now: datetime, limit: int) -> Sequence[T_co]: ...
 
@@ -142,10 +143,12 @@ class DueRunner:
         return sent
 
     async def _deliver(self, job: DueJob[Any], item: Any, state: Attempt) -> None:
-        claim = getattr(item, "claim", None)  # stand-up reminders have none: a missed one is not sent again
+        claim = getattr(item, "claim", None)
         state.attempts = claim.attempts if claim is not None else 0
         find = (lambda: job.find(item)) if job.find is not None else None
-        await attempt(lambda: job.deliver(item), find, job.retry_delays, look_first=bool(claim and claim.retaken),
+        # No more sends in all than a claim may have (bot.scheduling.claim_source.MAX_ATTEMPTS).
+        delays = job.retry_delays[:max(MAX_ATTEMPTS - 1 - state.attempts, 0)]
+        await attempt(lambda: job.deliver(item), find, delays, look_first=bool(claim and claim.retaken),
                       state=state, describe=f"{job.name} {job.describe(item)}")
 
     async def _dms_closed(self, job: DueJob[Any], item: Any) -> None:

@@ -324,3 +324,79 @@ def test_a_side_lying_arm_off_the_mat_is_rejected_naming_file_figure_and_joint(c
         "content/poses.yaml: exercises.clams.start.elbow_far: is a support but hovers 0.14 m above the floor "
         "(at most 0.03 m): put it on the floor or its prop"
     ]
+
+
+def _inside(point: tuple[float, float], polygon: list[tuple[float, float]]) -> bool:
+    """Whether ``point`` lies inside a convex polygon (or on its edge), whichever way round it runs."""
+    signs = set()
+    for (ax, ay), (bx, by) in zip(polygon, polygon[1:] + polygon[:1], strict=True):
+        cross = (bx - ax) * (point[1] - ay) - (by - ay) * (point[0] - ax)
+        if abs(cross) > 1e-9:
+            signs.add(cross > 0)
+    return len(signs) <= 1
+
+
+@pytest.mark.parametrize("slug", ["clams", "lying-gluteus-medius-activation", "fire-hydrant"])
+def test_the_mat_lies_under_the_supports_and_no_further(content: Content, slug: str) -> None:
+    from bot.content.poses import MAT_MARGIN, TRUNK_HALF_DEPTH, mat_outline, room_to_picture, support_points
+
+    assert content.poses is not None
+    figure = content.poses.exercises[slug]
+    skeleton = content.poses.skeleton
+    mat = mat_outline(figure, skeleton)
+    assert mat is not None
+    assert len(mat) == 4
+    points = support_points(figure, skeleton)
+    seen = room_to_picture(figure, skeleton)
+    # Every support of every pose rests on the mat in the picture, where the floor under it shows.
+    for x, _, z in points:
+        assert _inside(seen(x, 0.0, z), mat), (slug, x, z)
+    # And the mat reaches no further than a margin past them: a mat under the body, not a floor of green.
+    reach = MAT_MARGIN + TRUNK_HALF_DEPTH + 1e-9
+    xs, zs = [p[0] for p in points], [p[2] for p in points]
+    flat = figure.model_copy(update={"camera": None})
+    wide = [x for x, _ in mat_outline(flat, skeleton) or []]
+    assert min(wide) >= min(xs) - reach
+    assert max(wide) <= max(xs) + reach
+    assert max(zs) - min(zs) + 2 * reach < 1.0, "the mat is as deep as the body lying on it"
+
+
+def test_every_turned_camera_keeps_the_mat_on_one_level_floor(content: Content) -> None:
+    """The mat's corners are the floor seen through the figure's one projector: opposite sides stay parallel."""
+    from bot.content.poses import mat_outline
+
+    assert content.poses is not None
+    for slug, figure in content.poses.exercises.items():
+        if figure.camera is None or not figure.props.mat:
+            continue
+        a, b, c, d = mat_outline(figure, content.poses.skeleton) or []
+        assert (b[0] - a[0], b[1] - a[1]) == pytest.approx((c[0] - d[0], c[1] - d[1])), slug
+        assert (d[0] - a[0], d[1] - a[1]) == pytest.approx((c[0] - b[0], c[1] - b[1])), slug
+        # The far edge is higher in the picture than the near edge: seen from above, never from below.
+        assert d[1] > a[1], slug
+
+
+def test_an_arrow_drawn_too_far_from_its_joint_is_rejected_naming_file_figure_and_field(content_copy: Path) -> None:
+    edit_poses(content_copy, lambda d: d["exercises"]["wall-mini-dip-abduction"].update(arrow_offset=[-0.6, 0.0]))
+    (problem,) = problems_for(content_copy)
+    assert problem == ("content/poses.yaml: exercises.wall-mini-dip-abduction.arrow_offset: the arrow is drawn "
+                       "0.60 m from pelvis (at most 0.40 m): it would no longer read as that joint's move")
+
+
+def test_the_mini_dip_arrow_runs_beside_the_hip_not_over_the_body(content: Content) -> None:
+    from bot.content.pose_checks import MIN_SHAFT
+    from bot.content.poses import arrow_ends, arrow_shaft
+
+    assert content.poses is not None
+    figure = content.poses.exercises["wall-mini-dip-abduction"]
+    start, end = lay_out(figure, content.poses.skeleton)
+    (x0, y0), (x1, y1) = arrow_ends(figure, start.joints["pelvis"], end.joints["pelvis"])
+    # Downward, level with the hips, and clear of the body and the hanging arm on the open side.
+    assert y1 < y0
+    assert abs(x1 - x0) < 0.05
+    body = min(min(p.joints[j][0] for j in ("hip_near", "hip_far", "elbow_far", "hand_far")) for p in (start, end))
+    assert max(x0, x1) < body - 0.05
+    hips = [p.joints["pelvis"][1] for p in (start, end)]
+    assert min(y0, y1) < max(hips)
+    assert max(y0, y1) > min(hips)
+    assert arrow_shaft(figure, start.joints["pelvis"], end.joints["pelvis"]) >= MIN_SHAFT

@@ -11,17 +11,17 @@ import discord
 import pytest
 from sqlalchemy import select, update
 
-from bot.cogs.standups import make_standup_buttons
+from bot.cogs.standups import make_standup_buttons, reminder_job
 from bot.core.checkins import CheckinService
 from bot.core.clock import ManualClock
 from bot.core.members import Who
-from bot.core.standups import StandupReminderSource, StandupService
+from bot.core.standups import StandupService
 from bot.db.engine import SessionFactory, make_engine, make_session_factory
 from bot.db.models import Club, Member, Standup
 from bot.delivery.discord_output import DiscordOutput
 from bot.delivery.senders import ReminderSender
 from bot.pacing import Pacer
-from bot.scheduling.due import DueJob, DueRunner
+from bot.scheduling.due import DueRunner
 
 GUILD = 222 << 22
 
@@ -134,8 +134,7 @@ def cog_for(env: Env, bot: FakeBot, batch_size: int = 500) -> Ticker:
     output = DiscordOutput(bot, Pacer(per_second=1000, spacing=0))  # type: ignore[arg-type]
     sender = ReminderSender(output, make_standup_buttons(env.standups))
     runner = DueRunner(env.clock, notifier=output)
-    runner.register(DueJob("standup", StandupReminderSource(env.standups), deliver=sender,
-                           notice=sender.closed_dm_notice, batch_size=batch_size, describe=sender.describe))
+    runner.register(reminder_job(env.standups, sender, env.sessions, env.clock, batch_size=batch_size))
     return Ticker(runner)
 
 

@@ -171,7 +171,7 @@ async def test_a_dropped_dm_is_recorded_and_the_series_moves_on(club: Club) -> N
 
 
 async def test_a_dm_refused_with_503_is_logged_and_the_series_moves_on(club: Club) -> None:
-    """A reminder is not retried (the next one is one interval away); the other members' still go."""
+    """discord.py tries a 503 again itself; the other members' reminders still go, the series moves on."""
     club.clock.set(datetime(2026, 11, 18, 8, 0, tzinfo=UTC))
     await club.slash(club.runner, "standup on", every=45, start="09:00", end="17:30", days="mon-fri")
     await club.slash(club.other, "standup on", every=45, start="09:00", end="17:30", days="mon-fri")

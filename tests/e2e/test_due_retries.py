@@ -1,7 +1,6 @@
-"""Challenge results, nudges and re-test DMs whose send fails transiently are sent again in the same tick.
-
-Their claims are final, so the retry happens before the outcome is recorded; a failure that lasts through
-every attempt is recorded as failed and never sent twice. On SQLite and PostgreSQL.
+"""Challenge results, nudges and re-test DMs whose send fails transiently are sent again in the same tick,
+and what still fails then is tried again later (``pending`` at its next try, stored, so a restart keeps it),
+after a wait that grows with each attempt, until ten sends in all. On SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -58,7 +57,21 @@ async def test_a_nudge_dropped_once_is_sent_once_in_the_same_tick(club: Club) ->
     assert [status for status, _ in await claims(club, "nudge")] == ["sent"]
 
 
-async def test_a_nudge_failing_every_attempt_is_recorded_failed_and_not_sent_later(club: Club) -> None:
+async def next_try(club: Club, kind: str) -> datetime:
+    engine = make_engine(club.settings.db_url)
+    try:
+        async with make_session_factory(engine)() as session:
+            query = select(SendClaim.next_try_at).where(SendClaim.kind == kind, SendClaim.status == "pending")
+            at = (await session.execute(query)).scalar_one()
+            assert at is not None
+            return at
+    finally:
+        await engine.dispose()
+
+
+async def test_a_nudge_still_failing_after_the_ticks_retries_goes_out_at_its_next_try_after_a_restart(
+    club: Club,
+) -> None:
     await club.slash(club.runner, "nudge on")
     club.clock.set(SUNDAY_1800 + timedelta(seconds=5))
     rule = club.fake.drop("POST", MESSAGES, after=False, times=3)
@@ -66,11 +79,54 @@ async def test_a_nudge_failing_every_attempt_is_recorded_failed_and_not_sent_lat
     assert rule.hits == 3, "three attempts: the first and two retries"
     assert club.fake.dm_messages(club.runner.id) == []
     [(status, error)] = await claims(club, "nudge")
-    assert status == "failed"
+    assert status == "pending", "tried again later, not given up"
     assert error
-    club.clock.advance(timedelta(hours=1))
+    at = await next_try(club, "nudge")
+    assert at == SUNDAY_1800 + timedelta(seconds=5) + timedelta(minutes=4), "the wait grows with the attempts"
+    await club.restart()
+    assert await run(club, "nudge") == 0, "not before its next try"
+    club.clock.set(at)
+    assert await run(club, "nudge") == 1
+    assert await run(club, "nudge") == 0
+    [dm] = club.fake.dm_messages(club.runner.id)
+    assert custom_ids(dm) == [f"gc:done:routine:{club.guild.id}"]
+    assert [status for status, _ in await claims(club, "nudge")] == ["sent"]
+
+
+async def test_a_nudge_failing_every_attempt_is_given_up_after_ten(club: Club) -> None:
+    await club.slash(club.runner, "nudge on")
+    club.clock.set(SUNDAY_1800 + timedelta(seconds=5))
+    rule = club.fake.drop("POST", MESSAGES, after=False, times=None)
+    for _ in range(6):
+        await run(club, "nudge")
+        if [status for status, _ in await claims(club, "nudge")] != ["pending"]:
+            break
+        club.clock.set(await next_try(club, "nudge"))
+    assert [status for status, _ in await claims(club, "nudge")] == ["failed"]
+    assert rule.hits == 10, "ten sends in all"
+    club.fake.clear_failures()
+    club.clock.advance(timedelta(hours=2))
     assert await run(club, "nudge") == 0
     assert club.fake.dm_messages(club.runner.id) == []
+
+
+async def test_challenge_results_still_failing_after_the_ticks_retries_go_out_at_their_next_try(club: Club) -> None:
+    await club.slash(club.admin, "club setup", channel=club.guild.text_channel_id, day="monday", time="07:00",
+                     timezone="UTC")
+    await club.slash(club.admin, "challenge start", name="Quick", weeks=1, goal="routines", target=1)
+    await club.slash(club.runner, "challenge join")
+    await club.slash(club.runner, "checkin", kind="routine")
+    club.clock.set(datetime(2026, 11, 23, 0, 5, tzinfo=UTC))
+    rule = club.fake.drop("POST", MESSAGES, after=False, times=3)
+    assert await run(club, "challenge") == 0
+    assert rule.hits == 3
+    assert [status for status, _ in await claims(club, "challenge")] == ["pending"]
+    await club.restart()
+    club.clock.set(await next_try(club, "challenge"))
+    assert await run(club, "challenge") == 1
+    posts = [m for m in club.fake.channel_messages(club.guild.text_channel_id) if "is over" in (m["content"] or "")]
+    assert len(posts) == 1
+    assert [status for status, _ in await claims(club, "challenge")] == ["sent"]
 
 
 async def test_a_retest_dm_dropped_once_is_sent_once(club: Club) -> None:

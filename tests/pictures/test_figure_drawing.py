@@ -71,3 +71,42 @@ def test_barbell_plate_sits_on_the_upper_back_clear_of_the_head(content: Content
     (cx, cy), radius = figures.barbell_plate(end)
     hx, hy = end.joints["head"]
     assert math.hypot(cx - hx, cy - hy) >= end.head_radius + radius + figures.PLATE_CLEARANCE - 1e-9
+
+
+def test_barbell_rests_below_the_neck_and_the_hands_hold_the_bar(content: Content) -> None:
+    import math
+
+    from bot.content.poses import lay_out
+
+    assert content.poses is not None
+    for placed in lay_out(content.poses.exercises["barbell-squat"], content.poses.skeleton):
+        (cx, cy), radius = figures.barbell_plate(placed)
+        j = placed.joints
+        trunk = (j["neck"][0] - j["pelvis"][0], j["neck"][1] - j["pelvis"][1])
+        length = math.hypot(*trunk)
+        along = ((cx - j["pelvis"][0]) * trunk[0] + (cy - j["pelvis"][1]) * trunk[1]) / length
+        assert along < length - 0.05, "the bar rests below the base of the neck, on the upper back"
+        if trunk[1] > length * 0.95:  # standing tall: the whole plate under the head
+            assert cy + radius < j["head"][1] - placed.head_radius
+        for side in ("near", "far"):
+            hx, hy = placed.joints[f"hand_{side}"]
+            assert math.hypot(hx - cx, hy - cy) < radius, "the hands grip the bar beside the plate"
+
+
+def test_goblet_dumbbell_is_held_at_the_chest_below_the_chin(content: Content) -> None:
+    import math
+
+    from bot.content.poses import TRUNK_HALF_DEPTH, lay_out
+
+    assert content.poses is not None
+    for placed in lay_out(content.poses.exercises["goblet-squat"], content.poses.skeleton):
+        (cx, cy), half = figures.chest_dumbbell(placed)
+        j = placed.joints
+        chin = j["head"][1] - placed.head_radius
+        assert cy + half < chin - 0.05, "the top of the dumbbell is well below the chin"
+        trunk = (j["neck"][0] - j["pelvis"][0], j["neck"][1] - j["pelvis"][1])
+        length = math.hypot(*trunk)
+        below_neck = length - ((cx - j["pelvis"][0]) * trunk[0] + (cy - j["pelvis"][1]) * trunk[1]) / length
+        forward = ((cx - j["pelvis"][0]) * trunk[1] - (cy - j["pelvis"][1]) * trunk[0]) / length
+        assert 0.1 < below_neck < 0.35, "at the chest, not at the face or the belly"
+        assert TRUNK_HALF_DEPTH < forward < 0.3, "in front of the chest, close to it"

@@ -142,7 +142,9 @@ async def test_a_transient_failure_is_tried_again_and_the_attempts_are_stored(en
     assert await env.runner().run(KIND) == 1
     one, two = await env.rows()
     assert (one.status, one.attempts) == ("sent", 2)
-    assert (two.status, two.attempts, two.error, two.problem) == ("failed", 3, "503", "transient")
+    # Still failing after the tick's retries: tried again later, after a wait that grows with the attempts.
+    assert (two.status, two.attempts, two.error, two.problem) == ("pending", 3, "503", "transient")
+    assert two.next_try_at == NOW + timedelta(minutes=4)
 
 
 async def test_a_refusal_fails_at_once_and_a_crash_is_recorded_not_lost(env: Env) -> None:
