@@ -41,6 +41,8 @@ from checkin_burst import _text, bot_command, count_rows
 
 from tests.fakediscord import FakeDiscord
 
+# "Counted" in English, and in the languages a ``--locale`` run may press in.
+COUNTED = ("Counted", "Gezählt", "Compté", "Contado")
 THREAD_COUNT = re.compile(r"^\s*Th\s+\d+\s+([\d,]+)\s*$", re.MULTILINE)
 
 
@@ -68,8 +70,8 @@ def minus(after: list[int], before: list[int]) -> list[int]:
     return [a - (before[i] if i < len(before) else 0) for i, a in enumerate(after)]
 
 
-async def one_run(bot: str, url: str, presses: int, rate: float, workdir: Path, keep: Path | None = None
-                  ) -> dict[str, Any]:
+async def one_run(bot: str, url: str, presses: int, rate: float, workdir: Path, keep: Path | None = None,
+                  locale: str = "en-US") -> dict[str, Any]:
     out_file = (keep or workdir) / f"callgrind-{bot}-{time.monotonic_ns()}.out"
     async with FakeDiscord(interaction_deadline=None, spec_check=False) as fake:
         guild = fake.add_guild("Instruction Club")
@@ -85,7 +87,7 @@ async def one_run(bot: str, url: str, presses: int, rate: float, workdir: Path, 
             await fake.wait_connected((0,), timeout=600)
             await asyncio.sleep(2.0)
             for member in warmups:
-                await (await fake.click("gc:done:routine", member.id, guild.id)).final(timeout=120)
+                await (await fake.click("gc:done:routine", member.id, guild.id, locale=locale)).final(timeout=120)
             await asyncio.sleep(1.0)
             await control(process.pid, "-i", "on")
             # The idle window: what the bot runs with nobody pressing, over as long as the presses will take.
@@ -99,7 +101,7 @@ async def one_run(bot: str, url: str, presses: int, rate: float, workdir: Path, 
                 delay = started + index / rate - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                interactions.append(await fake.click("gc:done:routine", member.id, guild.id))
+                interactions.append(await fake.click("gc:done:routine", member.id, guild.id, locale=locale))
             await asyncio.gather(*(ix.final(timeout=120) for ix in interactions), return_exceptions=True)
             elapsed = time.perf_counter() - started
             after_presses = await counted_so_far(process.pid)
@@ -115,7 +117,7 @@ async def one_run(bot: str, url: str, presses: int, rate: float, workdir: Path, 
     by_thread = minus(after_presses, after_idle)
     gross = sum(by_thread)
     answered = sum(1 for ix in interactions if ix.final_latency is not None)
-    counted = sum(1 for ix in interactions if "Counted" in _text(ix))
+    counted = sum(1 for ix in interactions if any(word in _text(ix) for word in COUNTED))
     rows, distinct = await count_rows(url, bot, [m.id for m in members])
     latencies = sorted(ix.final_latency * 1000 for ix in interactions if ix.final_latency is not None)
     return {"bot": bot, "presses": presses, "instructions": gross, "idle_per_s": idle_per_s,
@@ -133,6 +135,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=10.0, help="presses per second (the bots run under valgrind)")
     parser.add_argument("--repeats", type=int, default=2, help="runs per bot, alternating")
     parser.add_argument("--only", choices=["floor", "project"], default=None)
+    parser.add_argument("--locale", default="en-US", help="the pressing members' Discord locale, e.g. de")
     parser.add_argument("--keep", type=Path, default=None, help="keep callgrind's output files in this folder")
     args = parser.parse_args()
     tick = float(os.environ.get("DUE_TICK_SECONDS", 30))
@@ -148,7 +151,8 @@ def main() -> None:
         for repeat in range(args.repeats):
             for bot in order:
                 with Database(args.db) as db:
-                    run = asyncio.run(one_run(bot, db.url, args.presses, args.rate, Path(tmp), args.keep))
+                    run = asyncio.run(one_run(bot, db.url, args.presses, args.rate, Path(tmp), args.keep,
+                                              locale=args.locale))
                 runs[bot].append(run)
                 print(f"  run {repeat + 1} {bot:7}: {run['per_press'] / 1e6:.3f} M instructions per press net of idle "
                       f"({run['gross_per_press'] / 1e6:.3f} M gross: {run['instructions']:,} over {run['presses']} "

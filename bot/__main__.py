@@ -204,9 +204,10 @@ def cmd_render_figures(settings: Settings, out_dir: Path) -> int:
 
 
 def _catalogue_templates() -> dict:
+    from bot.discord_ui.translator import cog_commands, command_extras
     from bot.i18n.catalogues import extract
 
-    return extract()
+    return extract(command_extras(cog_commands()))
 
 
 def cmd_update_catalogues(settings: Settings) -> int:

@@ -27,6 +27,7 @@ from bot.cogs import (
     winner_role,
 )
 from bot.delivery.discord_output import DiscordOutput, sweep_buckets_less_often
+from bot.discord_ui.translator import CatalogueTranslator
 from bot.features import Feature, FeatureContext, FeatureSetup
 from bot.ops.metrics import BotMetrics
 from bot.ops.server import HealthServer
@@ -160,6 +161,8 @@ class _ClubBotMixin(commands.bot.BotBase):
             for job in feature.due_jobs:
                 self.due.register(job)
         self.shared = ctx.shared
+        # The commands' names and descriptions in each member's language, read from the catalogues.
+        await self.tree.set_translator(CatalogueTranslator(self.services.languages))
         if self.start_jobs and self.settings.sync_commands_on_start:
             await self._push_commands_or_retry_later()
         if self.start_jobs:
@@ -295,9 +298,19 @@ class _ClubBotMixin(commands.bot.BotBase):
             mine = [shard_id] if shard_id is not None else range(count)
         return (guild_id >> 22) % count in mine
 
-    def command_fingerprint(self) -> str:
-        """A hash of the command tree as it would be pushed, and where to."""
-        payload = sorted((c.to_dict(self.tree) for c in self.tree.get_commands()), key=lambda c: c["name"])
+    async def command_payload(self) -> list[dict[str, Any]]:
+        """The command tree as a push sends it: with each language's names and descriptions."""
+        translator = self.tree.translator
+        commands = self.tree.get_commands()
+        if translator is None:
+            payload = [c.to_dict(self.tree) for c in commands]
+        else:
+            payload = [await c.get_translated_payload(self.tree, translator) for c in commands]
+        return sorted(payload, key=lambda c: c["name"])
+
+    async def command_fingerprint(self) -> str:
+        """A hash of the command tree as it would be pushed (translations included), and where to."""
+        payload = await self.command_payload()
         blob = json.dumps({"guild": self.settings.dev_guild_id, "commands": payload}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -305,7 +318,7 @@ class _ClubBotMixin(commands.bot.BotBase):
         """Push the commands only when they differ from the last push (one process does it: shard 0's)."""
         if not self.owns_guild(0):
             return False
-        fingerprint = self.command_fingerprint()
+        fingerprint = await self.command_fingerprint()
         if await self.services.state.get(COMMANDS_KEY) == fingerprint:
             return False
         await self.sync_commands()
@@ -318,10 +331,10 @@ class _ClubBotMixin(commands.bot.BotBase):
             guild = discord.Object(id=self.settings.dev_guild_id)
             self.tree.copy_global_to(guild=guild)
             synced = await self.tree.sync(guild=guild)
-            await self.services.state.set(COMMANDS_KEY, self.command_fingerprint())
+            await self.services.state.set(COMMANDS_KEY, await self.command_fingerprint())
             return synced
         synced = await self.tree.sync()
-        await self.services.state.set(COMMANDS_KEY, self.command_fingerprint())
+        await self.services.state.set(COMMANDS_KEY, await self.command_fingerprint())
         return synced
 
 

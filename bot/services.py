@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.content.schema import Content
 from bot.core.challenges import ChallengeService
@@ -53,12 +53,15 @@ class Services:
     history: HistoryService
     # The message catalogues: which language an answer is written in (bot.i18n).
     languages: Languages
+    # The club and member rows the press path keeps (and, with them, each club's language).
+    rows: RowCache = field(default_factory=RowCache)
 
     @classmethod
     def build(
         cls, content: Content, sessions: SessionFactory, clock: Clock, settings: Settings | None = None
     ) -> Services:
         settings = settings or Settings()
+        languages = Languages()
         rows = RowCache()  # club and member rows for the check-in path; the services that change them drop them
         checkins = CheckinService(sessions, clock, rows)
         routines = RoutineService(sessions, content, clock)
@@ -75,7 +78,8 @@ class Services:
             privacy=PrivacyService(sessions, clock, rows),
             selftests=SelfTestService(sessions, content, clock, checkins),
             clubs=ClubService(sessions, content, clock, rows, retry_delays=settings.club_save_retry_delays),
-            posts=ClubPostService(sessions, clock, routines, boards, timing=settings.post_timing()),
+            posts=ClubPostService(sessions, clock, routines, boards, timing=settings.post_timing(),
+                                  languages=languages),
             standups=StandupService(sessions, clock, checkins),
             state=StateStore(sessions, clock),
             nudges=NudgeService(sessions, clock),
@@ -84,5 +88,6 @@ class Services:
             challenges=ChallengeService(sessions, clock),
             pictures=PictureService(content),
             history=HistoryService(sessions, content, clock),
-            languages=Languages(),
+            languages=languages,
+            rows=rows,
         )

@@ -12,12 +12,37 @@ import discord
 from discord import app_commands
 
 from bot.core.errors import DomainError, TryAgain, quoted
+from bot.i18n import ENGLISH, N_, Languages, Texts
 from bot.ops import metrics as ops
 from bot.ops.metrics import BotMetrics
 
 log = logging.getLogger(__name__)
 
-GENERIC_FAILURE = "Sorry, something went wrong on my side. It has been logged; please try again in a minute."
+GENERIC_FAILURE = N_("Sorry, something went wrong on my side. It has been logged; please try again in a minute.")
+
+
+def club_language(interaction: discord.Interaction) -> str | None:
+    """The club's language as the press path's row cache knows it (no database read); None when not cached."""
+    services = getattr(interaction.client, "services", None)
+    rows = getattr(services, "rows", None)
+    if rows is None or interaction.guild_id is None:
+        return None
+    row = rows.club(interaction.guild_id)
+    return row.language if row is not None else None
+
+
+def texts_of(interaction: discord.Interaction, club_language_: str | None = None) -> Texts:
+    """The language of a private answer to ``interaction``: the member's Discord locale, then the club's
+    language (given, or from the row cache, else the server's locale), then English."""
+    services = getattr(interaction.client, "services", None)
+    languages: Languages | None = getattr(services, "languages", None)
+    if languages is None:
+        return ENGLISH
+    guild_locale = interaction.guild_locale if interaction.guild_id is not None else None
+    return languages.texts(
+        str(interaction.locale) if interaction.locale else None,
+        club_language_ or club_language(interaction) or (str(guild_locale) if guild_locale else None),
+    )
 
 
 async def reply_ephemeral(interaction: discord.Interaction, message: str) -> None:
@@ -48,24 +73,25 @@ def describe(interaction: discord.Interaction) -> str:
     )
 
 
-def friendly_message(error: BaseException) -> str | None:
-    """The text to show for an error the member can act on, or None for a real failure."""
+def friendly_message(error: BaseException, tr: Texts = ENGLISH) -> str | None:
+    """The text to show for an error the member can act on (in the language of ``tr``), or None for a real
+    failure."""
     original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
     if isinstance(original, DomainError):
-        return original.message
+        return original.text(tr)
     if isinstance(error, app_commands.MissingPermissions):
         missing = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
-        return f"Only members with **{missing}** can do that."
+        return tr.t("Only members with **{permissions}** can do that.", permissions=missing)
     if isinstance(error, app_commands.NoPrivateMessage):
-        return "That command works inside a club's server, not in direct messages."
+        return tr.t("That command works inside a club's server, not in direct messages.")
     if isinstance(error, app_commands.CommandOnCooldown):
-        return f"Easy there: try again in {error.retry_after:.0f} s."
+        return tr.t("Easy there: try again in {seconds} s.", seconds=tr.number(round(error.retry_after)))
     if isinstance(error, app_commands.TransformerError):
-        return f"I could not understand {quoted(error.value, 50)} for that option."
+        return tr.t("I could not understand {value} for that option.", value=quoted(error.value, 50))
     if isinstance(error, NotAChoice):
-        return str(error)
+        return error.text(tr)
     if isinstance(error, app_commands.CheckFailure):
-        return "You can't use that command here."
+        return tr.t("You can't use that command here.")
     return None
 
 
@@ -77,11 +103,12 @@ async def handle_interaction_error(interaction: discord.Interaction, error: Base
     operator needs to find it: command, interaction, guild, channel.
     """
     original = getattr(error, "original", error)
-    message = friendly_message(error)
+    tr = texts_of(interaction)
+    message = friendly_message(error, tr)
     outcome = ops.REFUSED
     if message is None:
         log.error("unhandled error in %s: %s", describe(interaction), type(original).__name__, exc_info=original)
-        message = GENERIC_FAILURE
+        message = tr.t(GENERIC_FAILURE)
         outcome = ops.ERROR
         metrics = getattr(interaction.client, "metrics", None)
         if metrics is not None and ops.is_raw_driver_error(original):
@@ -127,6 +154,16 @@ async def guard(interaction: discord.Interaction, work: Awaitable[None]) -> None
 class NotAChoice(app_commands.CheckFailure):
     """An option with a fixed list of choices arrived with a value that is not one of them."""
 
+    def __init__(self, option: str, names: list[str]) -> None:
+        self.option, self.names = option, names
+        super().__init__(self.text(ENGLISH))
+
+    def text(self, tr: Texts) -> str:
+        """The choices as the member's Discord shows them: in their language (the command tree's own)."""
+        names = ", ".join(f"`{tr.tc('choice', name)}`" for name in self.names)
+        option = tr.tc("option-name", self.option)
+        return tr.t("For `{option}`, pick one of: {names}.", option=option, names=names)
+
 
 def _leaf_options(data: Any) -> list[dict[str, Any]]:
     options = list((data or {}).get("options") or [])
@@ -149,8 +186,7 @@ def check_choices(interaction: discord.Interaction) -> None:
             continue
         allowed = [c.value for c in parameter.choices]
         if option.get("value") not in allowed:
-            names = ", ".join(f"`{c.name}`" for c in parameter.choices)
-            raise NotAChoice(f"For `{parameter.display_name}`, pick one of: {names}.")
+            raise NotAChoice(parameter.display_name, [c.name for c in parameter.choices])
 
 
 class ClubCommandTree(app_commands.CommandTree):

@@ -17,25 +17,29 @@ from bot.core.points import Kind, rules_text
 from bot.core.routines import RoutineService
 from bot.core.stats import StatsService
 from bot.discord_ui.checkin_reply import checkin_reply
-from bot.discord_ui.interactions import answer_soon, guarded, who_from
+from bot.discord_ui.interactions import answer_soon, guarded, texts_of, who_from
 from bot.discord_ui.views import picture_kwargs
 from bot.features import Feature, FeatureContext
+from bot.i18n import ENGLISH, N_
 from bot.pictures.service import PictureService
-from bot.render.boards import board_embed, stats_embed
+from bot.render.boards import KIND_LABELS, board_embed, stats_embed
 
 DONE_PREFIX = "gc:done:"
+DONE_LABEL = N_("Done ✅")
 
 
 async def _recorded(
     checkins: CheckinService, routines: RoutineService, who: Who, kind: str, content: Content,
-    feel_button: type[Any] | None, when: str = "today",
+    feel_button: type[Any] | None, when: str = "today", interaction: discord.Interaction | None = None,
 ) -> dict[str, Any]:
-    """The check-in, then the keyword arguments of its reply. An extra session counts only within the days the
-    member's own plan asks for."""
+    """The check-in, then the keyword arguments of its reply (in the member's language). An extra session counts
+    only within the days the member's own plan asks for."""
     if kind == Kind.EXTRA:
         await routines.check_extra(who, when)
     result = await checkins.record(who, kind, when=when)
-    return checkin_reply(result, who.user_id, content, feel_button)
+    # After the press: the club's row (and language) is in the row cache by now.
+    tr = texts_of(interaction) if interaction is not None else ENGLISH
+    return checkin_reply(result, who.user_id, content, feel_button, tr)
 
 
 def make_done_button(
@@ -57,7 +61,7 @@ def make_done_button(
             suffix = f":{guild_id}" if guild_id is not None else ""
             super().__init__(
                 pressed or discord.ui.Button(
-                    label="Done ✅", style=discord.ButtonStyle.success, custom_id=f"{DONE_PREFIX}{kind}{suffix}"
+                    label=DONE_LABEL, style=discord.ButtonStyle.success, custom_id=f"{DONE_PREFIX}{kind}{suffix}"
                 )
             )
             self.kind = kind
@@ -82,7 +86,8 @@ def make_done_button(
                 feel = None
             else:
                 who = who_from(interaction)
-            await answer_soon(interaction, _recorded(checkins, routines, who, self.kind, content, feel))
+            await answer_soon(interaction, _recorded(checkins, routines, who, self.kind, content, feel,
+                                                     interaction=interaction))
 
     return DoneButton
 
@@ -125,18 +130,23 @@ class CheckinCog(commands.Cog):
     )
     async def checkin(self, interaction: discord.Interaction, kind: str, when: str = "today") -> None:
         if kind == "rules":
-            await interaction.response.send_message(rules_text(), ephemeral=True)
+            await interaction.response.send_message(rules_text(texts_of(interaction)), ephemeral=True)
             return
         who = who_from(interaction)
         await answer_soon(
-            interaction, _recorded(self.checkins, self.routines, who, kind, self.content, self.feel_button, when)
+            interaction, _recorded(self.checkins, self.routines, who, kind, self.content, self.feel_button, when,
+                                   interaction=interaction)
         )
 
     @app_commands.command(name="undo", description="Undo your last check-in (within 10 minutes)")
     async def undo(self, interaction: discord.Interaction) -> None:
         who = who_from(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await interaction.followup.send(await self.checkins.undo_last(who), ephemeral=True)
+        undone = await self.checkins.undo(who)
+        tr = texts_of(interaction)
+        text = tr.t("Undone: {what} on {day} (−{points}).", what=tr.t(KIND_LABELS[undone.kind]),
+                    day=tr.date(undone.local_date), points=undone.points)
+        await interaction.followup.send(text, ephemeral=True)
 
     @app_commands.command(name="leaderboard", description="The club's board: this week, last week, month or all time")
     @app_commands.choices(
@@ -151,20 +161,21 @@ class CheckinCog(commands.Cog):
         who = who_from(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         board = await self.boards.board(who.guild_id, period, caller_user_id=who.user_id)
-        await interaction.followup.send(embed=board_embed(board), ephemeral=True)
+        await interaction.followup.send(embed=board_embed(board, tr=texts_of(interaction)), ephemeral=True)
 
     @app_commands.command(name="me", description="Your points, streak and last self-test (only you see it)")
     async def me(self, interaction: discord.Interaction) -> None:
         who = who_from(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         stats = await self.stats.me(who)
+        tr = texts_of(interaction)
         test_name = outcome = None
         if stats.last_test:
-            test = self.content.selftests.get(stats.last_test.test_slug)
+            test = self.content.localized(tr.language).selftests.get(stats.last_test.test_slug)
             if test:
                 test_name = test.name
                 outcome = next((o.label for o in test.outcomes if o.id == stats.last_test.outcome), None)
-        embed = stats_embed(stats, test_name, outcome)
+        embed = stats_embed(stats, test_name, outcome, tr=tr)
         days = await self.history.member_days(who)
         picture = await self.pictures.member_card(who.user_id, who.display_name, days)
         await interaction.followup.send(embed=embed, ephemeral=True, **picture_kwargs(picture, embed))

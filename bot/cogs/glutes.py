@@ -14,26 +14,29 @@ from bot.content.search import filter_exercises, find_exercise, search_exercises
 from bot.core.errors import NotFound, quoted
 from bot.core.progression import ProgressionService
 from bot.core.routines import RoutineService
-from bot.discord_ui.interactions import guarded, who_from
+from bot.discord_ui.interactions import guarded, texts_of, who_from
 from bot.discord_ui.pictures import plan_picture
-from bot.discord_ui.views import button_row_view, picture_kwargs
+from bot.discord_ui.views import button_row_view, labelled, picture_kwargs
 from bot.features import Feature, FeatureContext
+from bot.i18n import ENGLISH, N_, Texts
 from bot.pictures.service import INTERACTIVE_TIMEOUT, PictureService
-from bot.render.exercises import LIST_PAGE_SIZE, exercise_embed, list_embed, safety_embed, why_embed
+from bot.render.exercises import LIST_PAGE_SIZE, exercise_embed, fact_word, list_embed, safety_embed, why_embed
 from bot.render.limits import AUTOCOMPLETE_MAX, CHOICE_NAME_MAX, clip
 from bot.render.plan import plan_embed
 
 LIST_PREFIX = "gc:list:"
+PREV_LABEL = N_("◀ Prev")
+NEXT_LABEL = N_("Next ▶")
 QUERY_MAX = 100
 
 
-def _list_title(content: Content, muscle: str | None, equipment: str | None) -> str:
+def _list_title(content: Content, muscle: str | None, equipment: str | None, tr: Texts = ENGLISH) -> str:
     parts = []
     if muscle:
         parts.append(content.guide.muscle_names.get(muscle, muscle))
     if equipment:
-        parts.append(f"kit: {equipment}")
-    return "Exercises" + (f" · {' · '.join(parts)}" if parts else "")
+        parts.append(tr.t("kit: {equipment}", equipment=fact_word(tr, "equipment", equipment)))
+    return tr.t("Exercises") + (f" · {' · '.join(parts)}" if parts else "")
 
 
 def make_list_pager(content: Content) -> type[discord.ui.DynamicItem[discord.ui.Button[Any]]]:
@@ -44,7 +47,7 @@ def make_list_pager(content: Content) -> type[discord.ui.DynamicItem[discord.ui.
         template=LIST_PREFIX + r"(?P<muscle>[a-z-]*):(?P<equipment>[a-z-]*):(?P<page>\d{1,3}):(?P<dir>prev|next)",
     ):
         def __init__(self, muscle: str, equipment: str, page: int, direction: str, *, disabled: bool = False) -> None:
-            label = "◀ Prev" if direction == "prev" else "Next ▶"
+            label = PREV_LABEL if direction == "prev" else NEXT_LABEL
             super().__init__(
                 discord.ui.Button(
                     label=label,
@@ -63,7 +66,8 @@ def make_list_pager(content: Content) -> type[discord.ui.DynamicItem[discord.ui.
 
         @guarded
         async def callback(self, interaction: discord.Interaction) -> None:
-            embed, view = list_page(content, type(self), self.muscle or None, self.equipment or None, self.page)
+            embed, view = list_page(content, type(self), self.muscle or None, self.equipment or None, self.page,
+                                    texts_of(interaction))
             await interaction.response.edit_message(embed=embed, view=view)
 
     return ListPager
@@ -75,17 +79,19 @@ def list_page(
     muscle: str | None,
     equipment: str | None,
     page: int,
+    tr: Texts = ENGLISH,
 ) -> tuple[discord.Embed, discord.ui.View | None]:
+    content = content.localized(tr.language)
     exercises = filter_exercises(content, muscle=muscle, equipment=equipment)
     pages = max(1, -(-len(exercises) // LIST_PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
-    embed = list_embed(exercises, page, _list_title(content, muscle, equipment), content.guide.caution)
+    embed = list_embed(exercises, page, _list_title(content, muscle, equipment, tr), content.guide.caution, tr=tr)
     if pages == 1:
         return embed, None
     m, e = muscle or "", equipment or ""
     return embed, button_row_view(
-        pager(m, e, max(page - 1, 0), "prev", disabled=page == 0),
-        pager(m, e, min(page + 1, pages - 1), "next", disabled=page >= pages - 1),
+        labelled(pager(m, e, max(page - 1, 0), "prev", disabled=page == 0), tr),
+        labelled(pager(m, e, min(page + 1, pages - 1), "next", disabled=page >= pages - 1), tr),
     )
 
 
@@ -115,9 +121,10 @@ class GlutesCog(commands.Cog):
     async def today(self, interaction: discord.Interaction) -> None:
         who = who_from(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        plan = await self.routines.member_plan(who)
-        view = button_row_view(self.done_button())
-        embed = plan_embed(plan)
+        tr = texts_of(interaction)
+        plan = await self.routines.member_plan(who, tr)
+        view = button_row_view(labelled(self.done_button(), tr))
+        embed = plan_embed(plan, tr=tr)
         picture = await plan_picture(self.pictures, plan)
         await interaction.followup.send(embed=embed, view=view, ephemeral=True, **picture_kwargs(picture, embed))
 
@@ -125,14 +132,19 @@ class GlutesCog(commands.Cog):
     @app_commands.describe(name="Start typing: e.g. clam, bridge, side plank")
     async def exercise(self, interaction: discord.Interaction, name: str) -> None:
         query = name[:QUERY_MAX]
-        found = find_exercise(self.content, query)
+        tr = texts_of(interaction)
+        content = self.content.localized(tr.language)
+        found = find_exercise(content, query) or find_exercise(self.content, query)
         if found is None:
-            hints = suggest(self.content, query, limit=3)
+            hints = suggest(content, query, limit=3)
             if hints:
                 names = ", ".join(f"**{h.name}**" for h in hints)
-                raise NotFound(f"I don't know an exercise called {quoted(query)}. Did you mean {names}?")
-            raise NotFound(f"I don't know an exercise called {quoted(query)}. Try `/glutes list` to browse them.")
-        embed = exercise_embed(self.content, found)
+                raise NotFound(N_("I don't know an exercise called {name}. Did you mean {names}?"),
+                               name=quoted(query), names=names)
+            raise NotFound(N_("I don't know an exercise called {name}. Try `/glutes list` to browse them."),
+                           name=quoted(query))
+        found = content.exercises.get(found.slug, found)
+        embed = exercise_embed(content, found, tr=tr)
         picture = await self.pictures.exercise_figure(found.slug, timeout=INTERACTIVE_TIMEOUT)
         await interaction.response.send_message(embed=embed, ephemeral=True, **picture_kwargs(picture, embed))
 
@@ -140,7 +152,8 @@ class GlutesCog(commands.Cog):
     async def exercise_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        matches = search_exercises(self.content, current[:QUERY_MAX], limit=AUTOCOMPLETE_MAX)
+        content = self.content.localized(texts_of(interaction).language)
+        matches = search_exercises(content, current[:QUERY_MAX], limit=AUTOCOMPLETE_MAX)
         return [app_commands.Choice(name=clip(e.name, CHOICE_NAME_MAX), value=e.slug) for e in matches]
 
     @glutes.command(name="list", description="Browse the exercises, by muscle or equipment")
@@ -158,7 +171,7 @@ class GlutesCog(commands.Cog):
     async def list_(
         self, interaction: discord.Interaction, muscle: str | None = None, equipment: str | None = None
     ) -> None:
-        embed, view = list_page(self.content, self.list_pager, muscle, equipment, 0)
+        embed, view = list_page(self.content, self.list_pager, muscle, equipment, 0, texts_of(interaction))
         if view is None:
             await interaction.response.send_message(embed=embed, ephemeral=True)
         else:
@@ -166,20 +179,26 @@ class GlutesCog(commands.Cog):
 
     @glutes.command(name="why", description="Why glute strength matters for runners")
     async def why(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_message(embed=why_embed(self.content), ephemeral=True)
+        tr = texts_of(interaction)
+        await interaction.response.send_message(embed=why_embed(self.content.localized(tr.language), tr=tr),
+                                                ephemeral=True)
 
     @glutes.command(name="safety", description="Training safely: when to stop, screening, stretching")
     async def safety(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_message(embed=safety_embed(self.content), ephemeral=True)
+        tr = texts_of(interaction)
+        await interaction.response.send_message(embed=safety_embed(self.content.localized(tr.language), tr=tr),
+                                                ephemeral=True)
 
     @progression_group.command(name="reset", description="Go back to the base routine, step 1")
     async def progression_reset(self, interaction: discord.Interaction) -> None:
         who = who_from(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         routine = await self.progression.reset(who)
+        tr = texts_of(interaction)
+        routine = self.content.localized(tr.language).routines.get(routine.slug, routine)
         await interaction.followup.send(
-            f"Back to step 1 of {routine.step_count} of the {routine.name}, with your easy and hard weeks cleared. "
-            "`/glutes today` shows it.",
+            tr.t("Back to step 1 of {count} of the {routine}, with your easy and hard weeks cleared. "
+                 "`/glutes today` shows it.", count=routine.step_count, routine=routine.name),
             ephemeral=True,
         )
 

@@ -16,8 +16,10 @@ from bot.core.nudges import KIND, DueNudge, NudgeService
 from bot.core.sending import LOOK_BACK, RETRY_DELAYS
 from bot.db.engine import SessionFactory
 from bot.delivery.discord_output import DiscordOutput
-from bot.discord_ui.interactions import DAY_CHOICES, timezone_choices, who_from
+from bot.discord_ui.interactions import DAY_CHOICES, texts_for, timezone_choices, who_from
+from bot.discord_ui.views import labelled
 from bot.features import Feature, FeatureContext
+from bot.i18n import Languages
 from bot.render.nudges import nudge_fallback_text, nudge_text, status_text, turned_off_text, turned_on_text
 from bot.scheduling.claim_source import ClaimSource
 from bot.scheduling.due import DueJob
@@ -30,8 +32,9 @@ class NudgeCog(commands.Cog):
         name="nudge", description="One DM before your club week closes, if the routine is not in", guild_only=True
     )
 
-    def __init__(self, nudges: NudgeService) -> None:
+    def __init__(self, nudges: NudgeService, languages: Languages) -> None:
         self.nudges = nudges
+        self.languages = languages
 
     @nudge_group.command(name="on", description="Get one DM before the week closes if your routine is not in")
     @app_commands.describe(
@@ -51,43 +54,55 @@ class NudgeCog(commands.Cog):
         who = who_from(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         settings = await self.nudges.turn_on(who, day, time, timezone)
-        await interaction.followup.send(turned_on_text(settings), ephemeral=True)
+        tr = texts_for(interaction, self.languages)
+        await interaction.followup.send(turned_on_text(tr, settings), ephemeral=True)
 
     @nudge_group.command(name="off", description="Stop the weekly nudge (your day and time are kept)")
     async def turn_off(self, interaction: discord.Interaction) -> None:
         who = who_from(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await interaction.followup.send(turned_off_text(await self.nudges.turn_off(who)), ephemeral=True)
+        await interaction.followup.send(
+            turned_off_text(texts_for(interaction, self.languages), await self.nudges.turn_off(who)), ephemeral=True
+        )
 
     @nudge_group.command(name="status", description="Your weekly nudge and whether this week's routine is in")
     async def status(self, interaction: discord.Interaction) -> None:
         who = who_from(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await interaction.followup.send(status_text(await self.nudges.status(who)), ephemeral=True)
+        await interaction.followup.send(
+            status_text(texts_for(interaction, self.languages), await self.nudges.status(who)), ephemeral=True
+        )
 
 
 def nudge_job(
     nudges: NudgeService, done_button: DoneButton, output: DiscordOutput, sessions: SessionFactory, clock: Clock,
-    step_for: Callable[[int, int], Awaitable[RoutineStep]], retry_delays: Sequence[float] = RETRY_DELAYS,
+    step_for: Callable[[int, int], Awaitable[RoutineStep]], languages: Languages,
+    retry_delays: Sequence[float] = RETRY_DELAYS,
 ) -> DueJob[DueNudge]:
     """Due nudges, each a DM with a Done button, the member's own step (``step_for(guild, user)``) and its
-    claim's nonce; closed DMs get one channel mention through the runner."""
+    claim's nonce, in the member's language (stored locale, then the club's, then English); closed DMs get
+    one channel mention, in the club's language, through the runner."""
+
+    async def text_for(due: DueNudge) -> str:
+        tr = languages.texts(due.locale, due.club_language)
+        return nudge_text(tr, due, await step_for(due.guild_id, due.user_id))
 
     async def deliver(due: DueNudge) -> int:
         view = discord.ui.View(timeout=None)
-        view.add_item(done_button("routine", due.guild_id))  # type: ignore[call-arg]
-        text = nudge_text(due, await step_for(due.guild_id, due.user_id))
+        tr = languages.texts(due.locale, due.club_language)
+        view.add_item(labelled(done_button("routine", due.guild_id), tr))  # type: ignore[call-arg]
+        text = await text_for(due)
         return (await output.dm(due.user_id, content=text, view=view, nonce=due.claim.nonce)).id
 
     async def find(due: DueNudge) -> int | None:
-        text = nudge_text(due, await step_for(due.guild_id, due.user_id))
+        text = await text_for(due)
         since = (due.claim.claimed_at or clock.now()) - LOOK_BACK
         return await output.find_dm(due.user_id, due.claim.nonce, since, lambda m: m.content == text)
 
     def notice(due: DueNudge) -> ChannelNotice | None:
         if due.channel_id is None:
             return None
-        return ChannelNotice(due.channel_id, nudge_fallback_text(due), due.user_id)
+        return ChannelNotice(due.channel_id, nudge_fallback_text(languages.texts(due.club_language), due), due.user_id)
 
     source = ClaimSource(
         KIND, lambda now, limit: nudges.claim_due(now, limit), nudges.has_due, nudges.rebuild,
@@ -101,5 +116,5 @@ def setup(ctx: FeatureContext) -> Feature:
     """/nudge and its due-work job."""
     services = ctx.services
     job = nudge_job(services.nudges, ctx.shared["done_button"], ctx.output, services.sessions, services.clock,
-                    services.progression.step_for, ctx.settings.send_retry_delays)
-    return Feature("nudges", cogs=[NudgeCog(services.nudges)], due_jobs=[job])
+                    services.progression.step_for, services.languages, ctx.settings.send_retry_delays)
+    return Feature("nudges", cogs=[NudgeCog(services.nudges, services.languages)], due_jobs=[job])

@@ -13,8 +13,10 @@ from discord.ext import commands
 
 from bot.core.members import Who
 from bot.core.privacy import PrivacyService
-from bot.discord_ui.interactions import guarded, who_from
+from bot.discord_ui.interactions import guarded, texts_of, who_from
+from bot.discord_ui.views import labelled
 from bot.features import Feature, FeatureContext
+from bot.i18n import ENGLISH, N_, Texts
 from bot.tree import ClubView
 
 log = logging.getLogger(__name__)
@@ -22,7 +24,7 @@ log = logging.getLogger(__name__)
 
 FORGET_PREFIX = "gc:forget:"
 CONFIRM_SECONDS = 120
-EXPIRED = (
+EXPIRED = N_(
     "This confirmation has expired (it lasts two minutes, and not across a restart of the bot). "
     "Nothing was deleted. Run `/privacy forget` again if you still want your data gone."
 )
@@ -32,11 +34,15 @@ class ForgetConfirm(ClubView):
     """Confirm buttons only the member who asked can press; they switch off when they expire."""
 
     def __init__(
-        self, privacy: PrivacyService, who: Who, live: set[str], *, timeout: float = CONFIRM_SECONDS
+        self, privacy: PrivacyService, who: Who, live: set[str], *, timeout: float = CONFIRM_SECONDS,
+        tr: Texts = ENGLISH,
     ) -> None:
         super().__init__(timeout=timeout)
         self.privacy = privacy
         self.who = who
+        self.tr = tr  # the asking member's language
+        labelled(self.confirm, tr)
+        labelled(self.cancel, tr)
         # The custom ids carry a token, so a press on buttons this process did not send is recognised.
         self.token = secrets.token_hex(8)
         self.live = live
@@ -48,7 +54,8 @@ class ForgetConfirm(ClubView):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id != self.who.user_id:
             await interaction.response.send_message(
-                "This button belongs to someone else's request, so it does nothing for you.", ephemeral=True
+                texts_of(interaction).t("This button belongs to someone else's request, so it does nothing for you."),
+                ephemeral=True,
             )
             return False
         return True
@@ -65,28 +72,30 @@ class ForgetConfirm(ClubView):
         if self.asked is None:
             return
         try:
-            await self.asked.edit_original_response(content=EXPIRED, view=self)
+            await self.asked.edit_original_response(content=self.tr.t(EXPIRED), view=self)
         except discord.HTTPException as error:
             log.warning("could not switch off expired forget buttons: HTTP %s (code %s)", error.status, error.code)
 
-    @discord.ui.button(label="Delete my data", style=discord.ButtonStyle.danger, custom_id="gc:forget:confirm")
+    @discord.ui.button(label=N_("Delete my data"), style=discord.ButtonStyle.danger, custom_id="gc:forget:confirm")
     @guarded
     async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
         await interaction.response.defer(ephemeral=True)
         gone = await self.privacy.forget(self.who)
+        tr = texts_of(interaction)
         await interaction.edit_original_response(
-            content=(
-                f"Done. I deleted {gone.checkins} check-ins and {gone.test_results} self-test results and "
-                "removed you from archived boards in this club. This cannot be undone."
+            content=tr.t(
+                "Done. I deleted {checkins} check-ins and {results} self-test results and removed you from "
+                "archived boards in this club. This cannot be undone.",
+                checkins=tr.number(gone.checkins), results=tr.number(gone.test_results),
             ),
             view=None,
         )
         self._finish()
 
-    @discord.ui.button(label="Keep my data", style=discord.ButtonStyle.secondary, custom_id="gc:forget:cancel")
+    @discord.ui.button(label=N_("Keep my data"), style=discord.ButtonStyle.secondary, custom_id="gc:forget:cancel")
     @guarded
     async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
-        await interaction.response.edit_message(content="Nothing was deleted.", view=None)
+        await interaction.response.edit_message(content=texts_of(interaction).t("Nothing was deleted."), view=None)
         self._finish()
 
 
@@ -105,7 +114,8 @@ class PrivacyCog(commands.Cog):
         await interaction.response.defer(ephemeral=True)
         await self.privacy.set_hidden(who, True)
         await interaction.followup.send(
-            "You are hidden from leaderboards. Your check-ins still count for `/me`.", ephemeral=True
+            texts_of(interaction).t("You are hidden from leaderboards. Your check-ins still count for `/me`."),
+            ephemeral=True,
         )
 
     @privacy_group.command(name="show", description="Appear on the leaderboards again")
@@ -113,7 +123,7 @@ class PrivacyCog(commands.Cog):
         who = who_from(interaction)
         await interaction.response.defer(ephemeral=True)
         await self.privacy.set_hidden(who, False)
-        await interaction.followup.send("You are back on the leaderboards.", ephemeral=True)
+        await interaction.followup.send(texts_of(interaction).t("You are back on the leaderboards."), ephemeral=True)
 
     @privacy_group.command(name="export", description="Download everything stored about you in this club")
     async def export(self, interaction: discord.Interaction) -> None:
@@ -121,7 +131,7 @@ class PrivacyCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         data = await self.privacy.export(who)
         await interaction.followup.send(
-            "Here is everything I store about you in this club.",
+            texts_of(interaction).t("Here is everything I store about you in this club."),
             file=discord.File(io.BytesIO(data), filename="gluteclub-my-data.json"),
             ephemeral=True,
         )
@@ -129,11 +139,12 @@ class PrivacyCog(commands.Cog):
     @privacy_group.command(name="forget", description="Delete all your data in this club (asks to confirm)")
     async def forget(self, interaction: discord.Interaction) -> None:
         who = who_from(interaction)
-        view = ForgetConfirm(self.privacy, who, self.live_confirms, timeout=self.confirm_seconds)
+        tr = texts_of(interaction)
+        view = ForgetConfirm(self.privacy, who, self.live_confirms, timeout=self.confirm_seconds, tr=tr)
         view.asked = interaction
         await interaction.response.send_message(
-            "This deletes all your check-ins, self-test results and reminder settings in this club, "
-            "for good. Are you sure?",
+            tr.t("This deletes all your check-ins, self-test results and reminder settings in this club, "
+                 "for good. Are you sure?"),
             view=view,
             ephemeral=True,
         )
@@ -172,7 +183,7 @@ def make_expired_forget_button(live: set[str]) -> type[discord.ui.DynamicItem[di
             if self.token and self.token in live:
                 return  # the live view answers
             try:
-                await interaction.response.edit_message(content=EXPIRED, view=None)
+                await interaction.response.edit_message(content=texts_of(interaction).t(EXPIRED), view=None)
             except discord.HTTPException as error:
                 log.warning("could not answer an expired forget button: HTTP %s (code %s)", error.status, error.code)
 

@@ -11,15 +11,17 @@ from bot.content.schema import Content
 from bot.core.errors import NotAllowed
 from bot.core.progression import FEEL_LABELS, Feel, ProgressionService
 from bot.discord_ui.checkin_reply import FEEL_PREFIX, HURT, feel_custom_id
-from bot.discord_ui.interactions import guarded, who_from
-from bot.discord_ui.views import button_row_view
+from bot.discord_ui.interactions import guarded, texts_of, who_from
+from bot.discord_ui.views import button_row_view, labelled
 from bot.features import Feature, FeatureContext
+from bot.i18n import N_
 from bot.render.progression import HURT_LABEL, feel_text, hurt_text, step_taken_text
 
 STEP_PREFIX = "gc:step:"
 FEEL_STYLES = {Feel.EASY: discord.ButtonStyle.success, Feel.RIGHT: discord.ButtonStyle.primary,
                Feel.HARD: discord.ButtonStyle.danger}
-NOT_YOURS = "These buttons belong to someone else's check-in. Log your own with `/checkin`."
+NOT_YOURS = N_("These buttons belong to someone else's check-in. Log your own with `/checkin`.")
+STEP_LABEL = N_("Take the next step ⬆️")
 
 
 def make_progression_buttons(
@@ -32,7 +34,7 @@ def make_progression_buttons(
     ):
         def __init__(self, user_id: int, to_step: int) -> None:
             super().__init__(
-                discord.ui.Button(label="Take the next step ⬆️", style=discord.ButtonStyle.success,
+                discord.ui.Button(label=STEP_LABEL, style=discord.ButtonStyle.success,
                                   custom_id=f"{STEP_PREFIX}{user_id}:{to_step}")
             )
             self.user_id, self.to_step = user_id, to_step
@@ -48,7 +50,8 @@ def make_progression_buttons(
             if interaction.user.id != self.user_id:
                 raise NotAllowed(NOT_YOURS)
             step = await progression.take_step(who_from(interaction), self.to_step)
-            await interaction.response.send_message(step_taken_text(step), ephemeral=True)
+            tr = texts_of(interaction)
+            await interaction.response.send_message(step_taken_text(step, tr), ephemeral=True)
 
     class FeelButton(
         discord.ui.DynamicItem[discord.ui.Button[Any]],
@@ -72,14 +75,16 @@ def make_progression_buttons(
             if interaction.user.id != self.user_id:
                 raise NotAllowed(NOT_YOURS)
             who = who_from(interaction)
+            tr = texts_of(interaction)
+            local = content.localized(tr.language)
             if self.feel is None:
                 step = await progression.step_for(who.guild_id, who.user_id)
-                await interaction.response.send_message(hurt_text(step, content), ephemeral=True)
+                await interaction.response.send_message(hurt_text(step, local, tr), ephemeral=True)
                 return
             result = await progression.feel(who, self.feel)
-            text = feel_text(result, content)
+            text = feel_text(result, local, tr)
             if result.offered is not None:
-                view = button_row_view(StepButton(self.user_id, result.offered.index))
+                view = button_row_view(labelled(StepButton(self.user_id, result.offered.index), tr))
                 await interaction.response.send_message(text, view=view, ephemeral=True)
             else:
                 await interaction.response.send_message(text, ephemeral=True)

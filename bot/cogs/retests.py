@@ -16,10 +16,11 @@ from bot.core.selftests import SelfTestService
 from bot.core.sending import LOOK_BACK, RETRY_DELAYS
 from bot.db.engine import SessionFactory
 from bot.delivery.discord_output import DiscordOutput
-from bot.discord_ui.interactions import guarded
+from bot.discord_ui.interactions import guarded, texts_for
 from bot.features import Feature, FeatureContext
-from bot.render.retests import retest_dm_text
-from bot.render.selftests import test_embed
+from bot.i18n import Languages, Texts
+from bot.render.retests import retest_dm_text, start_button_label
+from bot.render.selftests import local_test, test_embed
 from bot.scheduling.claim_source import ClaimSource
 from bot.scheduling.due import DueJob
 
@@ -30,7 +31,8 @@ AnswerView = Callable[..., discord.ui.View]
 
 
 def make_start_button(
-    content: Content, selftests: SelfTestService, answer_view: AnswerView, answer_button: Button
+    content: Content, selftests: SelfTestService, answer_view: AnswerView, answer_button: Button,
+    languages: Languages,
 ) -> Button:
     """The reminder DM's start button: opens the test, with answer buttons that work in the DM."""
 
@@ -53,28 +55,36 @@ def make_start_button(
 
         @guarded
         async def callback(self, interaction: discord.Interaction) -> None:
-            test = selftests.test(self.test)
-            view = answer_view(test, interaction.user.id, answer_button, guild_id=self.guild_id)
-            await interaction.response.send_message(embed=test_embed(test, content.guide.caution), view=view)
+            tr = texts_for(interaction, languages)
+            test = local_test(content, tr, selftests.test(self.test))
+            view = answer_view(tr, test, interaction.user.id, answer_button, guild_id=self.guild_id)
+            caution = content.localized(tr.language).guide.caution
+            await interaction.response.send_message(embed=test_embed(tr, test, caution), view=view)
 
     return StartButton
 
 
 def retest_job(
     retests: RetestService, content: Content, start_button: Button, output: DiscordOutput, sessions: SessionFactory,
-    clock: Clock, retry_delays: Sequence[float] = RETRY_DELAYS,
+    clock: Clock, languages: Languages, retry_delays: Sequence[float] = RETRY_DELAYS,
 ) -> DueJob[DueRetest]:
-    """Due re-test reminders, each a DM with the test's start button and its claim's nonce. Closed DMs get
-    nothing in public: a self-test is the member's own business; the claim records the fallback."""
+    """Due re-test reminders, each a DM with the test's start button and its claim's nonce, in the member's
+    language (stored locale, then the club's, then English). Closed DMs get nothing in public: a self-test is
+    the member's own business; the claim records the fallback."""
+
+    def texts(due: DueRetest) -> tuple[Texts, str]:
+        tr = languages.texts(due.locale, due.club_language)
+        return tr, local_test(content, tr, content.selftests[due.test_slug]).name
 
     async def deliver(due: DueRetest) -> int:
-        name = content.selftests[due.test_slug].name
+        tr, name = texts(due)
         view = discord.ui.View(timeout=None)
-        view.add_item(start_button(due.guild_id, due.test_slug, f"Start: {name}"))  # type: ignore[call-arg]
-        return (await output.dm(due.user_id, content=retest_dm_text(name), view=view, nonce=due.claim.nonce)).id
+        view.add_item(start_button(due.guild_id, due.test_slug, start_button_label(tr, name)))  # type: ignore[call-arg]
+        return (await output.dm(due.user_id, content=retest_dm_text(tr, name), view=view,
+                                nonce=due.claim.nonce)).id
 
     async def find(due: DueRetest) -> int | None:
-        text = retest_dm_text(content.selftests[due.test_slug].name)
+        text = retest_dm_text(*texts(due))
         since = (due.claim.claimed_at or clock.now()) - LOOK_BACK
         return await output.find_dm(due.user_id, due.claim.nonce, since, lambda m: m.content == text)
 
@@ -90,8 +100,9 @@ def setup(ctx: FeatureContext) -> Feature:
     """Re-test reminders: the start button (it opens the test with the answer buttons), the DM job."""
     services = ctx.services
     start_button = make_start_button(
-        services.content, services.selftests, ctx.shared["answer_view"], ctx.shared["answer_button"]
+        services.content, services.selftests, ctx.shared["answer_view"], ctx.shared["answer_button"],
+        services.languages,
     )
     job = retest_job(services.retests, services.content, start_button, ctx.output, services.sessions,
-                     services.clock, ctx.settings.send_retry_delays)
+                     services.clock, services.languages, ctx.settings.send_retry_delays)
     return Feature("retests", dynamic_items=[start_button], due_jobs=[job])

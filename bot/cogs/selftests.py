@@ -3,6 +3,7 @@ under a weak result (the retests feature sends the reminder when it is due)."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
 from typing import Any
@@ -15,15 +16,24 @@ from bot.content.schema import SUGGESTED_MARK, Content, SelfTest
 from bot.core.checkins import CheckinService
 from bot.core.errors import NotAllowed
 from bot.core.history import HistoryService
+from bot.core.members import Who
 from bot.core.retests import RetestService
 from bot.core.selftests import SelfTestService
-from bot.discord_ui.interactions import guarded, who_from
+from bot.discord_ui.interactions import guarded, texts_for, who_from
 from bot.discord_ui.views import button_row_view, picture_kwargs
 from bot.features import Feature, FeatureContext
+from bot.i18n import N_, Languages, Texts
 from bot.pictures.service import INTERACTIVE_TIMEOUT, PictureService
 from bot.render.limits import clip
-from bot.render.retests import remind_set_text
-from bot.render.selftests import answer_label, history_embed, recommendation_embed, test_embed
+from bot.render.retests import remind_button_label, remind_set_text
+from bot.render.selftests import (
+    answer_label,
+    history_embed,
+    history_words,
+    local_test,
+    recommendation_embed,
+    test_embed,
+)
 
 PREFIX = "gc:t:"
 SIDE_CODES = {"l": "left", "r": "right", "b": "both"}
@@ -32,16 +42,26 @@ REMIND_PREFIX = "gc:rt:"
 Button = type[discord.ui.DynamicItem[discord.ui.Button[Any]]]
 
 
-def make_remind_button(retests: RetestService, checkins: CheckinService) -> Button:
+async def who_pressing(interaction: discord.Interaction, checkins: CheckinService | None,
+                      guild_id: int | None) -> Who:
+    """The member behind a press: in the server from the interaction, in a DM from the stored row; with the
+    interaction's locale either way (stored for the DMs jobs send)."""
+    if interaction.guild_id is None and guild_id is not None and checkins is not None:
+        who = await checkins.who_in_dm(guild_id, interaction.user.id, interaction.user.display_name)
+        return dataclasses.replace(who, locale=str(interaction.locale) if interaction.locale else None)
+    return who_from(interaction)
+
+
+def make_remind_button(retests: RetestService, checkins: CheckinService, languages: Languages) -> Button:
     """ "Remind me in 4 weeks" under a weak result; the custom id names the owner, the club and the test."""
 
     class RemindButton(
         discord.ui.DynamicItem[discord.ui.Button[Any]],
         template=REMIND_PREFIX + r"(?P<user>\d{1,20}):(?P<guild>\d{1,20}):(?P<test>[a-z0-9-]{1,40})",
     ):
-        def __init__(self, user_id: int, guild_id: int, test: str) -> None:
+        def __init__(self, user_id: int, guild_id: int, test: str, label: str | None = None) -> None:
             super().__init__(
-                discord.ui.Button(label=f"Remind me in 4 weeks {SUGGESTED_MARK}", emoji="⏰",
+                discord.ui.Button(label=label or f"Remind me in 4 weeks {SUGGESTED_MARK}", emoji="⏰",
                                   style=discord.ButtonStyle.secondary,
                                   custom_id=f"{REMIND_PREFIX}{user_id}:{guild_id}:{test}")
             )
@@ -56,13 +76,12 @@ def make_remind_button(retests: RetestService, checkins: CheckinService) -> Butt
         @guarded
         async def callback(self, interaction: discord.Interaction) -> None:
             if interaction.user.id != self.user_id:
-                raise NotAllowed("That reminder button belongs to someone else's result. Take a test with `/test`.")
-            if interaction.guild_id is None:
-                who = await checkins.who_in_dm(self.guild_id, self.user_id, interaction.user.display_name)
-            else:
-                who = who_from(interaction)
+                raise NotAllowed(N_("That reminder button belongs to someone else's result. "
+                                    "Take a test with `/test`."))
+            who = await who_pressing(interaction, checkins, self.guild_id)
             await interaction.response.defer(ephemeral=True, thinking=True)
-            await interaction.followup.send(remind_set_text(await retests.remind_later(who, self.test)),
+            tr = texts_for(interaction, languages)
+            await interaction.followup.send(remind_set_text(tr, await retests.remind_later(who, self.test)),
                                             ephemeral=True)
 
     return RemindButton
@@ -71,6 +90,7 @@ def make_remind_button(retests: RetestService, checkins: CheckinService) -> Butt
 def make_answer_button(
     content: Content,
     selftests: SelfTestService,
+    languages: Languages,
     *,
     checkins: CheckinService | None = None,
     remind_button: type[Any] | None = None,
@@ -113,30 +133,31 @@ def make_answer_button(
         @guarded
         async def callback(self, interaction: discord.Interaction) -> None:
             if interaction.user.id != self.user_id:
-                raise NotAllowed("These buttons belong to someone else's self-test. Start your own with `/test`.")
-            if interaction.guild_id is None and self.guild_id is not None and checkins is not None:
-                who = await checkins.who_in_dm(self.guild_id, self.user_id, interaction.user.display_name)
-            else:
-                who = who_from(interaction)
+                raise NotAllowed(N_("These buttons belong to someone else's self-test. Start your own with `/test`."))
+            who = await who_pressing(interaction, checkins, self.guild_id)
             await interaction.response.defer(ephemeral=True, thinking=True)
             rec = await selftests.record(who, self.test, SIDE_CODES[self.side], self.outcome, self.run)
-            kwargs: dict[str, Any] = {"embed": recommendation_embed(content, rec), "ephemeral": True}
+            tr = texts_for(interaction, languages)
+            kwargs: dict[str, Any] = {"embed": recommendation_embed(tr, content, rec), "ephemeral": True}
             if rec.outcome.weak and remind_button is not None:
-                kwargs["view"] = button_row_view(remind_button(self.user_id, who.guild_id, self.test))
+                kwargs["view"] = button_row_view(
+                    remind_button(self.user_id, who.guild_id, self.test, remind_button_label(tr))
+                )
             await interaction.followup.send(**kwargs)
 
     return AnswerButton
 
 
 def answer_view(
-    test: SelfTest, user_id: int, button_cls: type[Any], *, guild_id: int | None = None
+    tr: Texts, test: SelfTest, user_id: int, button_cls: type[Any], *, guild_id: int | None = None
 ) -> discord.ui.View:
+    """The answer buttons, labelled in ``tr``'s language (``test`` as the content in that language writes it)."""
     buttons = []
     run = secrets.token_hex(4)
     sides = ["l", "r"] if test.one_sided else ["b"]
     for row, code in enumerate(sides):
         for outcome in test.outcomes:
-            label = answer_label(test, SIDE_CODES[code], outcome)
+            label = answer_label(tr, test, SIDE_CODES[code], outcome)
             button = button_cls(user_id, run, test.slug, code, outcome.id, label, guild_id=guild_id)
             button.item.row = row
             buttons.append(button)
@@ -148,8 +169,9 @@ class SelfTestCog(commands.Cog):
 
     def __init__(
         self, content: Content, selftests: SelfTestService, answer_button: type[Any], pictures: PictureService,
-        history: HistoryService,
+        history: HistoryService, languages: Languages,
     ) -> None:
+        self.languages = languages
         self.content = content
         self.pictures = pictures
         self.history = history
@@ -157,13 +179,14 @@ class SelfTestCog(commands.Cog):
         self.answer_button = answer_button
 
     async def _start(self, interaction: discord.Interaction, slug: str) -> None:
-        test = self.selftests.test(slug)
         who_from(interaction)
-        embed = test_embed(test, self.content.guide.caution)
-        picture = await self.pictures.selftest_figure(slug, timeout=INTERACTIVE_TIMEOUT)
+        tr = texts_for(interaction, self.languages)
+        test = local_test(self.content, tr, self.selftests.test(slug))
+        embed = test_embed(tr, test, self.content.localized(tr.language).guide.caution)
+        picture = await self.pictures.selftest_figure(slug, timeout=INTERACTIVE_TIMEOUT, texts=tr)
         await interaction.response.send_message(
             embed=embed,
-            view=answer_view(test, interaction.user.id, self.answer_button),
+            view=answer_view(tr, test, interaction.user.id, self.answer_button),
             ephemeral=True,
             **picture_kwargs(picture, embed),
         )
@@ -184,8 +207,10 @@ class SelfTestCog(commands.Cog):
     async def history(self, interaction: discord.Interaction) -> None:
         who = who_from(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        embed = history_embed(await self.selftests.history(who))
-        picture = await self.pictures.test_history(who.user_id, await self.history.test_entries(who))
+        tr = texts_for(interaction, self.languages)
+        embed = history_embed(tr, await self.selftests.history(who), self.content)
+        picture = await self.pictures.test_history(who.user_id, await self.history.test_entries(who),
+                                                   self.content.localized(tr.language), history_words(tr))
         await interaction.followup.send(embed=embed, ephemeral=True, **picture_kwargs(picture, embed))
 
 
@@ -193,11 +218,13 @@ def setup(ctx: FeatureContext) -> Feature:
     """/test: self-tests with answer buttons."""
     services = ctx.services
     # A weak result offers a re-test reminder; the retests feature (set up later) sends it when due.
-    remind_button = make_remind_button(services.retests, services.checkins)
+    remind_button = make_remind_button(services.retests, services.checkins, services.languages)
     answer_button = make_answer_button(
-        services.content, services.selftests, checkins=services.checkins, remind_button=remind_button
+        services.content, services.selftests, services.languages, checkins=services.checkins,
+        remind_button=remind_button,
     )
     ctx.shared["answer_button"] = answer_button
     ctx.shared["answer_view"] = answer_view
-    cog = SelfTestCog(services.content, services.selftests, answer_button, services.pictures, services.history)
+    cog = SelfTestCog(services.content, services.selftests, answer_button, services.pictures, services.history,
+                      services.languages)
     return Feature("selftests", cogs=[cog], dynamic_items=[answer_button, remind_button])

@@ -28,6 +28,7 @@ from bot.db.engine import SessionFactory
 from bot.db.models import Challenge, ChallengeMember, Checkin, Club, Member, SendClaim
 from bot.db.repo import get_club, get_member
 from bot.db.send_claims import Claim, ClaimKey, claim_once
+from bot.i18n import N_
 
 KIND = "challenge"
 NAME_MAX = 60
@@ -91,29 +92,33 @@ class DueResults:
     guild_id: int
     channel_id: int | None
     results: Results
+    language: str | None = None  # the club's: the results are a public post
 
 
 def validate(name: str, weeks: int, goal: str, target: int) -> tuple[str, Goal]:
     """Refuse bad options before anything changes."""
     cleaned = " ".join((name or "").split())
     if not cleaned:
-        raise InvalidInput("Give the challenge a name.")
+        raise InvalidInput(N_("Give the challenge a name."))
     if len(cleaned) > NAME_MAX:
-        raise InvalidInput(f"Keep the name to {NAME_MAX} characters; that one has {len(cleaned)}.")
+        raise InvalidInput(N_("Keep the name to {limit} characters; that one has {length}."), limit=NAME_MAX,
+                           length=len(cleaned))
     if not WEEKS_MIN <= weeks <= WEEKS_MAX:
-        raise InvalidInput(f"A challenge runs {WEEKS_MIN} to {WEEKS_MAX} weeks; `{weeks}` is outside that.")
+        raise InvalidInput(N_("A challenge runs {low} to {high} weeks; `{weeks}` is outside that."), low=WEEKS_MIN,
+                           high=WEEKS_MAX, weeks=weeks)
     try:
         kind = Goal(goal)
     except ValueError:
-        raise InvalidInput("The goal is `routines` or `points`.") from None
+        raise InvalidInput(N_("The goal is `routines` or `points`.")) from None
     if target < 1:
-        raise InvalidInput("The target must be at least 1.")
+        raise InvalidInput(N_("The target must be at least 1."))
     if kind is Goal.ROUTINES and target > weeks:
         raise InvalidInput(
-            f"One routine counts per club week, so {weeks} week(s) allow a target of at most {weeks} routines."
+            N_("One routine counts per club week, so a challenge of {weeks} weeks allows a target of at most "
+               "{weeks} routines."), weeks=weeks,
         )
     if kind is Goal.POINTS and target > POINTS_TARGET_MAX:
-        raise InvalidInput(f"Keep a points target at or below {POINTS_TARGET_MAX:,}.")
+        raise InvalidInput(N_("Keep a points target at or below {limit}."), limit=f"{POINTS_TARGET_MAX:,}")
     return cleaned, kind
 
 
@@ -182,18 +187,20 @@ class ChallengeService:
     ) -> ChallengeInfo:
         cleaned, kind = validate(name, weeks, goal, target)
         if start not in ("this-week", "next-week"):
-            raise InvalidInput("Start `this-week` or `next-week`.")
+            raise InvalidInput(N_("Start `this-week` or `next-week`."))
         now = self._clock.now()
         async with self._sessions() as session:
             club, _member = await ensure_club_and_member(session, who, now)
             assert club.id is not None
             if club.channel_id is None:
-                raise InvalidInput("Choose the club's channel first with `/club setup`: the challenge is posted there.")
+                raise InvalidInput(
+                    N_("Choose the club's channel first with `/club setup`: the challenge is posted there.")
+                )
             current = await self._active(session, club.id)
             if current is not None:
                 raise InvalidInput(
-                    f"**{current.name}** is already running or about to start. End it with `/challenge end` "
-                    "or drop it with `/challenge cancel` first."
+                    N_("**{name}** is already running or about to start. End it with `/challenge end` "
+                       "or drop it with `/challenge cancel` first."), name=current.name,
                 )
             first = week_start_date(local_date(now, club.timezone), club.week_start)
             if start == "next-week":
@@ -210,7 +217,7 @@ class ChallengeService:
                     session.add(row)
             except IntegrityError:
                 raise InvalidInput(
-                    "Another challenge was started at the same moment; see `/challenge status`."
+                    N_("Another challenge was started at the same moment; see `/challenge status`.")
                 ) from None
             await session.commit()
             return _info(row)
@@ -222,7 +229,7 @@ class ChallengeService:
             club, member = await ensure_club_and_member(session, who, now)
             row = await self._active(session, club.id)  # type: ignore[arg-type]
             if row is None or (challenge_id is not None and row.id != challenge_id):
-                raise NotFound("That challenge is over. `/challenge status` shows what is running.")
+                raise NotFound(N_("That challenge is over. `/challenge status` shows what is running."))
             try:
                 async with session.begin_nested():
                     session.add(ChallengeMember(challenge_id=row.id, member_id=member.id, joined_at=now))
@@ -238,14 +245,14 @@ class ChallengeService:
             member = await get_member(session, club.id, who.user_id) if club and club.id else None
             row = await self._active(session, club.id) if club and club.id else None
             if row is None or member is None:
-                raise NotFound("No challenge is running in this club.")
+                raise NotFound(N_("No challenge is running in this club."))
             result = await session.execute(
                 delete(ChallengeMember).where(ChallengeMember.challenge_id == row.id,
                                               ChallengeMember.member_id == member.id)
             )
             await session.commit()
             if not result.rowcount:  # type: ignore[attr-defined]
-                raise NotFound(f"You are not in **{row.name}**. `/challenge join` to take part.")
+                raise NotFound(N_("You are not in **{name}**. `/challenge join` to take part."), name=row.name)
             return _info(row)
 
     async def status(self, who: Who) -> ChallengeStatus:
@@ -254,7 +261,9 @@ class ChallengeService:
             club = await get_club(session, who.guild_id)
             row = await self._active(session, club.id) if club and club.id else None
             if club is None or row is None:
-                raise NotFound("No challenge is running in this club. An admin starts one with `/challenge start`.")
+                raise NotFound(
+                    N_("No challenge is running in this club. An admin starts one with `/challenge start`.")
+                )
             member = await get_member(session, club.id, who.user_id) if club.id else None
             standings = await _progress(session, row)
         elapsed = min(row.weeks, max(0, (local_date(now, club.timezone) - row.start_date).days // 7 + 1))
@@ -277,6 +286,15 @@ class ChallengeService:
             assert row.channel_id is not None
             return row.channel_id
 
+    async def post_place(self, challenge_id: int) -> tuple[int, str | None]:
+        """The channel a challenge is posted in and its club's language (a public post's)."""
+        async with self._sessions() as session:
+            row = await session.get(Challenge, challenge_id)
+            assert row is not None
+            assert row.channel_id is not None
+            club = await session.get(Club, row.club_id)
+            return row.channel_id, club.language if club is not None else None
+
     async def end_now(self, guild_id: int) -> ChallengeInfo:
         """An admin ends the challenge early: its results are due at once."""
         return await self._close(guild_id, status="active", due=self._clock.now())
@@ -290,7 +308,7 @@ class ChallengeService:
             club = await get_club(session, guild_id)
             row = await self._active(session, club.id) if club and club.id else None
             if row is None:
-                raise NotFound("No challenge is running in this club.")
+                raise NotFound(N_("No challenge is running in this club."))
             row.status = status
             row.next_due_at = due
             row.updated_at = self._clock.now()
@@ -309,13 +327,16 @@ class ChallengeService:
                 return []
             won = await claim_once(session, KIND, [ClaimKey(r.id, "results", club_id=r.club_id) for r in rows if r.id],
                                    now)
-            found = await session.execute(select(Club.id, Club.guild_id).where(Club.id.in_([r.club_id for r in rows])))
-            guilds: dict[int, int] = dict(found.all())  # type: ignore[arg-type]
+            found = await session.execute(
+                select(Club.id, Club.guild_id, Club.language).where(Club.id.in_([r.club_id for r in rows]))
+            )
+            clubs: dict[int, tuple[int, str | None]] = {i: (g, lang) for i, g, lang in found.all()}
             due = []
             for row in rows:
                 claim = won.get((row.id, "results"))  # type: ignore[arg-type]
                 if claim is not None:
-                    due.append(DueResults(claim, guilds[row.club_id], row.channel_id, await _results(session, row)))
+                    guild_id, language = clubs[row.club_id]
+                    due.append(DueResults(claim, guild_id, row.channel_id, await _results(session, row), language))
             await session.execute(
                 update(Challenge).where(Challenge.id.in_([r.id for r in rows]))  # type: ignore[union-attr]
                 .values(status="ended", next_due_at=None, updated_at=now)
@@ -339,7 +360,8 @@ class ChallengeService:
                 club = await session.get(Club, challenge.club_id)
                 if club is None:
                     continue
-                due.append(DueResults(claim, club.guild_id, challenge.channel_id, await _results(session, challenge)))
+                due.append(DueResults(claim, club.guild_id, challenge.channel_id, await _results(session, challenge),
+                                      club.language))
             await session.commit()
         return due
 

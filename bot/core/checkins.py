@@ -22,6 +22,7 @@ from bot.db.models import Checkin, Club
 from bot.db.repo import clean_name, ensure_club, get_club, get_member
 from bot.db.rowcache import ClubRow, MemberRow, RowCache
 from bot.db.totals import PeriodRange
+from bot.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,15 @@ class CheckinResult:
     streak: Streak
     place: int | None
     week_points: int
+
+
+@dataclass(frozen=True)
+class Undone:
+    """The check-in ``/undo`` removed."""
+
+    kind: Kind
+    local_date: date
+    points: int
 
 
 def period_key(kind: Kind, day: date, week_start: str, slot: int = 1) -> str:
@@ -167,7 +177,7 @@ class CheckinService:
     async def record(self, who: Who, kind: Kind | str, *, when: str = "today") -> CheckinResult:
         kind = Kind(kind)
         if when not in ("today", "yesterday"):
-            raise InvalidInput("You can log `today` or `yesterday`, nothing earlier and nothing in the future.")
+            raise InvalidInput(N_("You can log `today` or `yesterday`, nothing earlier and nothing in the future."))
         now = self._clock.now()
         for attempt in (1, 2):
             try:
@@ -210,6 +220,11 @@ class CheckinService:
         return result_of(kind, press, today, club.week_start, out)
 
     async def undo_last(self, who: Who) -> str:
+        """:meth:`undo`, told in English."""
+        last = await self.undo(who)
+        return f"Undone: {LABELS[last.kind]} on {last.local_date.isoformat()} (−{last.points})."
+
+    async def undo(self, who: Who) -> Undone:
         """Remove the member's most recent check-in if it is under the undo window old, with the feel answer
         given for it (bot/core/progression.py)."""
         now = self._clock.now()
@@ -221,10 +236,11 @@ class CheckinService:
             if last is None or now - last.created_at > timedelta(minutes=UNDO_WINDOW_MINUTES):
                 await session.commit()
                 raise NotFound(
-                    f"Nothing to undo: only a check-in from the last {UNDO_WINDOW_MINUTES} minutes can be undone."
+                    N_("Nothing to undo: only a check-in from the last {minutes} minutes can be undone."),
+                    minutes=UNDO_WINDOW_MINUTES,
                 )
             await self._store.remove(session, club.id, member.id, last, total_ranges(last.local_date, club.week_start))
             if last.kind == Kind.ROUTINE.value:
                 await withdraw_feel(session, member.id, last.period_key)
             await session.commit()
-        return f"Undone: {LABELS[Kind(last.kind)]} on {last.local_date.isoformat()} (−{last.points})."
+        return Undone(Kind(last.kind), last.local_date, last.points)

@@ -33,6 +33,7 @@ from bot.db.engine import SessionFactory
 from bot.db.models import Club, SendClaim
 from bot.db.post_runs import PostRuns
 from bot.db.repo import get_club
+from bot.i18n import ENGLISH, Languages, Texts
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,8 @@ class ClubPost:
     previous_failure: str | None = None
     # Sent with the message: Discord drops a repeat with the same nonce, and the post can be found again.
     nonce: str | None = None
+    # The club's language (a catalogue code, or None for English): the post is written in it.
+    language: str | None = None
 
 
 class PostSender(Protocol):
@@ -128,6 +131,12 @@ class _Claim:
 class ClubPostService:
     """Claims, builds and sends the weekly posts; every claim ends as sent, failed or skipped."""
 
+    def _texts(self, language: str | None) -> Texts:
+        """The texts of a club's posts: its language, English when it has none (or no catalogues are given)."""
+        if self._languages is None or not language:
+            return ENGLISH
+        return self._languages.texts(language)
+
     def __init__(
         self,
         sessions: SessionFactory,
@@ -138,9 +147,11 @@ class ClubPostService:
         sleep: Sleep = asyncio.sleep,
         timing: PostTiming | None = None,
         retry_delays: tuple[float, ...] | None = None,
+        languages: Languages | None = None,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._languages = languages
         self._routines = routines
         self._boards = boards
         self._sleep = sleep
@@ -280,12 +291,12 @@ class ClubPostService:
     ) -> ClubPost:
         assert club.channel_id is not None
         if kind is PostKind.ROUTINE:
-            plan = self._routines.plan_for_club(club, due)
+            plan = self._routines.plan_for_club(club, due, self._texts(club.language))
             return ClubPost(kind, club.guild_id, club.channel_id, club.role_id, late, plan=plan,
-                            previous_failure=previous, nonce=nonce)
+                            previous_failure=previous, nonce=nonce, language=club.language)
         board = await self._boards.finished_week(club.guild_id, at=due)
         return ClubPost(kind, club.guild_id, club.channel_id, club.role_id, late, board=board,
-                        previous_failure=previous, nonce=nonce)
+                        previous_failure=previous, nonce=nonce, language=club.language)
 
     async def _deliver(
         self, club: Club, kind: PostKind, claim: _Claim, previous: str | None, send: PostSender

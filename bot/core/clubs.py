@@ -19,6 +19,7 @@ from bot.db.models import Club
 from bot.db.repo import ensure_club, get_club
 from bot.db.rowcache import RowCache
 from bot.db.totals import rebuild as rebuild_totals
+from bot.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,10 @@ class ClubChanges:
     role_id: int | None = None
     routine: str | None = None
     week_start: str | None = None
+    # The language of the club's posts (a catalogue code, "en" for English); ``default_language`` (the server's)
+    # is taken only while the club has none, i.e. at its first setup.
+    language: str | None = None
+    default_language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +63,7 @@ _SCHEDULED_COLUMNS = (
 # Waits (seconds) before saving a club's settings again when the database was busy.
 SAVE_RETRY_DELAYS: tuple[float, ...] = (0.2, 1.0, 3.0)
 
-BUSY = (
+BUSY = N_(
     "The database was too busy to save the club settings just now. Nothing was changed and no post was "
     "scheduled: run `{command}` again."
 )
@@ -110,7 +115,7 @@ class ClubService:
             club = await retry_on_contention(attempt, self._retry_delays)
         except Exception as error:
             if is_contention(error):
-                raise TryAgain(BUSY.format(command=command)) from error
+                raise TryAgain(BUSY, command=command) from error
             raise
         self._rows.drop_club(guild_id)
         return club
@@ -137,8 +142,11 @@ class ClubService:
         if changes.routine is not None:
             if changes.routine not in self._content.routines:
                 names = ", ".join(f"`{slug}`" for slug in self._content.routines)
-                raise InvalidInput(f"There is no routine {quoted(changes.routine)}. Choose one of {names}.")
+                raise InvalidInput(N_("There is no routine {routine}. Choose one of {names}."),
+                                   routine=quoted(changes.routine), names=names)
             values["routine_slug"] = changes.routine
+        if changes.language is not None:
+            values["language"] = changes.language
         return values
 
     async def configure(self, guild_id: int, changes: ClubChanges, *, by: int | None = None) -> Club:
@@ -153,6 +161,8 @@ class ClubService:
             week_changed = "week_start" in values and values["week_start"] != club.week_start
             for name, value in values.items():
                 setattr(club, name, value)
+            if club.language is None and changes.default_language is not None:
+                club.language = changes.default_language
             if by is not None:
                 club.configured_by = by
             club.post_problem = None

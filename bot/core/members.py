@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.errors import NotFound
 from bot.db.models import Club, Member
 from bot.db.repo import ensure_club, ensure_member, get_member
+from bot.i18n import N_
 
 # A button in a DM pressed by someone the club keeps no row for (they used `/privacy forget`).
-FORGOTTEN = (
+FORGOTTEN = N_(
     "Nothing is stored about you in that server's club any more, and a button in a DM does not start it again. "
     "Use a command or a button in the server to take part."
 )
@@ -28,6 +29,8 @@ class Who:
     role_ids: tuple[int, ...] = ()
     # False when the interaction does not show the member is in the server now (a button in a DM).
     in_server: bool = True
+    # The member's Discord locale on this interaction ("de", "es-ES"); None when it is not known (a job).
+    locale: str | None = None
 
 
 async def ensure_club_and_member(session: AsyncSession, who: Who, now: datetime) -> tuple[Club, Member]:
@@ -39,7 +42,8 @@ async def ensure_club_and_member(session: AsyncSession, who: Who, now: datetime)
         assert club.id is not None
         if await get_member(session, club.id, who.user_id) is None:
             raise NotFound(FORGOTTEN)
-    member = await ensure_member(session, club, who.user_id, who.display_name, now, in_server=who.in_server)
+    member = await ensure_member(session, club, who.user_id, who.display_name, now, in_server=who.in_server,
+                                 locale=who.locale)
     roles = ",".join(str(r) for r in sorted(who.role_ids))
     if member.role_ids != roles:
         member.role_ids = roles

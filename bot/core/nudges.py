@@ -120,6 +120,9 @@ class DueNudge:
     channel_id: int | None
     due_at: datetime
     week_ends_at: datetime
+    # The member's stored Discord locale, then the club's language: the DM's language (bot.i18n).
+    locale: str | None = None
+    club_language: str | None = None
 
 
 def _settings(row: Nudge, club: Club) -> NudgeSettings:
@@ -265,7 +268,7 @@ class NudgeService:
                 person = people.get(row.member_id)
                 if person is None:
                     continue
-                user_id, left_at, guild_id, channel_id, club_tz, week_start = person
+                user_id, left_at, guild_id, channel_id, club_tz, week_start, locale, club_language = person
                 day = row.day or last_day_of_week(week_start)
                 try:
                     nxt = nudge_due_at(now, day, parse_hhmm(row.at_time), row.timezone, club_tz, week_start)
@@ -292,9 +295,9 @@ class NudgeService:
                     claim = won.get((row.member_id, key))
                     if claim is None:
                         continue  # nudged already this week
-                    user_id, _left, guild_id, channel_id, _tz, _ws = person
+                    user_id, _left, guild_id, channel_id, _tz, _ws, locale, club_language = person
                     due.append(DueNudge(claim, row.id, row.member_id, guild_id, user_id, channel_id,
-                                        row.next_due_at, end))
+                                        row.next_due_at, end, locale, club_language))
             for (nxt, enabled), ids in moves.items():
                 await session.execute(_ADVANCE, {"b_ids": ids, "b_next": nxt, "b_enabled": enabled, "b_now": now})
             await session.commit()
@@ -319,13 +322,13 @@ class NudgeService:
                 nudge = await self._row(session, row.subject_id, lock=False)
                 if person is None or nudge is None or (row.subject_id, row.period_key) in done:
                     continue
-                user_id, left_at, guild_id, channel_id, club_tz, week_start = person
+                user_id, left_at, guild_id, channel_id, club_tz, week_start, locale, club_language = person
                 end = _week_end(now, club_tz, week_start)
                 if left_at is not None or week_key(local_date(now, club_tz), week_start) != row.period_key:
                     continue  # gone, or that week closed meanwhile: no late nudge
                 assert nudge.id is not None
                 due.append(DueNudge(claim, nudge.id, row.subject_id, guild_id, user_id, channel_id,
-                                    row.claimed_at, end))
+                                    row.claimed_at, end, locale, club_language))
             await session.commit()
         return due
 
@@ -348,7 +351,7 @@ def _week_end(now: datetime, tz: str, week_start: str) -> datetime:
 async def _people(session: AsyncSession, member_ids: list[int]) -> dict[int, tuple[Any, ...]]:
     query = (
         select(Member.id, Member.user_id, Member.left_at, Club.guild_id, Club.channel_id, Club.timezone,
-               Club.week_start)
+               Club.week_start, Member.locale, Club.language)
         .join(Club, Club.id == Member.club_id)
         .where(Member.id.in_(member_ids))
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from bot.i18n import ENGLISH, Texts
+
 
 class Kind(StrEnum):
     ROUTINE = "routine"
@@ -35,14 +37,15 @@ LABELS: dict[Kind, str] = {
 }
 
 
-def rules_text() -> str:
-    """The counting rules, for help texts."""
-    return (
-        f"**Points**: routine {POINTS[Kind.ROUTINE]}, extra {POINTS[Kind.EXTRA]}, stretch {POINTS[Kind.STRETCH]}, "
-        f"self-test {POINTS[Kind.TEST]}, stand-up {POINTS[Kind.STANDUP]} (up to {STANDUP_DAILY_CAP} a day).\n"
+def rules_text(tr: Texts = ENGLISH) -> str:
+    """The counting rules, for help texts, in the language of ``tr``."""
+    return tr.t(
+        "**Points**: routine {routine}, extra {extra}, stretch {stretch}, self-test {test}, stand-up {standup} "
+        "(up to {cap} a day).\n"
         "**Limits**: one routine per club-week; one stretch and one self-test per day; one extra a day, and only "
         "as many a week as your own plan asks for (your step's days beyond the routine, plus a weak self-test's "
-        "plan). "
-        "You can log yesterday but not earlier, and never the future. "
-        f"Undo your last check-in within {UNDO_WINDOW_MINUTES} minutes with `/undo`."
+        "plan). You can log yesterday but not earlier, and never the future. "
+        "Undo your last check-in within {minutes} minutes with `/undo`.",
+        routine=POINTS[Kind.ROUTINE], extra=POINTS[Kind.EXTRA], stretch=POINTS[Kind.STRETCH], test=POINTS[Kind.TEST],
+        standup=POINTS[Kind.STANDUP], cap=STANDUP_DAILY_CAP, minutes=UNDO_WINDOW_MINUTES,
     )

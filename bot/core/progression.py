@@ -22,6 +22,7 @@ from bot.core.points import Kind
 from bot.db.engine import SessionFactory
 from bot.db.models import Checkin, Club, Member, MemberProgression
 from bot.db.repo import get_club, get_member
+from bot.i18n import N_
 
 EASY_WEEKS_TO_OFFER = 2
 HARD_WEEKS_TO_STEP_BACK = 2
@@ -33,7 +34,7 @@ class Feel(StrEnum):
     HARD = "hard"
 
 
-FEEL_LABELS = {Feel.EASY: "Easy", Feel.RIGHT: "Just right", Feel.HARD: "Hard"}
+FEEL_LABELS = {Feel.EASY: N_("Easy"), Feel.RIGHT: N_("Just right"), Feel.HARD: N_("Hard")}
 
 
 class StaleOffer(DomainError):
@@ -162,7 +163,7 @@ class ProgressionService:
             ).scalar_one_or_none()
             if week is None:
                 await session.commit()
-                raise NotFound("Log the routine first (press **Done ✅** or `/checkin`), then tell me how it felt.")
+                raise NotFound(N_("Log the routine first (press **Done ✅** or `/checkin`), then tell me how it felt."))
             routine = routine_for(self._content, club)
             row = await self._row(session, club, member, routine)
             if row.last_week == week:
@@ -214,7 +215,7 @@ class ProgressionService:
                 await session.refresh(row)
                 if row.step == to_step:
                     return routine.step(to_step)
-                raise StaleOffer("That offer has passed. `/glutes today` shows your current step.")
+                raise StaleOffer(N_("That offer has passed. `/glutes today` shows your current step."))
         return routine.step(to_step)
 
     async def reset(self, who: Who) -> Routine:

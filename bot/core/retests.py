@@ -17,11 +17,12 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.clock import Clock
-from bot.core.errors import NotFound
+from bot.core.errors import NotFound, quoted
 from bot.core.members import Who, ensure_club_and_member
 from bot.db.engine import SessionFactory
 from bot.db.models import Club, Member, RetestReminder, SendClaim
 from bot.db.send_claims import Claim, ClaimKey, block_dms_once, claim_once
+from bot.i18n import N_
 
 KIND = "retest"
 RETEST_AFTER = timedelta(weeks=4)
@@ -42,6 +43,9 @@ class DueRetest:
     user_id: int
     channel_id: int | None
     test_slug: str
+    # The member's stored Discord locale, then the club's language: the DM's language (bot.i18n).
+    locale: str | None = None
+    club_language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,7 @@ class RetestService:
     async def remind_later(self, who: Who, slug: str) -> Scheduled:
         """Set a reminder four weeks from now; a reminder already pending for this test stays as it is."""
         if slug not in self._names:
-            raise NotFound(f"There is no self-test called `{slug[:40]}`.")
+            raise NotFound(N_("There is no self-test called {name}."), name=quoted(slug))
         now = self._clock.now()
         async with self._sessions() as session:
             club, member = await ensure_club_and_member(session, who, now)
@@ -152,8 +156,8 @@ class RetestService:
                 claim = won.get((r.id, f"d{r.next_due_at.date().isoformat()}"))
                 if claim is None:
                     continue
-                user_id, _left, guild_id, channel_id = people[r.member_id]
-                due.append(DueRetest(claim, r.id, guild_id, user_id, channel_id, r.test_slug))
+                user_id, _left, guild_id, channel_id, locale, club_language = people[r.member_id]
+                due.append(DueRetest(claim, r.id, guild_id, user_id, channel_id, r.test_slug, locale, club_language))
             await session.execute(_SENT, {"b_ids": [r.id for r in rows], "b_now": now})
             await session.commit()
         return due
@@ -174,9 +178,10 @@ class RetestService:
                 person = (await _people(session, [reminder.member_id])).get(reminder.member_id)
                 if person is None or person[1] is not None:
                     continue  # gone from the server: nothing to remind
-                user_id, _left, guild_id, channel_id = person
+                user_id, _left, guild_id, channel_id, locale, club_language = person
                 assert reminder.id is not None
-                due.append(DueRetest(claim, reminder.id, guild_id, user_id, channel_id, reminder.test_slug))
+                due.append(DueRetest(claim, reminder.id, guild_id, user_id, channel_id, reminder.test_slug,
+                                     locale, club_language))
             await session.commit()
         return due
 
@@ -185,11 +190,12 @@ class RetestService:
 
 
 async def _people(session: Any, member_ids: Sequence[int]) -> dict[int, list[Any]]:
-    """user id, left at, guild id, channel id of each member."""
+    """user id, left at, guild id, channel id, locale and club language of each member."""
     return {
         m_id: rest
         for m_id, *rest in await session.execute(
-            select(Member.id, Member.user_id, Member.left_at, Club.guild_id, Club.channel_id)
+            select(Member.id, Member.user_id, Member.left_at, Club.guild_id, Club.channel_id, Member.locale,
+                   Club.language)
             .join(Club, Club.id == Member.club_id)
             .where(Member.id.in_(sorted(set(member_ids))))
         )

@@ -19,6 +19,7 @@ from bot.core.timeutil import local_date, week_start_date
 from bot.db.engine import SessionFactory
 from bot.db.models import Checkin, Club, TestResult
 from bot.db.repo import latest_test_result
+from bot.i18n import ENGLISH, N_, Texts
 
 
 @dataclass(frozen=True)
@@ -70,17 +71,22 @@ class WeekPlan:
         return any(i.suggested for i in items) or self.frequency_suggested or self.note_suggested
 
 
-def _item(content: Content, slug: str, dose: Dose, name: str | None = None) -> PlanItem:
+def _item(content: Content, slug: str, dose: Dose, name: str | None = None, texts: Texts = ENGLISH) -> PlanItem:
     exercise = content.exercise(slug)
     return PlanItem(
-        slug=slug, name=name or exercise.name, dose=dose.render(), cue=exercise.cues[0], seconds=dose.seconds(),
+        slug=slug, name=name or exercise.name, dose=dose.render(texts), cue=exercise.cues[0], seconds=dose.seconds(),
         suggested=dose.suggested, source=dose.source[:3] if dose.source else None,
     )
 
 
-def build_plan(content: Content, routine: Routine, step_index: int, week_start: date) -> WeekPlan:
+def build_plan(
+    content: Content, routine: Routine, step_index: int, week_start: date, texts: Texts = ENGLISH
+) -> WeekPlan:
+    """The week's plan at ``step_index``, its texts in the language of ``texts``."""
+    content = content.localized(texts.language)
+    routine = content.routines.get(routine.slug, routine)
     step = routine.step(step_index)
-    items = [_item(content, slug, dose) for slug, dose in step.items]
+    items = [_item(content, slug, dose, texts=texts) for slug, dose in step.items]
     return WeekPlan(
         routine_slug=routine.slug,
         routine_name=routine.name,
@@ -112,13 +118,13 @@ class RoutineService:
     def routine_for(self, club: Club) -> Routine:
         return routine_for(self._content, club)
 
-    def plan_for_club(self, club: Club, now: datetime | None = None) -> WeekPlan:
+    def plan_for_club(self, club: Club, now: datetime | None = None, texts: Texts = ENGLISH) -> WeekPlan:
         """The base routine, as the club post shows it: each member's own step is in `/glutes today`."""
         now = now or self._clock.now()
         today = local_date(now, club.timezone)
-        return build_plan(self._content, self.routine_for(club), 0, week_start_date(today, club.week_start))
+        return build_plan(self._content, self.routine_for(club), 0, week_start_date(today, club.week_start), texts)
 
-    async def member_plan(self, who: Who) -> WeekPlan:
+    async def member_plan(self, who: Who, texts: Texts = ENGLISH) -> WeekPlan:
         """This week's plan for one member, in one session: their step, done mark, next steps, lead-in."""
         now = self._clock.now()
         async with self._sessions() as session:
@@ -130,10 +136,10 @@ class RoutineService:
             latest = await latest_test_result(session, member.id)
             routine = self.routine_for(club)
             step = await member_step(session, member.id, routine)
-        plan = build_plan(self._content, routine, step, week_start_date(today, club.week_start))
+        plan = build_plan(self._content, routine, step, week_start_date(today, club.week_start), texts)
         return personalise(self._content, replace(plan, personal=True), done=done,
                            lead_in=lead_in_for(self._content, latest),
-                           plan_days=test_plan_days(self._content, latest))
+                           plan_days=test_plan_days(self._content, latest), texts=texts)
 
     async def check_extra(self, who: Who, when: str = "today") -> None:
         """Refuse an extra session beyond what the member's own plan asks for this week: the days of their step
@@ -162,19 +168,28 @@ class RoutineService:
             )
         if used >= allowed:
             if not allowed:
+                if step.sessions_per_week == 1:
+                    raise NotAllowed(N_(
+                        "Not counted: your step is once a week and your last self-test asks for nothing more, so "
+                        "an extra session earns no points this week. Steps with more days come further up the "
+                        "ladder."
+                    ))
+                raise NotAllowed(N_(
+                    "Not counted: your step is {days} days a week and your last self-test asks for nothing more, "
+                    "so an extra session earns no points this week. Steps with more days come further up the "
+                    "ladder."
+                ), days=step.sessions_per_week)
+            if step.sessions_per_week == 1:
                 raise NotAllowed(
-                    f"Not counted: your step is {_days(step.sessions_per_week)} and your last self-test asks for "
-                    "nothing more, so an extra session earns no points this week. Steps with more days come "
-                    "further up the ladder."
+                    N_("Not counted: your plan this week has room for {allowed} extra session(s) beyond the "
+                       "routine (once a week on your step), and they are in."),
+                    allowed=allowed,
                 )
             raise NotAllowed(
-                f"Not counted: your plan this week has room for {allowed} extra session(s) beyond the routine "
-                f"({_days(step.sessions_per_week)} on your step), and they are in."
+                N_("Not counted: your plan this week has room for {allowed} extra session(s) beyond the routine "
+                   "({days} days a week on your step), and they are in."),
+                allowed=allowed, days=step.sessions_per_week,
             )
-
-
-def _days(times: int) -> str:
-    return "once a week" if times == 1 else f"{times} days a week"
 
 
 def test_plan_days(content: Content, latest: TestResult | None) -> int:
@@ -187,33 +202,42 @@ def test_plan_days(content: Content, latest: TestResult | None) -> int:
 
 
 def personalise(
-    content: Content, plan: WeekPlan, *, done: bool, lead_in: str | None = None, plan_days: int = 0
+    content: Content, plan: WeekPlan, *, done: bool, lead_in: str | None = None, plan_days: int = 0,
+    texts: Texts = ENGLISH,
 ) -> WeekPlan:
     """Add the member's own touches: a done mark with what to do next, and a short lead-in set."""
+    tr = texts
+    content = content.localized(tr.language)
     next_steps: list[str] = []
     if done:
         if plan.sessions_per_week > 1:
-            next_steps.append(
-                f"Your step has {plan.sessions_per_week} days a week: do it again on another day and log "
-                "`/checkin kind:extra` (+5)."
-            )
+            next_steps.append(tr.t(
+                "Your step has {days} days a week: do it again on another day and log `/checkin kind:extra` (+5).",
+                days=plan.sessions_per_week,
+            ))
         else:
-            next_steps.append("Your step is once a week: that is this week's routine done.")
-        if plan_days:
-            next_steps.append(
-                f"Your self-test plan adds {_days(plan_days)} of its own: log each with `/checkin kind:extra` (+5)."
-            )
+            next_steps.append(tr.t("Your step is once a week: that is this week's routine done."))
+        if plan_days == 1:
+            next_steps.append(tr.t(
+                "Your self-test plan adds once a week of its own: log it with `/checkin kind:extra` (+5)."
+            ))
+        elif plan_days:
+            next_steps.append(tr.t(
+                "Your self-test plan adds {days} days a week of its own: log each with `/checkin kind:extra` (+5).",
+                days=plan_days,
+            ))
         stretches = [content.exercises[s] for s in content.guide.after_run_stretches if s in content.exercises]
         if stretches:
-            names = ", ".join(f"{s.name} {s.dose.render()}" for s in stretches)
-            next_steps.append(f"Stretch after every run: {names} (`/checkin kind:stretch`, +2).")
+            names = ", ".join(f"{s.name} {s.dose.render(tr)}" for s in stretches)
+            next_steps.append(tr.t("Stretch after every run: {names} (`/checkin kind:stretch`, +2).", names=names))
     lead = None
     in_plan = {i.slug for i in plan.items}
     if lead_in is not None and lead_in in content.exercises and lead_in not in in_plan:
         exercise = content.exercises[lead_in]
         lead = replace(
             _item(content, lead_in, lead_in_dose(exercise.dose),
-                  name=f"{exercise.name} (1 set {SUGGESTED_MARK} before the routine, from your self-test)"),
+                  name=tr.t("{name} (1 set {mark} before the routine, from your self-test)", name=exercise.name,
+                            mark=SUGGESTED_MARK), texts=tr),
             suggested=True,
         )
     return replace(plan, done=done, next_steps=next_steps, lead_in=lead)

@@ -26,6 +26,7 @@ from bot.core.progression import member_step, routine_for
 from bot.db.engine import SessionFactory
 from bot.db.models import TestResult
 from bot.db.repo import recent_test_results
+from bot.i18n import N_
 
 SIDES = ("left", "right", "both")
 
@@ -107,6 +108,8 @@ class HistoryEntry:
     at: datetime
     unsure: bool = False
     side_word: str = "side"  # what the side names on this test: "leg standing", "leg lifted"
+    test_slug: str = ""  # to show the test and outcome in another language
+    outcome_id: str = ""
 
 
 def lead_in_for(content: Content, latest: TestResult | None) -> str | None:
@@ -128,18 +131,18 @@ class SelfTestService:
     def test(self, slug: str) -> SelfTest:
         test = self._content.selftests.get(slug)
         if test is None:
-            raise NotFound(f"There is no self-test called {quoted(slug)}.")
+            raise NotFound(N_("There is no self-test called {name}."), name=quoted(slug))
         return test
 
     async def record(self, who: Who, slug: str, side: str, outcome_id: str, run_id: str) -> Recommendation:
         """Store one answer. A second answer for the same side of the same run is refused as stale."""
         test = self.test(slug)
         if side not in SIDES or (test.one_sided and side == "both") or (not test.one_sided and side != "both"):
-            raise InvalidInput("That side does not fit this test.")
+            raise InvalidInput(N_("That side does not fit this test."))
         try:
             outcome = test.outcome(outcome_id)
         except KeyError:
-            raise InvalidInput("That answer is not one of this test's options.") from None
+            raise InvalidInput(N_("That answer is not one of this test's options.")) from None
         now = self._clock.now()
         async with self._sessions() as session:
             club, member = await ensure_club_and_member(session, who, now)
@@ -161,10 +164,14 @@ class SelfTestService:
                     )
             except IntegrityError:
                 await session.commit()
-                where = "" if side == "both" else f" for the {side} side"
-                raise StaleAnswer(
-                    f"You already answered this test{where}. Start `/test {slug}` again to retake it."
-                ) from None
+                if side == "both":
+                    raise StaleAnswer(N_("You already answered this test. Start `/test {slug}` again to retake it."),
+                                      slug=slug) from None
+                if side == "left":
+                    raise StaleAnswer(N_("You already answered this test for the left side. "
+                                         "Start `/test {slug}` again to retake it."), slug=slug) from None
+                raise StaleAnswer(N_("You already answered this test for the right side. "
+                                     "Start `/test {slug}` again to retake it."), slug=slug) from None
             routine = routine_for(self._content, club)
             step = routine.step(await member_step(session, member.id, routine))
             await session.commit()
@@ -187,6 +194,7 @@ class SelfTestService:
                 label = outcome.label if outcome is not None else row.outcome
                 unsure = outcome is not None and outcome.unsure
                 entries.append(
-                    HistoryEntry(test.name, row.side, label, row.weak, row.created_at, unsure, test.side_word)
+                    HistoryEntry(test.name, row.side, label, row.weak, row.created_at, unsure, test.side_word,
+                                 test.slug, row.outcome)
                 )
             return entries

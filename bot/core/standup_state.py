@@ -63,6 +63,9 @@ class DueReminder:
     next_due_at: datetime
     # Its send-once claim (kind ``standup``, the reminder's due slot as the period).
     claim: Claim
+    # The member's stored Discord locale, then the club's language: the DM's language (bot.i18n).
+    locale: str | None = None
+    club_language: str | None = None
 
     @property
     def nonce(self) -> str:

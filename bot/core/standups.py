@@ -298,6 +298,7 @@ class StandupService:
         now = now or self._clock.now()
         claim = queries.due_query(now, limit)
         wanted: list[tuple[Any, ...]] = []
+        languages: dict[int, tuple[str | None, str | None]] = {}  # the member's locale, the club's language
         late: list[ClaimKey] = []
         moves: list[tuple[int, datetime, bool]] = []
         stop: list[int] = []
@@ -312,7 +313,7 @@ class StandupService:
                 person = people.get(member_id)
                 if person is None:
                     continue  # the member is being deleted; the row goes with them
-                user_id, left_at, guild_id, channel_id = person
+                user_id, left_at, guild_id, channel_id, locale, club_language = person
                 if left_at is not None:
                     # Gone from the server: no DMs to people who left; /standup on brings them back.
                     stop.append(sid)
@@ -331,6 +332,7 @@ class StandupService:
                 moves.append((sid, nxt, send))
                 if send:
                     wanted.append((sid, member_id, guild_id, user_id, channel_id, due_at, every, tz, snoozed, nxt))
+                    languages[sid] = (locale, club_language)
                 else:
                     late.append(ClaimKey(sid, slot_key(due_at), member_id))
             if moves:
@@ -346,7 +348,7 @@ class StandupService:
         for w in wanted:
             won_claim = won.get((w[0], slot_key(w[5])))
             if won_claim is not None:  # else: claimed before (another process, or a clock set back)
-                due.append(DueReminder(*w, won_claim))
+                due.append(DueReminder(*w, won_claim, *languages[w[0]]))
         return due
 
     async def rebuild(self, claims: Sequence[tuple[SendClaim, Claim]]) -> list[DueReminder]:
@@ -372,14 +374,14 @@ class StandupService:
                 row.skip_date == local_date(now, row.timezone)
             ):
                 continue  # paused or skipped meanwhile
-            user_id, left_at, guild_id, channel_id = person
+            user_id, left_at, guild_id, channel_id, locale, club_language = person
             due_at = slot_of(claim_row.period_key)
             if left_at is not None or now - due_at > interval(row.every_minutes):
                 continue  # gone, or too late to be of use
             assert row.id is not None
             due.append(DueReminder(row.id, row.member_id, guild_id, user_id, channel_id, due_at, row.every_minutes,
                                    row.timezone, False, row.next_due_at or now,
-                                   claim))
+                                   claim, locale, club_language))
         return due
 
     async def prune(self) -> int:

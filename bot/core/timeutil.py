@@ -9,6 +9,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.core.errors import InvalidInput, quoted
+from bot.i18n import N_
 
 DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DAY_ABBREVIATIONS = {name[:3]: name for name in DAY_NAMES}
@@ -23,7 +24,7 @@ def day_index(name: str) -> int:
         return DAY_NAMES.index(key)
     if key[:3] in DAY_ABBREVIATIONS and DAY_ABBREVIATIONS[key[:3]].startswith(key):
         return DAY_NAMES.index(DAY_ABBREVIATIONS[key[:3]])
-    raise InvalidInput(f"{quoted(name)} is not a day of the week. Use a name such as `monday`.")
+    raise InvalidInput(N_("{day} is not a day of the week. Use a name such as `monday`."), day=quoted(name))
 
 
 def parse_day(name: str) -> str:
@@ -34,10 +35,11 @@ def parse_hhmm(text: str) -> time:
     """Parse a 24-hour ``HH:MM``; reject ``25:00``, ``7pm`` and friends with a clear message."""
     match = _HHMM.match(text or "")
     if not match:
-        raise InvalidInput(f"{quoted(text or '')} is not a time. Use 24-hour `HH:MM`, for example `07:30`.")
+        raise InvalidInput(N_("{time} is not a time. Use 24-hour `HH:MM`, for example `07:30`."),
+                           time=quoted(text or ""))
     hour, minute = int(match.group(1)), int(match.group(2))
     if hour > 23 or minute > 59:
-        raise InvalidInput(f"{quoted(text)} is not a time of day: hours go 00–23, minutes 00–59.")
+        raise InvalidInput(N_("{time} is not a time of day: hours go 00–23, minutes 00–59."), time=quoted(text))
     return time(hour, minute)
 
 
@@ -90,8 +92,13 @@ def parse_timezone(text: str) -> str:
             else:
                 return canonical
     hints = suggest_timezones(cleaned[:64], limit=3)
-    hint = f" Did you mean {', '.join(f'`{h}`' for h in hints)}?" if hints else ""
-    raise InvalidInput(f"{quoted(cleaned)} is not a time zone I know. Use an IANA name like `Europe/London`.{hint}")
+    if hints:
+        raise InvalidInput(
+            N_("{zone} is not a time zone I know. Use an IANA name like `Europe/London`. Did you mean {hints}?"),
+            zone=quoted(cleaned), hints=", ".join(f"`{h}`" for h in hints),
+        )
+    raise InvalidInput(N_("{zone} is not a time zone I know. Use an IANA name like `Europe/London`."),
+                       zone=quoted(cleaned))
 
 
 def local_date(instant: datetime, tz: str) -> date:

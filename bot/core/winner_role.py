@@ -28,6 +28,7 @@ from bot.db.engine import SessionFactory
 from bot.db.models import Club, Member, SendClaim, WinnerHolder, WinnerRole
 from bot.db.repo import ensure_club, get_club
 from bot.db.send_claims import Claim, ClaimKey
+from bot.i18n import N_
 
 KIND = "winner_role"
 
@@ -125,7 +126,8 @@ def validate_winners(winners: int | None) -> int:
         return DEFAULT_WINNERS
     if not WINNERS_MIN <= winners <= WINNERS_MAX:
         raise InvalidInput(
-            f"The winner role goes to the top {WINNERS_MIN} to {WINNERS_MAX} members; `{winners}` is outside that."
+            N_("The winner role goes to the top {low} to {high} members; `{winners}` is outside that."),
+            low=WINNERS_MIN, high=WINNERS_MAX, winners=winners,
         )
     return winners
 
@@ -182,7 +184,7 @@ class WinnerRoleService:
             club = await get_club(session, guild_id)
             row = await self._setting(session, guild_id)
             if club is None or club.id is None or row is None:
-                raise NotFound("No winner role is set up. `/club setup winner_role:` sets one.")
+                raise NotFound(N_("No winner role is set up. `/club setup winner_role:` sets one."))
             holders = await _holder_user_ids(session, club)
             tag = moment_tag(now)
             await schedule_changes(session, club.id, [(u, row.role_id, False) for u in holders], tag, now)

@@ -67,6 +67,8 @@ class Member(SQLModel, table=True):
     # Role ids as last seen on an interaction, to honour the club's excluded roles.
     role_ids: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     left_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    # The Discord locale the member last used the bot in ("de", "es-ES"): the language of the DMs jobs send.
+    locale: str | None = Field(default=None, max_length=16)
     created_at: datetime = Field(sa_column=_utc_column())
 
 

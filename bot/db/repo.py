@@ -48,12 +48,14 @@ def clean_name(display_name: str) -> str:
 
 
 async def ensure_member(
-    session: AsyncSession, club: Club, user_id: int, display_name: str, now: datetime, *, in_server: bool = True
+    session: AsyncSession, club: Club, user_id: int, display_name: str, now: datetime, *, in_server: bool = True,
+    locale: str | None = None,
 ) -> Member:
     """The member row, its display-name snapshot refreshed.
 
     Only an interaction from inside the server (``in_server``) shows that a member who left is back;
-    a button pressed in a DM does not, so it leaves ``left_at`` as it is.
+    a button pressed in a DM does not, so it leaves ``left_at`` as it is. ``locale`` (the interaction's
+    Discord locale) is stored when it changed, in the same flush as the name: no extra query.
     """
     name = clean_name(display_name)
     assert club.id is not None
@@ -61,14 +63,18 @@ async def ensure_member(
     if member is None:
         try:
             async with session.begin_nested():
-                member = Member(club_id=club.id, user_id=user_id, display_name=name, created_at=now)
+                member = Member(club_id=club.id, user_id=user_id, display_name=name, locale=locale,
+                                created_at=now)
                 session.add(member)
         except IntegrityError:
             member = await get_member(session, club.id, user_id)
             assert member is not None
     back = in_server and member.left_at is not None
-    if member.display_name != name or back:
+    new_locale = locale is not None and member.locale != locale
+    if member.display_name != name or back or new_locale:
         member.display_name = name
+        if new_locale:
+            member.locale = locale
         if back:
             member.left_at = None
         session.add(member)

@@ -1,6 +1,6 @@
 """Club and member rows a hot path needs on every press, kept in memory between presses.
 
-Only what the check-in path reads: ids, the club's calendar, the member's name and roles snapshot.
+Only what the check-in path reads: ids, the club's calendar and language, the member's name and roles snapshot.
 A guild is served by one process (its shard), so the services that change these rows drop the
 entries here: club settings, a member leaving, hiding, being forgotten or purged. The cache is
 bounded; an evicted entry costs one lookup.
@@ -20,11 +20,12 @@ class ClubRow:
     timezone: str
     week_start: str
     excluded_role_ids: str = ""
+    language: str | None = None  # the club's language (bot.i18n): a private answer's fallback, posts' own
 
     @classmethod
     def of(cls, club: Club) -> ClubRow:
         assert club.id is not None
-        return cls(club.id, club.timezone, club.week_start, club.excluded_role_ids)
+        return cls(club.id, club.timezone, club.week_start, club.excluded_role_ids, club.language)
 
 
 @dataclass(frozen=True)

@@ -65,8 +65,11 @@ _ADVANCE_SQLITE = text(
     "updated_at = :now FROM json_each(:rows) AS v WHERE standup.id = json_extract(v.value, '$[0]')"
 ).bindparams(bindparam("now", type_=UTCDateTime()))
 async def people(session: AsyncSession, member_ids: list[int]) -> dict[int, Any]:
-    """Discord ids, channel and whether they left, for the claimed rows' members."""
-    query = select(Member.id, Member.user_id, Member.left_at, Club.guild_id, Club.channel_id).join(
+    """Discord ids, channel, whether they left, and the member's locale and club's language (the DM's
+    language), for the claimed rows' members."""
+    query = select(
+        Member.id, Member.user_id, Member.left_at, Club.guild_id, Club.channel_id, Member.locale, Club.language
+    ).join(
         Club, Club.id == Member.club_id
     )
     # One array (PostgreSQL) or JSON (SQLite) parameter rather than a thousand.

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -17,6 +19,7 @@ from bot.core.sending import RETRY_DELAYS
 from bot.core.winner_role import KIND, RoleChange, WinnerRoleService, validate_winners
 from bot.db.engine import SessionFactory
 from bot.delivery.discord_output import DiscordOutput, translate
+from bot.i18n import N_, Languages, Texts
 from bot.render.winner_role import winner_role_cleared_text, winner_role_saved_text
 from bot.scheduling.claim_source import ClaimSource
 from bot.scheduling.due import DueJob
@@ -26,25 +29,39 @@ log = logging.getLogger(__name__)
 REASON = "gluteclub weekly winner role"
 
 
-def role_problem(guild: discord.Guild, role: discord.Role) -> str | None:
-    """Precisely what stops the bot from handing ``role`` out, or None."""
+_NO_PERMISSION = N_(
+    "I need the **Manage Roles** permission to hand out the winner role: give it to my role "
+    "{mine} in Server Settings → Roles."
+)
+_TOO_HIGH = N_(
+    "{role} is not below my highest role {mine}, so Discord won't let me give it. "
+    "Drag {mine} above {role} in Server Settings → Roles."
+)
+_BOTH = N_(
+    "I need the **Manage Roles** permission to hand out the winner role: give it to my role "
+    "{mine} in Server Settings → Roles. {role} is not below my highest role {mine}, so Discord won't let me "
+    "give it. Drag {mine} above {role} in Server Settings → Roles."
+)
+
+
+def role_problem(guild: discord.Guild, role: discord.Role) -> InvalidInput | None:
+    """Precisely what stops the bot from handing ``role`` out (an error to show in the admin's language),
+    or None."""
     if role.is_default():
-        return "@everyone can't be a winner role: pick or create a role of its own."
+        return InvalidInput(N_("@everyone can't be a winner role: pick or create a role of its own."))
     if role.managed:
-        return f"{role.mention} is managed by an integration, so no one can hand it out. Pick another role."
+        return InvalidInput(N_("{role} is managed by an integration, so no one can hand it out. Pick another role."),
+                            role=role.mention)
     me = guild.me
-    missing = []
-    if not me.guild_permissions.manage_roles:
-        missing.append(
-            "I need the **Manage Roles** permission to hand out the winner role: give it to my role "
-            f"{me.top_role.mention} in Server Settings → Roles."
-        )
-    if role.position >= me.top_role.position:
-        missing.append(
-            f"{role.mention} is not below my highest role {me.top_role.mention}, so Discord won't let me give it. "
-            f"Drag {me.top_role.mention} above {role.mention} in Server Settings → Roles."
-        )
-    return " ".join(missing) or None
+    no_permission = not me.guild_permissions.manage_roles
+    too_high = role.position >= me.top_role.position
+    if no_permission and too_high:
+        return InvalidInput(_BOTH, mine=me.top_role.mention, role=role.mention)
+    if no_permission:
+        return InvalidInput(_NO_PERMISSION, mine=me.top_role.mention)
+    if too_high:
+        return InvalidInput(_TOO_HIGH, mine=me.top_role.mention, role=role.mention)
+    return None
 
 
 class WinnerRoles:
@@ -53,6 +70,8 @@ class WinnerRoles:
     def __init__(self, bot: discord.Client, service: WinnerRoleService) -> None:
         self.bot = bot
         self.service = service
+        # Callers that do not say the admin's language get English: no catalogue needed for it.
+        self.english = Languages(Path(os.devnull)).english
 
     async def validate(self, guild: discord.Guild, role: discord.Role | None, winners: int | None) -> None:
         """Refuse bad options before anything is saved."""
@@ -60,15 +79,17 @@ class WinnerRoles:
         if role is None:
             setting = await self.service.get(guild.id)
             if setting is None:
-                raise InvalidInput("Pick the `winner_role` as well: `winners` alone has no role to give.")
+                raise InvalidInput(N_("Pick the `winner_role` as well: `winners` alone has no role to give."))
             role = guild.get_role(setting.role_id)
             if role is None:
-                raise InvalidInput("The winner role set earlier no longer exists: pick a new `winner_role`.")
+                raise InvalidInput(N_("The winner role set earlier no longer exists: pick a new `winner_role`."))
         problem = role_problem(guild, role)
         if problem:
-            raise InvalidInput(problem)
+            raise problem
 
-    async def configure(self, guild_id: int, role: discord.Role | None, winners: int | None) -> str:
+    async def configure(self, guild_id: int, role: discord.Role | None, winners: int | None,
+                        tr: Texts | None = None) -> str:
+        """Save the setting; the answer is in ``tr``'s language (the admin's), English without."""
         if role is None:
             current = await self.service.get(guild_id)
             assert current is not None  # validate() made sure
@@ -77,13 +98,13 @@ class WinnerRoles:
         else:
             role_id = role.id
         setting = await self.service.configure(guild_id, role_id, winners)
-        return winner_role_saved_text(setting)
+        return winner_role_saved_text(tr or self.english, setting)
 
-    async def clear(self, guild_id: int) -> str:
+    async def clear(self, guild_id: int, tr: Texts | None = None) -> str:
         changes = await self.service.clear(guild_id)
         await self.run_changes()
         failed = await self.service.still_held(changes)
-        return winner_role_cleared_text(changes, failed)
+        return winner_role_cleared_text(tr or self.english, changes, failed)
 
     async def run_changes(self) -> None:
         """Make the scheduled role changes now (the due tick would within a minute)."""

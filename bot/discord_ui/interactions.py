@@ -14,9 +14,11 @@ from discord import app_commands
 from bot.core.errors import NotAllowed
 from bot.core.members import Who
 from bot.core.timeutil import DAY_NAMES, suggest_timezones
-from bot.i18n import Languages, Texts
+from bot.i18n import N_, Languages, Texts
 from bot.render.limits import AUTOCOMPLETE_MAX
-from bot.tree import guard
+from bot.tree import guard, texts_of
+
+__all__ = ["texts_for", "texts_of"]
 
 T = TypeVar("T")
 
@@ -38,22 +40,28 @@ def texts_for(interaction: discord.Interaction, languages: Languages, club_langu
 
 
 def who_from(interaction: discord.Interaction) -> Who:
-    """The member behind an interaction; only usable inside a server."""
+    """The member behind an interaction, with their Discord locale; only usable inside a server. The services
+    that ensure the member's row store the locale, so the DMs a job sends later (stand-ups, nudges, re-tests)
+    are written in the member's language."""
     if interaction.guild_id is None:
-        raise NotAllowed("That works inside your club's server, not in direct messages.")
+        raise NotAllowed(N_("That works inside your club's server, not in direct messages."))
     user = interaction.user
     roles: tuple[int, ...] = ()
     if isinstance(user, discord.Member):
         roles = tuple(role.id for role in user.roles if role.id != interaction.guild_id)
-    return Who(guild_id=interaction.guild_id, user_id=user.id, display_name=user.display_name, role_ids=roles)
+    return Who(
+        guild_id=interaction.guild_id, user_id=user.id, display_name=user.display_name, role_ids=roles,
+        locale=str(interaction.locale) if interaction.locale else None,
+    )
+
 
 
 def require_manager(interaction: discord.Interaction) -> None:
     """Run-time check on top of default_permissions: server owners can re-grant commands to anyone."""
     if interaction.guild_id is None:
-        raise NotAllowed("Club settings live in a server, not in direct messages.")
+        raise NotAllowed(N_("Club settings live in a server, not in direct messages."))
     if not interaction.permissions.manage_guild:
-        raise NotAllowed("Only members with **Manage Server** can change the club's settings.")
+        raise NotAllowed(N_("Only members with **Manage Server** can change the club's settings."))
 
 
 async def timezone_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -7,6 +7,7 @@ from typing import Any
 
 import discord
 
+from bot.i18n import Texts
 from bot.pictures.service import Picture
 
 _ACTION_ROW = discord.ComponentType.action_row.value
@@ -69,3 +70,13 @@ def picture_kwargs(picture: Picture | None, embed: discord.Embed | None = None) 
     if embed is not None:
         embed.set_image(url=f"attachment://{picture.filename}")
     return {"file": discord.File(io.BytesIO(picture.data), filename=picture.filename, description=picture.description)}
+
+
+def labelled(item: discord.ui.Item[Any], tr: Texts) -> discord.ui.Item[Any]:
+    """``item`` (a button, or a dynamic item around one) with its label in the language of ``tr``; the custom id,
+    what a press carries back, stays the same in every language."""
+    button = getattr(item, "item", item)
+    label = getattr(button, "label", None)
+    if label and tr.language != "en":
+        button.label = tr.t(label)
+    return item

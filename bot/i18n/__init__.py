@@ -25,7 +25,7 @@ import gettext
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -46,6 +46,8 @@ KEYWORDS: dict[str, tuple[int | tuple[int, str], ...] | None] = {
     "tc": ((1, "c"), 2),
     "N_": None,
 }
+# How many (member locale, club language) choices Languages.texts keeps.
+_PICKED_MAX = 4096
 # Monday first, as the rest of the bot counts days (datetime.weekday()).
 _BABEL_DAYS = range(7)
 
@@ -112,7 +114,12 @@ class Texts:
 
     # Numbers, dates and lists, written for the locale.
     def number(self, value: float, digits: int | None = None) -> str:
-        return _decimal(value, digits, self.locale)
+        if digits is None and type(value) is int and 0 <= value < 1000:
+            return str(value)  # written the same in every locale: no look-up on a hot path
+        if digits is not None:
+            pattern = "#,##0" + ("." + "0" * digits if digits else "")
+            return format_decimal(value, format=pattern, locale=self.locale)
+        return format_decimal(value, locale=self.locale)
 
     def date(self, value: date, format: str = "medium") -> str:
         return format_date(value, format=format, locale=self.locale)
@@ -143,16 +150,6 @@ class Texts:
         return format_list(list(items), style=style, locale=self.locale) if items else ""
 
 
-@lru_cache(maxsize=4096)
-def _decimal(value: float, digits: int | None, locale: str) -> str:
-    """A number written for ``locale``. Remembered: Babel reads its pattern and the locale's symbols on every
-    call (about 13 µs), and the bot writes the same few numbers (sets, seconds, points) into every weekly post."""
-    if digits is not None:
-        pattern = "#,##0" + ("." + "0" * digits if digits else "")
-        return format_decimal(value, format=pattern, locale=locale)
-    return format_decimal(value, locale=locale)
-
-
 def _plural_function(expression: str):
     return gettext.c2py(expression)
 
@@ -179,6 +176,7 @@ class Languages:
             for folder in sorted(p for p in directory.iterdir() if (p / "LC_MESSAGES").is_dir()):
                 self._catalogues[folder.name] = self._read(folder / "LC_MESSAGES", folder.name)
         self._texts: dict[tuple[str, str], Texts] = {}
+        self._picked: dict[tuple[str | None, ...], Texts] = {}
         self.english = self._make(SOURCE_LANGUAGE, SOURCE_LANGUAGE)
 
     @staticmethod
@@ -219,7 +217,18 @@ class Languages:
 
     def texts(self, *locales: str | None) -> Texts:
         """The first of ``locales`` (member, then club) written in a language there is a catalogue for;
-        English when none is. English locales (``en-GB``) stop the search: the member reads English."""
+        English when none is. English locales (``en-GB``) stop the search: the member reads English.
+
+        Every answer asks this: the choice for each combination is kept (there are a few dozen Discord
+        locales, and few club languages), so a press pays one dictionary look-up."""
+        picked = self._picked.get(locales)
+        if picked is None:
+            picked = self._pick(locales)
+            if len(self._picked) < _PICKED_MAX:
+                self._picked[locales] = picked
+        return picked
+
+    def _pick(self, locales: tuple[str | None, ...]) -> Texts:
         for locale in locales:
             if not locale:
                 continue
@@ -250,6 +259,10 @@ class Languages:
     @cached_property
     def all_texts(self) -> tuple[Texts, ...]:
         return tuple(self._make(code, code) for code in self.codes)
+
+
+# English without any catalogue: the default of a renderer called without a language.
+ENGLISH = _english()
 
 
 def each_language(languages: Languages, codes: Iterable[str] | None = None) -> list[Texts]:

@@ -92,6 +92,20 @@ class TestSeries:
 class TestHistory:
     user_id: int
     tests: list[TestSeries]
+    # The chart's words, already in the member's language (the worker loads no catalogue): the legend's
+    # side names and the twelve short month names of the date axis. English when empty.
+    sides: dict[str, str] = field(default_factory=dict)
+    months: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChallengeWords:
+    """A challenge chart's words, already in the club's language: the worker loads no catalogue."""
+
+    target: str  # "target 4", on the dashed line
+    axis: str  # "routines" / "points"
+    footer: str  # "6 took part · together 18 routines"
+    empty: str  # shown when no member's bar can be shown
 
 
 @dataclass(frozen=True)
@@ -105,6 +119,7 @@ class ChallengeBoard:
     more: int  # visible members beyond the bars shown
     members: int  # everyone who took part, those left off the boards included
     club_total: int  # everyone's progress, those left off the boards included
+    words: ChallengeWords | None = None  # English when None
 
 
 # Where the /me calendar sits in its figure (left, bottom, width, height): the week points go just above it.
@@ -281,12 +296,13 @@ def test_history_png(history: TestHistory) -> bytes:
             colour = SIDE_COLOURS.get(side, BAR)
             sure = [p for p in points if series.levels[p.level] not in series.unsure]
             unsure = [p for p in points if series.levels[p.level] in series.unsure]
+            name = history.sides.get(side, side)
             ax.plot([p.at for p in sure], [rows.index(series.levels[p.level]) + shift for p in sure], marker=marker,
-                    linestyle=style, linewidth=2.5, markersize=8, color=colour, label=side)
+                    linestyle=style, linewidth=2.5, markersize=8, color=colour, label=name)
             if unsure:
                 ax.plot([p.at for p in unsure], [rows.index(series.levels[p.level]) + shift for p in unsure],
                         marker=marker, linestyle="none", markersize=8, markerfacecolor="none",
-                        markeredgewidth=2, color=colour, label=side if not sure else "_")
+                        markeredgewidth=2, color=colour, label=name if not sure else "_")
         ax.set_yticks(range(len(rows)), [textwrap.fill(level, 16) for level in rows])
         ax.set_ylim(len(rows) - 0.5, -0.5)  # best outcome at the top, below any unsure row
         if series.unsure:
@@ -295,7 +311,7 @@ def test_history_png(history: TestHistory) -> bytes:
                 color=INK)
         ax.grid(axis="y", color=GRID, linewidth=0.8)
         _plain(ax)
-        _date_axis(ax)
+        _date_axis(ax, history.months)
     # One legend for all panels, in the top margin, so it never covers a line or a title.
     seen: dict[str, Any] = {}
     for ax in axes:
@@ -316,11 +332,20 @@ def history_rows(series: TestSeries) -> list[str]:
             *(level for level in series.levels if level not in series.unsure)]
 
 
-def _date_axis(ax: Any) -> None:
-    from matplotlib.dates import AutoDateLocator, DateFormatter
+def _date_axis(ax: Any, months: tuple[str, ...] = ()) -> None:
+    from matplotlib.dates import AutoDateLocator, DateFormatter, num2date
+    from matplotlib.ticker import FuncFormatter
 
     ax.xaxis.set_major_locator(AutoDateLocator(minticks=2, maxticks=6))
-    ax.xaxis.set_major_formatter(DateFormatter("%d %b"))
+    if len(months) == 12:
+        # The member's language's month names, given by the caller.
+        def day_month(value: float, _position: int) -> str:
+            day = num2date(value)
+            return f"{day.day} {months[day.month - 1]}"
+
+        ax.xaxis.set_major_formatter(FuncFormatter(day_month))
+    else:
+        ax.xaxis.set_major_formatter(DateFormatter("%d %b"))
 
 
 def test_history_alt(history: TestHistory) -> str:
@@ -336,11 +361,11 @@ def test_history_alt(history: TestHistory) -> str:
 
 
 def challenge_board(guild_id: int, title: str, unit: str, target: int, standings: list[tuple[str, int]],
-                    members: int, club_total: int) -> ChallengeBoard:
+                    members: int, club_total: int, words: ChallengeWords | None = None) -> ChallengeBoard:
     """The chart's data: the first ``CHALLENGE_BARS`` of ``standings`` (names of visible members only)."""
     shown = standings[:CHALLENGE_BARS]
     return ChallengeBoard(guild_id, title, unit, target, [_short(n) for n, _ in shown], [v for _, v in shown],
-                          len(standings) - len(shown), members, club_total)
+                          len(standings) - len(shown), members, club_total, words)
 
 
 def _short(name: str) -> str:
@@ -367,24 +392,29 @@ def challenge_chart_png(board: ChallengeBoard) -> bytes:
             ax.text(value, y, f" {value}", va="center", ha="left", fontsize=FONT_PT - 1, color=INK)
     else:
         ax.set_yticks([])
-        ax.text(0.5, 0.5, "no names to show", transform=ax.transAxes, ha="center", va="center", color=INK)
+        empty = board.words.empty if board.words else "no names to show"
+        ax.text(0.5, 0.5, _literal(empty), transform=ax.transAxes, ha="center", va="center", color=INK)
     ax.set_ylim(rows - 0.5, -0.5)  # most progress at the top
     top = max([*board.values, board.target, 1])
     ax.set_xlim(0, top * 1.15)
     ax.axvline(board.target, color=LINE, linewidth=2.5, linestyle="--")
-    ax.text(board.target, -0.5, f"target {board.target}", color=LINE, ha="center", va="bottom",
+    target = board.words.target if board.words else f"target {board.target}"
+    ax.text(board.target, -0.5, _literal(target), color=LINE, ha="center", va="bottom",
             fontsize=FONT_PT - 1, clip_on=False)
     ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.set_xlabel(board.unit)
+    ax.set_xlabel(_literal(board.words.axis) if board.words else board.unit)
     ax.grid(axis="x", color=GRID, linewidth=0.8)
     ax.set_axisbelow(True)
     _plain(ax)
     fig.text(0.02, 1 - 0.12 / height, _literal(board.title), fontsize=FONT_PT + 3, fontweight="bold", color=INK,
              va="top")
-    footer = f"{board.members} took part · together {board.club_total} {board.unit}"
-    if board.more:
-        footer += f" · {board.more} more not shown"
-    fig.text(0.02, 0.1 / height, footer, fontsize=FONT_PT - 1, color=INK, va="bottom")
+    if board.words:
+        footer = board.words.footer
+    else:
+        footer = f"{board.members} took part · together {board.club_total} {board.unit}"
+        if board.more:
+            footer += f" · {board.more} more not shown"
+    fig.text(0.02, 0.1 / height, _literal(footer), fontsize=FONT_PT - 1, color=INK, va="bottom")
     fig.subplots_adjust(left=0.38, right=0.95, top=1 - 0.85 / height, bottom=1.0 / height)
     return _save(fig)
 

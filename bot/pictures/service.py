@@ -30,6 +30,7 @@ from bot.content.poses import Figure, PoseBook
 from bot.content.schema import Content
 from bot.core.challenges import Goal, Results
 from bot.core.history import MemberDays, TestEntry, WeekTotal
+from bot.i18n import SOURCE_LANGUAGE, Texts
 from bot.pictures import charts, figures
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,16 @@ class Picture:
     filename: str
     data: bytes
     description: str  # alt text for screen readers
+
+
+@dataclass(frozen=True)
+class HistoryWords:
+    """A test-history chart's words in the member's language, made by the caller: the worker loads no
+    catalogue. ``alt`` writes the alt text from the chart's data."""
+
+    sides: dict[str, str]
+    months: tuple[str, ...]
+    alt: Callable[[charts.TestHistory], str]
 
 
 class PictureService:
@@ -172,10 +183,12 @@ class PictureService:
     async def exercise_figure(self, slug: str, timeout: float = RENDER_TIMEOUT) -> Picture | None:
         return await self._single("exercise", slug, timeout)
 
-    async def selftest_figure(self, slug: str, timeout: float = RENDER_TIMEOUT) -> Picture | None:
-        return await self._single("selftest", slug, timeout)
+    async def selftest_figure(self, slug: str, timeout: float = RENDER_TIMEOUT,
+                              texts: Texts | None = None) -> Picture | None:
+        """The test's figure, its name and alt text in the language of ``texts`` (English without)."""
+        return await self._single("selftest", slug, timeout, texts)
 
-    async def _single(self, kind: str, slug: str, timeout: float) -> Picture | None:
+    async def _single(self, kind: str, slug: str, timeout: float, texts: Texts | None = None) -> Picture | None:
         poses = self.poses
         if poses is None:
             return None
@@ -184,14 +197,18 @@ class PictureService:
         figure = figures_of.get(slug)
         if item is None or figure is None:
             return None
-        key = self._figure_key(kind, item.name, self._dump(figure), poses.skeleton.model_dump())
+        name = item.name
+        if texts is not None and kind == "selftest":
+            name = self.content.localized(texts.language).selftests.get(slug, item).name
+        # The worker draws the name as a plain string: it loads no catalogue.
+        key = self._figure_key(kind, name, self._dump(figure), poses.skeleton.model_dump())
         data = await self._figure(
-            f"the figure of {kind} {slug!r}", key, figures.figure_png, figure, poses.skeleton, item.name,
+            f"the figure of {kind} {slug!r}", key, figures.figure_png, figure, poses.skeleton, name,
             timeout=timeout,
         )
         if data is None:
             return None
-        return Picture(f"{slug}.png", data, figure_description(item.name, figure))
+        return Picture(f"{slug}.png", data, figure_description(name, figure, texts))
 
     async def routine_strip(self, slugs: list[str], names: list[str], filename: str = "routine.png",
                             timeout: float = RENDER_TIMEOUT) -> Picture | None:
@@ -248,22 +265,30 @@ class PictureService:
         return await self._chart(f"the /me card of user {user_id}", "me.png", charts.member_card_png, card,
                                  charts.member_card_alt(card))
 
-    async def challenge_chart(self, guild_id: int, results: Results) -> Picture | None:
-        """Each member's progress toward the target; members the boards leave out only in the totals."""
+    async def challenge_chart(self, guild_id: int, results: Results,
+                              words: tuple[charts.ChallengeWords, str] | None = None) -> Picture | None:
+        """Each member's progress toward the target; members the boards leave out only in the totals.
+        ``words``: the chart's words and its alt text in the club's language (English without)."""
         info = results.challenge
         unit = "routines" if info.goal is Goal.ROUTINES else "points"
         board = charts.challenge_board(guild_id, info.name, unit, info.target, results.standings, results.members,
-                                       results.club_total)
+                                       results.club_total, words[0] if words else None)
+        alt = words[1] if words else charts.challenge_chart_alt(board)
         return await self._chart(f"the challenge chart of guild {guild_id}", "challenge.png",
-                                 charts.challenge_chart_png, board, clip_alt(charts.challenge_chart_alt(board)))
+                                 charts.challenge_chart_png, board, clip_alt(alt))
 
-    async def test_history(self, user_id: int, entries: list[TestEntry]) -> Picture | None:
-        series = history_series(self.content, entries)
+    async def test_history(self, user_id: int, entries: list[TestEntry], content: Content | None = None,
+                           words: HistoryWords | None = None) -> Picture | None:
+        """The member's results over time; ``content`` in the member's language (its test names and
+        outcomes), ``words`` the chart's own words and its alt text in that language (English without)."""
+        series = history_series(content or self.content, entries)
         if not series:
             return None
-        history = charts.TestHistory(user_id, series)
+        history = charts.TestHistory(user_id, series, dict(words.sides) if words else {},
+                                     tuple(words.months) if words else ())
+        alt = words.alt(history) if words else charts.test_history_alt(history)
         return await self._chart(f"the test history of user {user_id}", "test-history.png", charts.test_history_png,
-                                 history, charts.test_history_alt(history))
+                                 history, clip_alt(alt))
 
 
 def history_series(content: Content, entries: list[TestEntry]) -> list[charts.TestSeries]:
@@ -303,7 +328,9 @@ def clip_alt(text: str) -> str:
 _VIEW_WORDS = {"side": "from the side", "front": "from the front", "back": "from behind"}
 
 
-def figure_description(name: str, figure: Figure) -> str:
+def figure_description(name: str, figure: Figure, texts: Texts | None = None) -> str:
+    if texts is not None and texts.language != SOURCE_LANGUAGE:
+        return clip_alt(_figure_description_in(texts, name, figure))
     props = figure.props
     kit = [
         word
@@ -323,3 +350,29 @@ def figure_description(name: str, figure: Figure) -> str:
         f"Figure of {name} seen {_VIEW_WORDS[figure.view]}{with_kit}: the start position in pale grey, "
         f"the end position in dark, an orange arrow for the movement."
     )
+
+
+def _figure_description_in(tr: Texts, name: str, figure: Figure) -> str:
+    """The figure's alt text in ``tr``'s language: what the figure shows, the kit named as a list."""
+    props = figure.props
+    view = {"side": tr.t("seen from the side"), "front": tr.t("seen from the front"),
+            "back": tr.t("seen from behind")}[figure.view]
+    kit = [
+        word
+        for word, present in (
+            (tr.t("a mat"), props.mat),
+            (tr.t("a band around the knees") if props.band == "knees" else tr.t("a band around the ankles"),
+             props.band),
+            (tr.t("dumbbells") if props.dumbbells == "hands" else tr.t("a dumbbell at the chest"), props.dumbbells),
+            (tr.t("a barbell on the shoulders"), props.barbell),
+            (tr.t("a wall"), props.wall is not None),
+            (tr.t("a step"), props.step is not None),
+            (tr.t("a chair"), props.chair is not None),
+        )
+        if present
+    ]
+    if kit:
+        return tr.t("Figure of {name} {view}, with {kit}: the start position in pale grey, the end position in "
+                    "dark, an orange arrow for the movement.", name=name, view=view, kit=tr.join(kit))
+    return tr.t("Figure of {name} {view}: the start position in pale grey, the end position in dark, an orange "
+                "arrow for the movement.", name=name, view=view)

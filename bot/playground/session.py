@@ -24,6 +24,9 @@ DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sun
 # Clock targets the page offers: the two weekly club posts, and the due-work jobs by their claim kind.
 POST_TARGETS = {"weekly": PostKind.ROUTINE, "board": PostKind.LEADERBOARD}
 DUE_TARGETS = {"standup": "standup", "nudge": "nudge", "challenge": "challenge", "retest": "retest"}
+# The Discord locales the member picker offers (sent as each interaction's ``locale``): English, the catalogue
+# languages, and one without a catalogue.
+LOCALES = ("en-US", "de", "fr", "es-ES", "ja")
 # How far ahead a due-work jump looks, and its coarse step (refined to the minute).
 LOOK_AHEAD = timedelta(days=9)
 COARSE_STEP = timedelta(hours=1)
@@ -80,6 +83,7 @@ class Playground:
                 for m in self.world.members
             ],
             "bot": {"id": str(self.fake.bot_user.id), "name": self.fake.bot_user.username},
+            "locales": list(LOCALES),
             "commands": self.commands(),
             "clock": self.clock.now().isoformat(),
             "problems": self.problems,
@@ -117,6 +121,12 @@ class Playground:
             return None, self.fake.dm_channel_id(user_id)
         return self.world.guild.id, int(request.get("channel") or self.world.club_channel.id)
 
+    @staticmethod
+    def _locale(request: dict[str, Any]) -> str:
+        """The Discord locale the page chose for the acting member; English when it sent none we offer."""
+        locale = str(request.get("locale") or LOCALES[0])
+        return locale if locale in LOCALES else LOCALES[0]
+
     def _definition(self, path: str) -> dict[str, Any]:
         for command in self.commands():
             if command["path"] == path:
@@ -127,7 +137,8 @@ class Playground:
         path = " ".join(str(request["command"]).lstrip("/").split())
         options = convert_options(self._definition(path), request.get("options") or {})
         guild_id, channel_id = self._where(request)
-        await self.fake.slash(guild_id, int(request["user"]), path, channel_id=channel_id, options=options)
+        await self.fake.slash(guild_id, int(request["user"]), path, channel_id=channel_id, options=options,
+                              locale=self._locale(request))
 
     async def _autocomplete(self, request: dict[str, Any]) -> list[dict[str, Any]]:
         path = " ".join(str(request["command"]).lstrip("/").split())
@@ -138,7 +149,7 @@ class Playground:
         guild_id, channel_id = self._where(request)
         ix = await self.fake.autocomplete(
             guild_id, int(request["user"]), path, focused=focused, value=str(request.get("value") or ""),
-            channel_id=channel_id, options=options,
+            channel_id=channel_id, options=options, locale=self._locale(request),
         )
         response = await ix.response(timeout=10)
         return list((response.get("data") or {}).get("choices") or [])
@@ -150,9 +161,11 @@ class Playground:
         values = request.get("values")
         user_id = int(request["user"])
         if self.fake.channels[int(message["channel_id"])].guild_id is None:
-            await self.fake.dm_click(request["custom_id"], user_id, message=message, values=values)
+            await self.fake.dm_click(request["custom_id"], user_id, message=message, values=values,
+                                     locale=self._locale(request))
         else:
-            await self.fake.click(message, user_id, custom_id=request["custom_id"], values=values)
+            await self.fake.click(message, user_id, custom_id=request["custom_id"], values=values,
+                                  locale=self._locale(request))
 
     # -- the clock ----------------------------------------------------------------------------------
 

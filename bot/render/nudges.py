@@ -1,77 +1,103 @@
-"""Texts for the nudge before the week closes: the DM, its channel fallback and `/nudge …` replies."""
+"""Texts for the nudge before the week closes: the DM, its channel fallback and `/nudge …` replies, in the
+language of ``tr``."""
 
 from __future__ import annotations
 
 import discord
 
-from bot.content.schema import REST_NOTE, RoutineStep
+from bot.content.schema import RoutineStep, rest_note, suggested_legend
 from bot.core.nudges import DueNudge, NudgeSettings, NudgeStatus
-from bot.core.timeutil import format_hhmm
+from bot.core.timeutil import DAY_NAMES, format_hhmm
+from bot.i18n import Texts
 from bot.render.limits import MESSAGE_MAX, clip
-from bot.render.plan import legend, step_time_text
+from bot.render.plan import legend
 from bot.render.standups import when
+from bot.render.steps import step_time
 
 
-def settings_line(settings: NudgeSettings) -> str:
-    day = settings.day.title()
+def settings_line(tr: Texts, settings: NudgeSettings) -> str:
+    day = tr.weekday(DAY_NAMES.index(settings.day)) if settings.day in DAY_NAMES else settings.day.title()
+    values = {"day": day, "time": format_hhmm(settings.at), "timezone": settings.timezone}
     if settings.day_is_default:
-        day += " (the last day of the club week)"
-    return f"{day} at {format_hhmm(settings.at)} ({settings.timezone})"
+        return tr.t("{day} (the last day of the club week) at {time} ({timezone})", **values)
+    return tr.t("{day} at {time} ({timezone})", **values)
 
 
-def nudge_text(due: DueNudge, step: RoutineStep) -> str:
+def step_text(tr: Texts, step: RoutineStep) -> str:
+    """``You are on Five minutes, step 2 of 5: about 7 min, once a week.``"""
+    return tr.t("You are on {routine}, {step}.", routine=step.routine_name, step=step_time(tr, step))
+
+
+def nudge_text(tr: Texts, due: DueNudge, step: RoutineStep) -> str:
     """The DM, with the member's own step: its time and how many days a week it asks for."""
-    ask = f"You are on {step.routine_name}, {step_time_text(step)}."
+    ask = step_text(tr, step)
+    closes = discord.utils.format_dt(due.week_ends_at, "R")
+    rests = rest_note(tr)
+    notes = [suggested_legend(tr) if legend(ask, rests) else None, rests]
+    notes = [n for n in notes if n]
     return clip(
-        "🍑 Your club week closes "
-        f"{discord.utils.format_dt(due.week_ends_at, 'R')} and this week's glute routine is not in yet.\n"
-        f"{ask} Do it now and press **Done ✅** to keep your streak going.\n"
-        + "".join(f"-# {n}\n" for n in (legend(ask, REST_NOTE), REST_NOTE) if n)
-        + "-# `/nudge off` in the server stops these.",
+        tr.t("🍑 Your club week closes {when} and this week's glute routine is not in yet.", when=closes) + "\n"
+        + tr.t("{step} Do it now and press **{button}** to keep your streak going.", step=ask,
+               button=tr.t("Done ✅")) + "\n"
+        + "".join(f"-# {n}\n" for n in notes)
+        + "-# " + tr.t("`/nudge off` in the server stops these."),
         MESSAGE_MAX,
     )
 
 
-def nudge_fallback_text(due: DueNudge) -> str:
+def nudge_fallback_text(tr: Texts, due: DueNudge) -> str:
+    mention = f"<@{due.user_id}>"
     return clip(
-        f"<@{due.user_id}> your weekly nudge: this week's glute routine is not in yet, and the week closes "
-        f"{discord.utils.format_dt(due.week_ends_at, 'R')}. I could not DM you, so I have put your nudges on "
-        "hold. Allow direct messages from this server's members, then run `/nudge on` to get them again.",
+        tr.t(
+            "{mention} your weekly nudge: this week's glute routine is not in yet, and the week closes {when}. "
+            "I could not DM you, so I have put your nudges on hold. Allow direct messages from this server's "
+            "members, then run `/nudge on` to get them again.",
+            mention=mention, when=discord.utils.format_dt(due.week_ends_at, "R"),
+        ),
         MESSAGE_MAX,
     )
 
 
-def turned_on_text(settings: NudgeSettings) -> str:
+def turned_on_text(tr: Texts, settings: NudgeSettings) -> str:
     return clip(
-        f"✅ Weekly nudge on: {settings_line(settings)}, only in weeks when your routine is not in by then.\n"
-        f"Next one due: {when(settings.next_due_at)}.\n"
-        "It comes by DM, so keep direct messages from this server open. `/nudge off` stops it.",
+        tr.t(
+            "✅ Weekly nudge on: {settings}, only in weeks when your routine is not in by then.\n"
+            "Next one due: {next}.\n"
+            "It comes by DM, so keep direct messages from this server open. `/nudge off` stops it.",
+            settings=settings_line(tr, settings), next=when(tr, settings.next_due_at),
+        ),
         MESSAGE_MAX,
     )
 
 
-def turned_off_text(was_on: bool) -> str:
+def turned_off_text(tr: Texts, was_on: bool) -> str:
     if was_on:
-        return "Weekly nudge off. Your day and time are kept for the next `/nudge on`."
-    return "Your weekly nudge was not on. Start it with `/nudge on`."
+        return tr.t("Weekly nudge off. Your day and time are kept for the next `/nudge on`.")
+    return tr.t("Your weekly nudge was not on. Start it with `/nudge on`.")
 
 
-def status_text(status: NudgeStatus) -> str:
+def status_text(tr: Texts, status: NudgeStatus) -> str:
     settings = status.settings
     if settings is None:
-        return "No weekly nudge set up. `/nudge on` sends one DM before your club week closes."
+        return tr.t("No weekly nudge set up. `/nudge on` sends one DM before your club week closes.")
     if not settings.enabled:
-        state = "off (`/nudge on` starts it again)"
+        state = tr.t("off (`/nudge on` starts it again)")
     elif settings.dm_blocked:
-        state = "on hold: I could not DM you. Open your DMs, then run `/nudge on`"
+        state = tr.t("on hold: I could not DM you. Open your DMs, then run `/nudge on`")
     else:
-        state = "on"
+        state = tr.t("on")
     lines = [
-        f"Weekly nudge: **{state}**",
-        f"When: {settings_line(settings)}",
+        tr.t("Weekly nudge: **{state}**", state=state),
+        tr.t("When: {settings}", settings=settings_line(tr, settings)),
     ]
     if settings.next_due_at is not None:
-        lines.append(f"Next one due: {when(settings.next_due_at)}")
-    week = "in ✅" if status.routine_done else "not in yet"
-    lines.append(f"This week's routine: {week}" + (" · nudged this week" if status.nudged_this_week else ""))
+        lines.append(tr.t("Next one due: {next}", next=when(tr, settings.next_due_at)))
+    if status.routine_done and status.nudged_this_week:
+        lines.append(tr.t("This week's routine: in ✅ · nudged this week"))
+    elif status.routine_done:
+        lines.append(tr.t("This week's routine: in ✅"))
+    elif status.nudged_this_week:
+        lines.append(tr.t("This week's routine: not in yet · nudged this week"))
+    else:
+        lines.append(tr.t("This week's routine: not in yet"))
     return clip("\n".join(lines), MESSAGE_MAX)

@@ -17,10 +17,12 @@ from bot.content.schema import (
     session_seconds,
 )
 from bot.core.selftests import Recommendation, staged_plan
+from bot.i18n import Languages
 from bot.render.selftests import recommendation_embed
 from bot.render.selftests import test_embed as selftest_embed
 
 CONTENT = load_content()
+ENGLISH = Languages().english
 OUTCOMES = [(t.slug, o.id) for t in CONTENT.selftests.values() for o in t.outcomes]
 
 
@@ -37,7 +39,7 @@ def test_result_is_a_staged_plan_within_the_time_it_shows(content: Content, test
     lead, stages = staged_plan(content, outcome)
     step = content.default_routine().step(3)
     rec = Recommendation(test, outcome, "left", outcome.exercises, False, lead, stages, routine=step)
-    embed = recommendation_embed(content, rec)
+    embed = recommendation_embed(ENGLISH, content, rec)
     fields = list(embed.fields)
     assert all("in this order" not in (f.name or "") for f in fields)
     # Every result names the member's own routine step, its time and its days.
@@ -82,7 +84,7 @@ def test_cant_tell_is_no_green_tick_and_promises_nothing(content: Content) -> No
         outcome = test.outcome("cant-tell")
         assert outcome.unsure
         assert not outcome.weak
-        embed = recommendation_embed(content, Recommendation(test, outcome, "left", [], False))
+        embed = recommendation_embed(ENGLISH, content, Recommendation(test, outcome, "left", [], False))
         assert embed.title.startswith("❔"), embed.title
         assert "safe" not in (embed.description or "").lower()
 
@@ -94,8 +96,8 @@ def test_a_weak_hip_drop_starts_on_the_easier_side_plank(content: Content) -> No
     assert first["side-plank"].easier == content.exercise("side-plank").easier
     later = {e.slug: e for e in stages[1].exercises}
     assert later["side-plank"].easier is None, "the full 3 × 30 s side plank comes when it gets easy"
-    embed = recommendation_embed(content, Recommendation(content.selftest("hip-drop"), outcome, "left", [], False,
-                                                         None, stages))
+    rec = Recommendation(content.selftest("hip-drop"), outcome, "left", [], False, None, stages)
+    embed = recommendation_embed(ENGLISH, content, rec)
     assert "Side plank** (easier form: rest your knees on the floor" in embed.fields[0].value
 
 
@@ -104,8 +106,8 @@ def test_the_lead_in_keeps_the_10_s_hold_first_and_marks_its_one_set(content: Co
     lead, _stages = staged_plan(content, outcome)
     assert lead is not None
     assert lead.dose.render().endswith("(a 10 s hold first, to find the muscle)")
-    embed = recommendation_embed(content, Recommendation(content.selftest("hip-drop"), outcome, "left", [], False,
-                                                         lead, []))
+    rec = Recommendation(content.selftest("hip-drop"), outcome, "left", [], False, lead, [])
+    embed = recommendation_embed(ENGLISH, content, rec)
     assert "1 set †" in embed.fields[0].name
     assert "a 10 s hold first" in embed.fields[0].value
     assert "_(article 001)_" in embed.fields[0].value
@@ -114,7 +116,7 @@ def test_the_lead_in_keeps_the_10_s_hold_first_and_marks_its_one_set(content: Co
 @pytest.mark.parametrize("test_slug", sorted(CONTENT.selftests))
 def test_self_test_embed_says_the_stop_rule_once(content: Content, test_slug: str) -> None:
     test = content.selftest(test_slug)
-    embed = selftest_embed(test, content.guide.caution)
+    embed = selftest_embed(ENGLISH, test, content.guide.caution)
     assert any("stop" in line.lower() for line in test.safety)
     assert "stop" not in (embed.footer.text or "").lower()
     assert "Not medical advice" in (embed.footer.text or "")

@@ -13,6 +13,7 @@ from bot.content.schema import SUGGESTED_LEGEND, SUGGESTED_MARK
 from bot.core.progression import Feel, FeelResult
 from bot.core.routines import build_plan, personalise
 from bot.core.selftests import Recommendation, staged_plan
+from bot.i18n import Languages
 from bot.render.exercises import exercise_embed, safety_embed
 from bot.render.plan import plan_embed
 from bot.render.progression import feel_text, hurt_text, step_taken_text
@@ -20,6 +21,7 @@ from bot.render.selftests import recommendation_embed
 from bot.render.selftests import test_embed as selftest_embed
 
 CONTENT = load_content()
+ENGLISH = Languages().english
 # Two marks in a row (". .", ".,", ",.", "..", ":." …) or a sentence's full stop inside closing brackets.
 DOUBLED = re.compile(r"[.,;:!?]\s*[.,;:!?](?!\d)|\.\)")
 
@@ -56,12 +58,12 @@ def _rendered(content: Content) -> list[str]:
                 result = FeelResult(feel, False, routine, step, None, False, 1)
                 texts.append(feel_text(result, content))
     for test in content.selftests.values():
-        texts.append(_text(selftest_embed(test, content.guide.caution)))
+        texts.append(_text(selftest_embed(ENGLISH, test, content.guide.caution)))
         for outcome in test.outcomes:
             lead, stages = staged_plan(content, outcome)
             rec = Recommendation(test, outcome, "left", outcome.exercises, True, lead, stages,
                                  routine=content.default_routine().step(0))
-            texts.append(_text(recommendation_embed(content, rec)))
+            texts.append(_text(recommendation_embed(ENGLISH, content, rec)))
     return texts
 
 

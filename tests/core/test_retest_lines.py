@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.core.retests import changes
+from bot.i18n import Languages
 from bot.render.retests import changes_text
 
 
@@ -25,7 +26,7 @@ def test_hip_drop_names_the_standing_leg_and_the_hamstring_test_the_lifted_leg()
         Entry("Hip drop", "left", "Pelvis dropped", "leg standing"),
         Entry("Glute or hamstring first?", "left", "Hamstring first", "leg lifted"),
     ]
-    text = changes_text(changes(entries))
+    text = changes_text(Languages().english, changes(entries))
     assert "Hip drop, left leg standing: Pelvis dropped → Level" in text
     assert "Glute or hamstring first?, left leg lifted: Hamstring first → Glute first" in text
     assert "left side" not in text

@@ -18,7 +18,10 @@ from bot.core.standup_schedule import (
     validate_window,
 )
 from bot.core.timeutil import DAY_NAMES
+from bot.i18n import Languages
 from bot.render.standups import describe_days
+
+ENGLISH = Languages().english
 
 WEEKDAYS = DAY_NAMES[:5]
 LONDON = "Europe/London"
@@ -233,10 +236,10 @@ def test_bad_day_lists_are_refused_with_a_hint(text: str) -> None:
 
 
 def test_day_lists_read_back_nicely() -> None:
-    assert describe_days(WEEKDAYS) == "Mon–Fri"
-    assert describe_days(DAY_NAMES) == "every day"
-    assert describe_days(("monday", "wednesday", "friday")) == "Mon, Wed, Fri"
-    assert describe_days(parse_days("sat-sun")) == "Sat–Sun"
+    assert describe_days(ENGLISH, WEEKDAYS) == "Mon–Fri"
+    assert describe_days(ENGLISH, DAY_NAMES) == "every day"
+    assert describe_days(ENGLISH, ("monday", "wednesday", "friday")) == "Mon, Wed, Fri"
+    assert describe_days(ENGLISH, parse_days("sat-sun")) == "Sat–Sun"
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,10 @@ from bot.core.privacy import PrivacyService
 from bot.core.standups import StandupService
 from bot.db.engine import SessionFactory, make_engine, make_session_factory
 from bot.db.models import Checkin, Club, Member, Standup
+from bot.i18n import Languages
 from bot.render.standups import describe_days
+
+ENGLISH = Languages().english
 
 GUILD = 222 << 22
 WED_0900 = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)  # a Wednesday; the club's zone is UTC
@@ -80,7 +83,7 @@ async def test_turn_on_uses_defaults_and_the_first_reminder_is_one_interval_afte
     env.clock.set(at(8, 0))
     settings = await env.standups.turn_on(who(1))
     assert (settings.every, settings.start.isoformat(), settings.end.isoformat()) == (45, "09:00:00", "17:30:00")
-    assert describe_days(settings.days) == "Mon–Fri"
+    assert describe_days(ENGLISH, settings.days) == "Mon–Fri"
     assert settings.timezone == "UTC"
     assert settings.next_due_at == at(9, 45)
     status = await env.standups.status(who(1))

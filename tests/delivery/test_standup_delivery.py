@@ -19,7 +19,8 @@ from bot.core.standups import StandupService
 from bot.db.engine import SessionFactory, make_engine, make_session_factory
 from bot.db.models import Club, Member, Standup
 from bot.delivery.discord_output import DiscordOutput
-from bot.delivery.senders import ReminderSender
+from bot.delivery.standup_dm import StandupDmSender
+from bot.i18n import Languages
 from bot.pacing import Pacer
 from bot.scheduling.due import DueRunner
 
@@ -132,7 +133,8 @@ class Ticker:
 
 def cog_for(env: Env, bot: FakeBot, batch_size: int = 500) -> Ticker:
     output = DiscordOutput(bot, Pacer(per_second=1000, spacing=0))  # type: ignore[arg-type]
-    sender = ReminderSender(output, make_standup_buttons(env.standups))
+    languages = Languages()
+    sender = StandupDmSender(output, make_standup_buttons(env.standups, languages), languages)
     runner = DueRunner(env.clock, notifier=output)
     runner.register(reminder_job(env.standups, sender, env.sessions, env.clock, batch_size=batch_size))
     return Ticker(runner)

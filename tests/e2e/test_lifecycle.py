@@ -177,7 +177,7 @@ async def test_export_holds_every_stored_column(club: Club) -> None:
                 value = getattr(row, column.name)
                 expected = value.isoformat() if hasattr(value, "isoformat") else value
                 assert out[column.name] == expected, f"{model.__name__}.{column.name}"
-    for field in ("role_ids", "left_at"):
+    for field in ("role_ids", "left_at", "locale"):
         assert field in data["member"]
     for field in ("skip_date", "snoozed", "next_due_at", "last_reminded_at", "created_at"):
         assert field in data["standup_reminders"]

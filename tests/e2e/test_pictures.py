@@ -227,9 +227,9 @@ async def test_challenge_results_carry_a_chart_without_hidden_names(
     assert image.mode == "RGBA"
     assert image.width >= 550
     alt = meta["description"]
-    assert "target of 1 routines" in alt
+    assert "target of 1 weekly routine" in alt
     assert "ann 1" in alt
-    assert "2 took part, 2 routines together" in alt, "the hidden member counts in the totals"
+    assert "2 members took part, 2 routines together" in alt, "the hidden member counts in the totals"
     assert "ben" not in alt
     [board] = drawn
     assert board.names == ["ann"]

@@ -122,3 +122,32 @@ def test_a_member_checks_in_from_the_page_and_the_board_post_shows_the_chart(pla
             expect(page.get_by_role("button", name=re.compile("Stood up"))).to_have_count(0)
         finally:
             browser.close()
+
+
+def test_a_member_chooses_german_and_reads_the_bot_in_german(playground_url: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.set_default_timeout(60_000)
+            page.goto(playground_url)
+            expect(page.locator("#locale option")).to_have_count(5)
+            page.select_option("#member", label="ann")
+            page.select_option("#locale", "de")
+            page.fill("#input", "/test hip-drop")
+            page.press("#input", "Enter")
+            answer = page.locator(".message.ephemeral", has_text="ann used /test hip-drop")
+            expect(answer).to_contain_text("So geht's")
+            expect(answer).to_contain_text("Worauf du achtest")
+            # The choice belongs to ann: ben still reads English, and ann's stays German when she comes back.
+            page.select_option("#member", label="ben")
+            expect(page.locator("#locale")).to_have_value("en-US")
+            page.fill("#input", "/test hip-drop")
+            page.press("#input", "Enter")
+            expect(page.locator(".message.ephemeral", has_text="ben used /test hip-drop")).to_contain_text("How to")
+            page.select_option("#member", label="ann")
+            expect(page.locator("#locale")).to_have_value("de")
+        finally:
+            browser.close()

@@ -111,3 +111,21 @@ async def test_edits_and_deletes_reach_the_page(playground: Playground) -> None:
     assert events[0]["message"]["content"] == "Saved, and edited."
     assert events[1]["id"] == saved["id"]
     assert playground.state()["messages"] == []
+
+
+async def test_the_member_picker_chooses_a_locale_and_the_bot_answers_in_it(playground: Playground) -> None:
+    assert playground.state()["locales"] == ["en-US", "de", "fr", "es-ES", "ja"]
+    ann = member(playground, "ann")
+    turned_on = asyncio.create_task(next_message(playground, lambda m: m["visible_to"] == ann and m["content"]))
+    await asyncio.sleep(0)
+    answer = await playground.act({"op": "slash", "user": ann, "command": "standup on", "locale": "de",
+                                   "options": {"every": "30", "start": "00:00", "end": "23:59", "days": "every day"}})
+    assert answer == {"t": "ok"}
+    assert "Aufsteh-Erinnerungen sind an" in (await turned_on)["content"]
+    reminder = asyncio.create_task(next_message(playground, lambda m: m["dm_user"] is not None))
+    await asyncio.sleep(0)
+    await playground.act({"op": "clock", "target": "standup"})
+    message = await reminder
+    assert "Zeit aufzustehen" in message["content"]
+    # A locale the page does not offer is sent as English.
+    assert Playground._locale({"locale": "xx"}) == "en-US"

@@ -1567,8 +1567,9 @@ class FakeDiscord:
         *,
         message: dict[str, Any] | None = None,
         values: list[str] | None = None,
+        locale: str = "en-US",
     ) -> FakeInteraction:
-        """Press a button on a message in the bot's DM with that user."""
+        """Press a button on a message in the bot's DM with that user (whose Discord client speaks ``locale``)."""
         channel_id = self.dm_channel_id(user_id)
         if message is None:
             candidate = self.message_with_custom_id(custom_id)
@@ -1577,7 +1578,8 @@ class FakeDiscord:
         if message is None:
             message = self._minimal_message(self.channels[channel_id], custom_id, ephemeral=False)
             self.messages[int(message["id"])] = message
-        return await self.click(custom_id, user_id, None, message=message, values=values, channel_id=channel_id)
+        return await self.click(custom_id, user_id, None, message=message, values=values, channel_id=channel_id,
+                                locale=locale)
 
     async def submit_modal(
         self,

@@ -4,7 +4,7 @@
 
 const $ = (id) => document.getElementById(id);
 const S = { state: null, messages: new Map(), me: null, channel: null, dm: false, command: null, req: 0,
-  pending: new Map(), seenDm: new Map() };
+  pending: new Map(), seenDm: new Map(), locales: new Map() };
 let ws = null;
 
 function connect() {
@@ -15,7 +15,7 @@ function connect() {
 
 function send(op, fields) {
   const req = ++S.req;
-  ws.send(JSON.stringify({ op, req, user: S.me, channel: S.channel, dm: S.dm, ...fields }));
+  ws.send(JSON.stringify({ op, req, user: S.me, channel: S.channel, dm: S.dm, locale: localeOf(S.me), ...fields }));
   return new Promise((resolve) => S.pending.set(req, resolve));
 }
 
@@ -41,6 +41,10 @@ function loadState(st) {
   picker.innerHTML = "";
   for (const m of st.members) picker.append(new Option(m.name + (m.coach ? " (coach)" : ""), m.id));
   picker.value = S.me;
+  const locales = $("locale");
+  locales.innerHTML = "";
+  for (const code of st.locales || ["en-US"]) locales.append(new Option(code, code));
+  locales.value = localeOf(S.me);
   const problems = $("problems");
   problems.hidden = !st.problems.length;
   problems.textContent = st.problems.length
@@ -147,7 +151,11 @@ function renderSidebar() {
   }
 }
 
-function pickMember(id) { S.me = id; $("member").value = id; S.scrollDown = true; render(); }
+// Each member's Discord client language, as the page chose it: sent with every interaction as its locale.
+function localeOf(id) { return S.locales.get(id) || (S.state && S.state.locales ? S.state.locales[0] : "en-US"); }
+function pickMember(id) {
+  S.me = id; $("member").value = id; $("locale").value = localeOf(id); S.scrollDown = true; render();
+}
 
 function drawMessage(m) {
   const row = el("div", "message" + (m.visible_to ? " ephemeral" : ""));
@@ -394,6 +402,7 @@ $("input").onkeydown = (ev) => {
 };
 $("input").onblur = () => setTimeout(() => { $("suggest").hidden = true; }, 150);
 $("member").onchange = () => pickMember($("member").value);
+$("locale").onchange = () => { S.locales.set(S.me, $("locale").value); };
 $("dm-entry").onclick = () => { S.dm = true; S.scrollDown = true; render(); };
 for (const b of $("jumps").querySelectorAll("button")) {
   b.onclick = async () => {
