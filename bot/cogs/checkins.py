@@ -23,6 +23,7 @@ from bot.features import Feature, FeatureContext
 from bot.i18n import ENGLISH, N_
 from bot.pictures.service import PictureService
 from bot.render.boards import KIND_LABELS, board_embed, stats_embed
+from bot.render.chart_words import card_words
 
 DONE_PREFIX = "gc:done:"
 DONE_LABEL = N_("Done ✅")
@@ -177,7 +178,8 @@ class CheckinCog(commands.Cog):
                 outcome = next((o.label for o in test.outcomes if o.id == stats.last_test.outcome), None)
         embed = stats_embed(stats, test_name, outcome, tr=tr)
         days = await self.history.member_days(who)
-        picture = await self.pictures.member_card(who.user_id, who.display_name, days)
+        picture = await self.pictures.member_card(who.user_id, who.display_name, days,
+                                                  card_words(tr, who.display_name, days))
         await interaction.followup.send(embed=embed, ephemeral=True, **picture_kwargs(picture, embed))
 
 

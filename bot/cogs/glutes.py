@@ -125,7 +125,7 @@ class GlutesCog(commands.Cog):
         plan = await self.routines.member_plan(who, tr)
         view = button_row_view(labelled(self.done_button(), tr))
         embed = plan_embed(plan, tr=tr)
-        picture = await plan_picture(self.pictures, plan)
+        picture = await plan_picture(self.pictures, plan, tr=tr)
         await interaction.followup.send(embed=embed, view=view, ephemeral=True, **picture_kwargs(picture, embed))
 
     @glutes.command(name="exercise", description="How to do one exercise: steps, dose, cues, safety")
@@ -145,7 +145,7 @@ class GlutesCog(commands.Cog):
                            name=quoted(query))
         found = content.exercises.get(found.slug, found)
         embed = exercise_embed(content, found, tr=tr)
-        picture = await self.pictures.exercise_figure(found.slug, timeout=INTERACTIVE_TIMEOUT)
+        picture = await self.pictures.exercise_figure(found.slug, timeout=INTERACTIVE_TIMEOUT, texts=tr)
         await interaction.response.send_message(embed=embed, ephemeral=True, **picture_kwargs(picture, embed))
 
     @exercise.autocomplete("name")

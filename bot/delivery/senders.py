@@ -56,7 +56,7 @@ class ClubPostSender:
             # Its label in the club's language; the custom id is the same in every language.
             kwargs["view"] = button_row_view(labelled(self.done_button(), tr))
         if self.pictures is not None:
-            kwargs.update(await self.pictures.kwargs_for(post, embed))
+            kwargs.update(await self.pictures.kwargs_for(post, embed, tr))
         try:
             message = await self.output.post(post.channel_id, guild_id=post.guild_id, **kwargs)
         except DeliveryError as error:

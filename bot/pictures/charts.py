@@ -48,12 +48,34 @@ FONT_PT = 13
 
 
 @dataclass(frozen=True)
+class ClubWords:
+    """The club chart's words, already in the club's language: the worker loads no catalogue."""
+
+    members: str  # "members who did the routine", over the bars
+    points: str  # "total points", over the line
+    weeks: tuple[str, ...]  # each week's start as the date axis writes it ("Jan 5"), oldest first
+
+
+@dataclass(frozen=True)
 class ClubWeeks:
     guild_id: int
     title: str
     week_starts: list[date]  # oldest first
     members: list[int]  # members (visible ones) who did the routine that week
     points: list[int]  # total points of visible members that week
+    words: ClubWords | None = None  # English when None
+
+
+@dataclass(frozen=True)
+class CardWords:
+    """The /me card's words, already in the member's language: the worker loads no catalogue."""
+
+    week_points: str  # "15 points this week"
+    streak: str  # "streak 2 wk · best 5 wk · today outlined"
+    points: str  # "pts", before the points of each week
+    kinds: dict[str, str]  # the legend's label of each kind in KIND_LABELS
+    weekdays: tuple[str, ...]  # the seven short day names, from the card's first day
+    weeks: tuple[str, ...]  # each column's first day as the axis writes it ("Jan 5"), oldest first
 
 
 @dataclass(frozen=True)
@@ -68,6 +90,7 @@ class MemberCard:
     all_points: int = 0
     today: date | None = None  # marked on the calendar; later days are not painted (default: today in UTC)
     weekly_points: list[int] = field(default_factory=list)  # each column's points, oldest first (12 or none)
+    words: CardWords | None = None  # English when None
 
 
 @dataclass(frozen=True)
@@ -173,17 +196,20 @@ def club_chart_png(chart: ClubWeeks) -> bytes:
     members_ax.set_ylim(0, max([*chart.members, 1]) * 1.2)
     points_ax.plot(xs, chart.points, color=LINE, linewidth=2.5, marker="o", markersize=5)
     points_ax.set_ylim(0, max([*chart.points, 1]) * 1.25)
-    for ax, label in ((members_ax, "members who did the routine"), (points_ax, "total points")):
+    words = chart.words
+    labels = (words.members, words.points) if words else ("members who did the routine", "total points")
+    for ax, label in zip((members_ax, points_ax), labels, strict=True):
         ax.yaxis.get_major_locator().set_params(integer=True, nbins=4)
         ax.grid(axis="y", color=GRID, linewidth=0.8)
         ax.set_axisbelow(True)
-        ax.text(0.0, 1.02, label, transform=ax.transAxes, fontsize=FONT_PT, color=INK, va="bottom")
+        ax.text(0.0, 1.02, _literal(label), transform=ax.transAxes, fontsize=FONT_PT, color=INK, va="bottom")
         _plain(ax)
     # Every other week labelled: twelve dates do not fit 600 px at a readable size.
-    points_ax.set_xticks(xs, [d.strftime("%d %b") if (len(xs) - 1 - i) % 2 == 0 else "" for i, d in
-                              enumerate(chart.week_starts)], rotation=45, ha="right")
+    dates = list(words.weeks) if words else [d.strftime("%d %b") for d in chart.week_starts]
+    points_ax.set_xticks(xs, [d if (len(xs) - 1 - i) % 2 == 0 else "" for i, d in enumerate(dates)], rotation=45,
+                         ha="right")
     # A figure text, not an axes title: axes titles are re-placed on every draw (a third of the time).
-    fig.text(0.02, 0.98, chart.title, fontsize=FONT_PT + 3, fontweight="bold", color=INK, va="top")
+    fig.text(0.02, 0.98, _literal(chart.title), fontsize=FONT_PT + 3, fontweight="bold", color=INK, va="top")
     fig.subplots_adjust(left=0.1, right=0.97, top=0.84, bottom=0.17, hspace=0.35)  # fixed: tight_layout is slow
     return _save(fig)
 
@@ -235,30 +261,37 @@ def member_card_png(card: MemberCard) -> bytes:
             continue
         ax.text(week + 0.5, 7.15, str(points), ha="center", va="bottom", fontsize=FONT_PT - 2,
                 color=INK if points else MUTED, clip_on=False)
+    words = card.words
     if card.weekly_points:
-        ax.text(-0.15, 7.15, "pts", ha="right", va="bottom", fontsize=FONT_PT - 2, color=MUTED, clip_on=False)
+        ax.text(-0.15, 7.15, _literal(words.points) if words else "pts", ha="right", va="bottom",
+                fontsize=FONT_PT - 2, color=MUTED, clip_on=False)
     ax.set_xlim(0, weeks)
     ax.set_ylim(0, 7)
     ax.set_aspect("auto")
-    ax.set_xticks([w + 0.5 for w in range(0, weeks, 3)],
-                  [(card.first_day + timedelta(days=7 * w)).strftime("%d %b") for w in range(0, weeks, 3)])
-    names = [(card.first_day + timedelta(days=i)).strftime("%a") for i in range(7)]
+    if words and len(words.weeks) >= weeks:
+        dates = list(words.weeks)
+    else:
+        dates = [(card.first_day + timedelta(days=7 * w)).strftime("%d %b") for w in range(weeks)]
+    ax.set_xticks([w + 0.5 for w in range(0, weeks, 3)], [dates[w] for w in range(0, weeks, 3)])
+    if words and len(words.weekdays) == 7:
+        names = list(words.weekdays)
+    else:
+        names = [(card.first_day + timedelta(days=i)).strftime("%a") for i in range(7)]
     ax.set_yticks([6.5, 4.5, 2.5, 0.5], [names[0], names[2], names[4], names[6]])
     for spine in ax.spines.values():
         spine.set_visible(False)
     ax.tick_params(length=0, labelsize=FONT_PT)
-    fig.text(0.02, 0.96, card.name, fontsize=FONT_PT + 3, fontweight="bold", color=INK, va="top")
-    fig.text(
-        0.98, 0.96, f"{card.week_points} points this week", fontsize=FONT_PT + 1, color=INK, ha="right", va="top",
-    )
-    fig.text(
-        0.98, 0.87, f"streak {card.current_streak} wk · best {card.best_streak} wk · today outlined",
-        fontsize=FONT_PT - 1, color=MUTED, ha="right", va="top",
-    )
+    fig.text(0.02, 0.96, _literal(card.name), fontsize=FONT_PT + 3, fontweight="bold", color=INK, va="top")
+    week_points = words.week_points if words else f"{card.week_points} points this week"
+    streak = (words.streak if words else
+              f"streak {card.current_streak} wk · best {card.best_streak} wk · today outlined")
+    fig.text(0.98, 0.96, _literal(week_points), fontsize=FONT_PT + 1, color=INK, ha="right", va="top")
+    fig.text(0.98, 0.87, _literal(streak), fontsize=FONT_PT - 1, color=MUTED, ha="right", va="top")
     # Each key as on the calendar: the kind's colour with its marker on top.
     handles = [(Patch(facecolor=KIND_COLOURS[k]), Line2D([], [], linestyle="none", marker=KIND_MARKERS[k],
                                                          markersize=6, color=MARK)) for k in KIND_LABELS]
-    legend = fig.legend(handles=handles, labels=list(KIND_LABELS.values()), loc="lower center", ncols=4,
+    labels = [_literal(words.kinds.get(k, v)) if words else v for k, v in KIND_LABELS.items()]
+    legend = fig.legend(handles=handles, labels=labels, loc="lower center", ncols=4,
                         frameon=False, fontsize=FONT_PT, handlelength=1.0, columnspacing=1.0,
                         handler_map={tuple: HandlerTuple(ndivide=1)})
     for text in legend.get_texts():

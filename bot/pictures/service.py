@@ -30,7 +30,7 @@ from bot.content.poses import Figure, PoseBook
 from bot.content.schema import Content
 from bot.core.challenges import Goal, Results
 from bot.core.history import MemberDays, TestEntry, WeekTotal
-from bot.i18n import SOURCE_LANGUAGE, Texts
+from bot.i18n import ENGLISH, SOURCE_LANGUAGE, Texts
 from bot.pictures import charts, figures
 
 log = logging.getLogger(__name__)
@@ -180,8 +180,10 @@ class PictureService:
     def _dump(self, figure: Figure) -> dict[str, Any]:
         return figure.model_dump(mode="json")
 
-    async def exercise_figure(self, slug: str, timeout: float = RENDER_TIMEOUT) -> Picture | None:
-        return await self._single("exercise", slug, timeout)
+    async def exercise_figure(self, slug: str, timeout: float = RENDER_TIMEOUT,
+                              texts: Texts | None = None) -> Picture | None:
+        """The exercise's figure, its name and alt text in the language of ``texts`` (English without)."""
+        return await self._single("exercise", slug, timeout, texts)
 
     async def selftest_figure(self, slug: str, timeout: float = RENDER_TIMEOUT,
                               texts: Texts | None = None) -> Picture | None:
@@ -198,8 +200,10 @@ class PictureService:
         if item is None or figure is None:
             return None
         name = item.name
-        if texts is not None and kind == "selftest":
-            name = self.content.localized(texts.language).selftests.get(slug, item).name
+        if texts is not None:
+            localized = self.content.localized(texts.language)
+            found = localized.exercises.get(slug) if kind == "exercise" else localized.selftests.get(slug)
+            name = (found or item).name
         # The worker draws the name as a plain string: it loads no catalogue.
         key = self._figure_key(kind, name, self._dump(figure), poses.skeleton.model_dump())
         data = await self._figure(
@@ -211,8 +215,9 @@ class PictureService:
         return Picture(f"{slug}.png", data, figure_description(name, figure, texts))
 
     async def routine_strip(self, slugs: list[str], names: list[str], filename: str = "routine.png",
-                            timeout: float = RENDER_TIMEOUT) -> Picture | None:
-        """The routine's moves side by side, numbered like the list (``names`` as shown there)."""
+                            timeout: float = RENDER_TIMEOUT, texts: Texts | None = None) -> Picture | None:
+        """The routine's moves side by side, numbered like the list (``names`` as shown there); the alt text in
+        the language of ``texts`` (English without)."""
         poses = self.poses
         if poses is None or not slugs:
             return None
@@ -230,7 +235,8 @@ class PictureService:
         if data is None:
             return None
         listed = "; ".join(f"{n}. {name}" for n, name in enumerate(names, start=1))
-        return Picture(filename, data, clip_alt(f"The routine's moves side by side, numbered like the list: {listed}"))
+        alt = (texts or ENGLISH).t("The routine's moves side by side, numbered like the list: {moves}", moves=listed)
+        return Picture(filename, data, clip_alt(alt))
 
     # -- charts ------------------------------------------------------------------------------
 
@@ -250,20 +256,28 @@ class PictureService:
             self._charts_pending -= 1
         return None if png is None else Picture(filename, png, alt)
 
-    async def club_chart(self, guild_id: int, title: str, weeks: list[WeekTotal]) -> Picture | None:
+    async def club_chart(self, guild_id: int, title: str, weeks: list[WeekTotal],
+                         words: tuple[charts.ClubWords, str] | None = None) -> Picture | None:
+        """The club's last weeks; ``title`` and ``words`` (the chart's words and its alt text) in the club's
+        language (English without ``words``)."""
         if not weeks:
             return None
         chart = charts.ClubWeeks(guild_id, title, [w.week_start for w in weeks], [w.members for w in weeks],
-                                 [w.points for w in weeks])
+                                 [w.points for w in weeks], words[0] if words else None)
+        alt = words[1] if words else charts.club_chart_alt(chart)
         return await self._chart(f"the club chart of guild {guild_id}", "club-weeks.png", charts.club_chart_png,
-                                 chart, charts.club_chart_alt(chart))
+                                 chart, clip_alt(alt))
 
-    async def member_card(self, user_id: int, name: str, days: MemberDays) -> Picture | None:
+    async def member_card(self, user_id: int, name: str, days: MemberDays,
+                          words: tuple[charts.CardWords, str] | None = None) -> Picture | None:
+        """The member's 12 weeks as a calendar; ``words`` (the card's words and its alt text) in the member's
+        language (English without)."""
         card = charts.MemberCard(user_id, name, days.first_day, dict(days.days), days.current_streak,
                                  days.best_streak, days.week_points, today=days.today,
-                                 weekly_points=list(days.weekly_points))
+                                 weekly_points=list(days.weekly_points), words=words[0] if words else None)
+        alt = words[1] if words else charts.member_card_alt(card)
         return await self._chart(f"the /me card of user {user_id}", "me.png", charts.member_card_png, card,
-                                 charts.member_card_alt(card))
+                                 clip_alt(alt))
 
     async def challenge_chart(self, guild_id: int, results: Results,
                               words: tuple[charts.ChallengeWords, str] | None = None) -> Picture | None:

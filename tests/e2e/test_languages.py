@@ -52,11 +52,19 @@ async def test_a_german_member_reads_today_the_card_and_the_check_in_in_german(c
     assert "Wie es sich steigert" in text
     [done] = [c for c in components(today) if c["custom_id"].startswith("gc:done:")]
     assert done["label"] == "Erledigt ✅"
+    # The routine picture's alt text numbers the moves as the German list does.
+    [strip] = today["attachments"]
+    assert strip["description"].startswith("Die Übungen der Routine nebeneinander, nummeriert wie in der Liste: 1. ")
+    for name in (f["name"] for f in today["embeds"][0]["fields"] if f["name"][:1].isdigit()):
+        assert name in strip["description"]
 
     card = await club.slash(club.runner, "glutes exercise", locale="de", name="clamshell")
     text = embed_text(card)
     assert "**Umfang:**" in text
     assert "So geht's" in text
+    [figure] = card["attachments"]
+    assert figure["description"].startswith(f"Figur zu {card['embeds'][0]['title']}, "), "the figure's alt text too"
+    assert "Figure of" not in figure["description"]
 
     reply = await club.click(club.runner, done["custom_id"], locale="de")
     assert "Gezählt: Wochenroutine (+10)." in reply["content"]
@@ -65,6 +73,12 @@ async def test_a_german_member_reads_today_the_card_and_the_check_in_in_german(c
     labels = [c["label"] for c in components(reply)]
     assert labels[:3] == ["Leicht", "Genau richtig", "Schwer"]
     assert any(c.startswith("gc:feel:") for c in custom_ids(reply))
+
+    me = await club.slash(club.runner, "me", locale="de")
+    [calendar] = me["attachments"]
+    assert calendar["filename"] == "me.png"
+    assert calendar["description"].startswith("Die letzten 12 Wochen von "), "the /me card's alt text is German"
+    assert ": 1 Tag mit Routine. Aktuelle Wochenserie 1, Rekord 1." in calendar["description"]
 
 
 async def test_a_member_in_a_language_without_a_catalogue_reads_english(club: Club) -> None:
@@ -105,6 +119,8 @@ async def test_club_setup_language_then_the_weekly_post_goes_out_in_french(club:
     assert "Appuie sur **Fait ✅** ci-dessous (+10 points)." in text
     [done] = [c for c in components(post) if c["custom_id"].startswith("gc:done:")]
     assert done["label"] == "Fait ✅"
+    [strip] = post["attachments"]
+    assert strip["description"].startswith("Les exercices de la routine côte à côte, numérotés comme dans la liste")
 
     # A member with their own language still gets the answer in theirs; one without, in the club's.
     english = await club.click(club.runner, done["custom_id"], locale="en-GB")
@@ -134,6 +150,12 @@ async def test_a_spanish_server_gets_its_board_post_in_spanish(fake: FakeDiscord
         assert title.startswith("Clasificación de la semana pasada · Semana del 16 nov")
         assert "ann" in post["embeds"][0]["description"]
         assert "10 pts · 1 rutina" in post["embeds"][0]["description"]
+        # The chart under the board, and its alt text, in the club's language.
+        [chart] = post["attachments"]
+        assert chart["filename"] == "club-weeks.png"
+        assert chart["description"].startswith("Gráfico de las últimas 12 semanas del club, del "), chart
+        assert "(la semana pasada 1, como mucho 1 la semana del 16 nov)" in chart["description"]
+        assert "una línea para los puntos en total (la semana pasada 10)." in chart["description"]
     finally:
         await club.stop()
 

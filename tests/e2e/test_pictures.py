@@ -139,7 +139,7 @@ async def test_me_and_test_history_carry_their_pictures_ephemerally(club: Club) 
     assert me["flags"] & 64
     meta, image = attached_image(me, "me.png")
     assert me["embeds"][0]["image"]["url"] == "attachment://me.png"
-    assert "1 with routine, 1 with stretch" in meta["description"]
+    assert "1 day with routine, 1 day with stretch" in meta["description"]
     assert image.width >= 550
 
     start = await club.slash(club.runner, "test hip-drop")
