@@ -27,7 +27,7 @@ from bot.cogs import (
     winner_role,
 )
 from bot.delivery.discord_output import DiscordOutput, sweep_buckets_less_often
-from bot.discord_ui.translator import CatalogueTranslator
+from bot.discord_ui.translator import CatalogueTranslator, localize_mentions
 from bot.features import Feature, FeatureContext, FeatureSetup
 from bot.ops.metrics import BotMetrics
 from bot.ops.server import HealthServer
@@ -162,7 +162,10 @@ class _ClubBotMixin(commands.bot.BotBase):
                 self.due.register(job)
         self.shared = ctx.shared
         # The commands' names and descriptions in each member's language, read from the catalogues.
-        await self.tree.set_translator(CatalogueTranslator(self.services.languages))
+        translator = CatalogueTranslator(self.services.languages)
+        await self.tree.set_translator(translator)
+        # A sentence that names a command names it as the reader's Discord lists it.
+        localize_mentions(translator, self.tree.get_commands())
         if self.start_jobs and self.settings.sync_commands_on_start:
             await self._push_commands_or_retry_later()
         if self.start_jobs:

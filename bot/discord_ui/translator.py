@@ -12,7 +12,7 @@ strings are not calls in the code: :func:`command_extras` lists them from the tr
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import discord
 from discord import app_commands
@@ -110,3 +110,53 @@ def cog_commands() -> list[app_commands.Command | app_commands.Group]:
         if cog.__module__.startswith("bot.cogs."):
             found.extend(c for c in cog.__cog_app_commands__ if c.parent is None)
     return sorted(found, key=lambda c: c.name)
+
+
+def _paths(commands: Iterable[app_commands.Command | app_commands.Group]) -> Iterator[
+        app_commands.Command | app_commands.Group]:
+    for command in commands:
+        yield command
+        if isinstance(command, app_commands.Group):
+            yield from _paths(command.commands)
+
+
+def mention_rewriter(translator: CatalogueTranslator, locale: str,
+                     commands: Iterable[app_commands.Command | app_commands.Group]) -> Callable[[str], str]:
+    """A function that writes every command a text names (``/glutes safety``, ``/club setup language:fr``)
+    the way a member whose Discord is in ``locale`` sees it in the command list (``/gesäß sicherheit``,
+    ``/club einrichten sprache:fr``): the names come from the same translator the tree is pushed with."""
+
+    def name(token: str, where: Where) -> str:
+        return translator.translated(token, locale, where) or token
+
+    written: dict[str, tuple[str, dict[str, str]]] = {}
+    for command in _paths(commands):
+        local = " ".join(name(token, Where.command_name) for token in command.qualified_name.split())
+        options = {} if isinstance(command, app_commands.Group) else {
+            p.display_name: name(p.display_name, Where.parameter_name) for p in command.parameters}
+        written[command.qualified_name] = (local, options)
+    if not written:
+        return lambda text: text
+    # The longest path first, so "/glutes progression reset" is not read as "/glutes" and two words.
+    alternatives = "|".join(re.escape(path) for path in sorted(written, key=len, reverse=True))
+    pattern = re.compile(rf"(?<![\w/<:]){'/'}({alternatives})(?![\w-])((?: [\w-]+:[^\s`]*)*)")
+    option = re.compile(r" ([\w-]+):")
+
+    def one(match: re.Match[str]) -> str:
+        local, options = written[match.group(1)]
+        tail = option.sub(lambda m: f" {options.get(m.group(1), m.group(1))}:", match.group(2))
+        return f"/{local}{tail}"
+
+    return lambda text: pattern.sub(one, text) if "/" in text else text
+
+
+def localize_mentions(translator: CatalogueTranslator,
+                      commands: Iterable[app_commands.Command | app_commands.Group]) -> int:
+    """Rewrites the commands every catalogue's texts name into that language's command names (once, at
+    start). Returns how many texts changed."""
+    tree = list(commands)
+    languages = translator.languages
+    return sum(
+        languages.rewrite(code, mention_rewriter(translator, code.replace("_", "-"), tree), keep=_NAMES | {CHOICE})
+        for code in languages.catalogue_codes
+    )

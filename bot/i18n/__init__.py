@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import gettext
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time
 from functools import cached_property
 from pathlib import Path
@@ -198,6 +198,29 @@ class Languages:
                 elif message.string:
                     singular[(message.context, message.id)] = message.string
         return singular, plural, _plural_function(expression)
+
+    def rewrite(self, code: str, change: Callable[[str], str], keep: Iterable[str] = ()) -> int:
+        """Applies ``change`` to every translated text of catalogue ``code``, once, before the first answer:
+        e.g. a command named in a sentence, written the way the member's Discord shows that command. Texts of
+        the contexts in ``keep`` (the command names themselves) stay as they are. Returns how many changed."""
+        singular, plural, _ = self._catalogues[code]
+        kept = set(keep)
+        changed = 0
+        for key, text in singular.items():
+            if key[0] not in kept and (new := change(text)) != text:
+                singular[key] = new
+                changed += 1
+        for key, forms in plural.items():
+            new_forms = tuple(change(form) for form in forms)
+            if new_forms != forms:
+                plural[key] = new_forms
+                changed += 1
+        return changed
+
+    @property
+    def catalogue_codes(self) -> tuple[str, ...]:
+        """The languages there is a catalogue for (English, the source, has none)."""
+        return tuple(sorted(self._catalogues))
 
     @property
     def codes(self) -> tuple[str, ...]:

@@ -46,7 +46,7 @@ async def test_a_german_member_takes_a_self_test_in_german(club: Club) -> None:
     ix = await club.fake.slash(club.guild.id, club.runner.id, "test hip-drop", locale="de")
     message = await ix.final()
     text = embed_text(message)
-    assert "So geht's" in text
+    assert "So geht’s" in text
     assert "Worauf du achtest" in text
     assert "⚠️ Sicherheit" in text
     assert "Antworte für jede Seite mit den Knöpfen unten" in text
@@ -107,7 +107,7 @@ async def test_the_nudge_dm_is_in_the_members_language(club: Club) -> None:
     assert club.bot is not None
     assert await club.bot.due.run("nudge") == 1
     [dm] = club.fake.dm_messages(club.runner.id)
-    assert "Ta semaine de club se termine" in dm["content"]
+    assert "Ta semaine du club se termine" in dm["content"]
     assert "Your club week closes" not in dm["content"]
     # The Done button under it reads French too; its custom id is the same in every language.
     [button] = [c for row in dm["components"] for c in row["components"]]
@@ -169,7 +169,7 @@ async def test_a_job_dm_falls_back_to_the_clubs_language(club: Club) -> None:
     assert club.bot is not None
     assert await club.bot.due.run("standup") == 1
     [dm] = club.fake.dm_messages(club.runner.id)
-    assert "C'est l'heure de te lever" in dm["content"]
+    assert "C’est l’heure de te lever" in dm["content"]
 
 
 async def test_the_retest_reminder_dm_and_history_are_in_the_members_language(club: Club) -> None:
@@ -197,4 +197,4 @@ async def test_the_retest_reminder_dm_and_history_are_in_the_members_language(cl
     text = embed_text(history)
     assert "Tu historial de autotests" in text
     assert "Antes → ahora" in text
-    assert "pierna levantada izquierda" in text
+    assert "Elevación de pierna izquierda" in text

@@ -139,7 +139,7 @@ def test_a_member_chooses_german_and_reads_the_bot_in_german(playground_url: str
             page.fill("#input", "/test hip-drop")
             page.press("#input", "Enter")
             answer = page.locator(".message.ephemeral", has_text="ann used /test hip-drop")
-            expect(answer).to_contain_text("So geht's")
+            expect(answer).to_contain_text("So geht’s")
             expect(answer).to_contain_text("Worauf du achtest")
             # The choice belongs to ann: ben still reads English, and ann's stays German when she comes back.
             page.select_option("#member", label="ben")
