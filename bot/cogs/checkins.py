@@ -35,7 +35,7 @@ async def _recorded(
 ) -> dict[str, Any]:
     """The check-in, then the keyword arguments of its reply (in the member's language). An extra session counts
     only within the days the member's own plan asks for."""
-    if kind == Kind.EXTRA.value:
+    if kind == Kind.EXTRA:
         await routines.check_extra(who, when)
     result = await checkins.record(who, kind, when=when)
     # After the press: the club's row (and language) is in the row cache by now.
@@ -55,10 +55,13 @@ def make_done_button(
         discord.ui.DynamicItem[discord.ui.Button[Any]],
         template=DONE_PREFIX + r"(?P<kind>routine|extra|stretch)(?::(?P<guild>\d{1,20}))?",
     ):
-        def __init__(self, kind: str = Kind.ROUTINE.value, guild_id: int | None = None) -> None:
+        def __init__(
+            self, kind: str = Kind.ROUTINE.value, guild_id: int | None = None,
+            pressed: discord.ui.Button[Any] | None = None,
+        ) -> None:
             suffix = f":{guild_id}" if guild_id is not None else ""
             super().__init__(
-                discord.ui.Button(
+                pressed or discord.ui.Button(
                     label=DONE_LABEL, style=discord.ButtonStyle.success, custom_id=f"{DONE_PREFIX}{kind}{suffix}"
                 )
             )
@@ -69,7 +72,9 @@ def make_done_button(
         async def from_custom_id(
             cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: Any
         ) -> DoneButton:
-            return cls(match["kind"], int(match["guild"]) if match["guild"] else None)
+            # The button discord.py already made from the pressed message: making another (some 30 k instructions)
+            # would be wasted work on every press.
+            return cls(match["kind"], int(match["guild"]) if match["guild"] else None, pressed=item)
 
         @guarded
         async def callback(self, interaction: discord.Interaction) -> None:

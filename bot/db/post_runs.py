@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +32,11 @@ T = TypeVar("T")
 
 # The kinds of claim that are club posts (the claim's subject is the club: the unique key serves a club's posts).
 POST_KINDS = ("routine", "leaderboard")
+# The same as ``kind IN (…)``, without the list bound as an expanding parameter: that one makes SQLAlchemy
+# render the statement again on every execution, about an eighth of each weekly post's read of its club.
+_IS_POST = or_(*(SendClaim.kind == kind for kind in POST_KINDS))
+# Settled: neither being sent now nor waiting for its next try (same reason: no expanding IN list).
+_IS_SETTLED = and_(SendClaim.status != Outcome.CLAIMED.value, SendClaim.status != Outcome.PENDING.value)
 
 
 # One statement for a batch of outcomes (executemany): the SET columns come from the keys of the values
@@ -50,8 +55,7 @@ _GAVE_UP = (SendClaim.status == Outcome.FAILED.value) | (
 _LATEST_FAILURE = (
     select(case((_GAVE_UP,
                  func.coalesce(func.nullif(SendClaim.error, ""), "unknown error"))))
-    .where(SendClaim.kind.in_(POST_KINDS), SendClaim.subject_id == Club.id,
-           SendClaim.status.notin_([Outcome.CLAIMED.value, Outcome.PENDING.value]))
+    .where(_IS_POST, SendClaim.subject_id == Club.id, _IS_SETTLED)
     .order_by(SendClaim.claimed_at.desc(), SendClaim.id.desc())
     .limit(1)
     .scalar_subquery()
@@ -262,8 +266,7 @@ class PostRuns:
         latest = (
             await session.execute(
                 select(SendClaim.status, SendClaim.error, SendClaim.attempts)
-                .where(SendClaim.kind.in_(POST_KINDS), SendClaim.subject_id == club_id,
-                       SendClaim.status.notin_([Outcome.CLAIMED.value, Outcome.PENDING.value]))
+                .where(_IS_POST, SendClaim.subject_id == club_id, _IS_SETTLED)
                 .order_by(SendClaim.claimed_at.desc(), SendClaim.id.desc())
                 .limit(1)
             )
@@ -278,7 +281,7 @@ class PostRuns:
         async with self._sessions() as session:
             rows = await session.execute(
                 select(SendClaim)
-                .where(SendClaim.kind.in_(POST_KINDS), SendClaim.subject_id == club_id)
+                .where(_IS_POST, SendClaim.subject_id == club_id)
                 .order_by(SendClaim.claimed_at.desc(), SendClaim.id.desc())
                 .limit(limit)
             )

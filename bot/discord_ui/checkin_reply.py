@@ -6,8 +6,6 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-import discord
-
 from bot.content.schema import Content
 from bot.core.checkins import CheckinResult
 from bot.core.points import Kind
@@ -36,10 +34,11 @@ def _feel_payloads(feel_button: type[Any], tr: Texts = ENGLISH) -> tuple[tuple[s
     return tuple((feel, labelled(feel_button(0, feel), tr).item.to_component_dict()) for feel in FEEL_ANSWERS)
 
 
-def feel_view(user_id: int, feel_button: type[Any], tr: Texts = ENGLISH) -> discord.ui.View:
+def feel_view(user_id: int, feel_button: type[Any], tr: Texts = ENGLISH) -> PresetRow:
     """Easy / Just right / Hard / It hurt under a routine check-in, for ``user_id``'s presses only."""
-    return PresetRow([{**payload, "custom_id": feel_custom_id(user_id, feel)} for feel, payload in
-                      _feel_payloads(feel_button, tr)])
+    # The same ids as feel_custom_id, put together from the answers' own strings: no enum look-up per button.
+    prefix = f"{FEEL_PREFIX}{user_id}:"
+    return PresetRow([{**payload, "custom_id": prefix + feel} for feel, payload in _feel_payloads(feel_button, tr)])
 
 
 def checkin_reply(
