@@ -300,6 +300,8 @@ class StandupService:
         wanted: list[tuple[Any, ...]] = []
         languages: dict[int, tuple[str | None, str | None]] = {}  # the member's locale, the club's language
         late: list[ClaimKey] = []
+        keys: list[ClaimKey] = []  # the claim of each wanted reminder, in the same order
+        periods: dict[datetime, str] = {}  # reminders share their due slots: one key per instant
         moves: list[tuple[int, datetime, bool]] = []
         stop: list[int] = []
         async with self._sessions() as session:
@@ -330,23 +332,25 @@ class StandupService:
                     continue
                 send = now - due_at <= interval(every)
                 moves.append((sid, nxt, send))
+                period = periods.get(due_at) or periods.setdefault(due_at, slot_key(due_at))
                 if send:
                     wanted.append((sid, member_id, guild_id, user_id, channel_id, due_at, every, tz, snoozed, nxt))
+                    keys.append(ClaimKey(sid, period, member_id))
                     languages[sid] = (locale, club_language)
                 else:
-                    late.append(ClaimKey(sid, slot_key(due_at), member_id))
+                    late.append(ClaimKey(sid, period, member_id))
             if moves:
                 await queries.advance(session, moves, now)
             if stop:
                 await session.execute(
                     update(Standup).where(Standup.id.in_(stop)).values(**STOPPED, updated_at=now)  # type: ignore[attr-defined]
                 )
-            won = await claim_once(session, KIND, [ClaimKey(w[0], slot_key(w[5]), w[1]) for w in wanted], now)
+            won = await claim_once(session, KIND, keys, now)
             await send_claims.skip(session, KIND, late, now, TOO_LATE)
             await session.commit()
         due: list[DueReminder] = []
-        for w in wanted:
-            won_claim = won.get((w[0], slot_key(w[5])))
+        for w, key in zip(wanted, keys, strict=True):
+            won_claim = won.get((key.subject_id, key.period_key))
             if won_claim is not None:  # else: claimed before (another process, or a clock set back)
                 due.append(DueReminder(*w, won_claim, *languages[w[0]]))
         return due

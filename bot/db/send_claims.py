@@ -39,6 +39,13 @@ def new_nonce() -> str:
     return "gc-" + secrets.token_hex(11)
 
 
+def new_nonces(count: int) -> list[str]:
+    """``count`` nonces like :func:`new_nonce`'s, from one read of the system's random source (a tick
+    claims up to a thousand at once, and a read per nonce costs more than the rest of its row)."""
+    pool = secrets.token_hex(11 * count)
+    return ["gc-" + pool[i : i + 22] for i in range(0, 22 * count, 22)]
+
+
 @dataclass(frozen=True, slots=True)
 class ClaimKey:
     subject_id: int
@@ -125,7 +132,7 @@ async def claim_once(
     if not keys:
         return {}
     unique = list({(k.subject_id, k.period_key): k for k in keys}.values())
-    nonces = [new_nonce() for _ in unique]
+    nonces = new_nonces(len(unique))
     dialect = session.get_bind().dialect.name
     params: dict[str, Any] = {"kind": kind, "now": now, "lease": now + lease}
     if dialect == "postgresql":
