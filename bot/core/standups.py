@@ -335,10 +335,10 @@ class StandupService:
                 period = periods.get(due_at) or periods.setdefault(due_at, slot_key(due_at))
                 if send:
                     wanted.append((sid, member_id, guild_id, user_id, channel_id, due_at, every, tz, snoozed, nxt))
-                    keys.append(ClaimKey(sid, period, member_id))
+                    keys.append(ClaimKey(sid, period))  # no member: the claim goes with its series
                     languages[sid] = (locale, club_language)
                 else:
-                    late.append(ClaimKey(sid, period, member_id))
+                    late.append(ClaimKey(sid, period))
             if moves:
                 await queries.advance(session, moves, now)
             if stop:

@@ -64,10 +64,13 @@ class WalCheckpointer:
 
     def run(self) -> None:
         """One PASSIVE checkpoint now, in the calling thread."""
+        path = Path(self._path)
+        if not path.exists():  # deleted meanwhile (a test's database)
+            return
         try:
-            # mode=rw: never create the file (a test's database may be gone already).
+            # mode=rw: never create the file.
             with contextlib.closing(
-                sqlite3.connect(f"file:{self._path}?mode=rw", uri=True, timeout=5, isolation_level=None)
+                sqlite3.connect(f"{path.as_uri()}?mode=rw", uri=True, timeout=5, isolation_level=None)
             ) as conn:
                 conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         except sqlite3.Error as error:
