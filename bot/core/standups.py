@@ -4,7 +4,8 @@ No scheduler job per member: every row carries its next due instant (indexed), a
 periodic tick claims the due rows, moves each one to its next grid slot and inserts each reminder's
 send-once claim (``send_claim``, kind ``standup``) in the same transaction, commits, and only then hands
 the reminders over for delivery. A claim settled as sent is deleted; failed and skipped ones are kept a
-week (:meth:`StandupService.prune`). On PostgreSQL the claim uses ``FOR UPDATE SKIP
+week (:meth:`StandupService.prune`). A claim carries no member id: it goes with its series (a trigger on
+``standup``, migration 0017), so the insert checks no member key. On PostgreSQL the claim uses ``FOR UPDATE SKIP
 LOCKED``, so several bot processes never claim the same row; on SQLite the engine's ``BEGIN IMMEDIATE``
 makes the claiming transaction exclusive. The maths is in :mod:`bot.core.standup_schedule`, the SQL in
 :mod:`bot.db.standup_queries`.
