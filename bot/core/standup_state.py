@@ -74,8 +74,11 @@ class DueReminder:
 
 
 def slot_key(due_at: datetime) -> str:
-    """A reminder's claim period: its due instant in UTC, to the second."""
-    return due_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    """A reminder's claim period: its due instant in UTC, to the second (``2026-11-18T11:59:00``)."""
+    if due_at.tzinfo is not UTC:
+        due_at = due_at.astimezone(UTC)
+    # isoformat is several times faster than strftime, and a tick builds a key per reminder.
+    return due_at.isoformat(timespec="seconds")[:19]
 
 
 def slot_of(key: str) -> datetime:

@@ -4,7 +4,8 @@ No scheduler job per member: every row carries its next due instant (indexed), a
 periodic tick claims the due rows, moves each one to its next grid slot and inserts each reminder's
 send-once claim (``send_claim``, kind ``standup``) in the same transaction, commits, and only then hands
 the reminders over for delivery. A claim settled as sent is deleted; failed and skipped ones are kept a
-week (:meth:`StandupService.prune`). On PostgreSQL the claim uses ``FOR UPDATE SKIP
+week (:meth:`StandupService.prune`). A claim carries no member id: it goes with its series (a trigger on
+``standup``, migration 0017), so the insert checks no member key. On PostgreSQL the claim uses ``FOR UPDATE SKIP
 LOCKED``, so several bot processes never claim the same row; on SQLite the engine's ``BEGIN IMMEDIATE``
 makes the claiming transaction exclusive. The maths is in :mod:`bot.core.standup_schedule`, the SQL in
 :mod:`bot.db.standup_queries`.
@@ -300,6 +301,8 @@ class StandupService:
         wanted: list[tuple[Any, ...]] = []
         languages: dict[int, tuple[str | None, str | None]] = {}  # the member's locale, the club's language
         late: list[ClaimKey] = []
+        keys: list[ClaimKey] = []  # the claim of each wanted reminder, in the same order
+        periods: dict[datetime, str] = {}  # reminders share their due slots: one key per instant
         moves: list[tuple[int, datetime, bool]] = []
         stop: list[int] = []
         async with self._sessions() as session:
@@ -330,23 +333,25 @@ class StandupService:
                     continue
                 send = now - due_at <= interval(every)
                 moves.append((sid, nxt, send))
+                period = periods.get(due_at) or periods.setdefault(due_at, slot_key(due_at))
                 if send:
                     wanted.append((sid, member_id, guild_id, user_id, channel_id, due_at, every, tz, snoozed, nxt))
+                    keys.append(ClaimKey(sid, period))  # no member: the claim goes with its series
                     languages[sid] = (locale, club_language)
                 else:
-                    late.append(ClaimKey(sid, slot_key(due_at), member_id))
+                    late.append(ClaimKey(sid, period))
             if moves:
                 await queries.advance(session, moves, now)
             if stop:
                 await session.execute(
                     update(Standup).where(Standup.id.in_(stop)).values(**STOPPED, updated_at=now)  # type: ignore[attr-defined]
                 )
-            won = await claim_once(session, KIND, [ClaimKey(w[0], slot_key(w[5]), w[1]) for w in wanted], now)
+            won = await claim_once(session, KIND, keys, now)
             await send_claims.skip(session, KIND, late, now, TOO_LATE)
             await session.commit()
         due: list[DueReminder] = []
-        for w in wanted:
-            won_claim = won.get((w[0], slot_key(w[5])))
+        for w, key in zip(wanted, keys, strict=True):
+            won_claim = won.get((key.subject_id, key.period_key))
             if won_claim is not None:  # else: claimed before (another process, or a clock set back)
                 due.append(DueReminder(*w, won_claim, *languages[w[0]]))
         return due

@@ -15,6 +15,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from bot.db.sqlite_checkpoint import BACKSTOP_PAGES, checkpointer_for
 from bot.tasks import finish_tasks
 
 SessionFactory = async_sessionmaker[AsyncSession]
@@ -47,7 +48,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # The WAL is checkpointed by a thread of its own, not inside whichever commit crosses 1,000 pages
+    # (bot/db/sqlite_checkpoint.py); this is the backstop for when that thread is not running.
+    cursor.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
     cursor.close()
+
+
+def watch_sqlite_file(sync_engine: Any, url: Any) -> None:
+    """Each commit through ``sync_engine`` on a SQLite file asks for a checkpoint soon after, off its path."""
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    checkpointer = checkpointer_for(database)
+    event.listen(sync_engine, "commit", lambda _connection: checkpointer.wrote())
 
 
 def _sqlite_begin(connection: Any) -> None:
@@ -65,6 +78,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        watch_sqlite_file(engine.sync_engine, engine.url)
         return engine
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)

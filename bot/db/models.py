@@ -249,7 +249,6 @@ class SendClaim(SQLModel, table=True):
     __tablename__ = "send_claim"
     __table_args__ = (
         UniqueConstraint("kind", "subject_id", "period_key", name="uq_send_claim_kind_subject_period"),
-        Index("ix_send_claim_member", "member_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -260,7 +259,9 @@ class SendClaim(SQLModel, table=True):
     club_id: int | None = Field(
         default=None, sa_column=Column(ForeignKey("club.id", ondelete="CASCADE"), nullable=True)
     )
-    # Personal claims go with the member.
+    # Personal claims go with the member. A stand-up claim has none: it goes with its series (subject), which
+    # goes with the member; a trigger on ``standup`` deletes its claims (migration 0017), so the tick's
+    # insert checks no member key.
     member_id: int | None = Field(
         default=None, sa_column=Column(ForeignKey("member.id", ondelete="CASCADE"), nullable=True)
     )
@@ -281,6 +282,9 @@ class SendClaim(SQLModel, table=True):
 
 _claim = SendClaim.__table__.c  # type: ignore[attr-defined]
 # What a tick takes again: pending rows by their next try, claimed rows by their lease (live rows only).
+# The member's claims, for the cascade when a member is deleted and for the export (rows with a member only).
+Index("ix_send_claim_member", _claim.member_id,
+      postgresql_where=_claim.member_id.is_not(None), sqlite_where=_claim.member_id.is_not(None))
 Index("ix_send_claim_retake", _claim.kind, _claim.next_try_at, _claim.lease_until,
       postgresql_where=_claim.status.in_(("pending", "claimed")),
       sqlite_where=_claim.status.in_(("pending", "claimed")))

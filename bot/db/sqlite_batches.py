@@ -9,8 +9,8 @@ it is written is the owner's (``write_one``): the check-in store hands in presse
 
 The writer's connection never checkpoints the WAL on commit (SQLite's default does, every 1,000
 pages, and that commit then waits for the copy and its fsync: 25–100 ms on a busy disk, for every
-item in the batch). A second thread with its own connection checkpoints instead, about a second
-after writes, while the writer goes on (a PASSIVE checkpoint takes no writer lock).
+item in the batch). The file's checkpoint thread does it instead, about a second after writes, while
+the writer goes on (bot/db/sqlite_checkpoint.py, the same for every connection of the process).
 """
 
 from __future__ import annotations
@@ -22,18 +22,16 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Generic, TypeVar
 
 from sqlalchemy.exc import IntegrityError
+
+from bot.db.sqlite_checkpoint import checkpointer_for
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-# Seconds between WAL checkpoints while items are written (one runs this long after the first write).
-CHECKPOINT_AFTER_S = 1.0
 
 
 class SqliteBatchWriter(Generic[T, R]):
@@ -57,12 +55,8 @@ class SqliteBatchWriter(Generic[T, R]):
         self._drained: asyncio.Future[None] | None = None
         self._stopped: asyncio.Future[None] | None = None
         self._closed = False
-        # The WAL checkpoints: their own thread and connection, one at a time, after writes.
-        self._checkpointer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{name}-checkpoint")
-        self._checkpoint_conn: sqlite3.Connection | None = None
-        self._checkpoint_timer: asyncio.TimerHandle | None = None
-        self._checkpoint: asyncio.Future[None] | None = None
-        self._dirty = False
+        # The WAL checkpoints: the file's own thread, after writes.
+        self._checkpointer = checkpointer_for(path)
 
     async def write(self, item: T) -> R:
         if self._closed:
@@ -83,12 +77,6 @@ class SqliteBatchWriter(Generic[T, R]):
         while self._in_flight is not None:  # each batch that comes back sends the next, until none waits
             self._drained = loop.create_future()
             await self._drained
-        if self._checkpoint_timer is not None:
-            self._checkpoint_timer.cancel()
-        if self._checkpoint is not None:
-            await asyncio.gather(self._checkpoint, return_exceptions=True)
-        await loop.run_in_executor(self._checkpointer, self._close_checkpoint_conn)
-        self._checkpointer.shutdown(wait=True)
         # The writer's connection is the last to close: SQLite checkpoints what is left as it closes.
         if self._thread is not None:
             self._stopped = loop.create_future()
@@ -113,8 +101,7 @@ class SqliteBatchWriter(Generic[T, R]):
                 if not future.done():
                     future.set_exception(results)
         else:
-            self._dirty = True
-            self._checkpoint_soon()
+            self._checkpointer.wrote()
             for (_, future), result in zip(batch, results, strict=True):
                 if future.done():
                     continue
@@ -127,28 +114,6 @@ class SqliteBatchWriter(Generic[T, R]):
             self._send(self._loop)
         elif self._drained is not None and not self._drained.done():
             self._drained.set_result(None)
-
-    def _checkpoint_soon(self) -> None:
-        """Checkpoint about a second from now, unless one is already due or running."""
-        if self._checkpoint_timer is None and not self._closed:
-            loop = asyncio.get_running_loop()
-            self._checkpoint_timer = loop.call_later(CHECKPOINT_AFTER_S, self._start_checkpoint)
-
-    def _start_checkpoint(self) -> None:
-        self._checkpoint_timer = None
-        if self._closed or (self._checkpoint is not None and not self._checkpoint.done()):
-            if not self._closed:
-                self._checkpoint_soon()  # the one running may have missed the latest writes
-            return
-        self._dirty = False
-        self._checkpoint = asyncio.get_running_loop().run_in_executor(self._checkpointer, self._run_checkpoint)
-        self._checkpoint.add_done_callback(self._checkpoint_done)
-
-    def _checkpoint_done(self, done: asyncio.Future[None]) -> None:
-        if not done.cancelled() and done.exception() is not None:
-            log.warning("checkpointing the %s log failed: %r", self._name, done.exception())
-        if self._dirty:
-            self._checkpoint_soon()
 
     # -- in the writer thread -----------------------------------------------------------------
 
@@ -180,20 +145,6 @@ class SqliteBatchWriter(Generic[T, R]):
             conn.execute("PRAGMA wal_autocheckpoint=0")  # the checkpoint thread does it, off the commit path
             self._conn = conn
         return self._conn
-
-    # -- in the checkpoint thread -------------------------------------------------------------
-
-    def _run_checkpoint(self) -> None:
-        if self._checkpoint_conn is None:
-            conn = sqlite3.connect(self._path, timeout=30, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA busy_timeout=5000")
-            self._checkpoint_conn = conn
-        self._checkpoint_conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-
-    def _close_checkpoint_conn(self) -> None:
-        if self._checkpoint_conn is not None:
-            self._checkpoint_conn.close()
-            self._checkpoint_conn = None
 
     def _close_conn(self) -> None:
         if self._conn is not None:

@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db.engine import _sqlite_begin, _sqlite_pragmas
+from bot.db.engine import _sqlite_begin, _sqlite_pragmas, watch_sqlite_file
 
 T = TypeVar("T")
 
@@ -32,6 +32,7 @@ class SqliteThread:
         )
         event.listen(self._engine, "connect", _sqlite_pragmas)
         event.listen(self._engine, "begin", _sqlite_begin)
+        watch_sqlite_file(self._engine, self._engine.url)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
         self._closed = False

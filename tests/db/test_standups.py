@@ -13,12 +13,13 @@ from sqlalchemy import select, update
 from bot.core.checkins import CheckinService
 from bot.core.clock import ManualClock
 from bot.core.errors import InvalidInput, NotFound
+from bot.core.keeping_at_it import keeping_at_it_export
 from bot.core.members import Who
 from bot.core.points import STANDUP_DAILY_CAP, Kind
 from bot.core.privacy import PrivacyService
 from bot.core.standups import StandupService
 from bot.db.engine import SessionFactory, make_engine, make_session_factory
-from bot.db.models import Checkin, Club, Member, Standup
+from bot.db.models import Checkin, Club, Member, SendClaim, Standup
 from bot.i18n import Languages
 from bot.render.standups import describe_days
 
@@ -386,6 +387,31 @@ async def test_forget_deletes_the_reminder_settings(env: Env) -> None:
     await PrivacyService(env.sessions, env.clock).forget(who(1))
     assert [r.member_id for r in await env.rows()] == [(await env.row(2)).member_id]
     assert await env.claim(at(9, 45)) == [uid(2)]
+
+
+async def test_forget_deletes_the_reminder_claims_the_export_shows(env: Env) -> None:
+    """A stand-up claim carries no member id (it follows its series): the export still shows the member's,
+    and forgetting the member deletes them with the series, kept (skipped) and open (claimed) alike."""
+    await env.standups.turn_on(who(1))
+    await env.standups.turn_on(who(2))
+    assert await env.claim(at(9, 45)) == [uid(1), uid(2)]  # claimed, not finished yet
+    assert await env.claim(at(12, 30)) == []  # the 10:30 slot two hours late: skipped, the claim kept a week
+
+    async def claims() -> list[tuple[int, str]]:
+        async with env.sessions() as session:
+            rows = await session.execute(select(SendClaim.subject_id, SendClaim.status).where(
+                SendClaim.kind == "standup").order_by(SendClaim.subject_id, SendClaim.period_key))
+            return [(subject, status) for subject, status in rows]
+
+    first, second = (await env.row(1)).id, (await env.row(2)).id
+    assert await claims() == [(first, "claimed"), (first, "skipped"), (second, "claimed"), (second, "skipped")]
+    async with env.sessions() as session:
+        member = (await session.execute(select(Member).where(Member.user_id == uid(1)))).scalar_one()
+        exported = (await keeping_at_it_export(session, member))["scheduled_messages"]
+    assert [(c["kind"], c["subject_id"], c["status"]) for c in exported] == [
+        ("standup", first, "claimed"), ("standup", first, "skipped")]
+    await PrivacyService(env.sessions, env.clock).forget(who(1))
+    assert await claims() == [(second, "claimed"), (second, "skipped")]
 
 
 async def test_members_who_left_get_no_more_reminders(env: Env) -> None:
