@@ -14,7 +14,6 @@ few idle seconds and starts again with the next write, so nothing has to be clos
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import sqlite3
 import threading
@@ -51,30 +50,50 @@ class WalCheckpointer:
                 self._thread.start()
 
     def _serve(self) -> None:
-        while True:
-            if not self._wrote.wait(IDLE_EXIT_S):
-                with self._lock:
-                    if not self._wrote.is_set():  # a write that came just now keeps this thread
-                        self._thread = None
-                        return
-            # Let the writes of the next second gather, then copy them all at once.
-            threading.Event().wait(CHECKPOINT_AFTER_S)
-            self._wrote.clear()
-            self.run()
+        # One connection for the thread's life: opening one per checkpoint (reading the schema each time)
+        # cost more than the checkpoint itself at a press's rate.
+        conn: sqlite3.Connection | None = None
+        try:
+            while True:
+                if not self._wrote.wait(IDLE_EXIT_S):
+                    with self._lock:
+                        if not self._wrote.is_set():  # a write that came just now keeps this thread
+                            self._thread = None
+                            return
+                # Let the writes of the next second gather, then copy them all at once.
+                threading.Event().wait(CHECKPOINT_AFTER_S)
+                self._wrote.clear()
+                conn = self._checkpoint(conn)
+        finally:
+            if conn is not None:
+                conn.close()
 
     def run(self) -> None:
         """One PASSIVE checkpoint now, in the calling thread."""
+        conn = self._checkpoint(None)
+        if conn is not None:
+            conn.close()
+
+    def _checkpoint(self, conn: sqlite3.Connection | None) -> sqlite3.Connection | None:
+        """A PASSIVE checkpoint on ``conn`` (opened when ``None``); the connection to use next time, or
+        ``None`` when the file is gone or the checkpoint failed (the next one opens a fresh connection)."""
         path = Path(self._path)
         if not path.exists():  # deleted meanwhile (a test's database)
-            return
+            if conn is not None:
+                conn.close()
+            return None
         try:
-            # mode=rw: never create the file.
-            with contextlib.closing(
-                sqlite3.connect(f"{path.as_uri()}?mode=rw", uri=True, timeout=5, isolation_level=None)
-            ) as conn:
-                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            if conn is None:
+                # mode=rw: never create the file.
+                conn = sqlite3.connect(f"{path.as_uri()}?mode=rw", uri=True, timeout=5, isolation_level=None,
+                                       check_same_thread=False)
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            return conn
         except sqlite3.Error as error:
             log.warning("checkpointing %s failed: %r", self._path, error)
+            if conn is not None:
+                conn.close()
+            return None
 
 
 _BY_FILE: dict[str, WalCheckpointer] = {}
