@@ -5,14 +5,16 @@ doses (reps, sets, seconds, days, sources, links between items) are the English 
 language. :func:`texts_of` lists the texts of the English content as a tree keyed like the translation files:
 
     exercises.yaml  exercises: {slug: {name, aliases, summary, steps, cues, mistakes, easier, harder, safety,
-                                       dose_note}}
+                                       dose_note, source, dose_source}}
     routines.yaml   routines: {slug: {name, summary, why, description, notes, assumptions, dose_notes: {exercise}}}
     selftests.yaml  selftests: {slug: {name, summary, side_word, steps, look_for, safety,
                                        outcomes: {id: {label, recommendation}}}}
     guide.yaml      the guide's text keys (intro, muscle_names, muscles, injuries, facts, …)
 
 ``easier``/``harder`` appear only where the English is a text (not a link to another exercise), ``dose_note``
-only where the English dose has a note. ``aliases`` are optional: extra names an exercise is found by in that
+only where the English dose has a note. ``source`` (where the article names the exercise) and ``dose_source``
+(where it gives the dose, only where the dose has one) are shown on the card: each starts with the article's
+number, as the English does. ``aliases`` are optional: extra names an exercise is found by in that
 language (its English name and aliases keep working too).
 
 :func:`localize` builds the content in one language, English wherever a text is missing;
@@ -83,6 +85,9 @@ def texts_of(content: Content) -> dict[str, Tree]:
         entry["safety"] = list(ex.safety)
         if ex.dose.note:
             entry["dose_note"] = ex.dose.note
+        entry["source"] = ex.source
+        if ex.dose.source:
+            entry["dose_source"] = ex.dose.source
         exercises[slug] = entry
     routines: Tree = {}
     for slug, routine in content.routines.items():
@@ -202,12 +207,14 @@ def localize(content: Content, files: dict[str, Tree]) -> Content:
         given = given_exercises.get(slug)
         extra = given.get("aliases") if isinstance(given, dict) else None
         update: dict[str, Any] = {
-            key: texts[key] for key in ("name", "summary", "steps", "cues", "mistakes", "safety", "easier", "harder")
+            key: texts[key]
+            for key in ("name", "summary", "steps", "cues", "mistakes", "safety", "easier", "harder", "source")
             if key in texts
         }
         update["aliases"] = _aliases(texts["name"], extra, [ex.name, *ex.aliases])
-        if "dose_note" in texts:
-            update["dose"] = ex.dose.model_copy(update={"note": texts["dose_note"]})
+        dose = {key: texts[f"dose_{key}"] for key in ("note", "source") if f"dose_{key}" in texts}
+        if dose:
+            update["dose"] = ex.dose.model_copy(update=dose)
         exercises[slug] = ex.model_copy(update=update)
 
     routines = {}

@@ -2,7 +2,8 @@
 
 Each problem names the file (``locales/de/exercises.yaml``), the text's key (``exercises.glute-bridge.steps[2]``)
 and so the language. A translation fails when it misses a text or has one the English has not, when a
-``{placeholder}``, a † mark, a **bold** part or a number of the English is missing, when a text passes
+``{placeholder}``, a † mark, a **bold** part or a number of the English is missing, when a source text
+(``source``, ``dose_source``) does not start with the English's article number, when a text passes
 Discord's limits or the content's own, or when two exercises share a name in that language.
 """
 
@@ -44,6 +45,9 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 # muscle names.
 _NAME_KEY = re.compile(r"^(exercises|routines|selftests)\.[^.]+\.name$|\.label$|^muscle_names\.")
 _EXERCISE_NAME_KEY = re.compile(r"^exercises\.([^.]+)\.(name|aliases\[\d+\])$")
+# Texts that say where an article gives a fact; the article's number leads them, in every language.
+_SOURCE_KEY = re.compile(r"\.(source|dose_source)$")
+_ARTICLE = re.compile(r"^\d{3}(?!\d)")
 
 
 def _numbers(text: str) -> list[str]:
@@ -70,6 +74,16 @@ def text_problems(english: str, translated: str) -> list[str]:
     if missing:
         problems.append(f"number(s) of the English missing: {', '.join(missing)}")
     return problems
+
+
+def _article_problems(key: str, english: str, translated: str) -> list[str]:
+    """A source text must start with the article number the English starts with (``000 …``, ``001: …``)."""
+    if not _SOURCE_KEY.search(key):
+        return []
+    number, given = _ARTICLE.match(english), _ARTICLE.match(translated.strip())
+    if number and (given is None or given.group() != number.group()):
+        return [f"must start with the article number {number.group()}, as the English does"]
+    return []
 
 
 def _limit_problems(key: str, text: str) -> list[str]:
@@ -105,6 +119,7 @@ def _file_problems(language: str, filename: str, english: dict[str, Any], data: 
             problems.append((key, "not a text (a translation is a string, as the English)"))
             continue
         problems += [(key, p) for p in text_problems(english[key], value)]
+        problems += [(key, p) for p in _article_problems(key, english[key], value)]
         problems += [(key, p) for p in _limit_problems(key, value.strip())]
     for key in english:
         if key not in given:

@@ -46,6 +46,10 @@ KEYWORDS: dict[str, tuple[int | tuple[int, str], ...] | None] = {
     "tc": ((1, "c"), 2),
     "N_": None,
 }
+# The languages that write a small letter after a colon ("Left leg standing: pelvis dropped", "Jambe d'appui
+# gauche : le bassin est tombé"). German is not among them: a noun keeps its capital there, and the others
+# are taken as they are written. Used by Texts.after_colon.
+LOWER_AFTER_COLON = frozenset({"en", "fr", "es"})
 # How many (member locale, club language) choices Languages.texts keeps.
 _PICKED_MAX = 4096
 # Monday first, as the rest of the bot counts days (datetime.weekday()).
@@ -111,6 +115,13 @@ class Texts:
         index = self._plural_index(count)
         chosen = forms[index] if index < len(forms) else forms[-1]
         return self._fill(chosen, singular if count == 1 else plural, params)
+
+    def after_colon(self, text: str) -> str:
+        """``text`` as it is written after a colon in this language: a small first letter where the language
+        writes one (:data:`LOWER_AFTER_COLON`), else unchanged."""
+        if self.language.split("_", 1)[0] in LOWER_AFTER_COLON:
+            return text[:1].lower() + text[1:]
+        return text
 
     # Numbers, dates and lists, written for the locale.
     def number(self, value: float, digits: int | None = None) -> str:

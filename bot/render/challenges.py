@@ -152,7 +152,8 @@ def challenge_words(tr: Texts, results: Results) -> tuple[ChallengeWords, str]:
         tr.t("Results of the challenge {name}: a dashed line marks the target of {target}.", name=info.name,
              target=_amount(tr, info.goal, info.target)),
         shown,
-        tr.t("{reached} of the members shown reached it. {took_part}, {total} together.", reached=reached,
+        tr.n("{count} of the members shown reached it. {took_part}, {total} together.",
+             "{count} of the members shown reached it. {took_part}, {total} together.", reached,
              took_part=tr.n("{count} member took part", "{count} members took part", results.members),
              total=together),
     ))

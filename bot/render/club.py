@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import discord
 from babel import Locale, UnknownLocaleError
@@ -27,6 +27,15 @@ def run_words(tr: Texts, kind: str, status: str) -> tuple[str, str]:
         "skipped": tr.tc("post-status", "skipped"),
     }
     return kinds.get(kind, kind), statuses.get(status, status)
+
+
+def _period_date(tr: Texts, key: str) -> str:
+    """A post's period (``w2026-11-16``, the week it starts) as the language writes a date; the key itself
+    when it holds no date."""
+    try:
+        return tr.date(date.fromisoformat(key[1:]))
+    except ValueError:
+        return key[1:]
 
 
 def post_content(post: ClubPost, tr: Texts = ENGLISH) -> str | None:
@@ -103,7 +112,9 @@ def club_embed(
         history = []
         for run in runs:
             kind, status = run_words(tr, run.kind, run.status)
-            history.append(f"{kind} {run.period_key[1:]}: {status}{f' {late}' if run.late else ''}")
+            # i18n: a line of /club show's recent posts: "routine Nov 16, 2026: sent".
+            line = tr.t("{kind} {date}: {status}", kind=kind, date=_period_date(tr, run.period_key), status=status)
+            history.append(f"{line} {late}" if run.late else line)
         embed.add_field(name=tr.t("Recent posts"), value=clip("\n".join(history), 1024), inline=False)
     return embed
 

@@ -71,10 +71,7 @@ def answer_label(tr: Texts, test: SelfTest, side: str, outcome: Outcome) -> str:
     named = side_text(tr, test, side)
     if not named:
         return outcome.label
-    label = outcome.label
-    if tr.language == "en":
-        label = f"{label[:1].lower()}{label[1:]}"
-    return tr.t("{side}: {answer}", side=named, answer=label)
+    return tr.t("{side}: {answer}", side=named, answer=tr.after_colon(outcome.label))
 
 
 def verdict_mark(weak: bool, unsure: bool) -> str:
@@ -86,9 +83,7 @@ def _line(tr: Texts, content: Content, item: StagedExercise) -> str:
     exercise = content.exercises[item.slug]
     name = f"**{exercise.name}**"
     if item.easier:
-        easier = (exercise.easier or item.easier).rstrip(".")
-        if tr.language == "en":
-            easier = f"{easier[:1].lower()}{easier[1:]}"
+        easier = tr.after_colon((exercise.easier or item.easier).rstrip("."))
         name = tr.t("{name} (easier form: {easier})", name=name, easier=easier)
     return f"{name} · {item.dose.render(tr)}{source_note(tr, item.dose)}"
 

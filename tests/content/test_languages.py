@@ -76,7 +76,9 @@ def test_localized_content_keeps_the_facts_and_changes_the_texts(shipped: Conten
     german = shipped.localized("de")
     bridge, english_bridge = german.exercise("glute-bridge"), shipped.exercise("glute-bridge")
     assert bridge.name == "Gesäßbrücke"
-    assert bridge.dose == english_bridge.dose
+    # The dose's figures are the English's; only its source statement is in German, led by the same article.
+    assert bridge.dose.model_copy(update={"source": english_bridge.dose.source}) == english_bridge.dose
+    assert bridge.dose.source.startswith("004: ")
     assert (bridge.muscles, bridge.equipment, bridge.sources) == (english_bridge.muscles, english_bridge.equipment,
                                                                    english_bridge.sources)
     routine, english_routine = german.routine("five-minute"), shipped.routine("five-minute")
@@ -282,3 +284,41 @@ def test_text_problems_compares_marks_numbers_and_placeholders() -> None:
     assert text_problems("Hold 1.5 min.", "Halte 1,5 Min.") == []
     problems = text_problems("**Stop** at 10 s † with {name}.", "Stopp bei zehn Sekunden mit {nom}.")
     assert len(problems) == 4
+
+
+def test_a_missing_source_text_is_reported(copy: Path) -> None:
+    _edit(copy / "locales" / "fr" / "exercises.yaml", lambda d: d["exercises"]["clams"].pop("source"))
+    _edit(copy / "locales" / "de" / "exercises.yaml", lambda d: d["exercises"]["side-plank"].pop("dose_source"))
+    problems = check_content(copy)
+    missing = _only(problems, "locales/fr/exercises.yaml", "exercises.clams.source")
+    assert "missing text" in missing.message
+    assert "002 lists clams" in missing.message
+    assert "[fr]" in missing.message
+    dose = _only(problems, "locales/de/exercises.yaml", "exercises.side-plank.dose_source")
+    assert "missing text" in dose.message
+    assert "[de]" in dose.message
+
+
+def test_a_source_text_with_another_article_number_is_reported(copy: Path) -> None:
+    def swap(data: dict) -> None:
+        # Every number of the English is still there: only the leading article number changed.
+        data["exercises"]["side-plank-leg-lift"]["source"] = (
+            "002 añade una elevación de pierna a la plancha lateral; 000 y 003 también la recogen")
+
+    _edit(copy / "locales" / "es" / "exercises.yaml", swap)
+    problem = _only(check_content(copy), "locales/es/exercises.yaml", "exercises.side-plank-leg-lift.source")
+    assert "article number 000" in problem.message
+    assert "[es]" in problem.message
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_the_source_texts_are_in_the_language_and_keep_the_article_number(shipped: Content, code: str) -> None:
+    local = shipped.localized(code)
+    for slug, exercise in shipped.exercises.items():
+        translated = local.exercises[slug]
+        assert translated.source != exercise.source, slug
+        assert translated.source[:3] == exercise.source[:3], slug
+        assert translated.sources == exercise.sources, slug
+        if exercise.dose.source:
+            assert translated.dose.source != exercise.dose.source, slug
+            assert translated.dose.source[:3] == exercise.dose.source[:3], slug

@@ -47,7 +47,7 @@ async def test_setup_post_now_and_done_button(club: Club) -> None:
     text = embed_text(shown)
     assert "Europe/London" in text
     assert "<t:" in text
-    assert "routine 2026-11-16: sent" in text
+    assert "routine Nov 16, 2026: sent" in text
 
 
 async def test_non_admin_is_refused_and_nothing_changes(club: Club) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.discord_ui.translator import CatalogueTranslator
 from bot.i18n import Languages
-from tests.e2e.conftest import Club, custom_ids, embed_text, new_club
+from tests.e2e.conftest import Club, content_for, custom_ids, embed_text, new_club
 from tests.fakediscord import FakeDiscord
 from tests.i18n.test_languages import write_po
 
@@ -179,3 +179,14 @@ async def test_the_admin_is_told_of_a_post_on_hold_in_the_clubs_language(club: C
     assert getattr(result, "status", None) == "failed"
     [dm] = club.fake.dm_messages(club.admin.id)
     assert "Les publications de **Riverside Runners** sont suspendues" in dm["content"]
+
+
+async def test_a_french_card_says_where_the_article_gives_the_exercise_in_french(club: Club) -> None:
+    card = await club.slash(club.runner, "glutes exercise", locale="fr", name="side-lying hip circles")
+    text = embed_text(card)
+    assert "**Source :** article 000 cite les cercles de hanche sur le côté" in text
+    assert "_(article 000 : dix cercles vers l’avant et dix vers l’arrière" in text
+    english = content_for(club.settings).exercises["side-lying-hip-circles"]
+    for statement in (english.source, english.dose.source):
+        assert statement[4:] not in text, "no English source statement on a French card"
+    assert "names side-lying" not in text
