@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
-from bot.core.errors import NotFound
+from bot.core.errors import NotFound, TryAgain
 from bot.db.models import Club, Member
 from bot.db.repo import ensure_club, ensure_member, get_member
 from bot.i18n import N_
@@ -17,6 +18,8 @@ FORGOTTEN = N_(
     "Nothing is stored about you in that server's club any more, and a button in a DM does not start it again. "
     "Use a command or a button in the server to take part."
 )
+# The member's row went away (forgotten or purged) between this action's read and its write.
+CHANGED_MEANWHILE = N_("Your club records changed at the same moment (were they just deleted?). Please try again.")
 
 
 @dataclass(frozen=True)
@@ -42,11 +45,16 @@ async def ensure_club_and_member(session: AsyncSession, who: Who, now: datetime)
         assert club.id is not None
         if await get_member(session, club.id, who.user_id) is None:
             raise NotFound(FORGOTTEN)
-    member = await ensure_member(session, club, who.user_id, who.display_name, now, in_server=who.in_server,
-                                 locale=who.locale)
-    roles = ",".join(str(r) for r in sorted(who.role_ids))
-    if member.role_ids != roles:
-        member.role_ids = roles
-        session.add(member)
-        await session.flush()
+    try:
+        member = await ensure_member(session, club, who.user_id, who.display_name, now, in_server=who.in_server,
+                                     locale=who.locale)
+        roles = ",".join(str(r) for r in sorted(who.role_ids))
+        if member.role_ids != roles:
+            member.role_ids = roles
+            session.add(member)
+            await session.flush()
+    except StaleDataError:
+        # The row was read, then deleted by another transaction (the member's own /privacy forget, or a
+        # purge) before this one wrote to it: nothing is half done, and the same action again starts afresh.
+        raise TryAgain(CHANGED_MEANWHILE) from None
     return club, member
