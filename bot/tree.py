@@ -31,18 +31,24 @@ def club_language(interaction: discord.Interaction) -> str | None:
     return row.language if row is not None else None
 
 
-def texts_of(interaction: discord.Interaction, club_language_: str | None = None) -> Texts:
+def texts_for(interaction: discord.Interaction, languages: Languages, club_language_: str | None = None) -> Texts:
     """The language of a private answer to ``interaction``: the member's Discord locale, then the club's
-    language (given, or from the row cache, else the server's locale), then English."""
-    services = getattr(interaction.client, "services", None)
-    languages: Languages | None = getattr(services, "languages", None)
-    if languages is None:
-        return ENGLISH
+    language (given, or from the row cache, else the server's locale), then English. The one rule every
+    private answer follows."""
     guild_locale = interaction.guild_locale if interaction.guild_id is not None else None
     return languages.texts(
         str(interaction.locale) if interaction.locale else None,
         club_language_ or club_language(interaction) or (str(guild_locale) if guild_locale else None),
     )
+
+
+def texts_of(interaction: discord.Interaction, club_language_: str | None = None) -> Texts:
+    """:func:`texts_for` with the bot's own catalogues (English before the services exist)."""
+    services = getattr(interaction.client, "services", None)
+    languages: Languages | None = getattr(services, "languages", None)
+    if languages is None:
+        return ENGLISH
+    return texts_for(interaction, languages, club_language_)
 
 
 async def reply_ephemeral(interaction: discord.Interaction, message: str) -> None:

@@ -14,9 +14,9 @@ from discord import app_commands
 from bot.core.errors import NotAllowed
 from bot.core.members import Who
 from bot.core.timeutil import DAY_NAMES, suggest_timezones
-from bot.i18n import N_, Languages, Texts
+from bot.i18n import N_
 from bot.render.limits import AUTOCOMPLETE_MAX
-from bot.tree import guard, texts_of
+from bot.tree import guard, texts_for, texts_of
 
 __all__ = ["texts_for", "texts_of"]
 
@@ -27,16 +27,6 @@ T = TypeVar("T")
 ANSWER_BUDGET_S = 1.5
 
 DAY_CHOICES = [app_commands.Choice(name=d.title(), value=d) for d in DAY_NAMES]
-
-
-def texts_for(interaction: discord.Interaction, languages: Languages, club_language: str | None = None) -> Texts:
-    """The language of a private answer: the member's Discord locale, then the club's language (or, where no
-    club language is known, the server's locale), then English."""
-    guild_locale = interaction.guild_locale if interaction.guild_id is not None else None
-    return languages.texts(
-        str(interaction.locale) if interaction.locale else None,
-        club_language or (str(guild_locale) if guild_locale else None),
-    )
 
 
 def who_from(interaction: discord.Interaction) -> Who:

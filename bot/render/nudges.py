@@ -10,9 +10,8 @@ from bot.core.nudges import DueNudge, NudgeSettings, NudgeStatus
 from bot.core.timeutil import DAY_NAMES, format_hhmm
 from bot.i18n import Texts
 from bot.render.limits import MESSAGE_MAX, clip
-from bot.render.plan import legend
+from bot.render.plan import legend, step_time_text
 from bot.render.standups import when
-from bot.render.steps import step_time
 
 
 def settings_line(tr: Texts, settings: NudgeSettings) -> str:
@@ -25,7 +24,7 @@ def settings_line(tr: Texts, settings: NudgeSettings) -> str:
 
 def step_text(tr: Texts, step: RoutineStep) -> str:
     """``You are on Five minutes, step 2 of 5: about 7 min, once a week.``"""
-    return tr.t("You are on {routine}, {step}.", routine=step.routine_name, step=step_time(tr, step))
+    return tr.t("You are on {routine}, {step}.", routine=step.routine_name, step=step_time_text(step, tr))
 
 
 def nudge_text(tr: Texts, due: DueNudge, step: RoutineStep) -> str:

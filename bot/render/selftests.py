@@ -24,9 +24,8 @@ from bot.i18n import Texts
 from bot.pictures.charts import TestHistory, TestPoint
 from bot.pictures.service import HistoryWords
 from bot.render.limits import clip
-from bot.render.plan import COLOUR, footer, legend
+from bot.render.plan import COLOUR, NOT_ADVICE, footer, legend, per_week_text, source_text, step_time_text
 from bot.render.retests import changes_text, side_name
-from bot.render.steps import about_minutes, not_advice, often_text, source_note, step_time
 
 
 def _bullets(lines: list[str]) -> str:
@@ -57,7 +56,7 @@ def test_embed(tr: Texts, test: SelfTest, caution: str) -> discord.Embed:
         text = tr.t("Answer with a button below. Only you see this, and results never go on a board.")
     # The test's own safety lines say when to stop; the footer does not say it again.
     marks = legend(*test.steps, *test.look_for, *test.safety)
-    embed.set_footer(text=footer(text, tr.t(marks) if marks else None, not_advice(tr)))
+    embed.set_footer(text=footer(text, tr.t(marks) if marks else None, tr.t(NOT_ADVICE)))
     return embed
 
 
@@ -85,7 +84,7 @@ def _line(tr: Texts, content: Content, item: StagedExercise) -> str:
     if item.easier:
         easier = tr.after_colon((exercise.easier or item.easier).rstrip("."))
         name = tr.t("{name} (easier form: {easier})", name=name, easier=easier)
-    return f"{name} · {item.dose.render(tr)}{source_note(tr, item.dose)}"
+    return f"{name} · {item.dose.render(tr)}{source_text(item.dose, tr)}"
 
 
 def _routine_field(tr: Texts, embed: discord.Embed, rec: Recommendation, weak: bool) -> None:
@@ -96,7 +95,7 @@ def _routine_field(tr: Texts, embed: discord.Embed, rec: Recommendation, weak: b
     else:
         text = tr.t("Keep to it: this result asks for nothing more.")
     embed.add_field(name=clip(tr.t("Your weekly routine · {routine}", routine=rec.routine.routine_name), 256),
-                    value=clip(tr.t("Your {step}.", step=step_time(tr, rec.routine)) + f" {text}", 1024),
+                    value=clip(tr.t("Your {step}.", step=step_time_text(rec.routine, tr)) + f" {text}", 1024),
                     inline=False)
 
 
@@ -128,8 +127,8 @@ def recommendation_embed(tr: Texts, content: Content, rec: Recommendation) -> di
         parts = [tr.t(STAGE_TITLES.get(stage.when, stage.title))]
         if stage.with_earlier:
             parts.append(tr.t(WITH_EARLIER[stage.with_earlier]))
-        parts += [often_text(tr, stage.per_week, stage.per_week_suggested),
-                  about_minutes(tr, minutes_for(stage.seconds))]
+        parts += [per_week_text(stage.per_week, stage.per_week_suggested, tr),
+                  tr.t("about {minutes} min", minutes=tr.number(minutes_for(stage.seconds)))]
         lines = [_line(tr, local, item) for item in stage.exercises]
         embed.add_field(name=clip(" · ".join(parts), 256), value=clip("\n".join(lines), 1024), inline=False)
     if outcome.weak:
