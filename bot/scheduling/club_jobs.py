@@ -206,11 +206,7 @@ class ClubJobs:
             self._crashes.pop((guild_id, kind), None)
             return
         self._crashes[(guild_id, kind)] = attempt
-        self.scheduler.add_job(
-            self.run, trigger="date", run_date=self.posts.now() + CRASH_RETRY_DELAYS[attempt - 1],
-            args=(guild_id, kind), id=f"{job_id(guild_id, PostKind(kind))}:again", replace_existing=True,
-            misfire_grace_time=int(self.posts.timing.grace.total_seconds()),
-        )
+        self._at(self.posts.now() + CRASH_RETRY_DELAYS[attempt - 1], self.run, guild_id, kind, "again")
 
     def _retake_later(self, guild_id: int, kind: str, result: FireResult) -> None:
         """Another claim holds the period: look again when its lease runs out (its process may have died).
